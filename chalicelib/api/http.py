@@ -1,0 +1,243 @@
+"""The HTTP edge: how every route authenticates, reads input and reports errors.
+
+Every ``/v1`` route is registered through :class:`ApiBlueprint.route`, which
+verifies the journal token (401 problem+json when it is missing or bad),
+hands the view a :class:`RequestContext`, and turns a
+:class:`~chalicelib.errors.ServiceError` into ``application/problem+json``.
+
+Why not an API Gateway authorizer: ``chalice local`` emulates authorizers with
+its own bodies (``{"message": "Unauthorized"}`` and 403s), so the local stack
+and the tests would answer differently from Lambda. Verifying in one wrapper
+gives the same 401 problem+json everywhere, from one piece of code.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pydantic
+from chalice import Blueprint, Response
+from chalice.app import Request
+
+from chalicelib.config import settings
+from chalicelib.errors import (
+    BadRequest,
+    NotFound,
+    PayloadTooLarge,
+    ServiceError,
+    Unauthorized,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from chalicelib.identity.journal_token import Caller, verify_journal_token
+from chalicelib.observability import logger
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+MAX_JSON_BODY_BYTES = 64 * 1024
+MAX_ID_LENGTH = 200
+
+ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
+View = Callable[..., Any]
+
+
+def problem_response(error: ServiceError, headers: dict[str, str | list[str]] | None = None) -> Response:
+    """Render a service error as an RFC 9457 response."""
+    all_headers: dict[str, str | list[str]] = {"Content-Type": PROBLEM_CONTENT_TYPE, **(headers or {})}
+    retry_after = error.extensions.get("retry_after_s")
+    if isinstance(retry_after, int):
+        all_headers["Retry-After"] = str(retry_after)
+    return Response(
+        body=json.dumps(error.to_problem(), ensure_ascii=False),
+        status_code=error.status,
+        headers=all_headers,
+    )
+
+
+def check_identifier(value: str) -> str:
+    """Reject path identifiers no record can have (over-long, control characters) with 404."""
+    if not value or len(value) > MAX_ID_LENGTH or any(ord(ch) < 0x20 for ch in value):
+        raise NotFound("No such resource.")
+    return value
+
+
+@dataclass
+class RequestContext:
+    """What a view gets: the request, the verified caller, and input helpers."""
+
+    request: Request
+    caller: Caller | None
+
+    @property
+    def authenticated(self) -> Caller:
+        """The caller of an authenticated route."""
+        if self.caller is None:  # routes with auth=False never ask
+            raise Unauthorized("A journal token is required.")
+        return self.caller
+
+    def json(self) -> dict[str, Any]:
+        """The body as a JSON object, or a 400/413/415 problem."""
+        raw = self.request.raw_body or b""
+        if len(raw) > MAX_JSON_BODY_BYTES:
+            raise PayloadTooLarge(f"The body must be at most {MAX_JSON_BODY_BYTES} bytes.")
+        content_type = (self.request.headers.get("content-type") or "application/json").lower()
+        if raw and "json" not in content_type:
+            raise UnsupportedMediaType("Send the body as application/json.")
+        if not raw.strip():
+            return {}
+        try:
+            parsed = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadRequest("The body is not valid JSON.") from exc
+        if not isinstance(parsed, dict):
+            raise BadRequest("The body must be a JSON object.")
+        return parsed
+
+    def body(self, model: type[ModelT]) -> ModelT:
+        """The body validated against a pydantic model, or a 422 naming each bad field."""
+        return validate(model, self.json())
+
+    def query(self, name: str) -> str | None:
+        """A query-string parameter, or None."""
+        params = self.request.query_params
+        if not params:
+            return None
+        value = params.get(name)
+        return str(value) if value is not None else None
+
+    def page_size(self, default: int = 50, maximum: int = 100) -> int:
+        """The ``limit`` query parameter, bounded; 422 when it is not a number in range."""
+        raw = self.query("limit")
+        if raw is None:
+            return default
+        if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+            raise ValidationFailed(
+                "limit must be a whole number in range.",
+                [{"field": "limit", "message": f"between 1 and {maximum}"}],
+            )
+        return int(raw)
+
+    def cursor(self) -> dict[str, Any] | None:
+        """The decoded ``cursor`` query parameter (see :func:`encode_cursor`)."""
+        raw = self.query("cursor")
+        return decode_cursor(raw) if raw else None
+
+
+def validate(model: type[ModelT], data: Any) -> ModelT:
+    """Validate data against a pydantic model, turning its errors into a 422 problem."""
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        errors = [
+            {
+                "field": ".".join(str(part) for part in error["loc"]) or "body",
+                "message": error["msg"],
+            }
+            for error in exc.errors(include_url=False, include_input=False)
+        ]
+        raise ValidationFailed("Some fields are invalid.", errors) from exc
+
+
+def encode_cursor(position: dict[str, Any]) -> str:
+    """An opaque page cursor for a position (e.g. a DynamoDB ``LastEvaluatedKey``)."""
+    raw = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> dict[str, Any]:
+    """The position inside a cursor from :func:`encode_cursor`; 400 when it is not one."""
+    if len(cursor) > 2048:
+        raise BadRequest("The cursor is not valid.")
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        position = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise BadRequest("The cursor is not valid.") from exc
+    if not isinstance(position, dict):
+        raise BadRequest("The cursor is not valid.")
+    return position
+
+
+class ApiBlueprint:
+    """A Chalice blueprint whose routes authenticate and speak problem+json."""
+
+    def __init__(self, import_name: str) -> None:
+        self.blueprint = Blueprint(import_name)
+
+    def route(
+        self, path: str, methods: tuple[str, ...] = ("GET",), *, auth: bool = True
+    ) -> Callable[[View], View]:
+        """Register ``view(ctx, **path_params)`` for ``path``.
+
+        With ``auth`` (the default) the journal token is verified before the view
+        runs. Path parameters are checked with :func:`check_identifier`.
+        """
+
+        def register(view: View) -> View:
+            @functools.wraps(view)
+            def handle(**path_params: str) -> Any:
+                request = self.blueprint.current_request
+                try:
+                    caller = None
+                    if auth:
+                        caller = verify_journal_token(request.headers.get("authorization"), settings())
+                    for value in path_params.values():
+                        check_identifier(value)
+                    return view(RequestContext(request=request, caller=caller), **path_params)
+                except ServiceError as error:
+                    if error.status >= 500:
+                        logger.exception("request failed", extra={"path": request.path})
+                    return problem_response(error)
+
+            self.blueprint.route(
+                path,
+                methods=list(methods),
+                content_types=["application/json", "application/json; charset=utf-8", "text/plain"],
+            )(handle)
+            return view
+
+        return register
+
+
+_CHALICE_ERROR_CLASSES = {
+    400: BadRequest,
+    404: NotFound,
+    413: PayloadTooLarge,
+    415: UnsupportedMediaType,
+}
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+}
+
+
+def http_middleware(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Applied to every HTTP response: security headers, and Chalice's own errors as problems.
+
+    Chalice answers some failures itself (405 wrong method, 415, 500 unhandled
+    exception) with ``{"Code", "Message"}`` bodies; those are re-rendered here
+    so every error the API returns is ``application/problem+json``.
+    """
+    response = get_response(event)
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and "Code" in body:
+        error_class = _CHALICE_ERROR_CLASSES.get(response.status_code, ServiceError)
+        error = error_class(str(body.get("Message", "")))
+        if response.status_code == 405:
+            error.status, error.slug, error.title = 405, "method-not-allowed", "Method not allowed"
+        elif error_class is ServiceError:
+            error.detail = "An internal error occurred."
+        extra_headers = {k: v for k, v in response.headers.items() if k.lower() == "allow"}
+        response = problem_response(error, extra_headers)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if event is not None and event.path.startswith("/v1"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response

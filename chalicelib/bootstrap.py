@@ -1,0 +1,58 @@
+"""Wiring: the adapters the entry points use, built once per process and replaceable in tests.
+
+Entry points (routes, queue handlers) ask :func:`services` for what they need
+instead of constructing adapters themselves, so a test can swap in a movable
+clock or a recording messenger with :func:`override_services`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.clock import Clock, SystemClock
+from chalicelib.messenger.builtin import BuiltinMessenger
+from chalicelib.messenger.port import Messenger
+
+
+@dataclass
+class Services:
+    """The process's adapters."""
+
+    clock: Clock
+    messenger: Messenger
+
+
+def _build_default() -> Services:
+    return Services(clock=SystemClock(), messenger=BuiltinMessenger())
+
+
+_lock = threading.Lock()
+_current: Services | None = None
+
+
+def services() -> Services:
+    """The process-wide services (built on first use)."""
+    global _current
+    if _current is None:
+        with _lock:
+            if _current is None:
+                _current = _build_default()
+    return _current
+
+
+def override_services(**replacements: Any) -> Services:
+    """Replace some services (tests): ``override_services(clock=MovableClock())``."""
+    global _current
+    with _lock:
+        _current = dataclasses.replace(_current or _build_default(), **replacements)
+        return _current
+
+
+def reset_services() -> None:
+    """Forget every service; the next :func:`services` call builds the defaults again."""
+    global _current
+    with _lock:
+        _current = None

@@ -1,0 +1,119 @@
+"""The queue handlers' shared loop: one record at a time, failures reported per record.
+
+A record that raises is returned in ``batchItemFailures`` so SQS redelivers
+just that one (the rest of its batch is done); after the queue's
+``maxReceiveCount`` deliveries it lands in the dead-letter queue. On that last
+delivery the import is marked failed first, so its report says so. A message
+that is not one of ours at all goes straight to the dead-letter queue: no
+retry could help it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from chalice.app import SQSEvent, SQSRecord
+
+from chalicelib.aws import client, queue_url
+from chalicelib.config import settings
+from chalicelib.observability import flush_metrics, logger, record_metric
+from chalicelib.pipeline.messages import MalformedMessage, school_sync_message, uploaded_objects
+from chalicelib.pipeline.school_sync import fail_school_after_retries, sync_school
+from chalicelib.pipeline.upload import fail_after_retries, import_upload
+from chalicelib.store.schools import SchoolBusy
+
+MAX_RECEIVE_COUNT = 5
+BUSY_RETRY_SECONDS = 20
+
+
+def _receive_count(record: dict[str, Any]) -> int:
+    try:
+        return int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _source_queue_url(record: dict[str, Any]) -> str | None:
+    arn = record.get("eventSourceARN")
+    if not isinstance(arn, str) or ":" not in arn:
+        return None
+    return queue_url(arn.rsplit(":", 1)[1])
+
+
+def _dead_letter(record: dict[str, Any], reason: str) -> None:
+    client("sqs").send_message(
+        QueueUrl=queue_url(settings().dead_letter_queue_name),
+        MessageBody=str(record.get("body", ""))[:200_000],
+        MessageAttributes={
+            "error": {"DataType": "String", "StringValue": reason[:1000]},
+            "source": {"DataType": "String", "StringValue": str(record.get("eventSourceARN", ""))},
+        },
+    )
+
+
+def _run_batch(
+    event: SQSEvent,
+    handle: Callable[[str], None],
+    on_last_failure: Callable[[str], None],
+) -> dict[str, Any]:
+    failures: list[dict[str, str]] = []
+    record: SQSRecord
+    for record in event:
+        raw = record.to_dict()
+        message_id = str(raw.get("messageId", ""))
+        try:
+            handle(record.body)
+        except MalformedMessage as malformed:
+            logger.error(
+                "malformed queue message", extra={"message_id": message_id, "reason": str(malformed)}
+            )
+            record_metric("MalformedMessages", 1)
+            _dead_letter(raw, f"malformed: {malformed}")
+        except SchoolBusy:
+            logger.info("school busy; retrying later", extra={"message_id": message_id})
+            url = _source_queue_url(raw)
+            if url is not None:
+                client("sqs").change_message_visibility(
+                    QueueUrl=url, ReceiptHandle=record.receipt_handle, VisibilityTimeout=BUSY_RETRY_SECONDS
+                )
+            failures.append({"itemIdentifier": message_id})
+        except Exception:
+            logger.exception("queue message failed", extra={"message_id": message_id})
+            record_metric("QueueMessageFailures", 1)
+            if _receive_count(raw) >= MAX_RECEIVE_COUNT:
+                try:
+                    on_last_failure(record.body)
+                except Exception:
+                    logger.exception("could not record the failure", extra={"message_id": message_id})
+            failures.append({"itemIdentifier": message_id})
+    flush_metrics()
+    return {"batchItemFailures": failures}
+
+
+def _handle_upload(body: str) -> None:
+    for upload in uploaded_objects(body):
+        import_upload(upload)
+
+
+def _upload_failed(body: str) -> None:
+    for upload in uploaded_objects(body):
+        fail_after_retries(upload)
+
+
+def _handle_school(body: str) -> None:
+    sync_school(school_sync_message(body))
+
+
+def _school_failed(body: str) -> None:
+    fail_school_after_retries(school_sync_message(body))
+
+
+def handle_upload_batch(event: SQSEvent) -> dict[str, Any]:
+    """The upload queue's handler (S3 event notifications)."""
+    return _run_batch(event, _handle_upload, _upload_failed)
+
+
+def handle_school_batch(event: SQSEvent) -> dict[str, Any]:
+    """The school queue's handler (one school's part of an import per message)."""
+    return _run_batch(event, _handle_school, _school_failed)

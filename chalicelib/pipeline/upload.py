@@ -1,0 +1,190 @@
+"""Stage 1 of an import: read the uploaded roster, split it per school, queue each school.
+
+Idempotent: the import id comes from the upload itself, a finished import is
+not redone, shards are overwritten with the same content, parts are created
+once, and a school queued twice is synced once (see ``school_sync``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from botocore.exceptions import ClientError
+
+from chalicelib.aws import client, queue_url
+from chalicelib.bootstrap import services
+from chalicelib.clock import isoformat_utc
+from chalicelib.config import settings
+from chalicelib.observability import log_event, record_metric, set_correlation_id
+from chalicelib.pipeline.messages import SchoolSyncMessage, UploadedObject
+from chalicelib.pipeline.report import FINAL_STATUSES, ImportStatus
+from chalicelib.roster.issues import RosterIssue, RosterUnreadable, Severity
+from chalicelib.roster.reader import RosterLimits, read_roster
+from chalicelib.store.imports import ImportStore
+from chalicelib.store.objects import ObjectTooLarge, put_json, spooled_download
+from chalicelib.store.rosters import save_shard
+
+PROCESSING_ERROR = "processing_error"
+SQS_BATCH = 10
+
+
+@dataclass(frozen=True)
+class QueuedSchool:
+    """A school part that was stored and is about to be queued."""
+
+    school_id: str
+    school_name: str
+    shard_key: str
+
+
+def report_key(import_id: str) -> str:
+    """Where an import's report is written in the bucket."""
+    return f"reports/{import_id}.json"
+
+
+def publish_report(report: dict[str, object]) -> None:
+    """Write an import's report to ``reports/`` (overwriting it is harmless: same content)."""
+    put_json(report_key(str(report["id"])), report, compress=False)
+
+
+def enqueue_schools(import_id: str, school_ids: Iterable[str], *, force: bool = False) -> None:
+    """Send one school-sync message per school (10 per ``SendMessageBatch``)."""
+    url = queue_url(settings().school_queue_name)
+    bodies = [SchoolSyncMessage(import_id=import_id, school_id=s, force=force).to_body() for s in school_ids]
+    for start in range(0, len(bodies), SQS_BATCH):
+        entries = [
+            {"Id": str(index), "MessageBody": body}
+            for index, body in enumerate(bodies[start : start + SQS_BATCH])
+        ]
+        response = client("sqs").send_message_batch(QueueUrl=url, Entries=entries)
+        if response.get("Failed"):
+            raise RuntimeError(f"{len(response['Failed'])} school messages were not queued")
+
+
+def _fail(store: ImportStore, import_id: str, issue: RosterIssue, now: datetime) -> None:
+    store.fail(import_id, issue, now)
+    report = store.report(import_id)
+    if report is not None:
+        publish_report(report)
+    log_event("import_failed", import_id=import_id, code=issue.code)
+    record_metric("ImportsFailed", 1)
+
+
+def import_upload(upload: UploadedObject) -> None:
+    """Run stage 1 for one uploaded object (see the module docstring)."""
+    store = ImportStore()
+    now = services().clock.now()
+    import_id = upload.import_id
+    set_correlation_id(import_id)
+    header = store.begin(
+        import_id,
+        bucket=upload.bucket,
+        key=upload.key,
+        version=upload.version,
+        uploaded_at=upload.event_time,
+        now=now,
+    )
+    if header.status in FINAL_STATUSES:
+        if not (header.status == ImportStatus.FAILED and _failed_transiently(header.errors)):
+            log_event("import_duplicate_delivery", import_id=import_id, status=header.status)
+            return
+        store.reopen_failed(import_id)
+    log_event("import_started", import_id=import_id, key=upload.key)
+    limits = RosterLimits.from_settings(settings())
+    name = os.path.basename(upload.key)
+    path: Path | None = None
+    try:
+        try:
+            path = spooled_download(upload.bucket, upload.key, limits.max_bytes)
+        except ObjectTooLarge:
+            message = f"The file is larger than the limit of {limits.max_bytes} bytes."
+            _fail(
+                store,
+                import_id,
+                RosterIssue(Severity.ERROR, name, None, None, "file_too_large", message),
+                now,
+            )
+            return
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
+                raise
+            message = "The file was deleted before it could be imported."
+            _fail(
+                store, import_id, RosterIssue(Severity.ERROR, name, None, None, "file_missing", message), now
+            )
+            return
+        try:
+            parsed = read_roster(path, name, limits)
+        except RosterUnreadable as unreadable:
+            _fail(store, import_id, unreadable.to_issue(), now)
+            return
+        with contextlib.closing(parsed):
+            queued = [
+                QueuedSchool(
+                    update.school_id, update.school_name or update.school_id, save_shard(import_id, update)
+                )
+                for update in parsed.school_updates()
+            ]
+            issues = parsed.issues
+            store.record_parsed(
+                import_id,
+                format=parsed.format,
+                bulk=parsed.bulk,
+                counts={
+                    "schools": parsed.counts.schools,
+                    "classes": parsed.counts.classes,
+                    "people": parsed.counts.people,
+                    "rows_skipped": issues.rows_skipped,
+                },
+                errors=issues.errors,
+                warnings=issues.warnings,
+                error_count=issues.error_count,
+                warning_count=issues.warning_count,
+                schools_total=len(queued),
+            )
+    finally:
+        if path is not None:
+            path.unlink(missing_ok=True)
+    started_at = isoformat_utc(now)
+    for school in queued:
+        store.add_part(
+            import_id,
+            school_id=school.school_id,
+            school_name=school.school_name,
+            shard_key=school.shard_key,
+            started_at=started_at,
+        )
+    enqueue_schools(import_id, (s.school_id for s in queued))
+    record_metric("ImportsStarted", 1)
+    record_metric("RosterRowsSkipped", issues.rows_skipped)
+    record_metric("RosterSchools", len(queued))
+    log_event("import_split", import_id=import_id, schools=len(queued), rows_skipped=issues.rows_skipped)
+    if not queued:
+        report = store.finalize_if_complete(import_id, services().clock.now())
+        if report is not None:
+            publish_report(report)
+
+
+def _failed_transiently(errors: list[dict[str, object]] | None) -> bool:
+    return bool(errors) and all(e.get("code") == PROCESSING_ERROR for e in errors or [])
+
+
+def fail_after_retries(upload: UploadedObject) -> None:
+    """The upload stage failed on its last delivery: end the import as failed (replayable)."""
+    store = ImportStore()
+    issue = RosterIssue(
+        Severity.ERROR,
+        os.path.basename(upload.key),
+        None,
+        None,
+        PROCESSING_ERROR,
+        "Processing failed repeatedly; the message is in the dead-letter queue, and replaying it "
+        "retries the import.",
+    )
+    if store.find_header(upload.import_id) is not None:
+        _fail(store, upload.import_id, issue, services().clock.now())

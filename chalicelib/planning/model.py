@@ -1,0 +1,168 @@
+"""The vocabulary of planning: chats and memberships, planned and existing."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from chalicelib.roster.model import Role
+
+
+class ChatKind(StrEnum):
+    """The five kinds of chat (SPEC §4); the first four follow the roster."""
+
+    STAFF = "staff"
+    CLASS = "class"
+    PARENTS = "parents"
+    SUBJECT = "subject"
+    CUSTOM = "custom"
+
+
+ROSTER_KINDS = frozenset({ChatKind.STAFF, ChatKind.CLASS, ChatKind.PARENTS, ChatKind.SUBJECT})
+
+
+class ChatRole(StrEnum):
+    """A member's standing in a chat."""
+
+    MODERATOR = "moderator"
+    MEMBER = "member"
+
+
+class MemberSource(StrEnum):
+    """Who put a member in a chat: the roster sync, or a moderator by hand."""
+
+    ROSTER = "roster"
+    MANUAL = "manual"
+
+
+def roster_chat_id(school_id: str, kind: ChatKind, class_id: str | None) -> str:
+    """The deterministic id of a roster chat: the same school, kind and class give the same id.
+
+    This is what makes every sync, retry and duplicate delivery converge on one
+    chat. The id reveals nothing about the school or class (it is a hash).
+    """
+    if kind is ChatKind.CUSTOM:
+        raise ValueError("custom chats have random ids")
+    if (kind is ChatKind.STAFF) != (class_id is None):
+        raise ValueError("a staff room has no class; every other roster chat has one")
+    material = "\x1f".join(("chat-v1", school_id, kind.value, class_id or ""))
+    digest = hashlib.sha256(material.encode()).digest()[:15]
+    return "ch_" + base64.b32encode(digest).decode().lower()
+
+
+MemberKey = tuple[str, str]
+"""(chat_id, person_id)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedChat:
+    """A chat the roster implies."""
+
+    chat_id: str
+    school_id: str
+    kind: ChatKind
+    class_id: str | None
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedMember:
+    """A membership the roster implies."""
+
+    chat_id: str
+    person_id: str
+    chat_role: ChatRole
+    person_role: Role
+    name: str
+
+    @property
+    def key(self) -> MemberKey:
+        """(chat_id, person_id)."""
+        return (self.chat_id, self.person_id)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanWarning:
+    """Something in the roster that planning had to work around (reported, not fatal)."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class SchoolPlan:
+    """Every roster chat of one school and its members, as the roster says they should be."""
+
+    school_id: str
+    chats: Mapping[str, PlannedChat]
+    members: Mapping[MemberKey, PlannedMember]
+    warnings: tuple[PlanWarning, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingChat:
+    """A roster-managed chat as stored.
+
+    ``title_locked`` is set when a moderator renamed the chat: syncs then keep
+    their hands off the title. ``archived_by_user`` marks a subject chat its
+    moderator archived: it stays archived whatever the roster says.
+    """
+
+    chat_id: str
+    school_id: str
+    kind: ChatKind
+    class_id: str | None
+    title: str
+    archived: bool = False
+    title_locked: bool = False
+    archived_by_user: bool = False
+    # When the chat last had a message (or was created): the store sorts chat lists by it.
+    last_activity: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingMember:
+    """A membership row as stored.
+
+    Inactive rows are kept (history; a person who comes back is restored).
+    ``excluded`` marks a roster member a moderator removed from a subject chat
+    by hand: syncs do not add them back. Manual members are never touched.
+    """
+
+    chat_id: str
+    person_id: str
+    chat_role: ChatRole
+    person_role: Role
+    name: str
+    active: bool = True
+    source: MemberSource = MemberSource.ROSTER
+    excluded: bool = False
+
+    @property
+    def key(self) -> MemberKey:
+        """(chat_id, person_id)."""
+        return (self.chat_id, self.person_id)
+
+
+@dataclass(frozen=True)
+class SchoolState:
+    """What is stored for one school's roster-managed chats."""
+
+    school_id: str
+    chats: Mapping[str, ExistingChat] = field(default_factory=dict)
+    members: Mapping[MemberKey, ExistingMember] = field(default_factory=dict)
+
+    def followed_subject_classes(self) -> dict[str, str]:
+        """Class id → title of the subject chats that follow the roster (not archived by hand)."""
+        return {
+            chat.class_id: chat.title
+            for chat in self.chats.values()
+            if chat.kind is ChatKind.SUBJECT and chat.class_id and not chat.archived_by_user
+        }
+
+    def active_roster_member_count(self) -> int:
+        """Active memberships the roster put there (the base of the deletion threshold)."""
+        return sum(1 for m in self.members.values() if m.active and m.source is MemberSource.ROSTER)

@@ -1,0 +1,188 @@
+"""Roster → the chats and memberships it implies (SPEC §4). Pure: no I/O.
+
+The rules, all in this module:
+
+* **Staff room** ("Учительская"): every active teacher and administrator of the
+  school; administrators moderate.
+* **Class chat**, per homeroom class: the class's students and its class
+  teacher(s); class teachers moderate.
+* **Parents chat**, per homeroom class ("5А — родители"): the guardians of the
+  class's students and its class teacher(s); class teachers moderate; never a
+  student.
+* **Subject chat**, per scheduled class a teacher asked for one: the class's
+  students and teachers; its teachers moderate.
+* A class teacher is a teacher enrollment marked primary or, when no teacher of
+  the class is primary, the only teacher of the class.
+* Inactive people (``enabledUser=false``) are in no chat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from chalicelib.planning.model import (
+    ChatKind,
+    ChatRole,
+    MemberKey,
+    PlannedChat,
+    PlannedMember,
+    PlanWarning,
+    SchoolPlan,
+    roster_chat_id,
+)
+from chalicelib.roster.model import (
+    ClassKind,
+    EnrollmentRecord,
+    EnrollmentRole,
+    PersonRecord,
+    Role,
+    SchoolRoster,
+)
+
+STAFF_ROOM_TITLE = "Учительская"
+PARENTS_TITLE_SUFFIX = " — родители"
+
+
+def class_teacher_ids(enrollments: list[EnrollmentRecord]) -> set[str]:
+    """The class teachers among a class's enrollments: the primary teachers, else the only one."""
+    teachers = {e.person_id for e in enrollments if e.role is EnrollmentRole.TEACHER}
+    primary = {e.person_id for e in enrollments if e.role is EnrollmentRole.TEACHER and e.primary}
+    if primary:
+        return primary
+    return teachers if len(teachers) == 1 else set()
+
+
+def parents_chat_title(class_title: str) -> str:
+    """The title of a homeroom class's parents chat ("5А — родители")."""
+    return class_title + PARENTS_TITLE_SUFFIX
+
+
+class _PlanBuilder:
+    def __init__(self, roster: SchoolRoster) -> None:
+        self.roster = roster
+        self.chats: dict[str, PlannedChat] = {}
+        self.members: dict[MemberKey, PlannedMember] = {}
+        self.warnings: list[PlanWarning] = []
+
+    def active(self, person_id: str) -> PersonRecord | None:
+        person = self.roster.people.get(person_id)
+        return person if person is not None and person.active else None
+
+    def chat(self, kind: ChatKind, class_id: str | None, title: str) -> str:
+        chat_id = roster_chat_id(self.roster.school_id, kind, class_id)
+        self.chats[chat_id] = PlannedChat(chat_id, self.roster.school_id, kind, class_id, title)
+        return chat_id
+
+    def member(self, chat_id: str, person: PersonRecord, chat_role: ChatRole, role: Role) -> None:
+        key = (chat_id, person.person_id)
+        existing = self.members.get(key)
+        # A person reached twice (say, class teacher and also a guardian in the
+        # same parents chat) keeps the stronger standing.
+        if existing is not None and existing.chat_role is ChatRole.MODERATOR:
+            return
+        self.members[key] = PlannedMember(chat_id, person.person_id, chat_role, role, person.display_name)
+
+    def build(self) -> SchoolPlan:
+        return SchoolPlan(
+            school_id=self.roster.school_id,
+            chats=self.chats,
+            members=self.members,
+            warnings=tuple(self.warnings),
+        )
+
+
+def _plan_staff_room(builder: _PlanBuilder) -> None:
+    staff = [
+        p
+        for p in builder.roster.people.values()
+        if p.active and (Role.TEACHER in p.roles or Role.ADMIN in p.roles)
+    ]
+    if not staff:
+        return
+    chat_id = builder.chat(ChatKind.STAFF, None, STAFF_ROOM_TITLE)
+    for person in staff:
+        if Role.ADMIN in person.roles:
+            builder.member(chat_id, person, ChatRole.MODERATOR, Role.ADMIN)
+        else:
+            builder.member(chat_id, person, ChatRole.MEMBER, Role.TEACHER)
+
+
+def _plan_homeroom(
+    builder: _PlanBuilder,
+    class_id: str,
+    title: str,
+    enrollments: list[EnrollmentRecord],
+    guardians_by_student: Mapping[str, set[str]],
+) -> None:
+    teacher_ids = class_teacher_ids(enrollments)
+    if not teacher_ids:
+        builder.warnings.append(
+            PlanWarning("no_class_teacher", f"Class {title!r} ({class_id}) has no class teacher.")
+        )
+    student_ids = {e.person_id for e in enrollments if e.role is EnrollmentRole.STUDENT}
+    class_chat = builder.chat(ChatKind.CLASS, class_id, title)
+    parents_chat = builder.chat(ChatKind.PARENTS, class_id, parents_chat_title(title))
+    for person_id in sorted(teacher_ids):
+        teacher = builder.active(person_id)
+        if teacher is not None:
+            builder.member(class_chat, teacher, ChatRole.MODERATOR, Role.TEACHER)
+            builder.member(parents_chat, teacher, ChatRole.MODERATOR, Role.TEACHER)
+    for student_id in sorted(student_ids):
+        student = builder.active(student_id)
+        if student is None:
+            continue
+        builder.member(class_chat, student, ChatRole.MEMBER, Role.STUDENT)
+        for guardian_id in sorted(guardians_by_student.get(student_id, ())):
+            guardian = builder.active(guardian_id)
+            if guardian is not None and Role.STUDENT not in guardian.roles:
+                builder.member(parents_chat, guardian, ChatRole.MEMBER, Role.PARENT)
+
+
+def _plan_subject(
+    builder: _PlanBuilder, class_id: str, title: str, enrollments: list[EnrollmentRecord]
+) -> None:
+    chat_id = builder.chat(ChatKind.SUBJECT, class_id, title)
+    for enrollment in sorted(enrollments, key=lambda e: e.person_id):
+        person = builder.active(enrollment.person_id)
+        if person is None:
+            continue
+        if enrollment.role is EnrollmentRole.TEACHER:
+            builder.member(chat_id, person, ChatRole.MODERATOR, Role.TEACHER)
+        else:
+            builder.member(chat_id, person, ChatRole.MEMBER, Role.STUDENT)
+
+
+def plan_school(roster: SchoolRoster, subject_classes: Mapping[str, str] | None = None) -> SchoolPlan:
+    """The chats and memberships a school's roster implies.
+
+    ``subject_classes`` maps the class id of each subject chat that follows the
+    roster to the chat's title; a subject chat whose class is gone from the
+    roster is left out (and so archived by the diff).
+    """
+    builder = _PlanBuilder(roster)
+    _plan_staff_room(builder)
+    by_class = roster.enrollments_by_class()
+    guardians = roster.guardians_by_student()
+    for class_id in sorted(roster.classes):
+        school_class = roster.classes[class_id]
+        if school_class.kind is ClassKind.HOMEROOM:
+            _plan_homeroom(builder, class_id, school_class.title, by_class.get(class_id, []), guardians)
+    for class_id, title in sorted((subject_classes or {}).items()):
+        if class_id in roster.classes:
+            _plan_subject(builder, class_id, title, by_class.get(class_id, []))
+    return builder.build()
+
+
+def subject_chat_members(roster: SchoolRoster, class_id: str, title: str) -> SchoolPlan:
+    """The plan of a single new subject chat (used when a teacher creates one)."""
+    builder = _PlanBuilder(roster)
+    _plan_subject(builder, class_id, title, roster.enrollments_by_class().get(class_id, []))
+    return builder.build()
+
+
+def teaches_class(roster: SchoolRoster, person_id: str, class_id: str) -> bool:
+    """Whether a person is enrolled as a teacher of a class."""
+    return any(
+        e.class_id == class_id and e.person_id == person_id and e.role is EnrollmentRole.TEACHER
+        for e in roster.enrollments.values()
+    )

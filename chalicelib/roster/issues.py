@@ -1,0 +1,90 @@
+"""What an import reports about its input: errors, warnings and unreadable files.
+
+An *error* drops a row (it is skipped and counted in ``rows_skipped``); a
+*warning* keeps the row but drops or reinterprets one value. A file that
+cannot be read at all raises :class:`RosterUnreadable`, which fails the whole
+import before anything changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class RosterIssue:
+    """One problem, located as precisely as the input allows."""
+
+    severity: Severity
+    file: str
+    line: int | None
+    column: str | None
+    code: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The report's ``{"file", "line", "column", "code", "message"}`` shape."""
+        data = asdict(self)
+        del data["severity"]
+        return data
+
+
+class RosterUnreadable(Exception):
+    """The file cannot be imported at all (not CSV/zip, missing column, too big, zip bomb)."""
+
+    def __init__(self, code: str, message: str, file: str = "", line: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.file = file
+        self.line = line
+
+    def to_issue(self) -> RosterIssue:
+        """The failure as a report error."""
+        return RosterIssue(Severity.ERROR, self.file, self.line, None, self.code, self.message)
+
+
+@dataclass
+class IssueLog:
+    """Errors and warnings of one import, bounded in memory.
+
+    A broken export can carry a million bad rows; the first ``limit`` of each
+    severity are kept with their details and the rest are only counted.
+    """
+
+    limit: int = 1000
+    errors: list[RosterIssue] = field(default_factory=list)
+    warnings: list[RosterIssue] = field(default_factory=list)
+    error_count: int = 0
+    warning_count: int = 0
+    rows_skipped: int = 0
+
+    def error(
+        self,
+        file: str,
+        line: int | None,
+        column: str | None,
+        code: str,
+        message: str,
+        *,
+        skips_row: bool = True,
+    ) -> None:
+        """Record an error; by default it also counts the row as skipped."""
+        self.error_count += 1
+        if skips_row:
+            self.rows_skipped += 1
+        if len(self.errors) < self.limit:
+            self.errors.append(RosterIssue(Severity.ERROR, file, line, column, code, message))
+
+    def warning(self, file: str, line: int | None, column: str | None, code: str, message: str) -> None:
+        """Record a warning (the row is kept)."""
+        self.warning_count += 1
+        if len(self.warnings) < self.limit:
+            self.warnings.append(RosterIssue(Severity.WARNING, file, line, column, code, message))

@@ -1,0 +1,167 @@
+"""Chats and memberships in DynamoDB: loading a school's state and writing a change set."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from chalicelib.clock import isoformat_utc
+from chalicelib.planning.diff import ChangeSet, apply_changes
+from chalicelib.planning.model import (
+    ROSTER_KINDS,
+    ChatKind,
+    ChatRole,
+    ExistingChat,
+    ExistingMember,
+    MemberSource,
+    PlannedChat,
+    SchoolState,
+)
+from chalicelib.roster.model import Role
+from chalicelib.store.batch import batch_put
+from chalicelib.store.tables import ChatItem, MembershipItem, activity_key
+
+
+def existing_chat(item: ChatItem) -> ExistingChat:
+    """A stored chat in planning's terms."""
+    return ExistingChat(
+        chat_id=item.chat_id,
+        school_id=item.school_id,
+        kind=ChatKind(item.kind),
+        class_id=item.class_id,
+        title=item.title,
+        archived=bool(item.archived),
+        title_locked=bool(item.title_locked),
+        archived_by_user=bool(item.archived_by_user),
+        last_activity=item.last_activity,
+    )
+
+
+def existing_member(item: MembershipItem) -> ExistingMember:
+    """A stored membership in planning's terms."""
+    return ExistingMember(
+        chat_id=item.chat_id,
+        person_id=item.person_id,
+        chat_role=ChatRole(item.chat_role),
+        person_role=Role(item.person_role),
+        name=item.name,
+        active=bool(item.active),
+        source=MemberSource(item.source),
+        excluded=bool(item.excluded),
+    )
+
+
+@dataclass
+class WriteStats:
+    """What a write cost, for reports and benchmarks."""
+
+    requests: int = 0
+
+
+class ChatStore:
+    """Roster-side access to the chats and memberships tables."""
+
+    def load_school_state(self, school_id: str) -> SchoolState:
+        """Every roster-managed chat of a school and every membership row of those chats.
+
+        Two paginated Queries on the ``by-school`` indexes, whatever the school's size.
+        """
+        chats = {
+            item.chat_id: existing_chat(item)
+            for item in ChatItem.by_school.query(school_id)
+            if item.managed_by_roster and ChatKind(item.kind) in ROSTER_KINDS
+        }
+        members = {
+            (item.chat_id, item.person_id): existing_member(item)
+            for item in MembershipItem.by_school.query(school_id)
+            if item.chat_id in chats
+        }
+        return SchoolState(school_id=school_id, chats=chats, members=members)
+
+    def write_changes(self, state: SchoolState, changes: ChangeSet, now: datetime) -> WriteStats:
+        """Write a change set: the DynamoDB side of ``planning.diff.apply_changes``.
+
+        Idempotent: writing the same change set again leaves the same rows. New
+        chats and every membership row go out in ``BatchWriteItem`` calls; each
+        touched chat then gets its absolute member count (a retry cannot double it).
+        """
+        stats = WriteStats()
+        now_iso = isoformat_utc(now)
+        after = apply_changes(state, changes)
+        activity = {chat_id: chat.last_activity or now_iso for chat_id, chat in state.chats.items()}
+
+        new_chats = [_new_chat_item(chat, now, now_iso) for chat in changes.chats_to_create]
+        for chat in changes.chats_to_create:
+            activity[chat.chat_id] = now_iso
+        stats.requests += batch_put(ChatItem, new_chats)
+
+        rows: list[MembershipItem] = []
+        for planned in (*changes.members_to_add, *changes.members_to_update):
+            rows.append(
+                MembershipItem(
+                    chat_id=planned.chat_id,
+                    person_id=planned.person_id,
+                    school_id=changes.school_id,
+                    chat_role=planned.chat_role.value,
+                    person_role=planned.person_role.value,
+                    name=planned.name,
+                    active=True,
+                    source=MemberSource.ROSTER.value,
+                    excluded=False,
+                    member_of=planned.person_id,
+                    activity_key=activity_key(activity[planned.chat_id], planned.chat_id),
+                )
+            )
+        for removed in changes.members_to_remove:
+            rows.append(
+                MembershipItem(
+                    chat_id=removed.chat_id,
+                    person_id=removed.person_id,
+                    school_id=changes.school_id,
+                    chat_role=removed.chat_role.value,
+                    person_role=removed.person_role.value,
+                    name=removed.name,
+                    active=False,
+                    source=removed.source.value,
+                    excluded=removed.excluded,
+                    left_at=now,
+                )
+            )
+        stats.requests += batch_put(MembershipItem, rows)
+
+        for chat in (*changes.chats_to_restore, *changes.chats_to_retitle):
+            ChatItem(chat.chat_id).update(
+                actions=[ChatItem.archived.set(False), ChatItem.title.set(after.chats[chat.chat_id].title)]
+            )
+            stats.requests += 1
+        for archived in changes.chats_to_archive:
+            ChatItem(archived.chat_id).update(
+                actions=[ChatItem.archived.set(True), ChatItem.member_count.set(0)]
+            )
+            stats.requests += 1
+
+        archived_ids = {c.chat_id for c in changes.chats_to_archive}
+        counts = Counter(m.chat_id for m in after.members.values() if m.active)
+        for chat_id in sorted(changes.touched_chat_ids - archived_ids):
+            ChatItem(chat_id).update(actions=[ChatItem.member_count.set(counts[chat_id])])
+            stats.requests += 1
+        return stats
+
+
+def _new_chat_item(chat: PlannedChat, now: datetime, now_iso: str) -> ChatItem:
+    return ChatItem(
+        chat_id=chat.chat_id,
+        school_id=chat.school_id,
+        kind=chat.kind.value,
+        class_id=chat.class_id,
+        title=chat.title,
+        archived=False,
+        archived_by_user=False,
+        title_locked=False,
+        read_only=False,
+        managed_by_roster=True,
+        member_count=0,
+        created_at=now,
+        last_activity=now_iso,
+    )

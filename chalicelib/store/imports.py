@@ -1,0 +1,333 @@
+"""Imports in DynamoDB: a header row per import and a part row per school.
+
+The parts of one import finish in parallel Lambdas. Each records its result
+and bumps the header's ``schools_done`` in one transaction that only succeeds
+while the part is still open, so a duplicate delivery never counts twice; the
+part that brings ``schools_done`` to ``schools_total`` finalises the import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.clock import isoformat_utc
+from chalicelib.config import settings
+from chalicelib.pipeline.report import (
+    FINAL_STATUSES,
+    OPEN_PART_STATUSES,
+    ImportStatus,
+    PartOutcome,
+    PartStatus,
+    final_status,
+    report_document,
+    zero_counts,
+)
+from chalicelib.roster.issues import RosterIssue
+from chalicelib.store.tables import HEADER_PART, ImportItem, school_part
+
+LISTING = "imports"
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of report documents and the key to continue from."""
+
+    items: list[dict[str, Any]]
+    last_key: dict[str, Any] | None
+
+
+def _is_condition_failure(error: Exception) -> bool:
+    cause = getattr(error, "cause_response_code", None)
+    return cause in ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
+def header_to_dict(item: ImportItem) -> dict[str, Any]:
+    """A header row as a plain mapping."""
+    return {
+        "import_id": item.import_id,
+        "source_key": item.source_key,
+        "format": item.format,
+        "status": item.status,
+        "started_at": item.started_at,
+        "finished_at": item.finished_at,
+        "counts": dict(item.counts.as_dict() if hasattr(item.counts, "as_dict") else item.counts),
+        "errors": list(item.errors or []),
+        "warnings": list(item.warnings or []),
+        "error_count": int(item.error_count or 0),
+        "warning_count": int(item.warning_count or 0),
+    }
+
+
+def part_to_dict(item: ImportItem) -> dict[str, Any]:
+    """A part row as a plain mapping."""
+    return {
+        "school_id": item.part_school_id,
+        "school_name": item.school_name,
+        "status": item.status,
+        "counts": dict(item.counts.as_dict() if hasattr(item.counts, "as_dict") else item.counts),
+        "removal_share": float(item.removal_share) if item.removal_share is not None else None,
+        "warnings": list(item.warnings or []),
+    }
+
+
+class ImportStore:
+    """Reads and writes import rows."""
+
+    # --- the upload stage ------------------------------------------------------------
+
+    def begin(
+        self, import_id: str, *, bucket: str, key: str, version: str, uploaded_at: str, now: datetime
+    ) -> ImportItem:
+        """The header of an import, created as ``running`` unless a delivery already did."""
+        item = ImportItem(
+            import_id=import_id,
+            part=HEADER_PART,
+            listing=LISTING,
+            started_at=isoformat_utc(now),
+            status=ImportStatus.RUNNING.value,
+            source_bucket=bucket,
+            source_key=key,
+            source_version=version,
+            uploaded_at=uploaded_at,
+            counts=zero_counts(),
+        )
+        try:
+            item.save(condition=ImportItem.import_id.does_not_exist())
+        except PutError as error:
+            if not _is_condition_failure(error):
+                raise
+            return self.header(import_id)
+        return item
+
+    def header(self, import_id: str) -> ImportItem:
+        """The header row of an import (raises ``LookupError`` when there is none)."""
+        try:
+            return ImportItem.get(import_id, HEADER_PART, consistent_read=True)
+        except DoesNotExist as exc:
+            raise LookupError(import_id) from exc
+
+    def find_header(self, import_id: str) -> ImportItem | None:
+        """The header row of an import, or None."""
+        try:
+            return self.header(import_id)
+        except LookupError:
+            return None
+
+    def record_parsed(
+        self,
+        import_id: str,
+        *,
+        format: str,
+        bulk: bool,
+        counts: Mapping[str, int],
+        errors: Sequence[RosterIssue],
+        warnings: Sequence[RosterIssue],
+        error_count: int,
+        warning_count: int,
+        schools_total: int,
+    ) -> None:
+        """What reading the file found; set before any part is queued, so totals are known first."""
+        ImportItem(import_id, HEADER_PART).update(
+            actions=[
+                ImportItem.format.set(format),
+                ImportItem.bulk.set(bulk),
+                ImportItem.counts.set({**zero_counts(), **counts}),
+                ImportItem.errors.set([e.to_json() for e in errors]),
+                ImportItem.warnings.set([w.to_json() for w in warnings]),
+                ImportItem.error_count.set(error_count),
+                ImportItem.warning_count.set(warning_count),
+                ImportItem.schools_total.set(schools_total),
+            ]
+        )
+
+    def add_part(
+        self, import_id: str, *, school_id: str, school_name: str, shard_key: str, started_at: str
+    ) -> None:
+        """A queued part for one school (a second call for the same school changes nothing)."""
+        item = ImportItem(
+            import_id=import_id,
+            part=school_part(school_id),
+            part_school_id=school_id,
+            school_name=school_name,
+            started_at=started_at,
+            status=PartStatus.QUEUED.value,
+            shard_key=shard_key,
+            counts={},
+        )
+        try:
+            item.save(condition=ImportItem.part.does_not_exist())
+        except PutError as error:
+            if not _is_condition_failure(error):
+                raise
+
+    def reopen_failed(self, import_id: str) -> bool:
+        """Restart an import whose upload stage failed for a transient reason (a dead-letter replay)."""
+        try:
+            ImportItem(import_id, HEADER_PART).update(
+                actions=[ImportItem.status.set(ImportStatus.RUNNING.value), ImportItem.finished_at.remove()],
+                condition=ImportItem.status == ImportStatus.FAILED.value,
+            )
+        except UpdateError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def fail(self, import_id: str, issue: RosterIssue, now: datetime) -> None:
+        """End an import as failed, with the reason as its error (nothing was changed)."""
+        ImportItem(import_id, HEADER_PART).update(
+            actions=[
+                ImportItem.status.set(ImportStatus.FAILED.value),
+                ImportItem.finished_at.set(isoformat_utc(now)),
+                ImportItem.errors.set([issue.to_json()]),
+                ImportItem.error_count.set(1),
+            ]
+        )
+
+    # --- the school stage ------------------------------------------------------------
+
+    def part(self, import_id: str, school_id: str) -> ImportItem | None:
+        """A school's part of an import, or None."""
+        try:
+            return ImportItem.get(import_id, school_part(school_id), consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def parts(self, import_id: str) -> list[ImportItem]:
+        """Every part of an import."""
+        return list(ImportItem.query(import_id, ImportItem.part.startswith("school#"), consistent_read=True))
+
+    def mark_running(self, import_id: str, school_id: str) -> None:
+        """A part has started (or restarted after a crash)."""
+        ImportItem(import_id, school_part(school_id)).update(
+            actions=[ImportItem.status.set(PartStatus.RUNNING.value)],
+            condition=ImportItem.status.is_in(*OPEN_PART_STATUSES),
+        )
+
+    def finish_part(
+        self,
+        import_id: str,
+        school_id: str,
+        *,
+        status: PartStatus,
+        counts: Mapping[str, int],
+        warnings: Sequence[Mapping[str, Any]],
+        removal_share: float | None,
+        now: datetime,
+    ) -> bool:
+        """Record a part's result and count it done, atomically; False if it was already finished."""
+        part = ImportItem(import_id, school_part(school_id))
+        header = ImportItem(import_id, HEADER_PART)
+        header_actions: list[Action] = [ImportItem.schools_done.add(1)]
+        if status is not PartStatus.HELD:
+            header_actions += [ImportItem.counts[key].add(value) for key, value in counts.items() if value]
+        part_actions: list[Action] = [
+            ImportItem.status.set(status.value),
+            ImportItem.counts.set(dict(counts)),
+            ImportItem.warnings.set([dict(w) for w in warnings]),
+            ImportItem.finished_at.set(isoformat_utc(now)),
+        ]
+        if removal_share is not None:
+            part_actions.append(ImportItem.removal_share.set(removal_share))
+        try:
+            with TransactWrite(connection=Connection(region=settings().region)) as transaction:
+                transaction.update(
+                    part, actions=part_actions, condition=ImportItem.status.is_in(*OPEN_PART_STATUSES)
+                )
+                transaction.update(header, actions=header_actions)
+        except TransactWriteError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def finalize_if_complete(self, import_id: str, now: datetime) -> dict[str, Any] | None:
+        """If every part has finished, set the import's final status; returns its report then."""
+        header = self.header(import_id)
+        if header.status in FINAL_STATUSES:
+            return report_document(header_to_dict(header), [part_to_dict(p) for p in self.parts(import_id)])
+        if int(header.schools_done) < int(header.schools_total):
+            return None
+        parts = self.parts(import_id)
+        status = final_status(
+            (PartOutcome(PartStatus(p.status), bool(p.warnings)) for p in parts),
+            import_failed=False,
+            has_issues=bool(header.error_count or header.warning_count),
+        )
+        try:
+            header.update(
+                actions=[
+                    ImportItem.status.set(status.value),
+                    ImportItem.finished_at.set(isoformat_utc(now)),
+                ],
+                condition=ImportItem.status.is_in(ImportStatus.QUEUED.value, ImportStatus.RUNNING.value),
+            )
+        except UpdateError as error:
+            if not _is_condition_failure(error):
+                raise
+            header = self.header(import_id)
+        return report_document(header_to_dict(header), [part_to_dict(p) for p in parts])
+
+    def reopen_part(self, import_id: str, school_id: str, *, was: PartStatus, force: bool) -> bool:
+        """Open a finished part again (a forced re-run of a held part, a replay of a failed one).
+
+        False if the part is not in status ``was`` (someone else reopened it first).
+        """
+        part = ImportItem(import_id, school_part(school_id))
+        header = ImportItem(import_id, HEADER_PART)
+        part_actions: list[Action] = [ImportItem.status.set(PartStatus.QUEUED.value)]
+        if force:
+            part_actions.append(ImportItem.force.set(True))
+        try:
+            with TransactWrite(connection=Connection(region=settings().region)) as transaction:
+                transaction.update(part, actions=part_actions, condition=ImportItem.status == was.value)
+                transaction.update(
+                    header,
+                    actions=[
+                        ImportItem.schools_done.add(-1),
+                        ImportItem.status.set(ImportStatus.RUNNING.value),
+                        ImportItem.finished_at.remove(),
+                    ],
+                )
+        except TransactWriteError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    # --- reading reports ---------------------------------------------------------------
+
+    def report(self, import_id: str) -> dict[str, Any] | None:
+        """The report of an import, or None."""
+        header = self.find_header(import_id)
+        if header is None:
+            return None
+        return report_document(header_to_dict(header), [part_to_dict(p) for p in self.parts(import_id)])
+
+    def newest(self, limit: int, start_key: dict[str, Any] | None) -> Page:
+        """A page of all imports, newest first (headers only; open one for its parts)."""
+        results = ImportItem.newest_first.query(
+            LISTING, scan_index_forward=False, limit=limit, last_evaluated_key=start_key
+        )
+        items = [report_document(header_to_dict(h), []) for h in results]
+        return Page(items=items, last_key=results.last_evaluated_key)
+
+    def newest_for_school(self, school_id: str, limit: int, start_key: dict[str, Any] | None) -> Page:
+        """A page of one school's parts of imports, newest first, each with its import's header."""
+        results = ImportItem.by_school.query(
+            school_id, scan_index_forward=False, limit=limit, last_evaluated_key=start_key
+        )
+        items = []
+        for part in results:
+            header = self.find_header(part.import_id)
+            if header is not None:
+                items.append(report_document(header_to_dict(header), [part_to_dict(part)]))
+        return Page(items=items, last_key=results.last_evaluated_key)

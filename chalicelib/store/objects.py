@@ -1,0 +1,88 @@
+"""The roster bucket: streaming roster files down, and the JSON documents the pipeline keeps there.
+
+Layout of the bucket:
+
+* ``rosters/…`` — what the journal uploads (the only prefix that triggers imports);
+* ``imports/<import_id>/schools/<school-key>.json.gz`` — each school's part of an import;
+* ``state/schools/<school-key>.json.gz`` — each school's last applied roster;
+* ``reports/<import_id>.json`` — the import reports.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import tempfile
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from chalicelib.aws import client
+from chalicelib.config import settings
+
+CHUNK_BYTES = 1024 * 1024
+
+
+class ObjectTooLarge(Exception):
+    """The object is bigger than the configured limit."""
+
+
+def school_key(school_id: str) -> str:
+    """A fixed-length, URL-safe stand-in for a school id in object keys (ids may hold anything)."""
+    return hashlib.sha256(school_id.encode()).hexdigest()[:32]
+
+
+def download_to_file(bucket: str, key: str, max_bytes: int, target: BinaryIO) -> int:
+    """Stream an object into ``target`` in 1 MiB chunks; refuse it beyond ``max_bytes``.
+
+    Never holds the object in memory. Returns the number of bytes written.
+    """
+    response = client("s3").get_object(Bucket=bucket, Key=key)
+    declared = int(response.get("ContentLength", 0))
+    if declared > max_bytes:
+        response["Body"].close()
+        raise ObjectTooLarge(f"{declared} bytes")
+    written = 0
+    for chunk in response["Body"].iter_chunks(CHUNK_BYTES):
+        written += len(chunk)
+        if written > max_bytes:
+            response["Body"].close()
+            raise ObjectTooLarge(f"more than {max_bytes} bytes")
+        target.write(chunk)
+    target.flush()
+    return written
+
+
+def spooled_download(bucket: str, key: str, max_bytes: int, directory: str | None = None) -> Path:
+    """Download an object to a new temporary file (the caller deletes it)."""
+    descriptor, name = tempfile.mkstemp(prefix="roster-", dir=directory)
+    try:
+        with open(descriptor, "wb") as handle:
+            download_to_file(bucket, key, max_bytes, handle)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name)
+
+
+def put_json(key: str, document: Any, *, compress: bool) -> None:
+    """Store a JSON document in the roster bucket (gzip for the big ones)."""
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    extra: dict[str, str] = {"ContentType": "application/json"}
+    if compress:
+        body = gzip.compress(body, compresslevel=5)
+        extra["ContentEncoding"] = "gzip"
+    client("s3").put_object(Bucket=settings().roster_bucket, Key=key, Body=body, **extra)
+
+
+def get_json(key: str) -> Any | None:
+    """A JSON document from the roster bucket, or None when there is none."""
+    s3 = client("s3")
+    try:
+        response = s3.get_object(Bucket=settings().roster_bucket, Key=key)
+    except s3.exceptions.NoSuchKey:
+        return None
+    body = response["Body"].read()
+    if response.get("ContentEncoding") == "gzip" or body[:2] == b"\x1f\x8b":
+        body = gzip.decompress(body)
+    return json.loads(body)

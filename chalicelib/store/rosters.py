@@ -1,0 +1,60 @@
+"""Rosters kept in the bucket: each import's per-school parts and each school's last roster."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from chalicelib.roster.model import (
+    SchoolRoster,
+    SchoolRosterUpdate,
+    roster_from_json,
+    roster_to_json,
+    update_from_json,
+    update_to_json,
+)
+from chalicelib.store.objects import get_json, put_json, school_key
+
+
+def shard_key(import_id: str, school_id: str) -> str:
+    """Where an import keeps one school's part."""
+    return f"imports/{import_id}/schools/{school_key(school_id)}.json.gz"
+
+
+def roster_key(school_id: str) -> str:
+    """Where a school's last applied roster is kept."""
+    return f"state/schools/{school_key(school_id)}.json.gz"
+
+
+def save_shard(import_id: str, update: SchoolRosterUpdate) -> str:
+    """Store one school's part of an import; returns its key."""
+    key = shard_key(import_id, update.school_id)
+    put_json(key, update_to_json(update), compress=True)
+    return key
+
+
+def load_shard(key: str) -> SchoolRosterUpdate:
+    """One school's part of an import (it must exist)."""
+    document = get_json(key)
+    if document is None:
+        raise LookupError(f"missing import shard {key}")
+    return update_from_json(document)
+
+
+def save_roster(roster: SchoolRoster) -> str:
+    """Keep a school's roster as the base of its next delta and of subject chats; returns its key."""
+    key = roster_key(roster.school_id)
+    put_json(key, roster_to_json(roster), compress=True)
+    return key
+
+
+def load_roster(school_id: str) -> SchoolRoster | None:
+    """A school's last applied roster, or None before its first import."""
+    document = get_json(roster_key(school_id))
+    return roster_from_json(document) if document is not None else None
+
+
+def roster_fingerprint(roster: SchoolRoster) -> str:
+    """A hash of everything in a roster: equal rosters, equal fingerprints."""
+    canonical = json.dumps(roster_to_json(roster), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()

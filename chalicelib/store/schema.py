@@ -1,0 +1,17 @@
+"""The list of every table the service uses, and creating them where no template does."""
+
+from __future__ import annotations
+
+from pynamodb.models import Model
+
+from chalicelib.store.tables import ChatItem, ImportItem, LinkItem, MembershipItem, SchoolItem
+
+ALL_MODELS: list[type[Model]] = [ChatItem, MembershipItem, SchoolItem, ImportItem, LinkItem]
+"""Every DynamoDB table of the service (``infrastructure/`` must declare each one)."""
+
+
+def create_tables(models: list[type[Model]] | None = None) -> None:
+    """Create the tables that do not exist yet (the local stack and tests; AWS uses ``infrastructure/``)."""
+    for model in models or ALL_MODELS:
+        if not model.exists():
+            model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)

@@ -1,0 +1,111 @@
+"""Schools' sync state: the lease that lets one sync at a time touch a school, and what it applied."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.update import Action
+
+from chalicelib.store.tables import SchoolItem
+
+LEASE_SECONDS = 15 * 60
+
+
+class SchoolBusy(Exception):
+    """Another import holds the school's lease; try again shortly."""
+
+
+@dataclass(frozen=True)
+class SchoolSyncState:
+    """What the last applied sync left for a school."""
+
+    school_id: str
+    roster_fingerprint: str | None
+    last_import_id: str | None
+    last_uploaded_at: str | None
+
+
+class SchoolStore:
+    """Reads and writes school rows."""
+
+    def acquire(self, school_id: str, school_name: str, owner: str, now: datetime) -> SchoolSyncState:
+        """Take the school's lease for ``owner`` (an import id), or raise :class:`SchoolBusy`.
+
+        Two imports of one school running at once would each diff against a state
+        the other is changing; the lease makes them take turns. A lease left by a
+        crashed worker expires after :data:`LEASE_SECONDS`.
+        """
+        moment = int(now.timestamp())
+        try:
+            SchoolItem(school_id).update(
+                actions=[
+                    SchoolItem.lease_owner.set(owner),
+                    SchoolItem.lease_until.set(moment + LEASE_SECONDS),
+                    SchoolItem.name.set(school_name),
+                ],
+                condition=(
+                    SchoolItem.lease_until.does_not_exist()
+                    | (SchoolItem.lease_until < moment)
+                    | (SchoolItem.lease_owner == owner)
+                ),
+            )
+        except UpdateError as error:
+            if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+                raise SchoolBusy(school_id) from error
+            raise
+        return self.state(school_id)
+
+    def release(self, school_id: str, owner: str) -> None:
+        """Give the lease back (only if ``owner`` still holds it)."""
+        try:
+            SchoolItem(school_id).update(
+                actions=[SchoolItem.lease_until.set(0)],
+                condition=SchoolItem.lease_owner == owner,
+            )
+        except UpdateError as error:
+            if getattr(error, "cause_response_code", None) != "ConditionalCheckFailedException":
+                raise
+
+    def state(self, school_id: str) -> SchoolSyncState:
+        """The school's sync state (empty for a school never synced)."""
+        try:
+            item = SchoolItem.get(school_id, consistent_read=True)
+        except DoesNotExist:
+            return SchoolSyncState(school_id, None, None, None)
+        return SchoolSyncState(
+            school_id=school_id,
+            roster_fingerprint=item.roster_fingerprint,
+            last_import_id=item.last_import_id,
+            last_uploaded_at=item.last_uploaded_at,
+        )
+
+    def record_applied(
+        self,
+        school_id: str,
+        *,
+        fingerprint: str,
+        roster_key: str,
+        import_id: str,
+        uploaded_at: str | None,
+        now: datetime,
+    ) -> None:
+        """Remember the roster a sync applied (an equal roster next time is skipped)."""
+        actions: list[Action] = [
+            SchoolItem.roster_fingerprint.set(fingerprint),
+            SchoolItem.roster_key.set(roster_key),
+            SchoolItem.last_import_id.set(import_id),
+            SchoolItem.synced_at.set(now),
+        ]
+        if uploaded_at is not None:
+            actions.append(SchoolItem.last_uploaded_at.set(uploaded_at))
+        SchoolItem(school_id).update(actions=actions)
+
+    def exists(self, school_id: str) -> bool:
+        """Whether any roster has mentioned the school."""
+        try:
+            SchoolItem.get(school_id, attributes_to_get=["school_id"])
+        except DoesNotExist:
+            return False
+        return True

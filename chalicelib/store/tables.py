@@ -1,0 +1,259 @@
+"""The DynamoDB tables, as PynamoDB models.
+
+Table names come from configuration (``TABLE_PREFIX`` + a fixed suffix), read
+when a model first talks to DynamoDB, so one code base serves every stage and
+every test's fresh set of tables. ``infrastructure/`` declares the same tables
+for AWS. Every table of the service is listed in ``store.schema.ALL_MODELS``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.config import settings
+
+
+class _TableName:
+    """``Meta.table_name`` that follows configuration (``TABLE_PREFIX``)."""
+
+    def __init__(self, suffix: str) -> None:
+        self.suffix = suffix
+
+    def __get__(self, instance: object, owner: type) -> str:
+        return settings().table_name(self.suffix)
+
+
+class _Region:
+    def __get__(self, instance: object, owner: type) -> str:
+        return settings().region
+
+
+
+
+# --- chats ---------------------------------------------------------------------------
+
+
+class ChatsBySchool(GlobalSecondaryIndex["ChatItem"]):
+    """A school's chats (back office listing, loading a school's state for a sync)."""
+
+    class Meta:
+        index_name = "by-school"
+        projection = AllProjection()
+
+    school_id = UnicodeAttribute(hash_key=True)
+    chat_id = UnicodeAttribute(range_key=True)
+
+
+class LastMessage(MapAttribute[str, Any]):
+    """The newest message of a chat, kept on the chat for the chat list."""
+
+    message_id = UnicodeAttribute()
+    author_id = UnicodeAttribute()
+    author_name = UnicodeAttribute()
+    text = UnicodeAttribute()
+    sent_at = UTCDateTimeAttribute()
+    deleted = BooleanAttribute(default=False)
+
+
+class ChatItem(Model):
+    """One chat. Roster chats have deterministic ids (``planning.model.roster_chat_id``)."""
+
+    class Meta:
+        table_name = _TableName("chats")
+        region = _Region()
+
+    chat_id = UnicodeAttribute(hash_key=True)
+    school_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    class_id = UnicodeAttribute(null=True)
+    title = UnicodeAttribute()
+    archived = BooleanAttribute(default=False)
+    archived_by_user = BooleanAttribute(default=False)
+    title_locked = BooleanAttribute(default=False)
+    read_only = BooleanAttribute(default=False)
+    managed_by_roster = BooleanAttribute(default=False)
+    member_count = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute(null=True)
+    # ISO 8601 time of the last message (or of creation): the membership index sorts by it.
+    last_activity = UnicodeAttribute()
+    last_message = LastMessage(null=True)
+
+    by_school = ChatsBySchool()
+
+
+# --- memberships ---------------------------------------------------------------------
+
+
+class MembershipsByPerson(GlobalSecondaryIndex["MembershipItem"]):
+    """A person's active chats, newest activity first (sparse: only active rows have the key)."""
+
+    class Meta:
+        index_name = "by-person"
+        projection = AllProjection()
+
+    member_of = UnicodeAttribute(hash_key=True)
+    activity_key = UnicodeAttribute(range_key=True)
+
+
+class MembershipsBySchool(GlobalSecondaryIndex["MembershipItem"]):
+    """Every membership row of a school's chats (one paginated Query loads a school's state)."""
+
+    class Meta:
+        index_name = "by-school"
+        projection = AllProjection()
+
+    school_id = UnicodeAttribute(hash_key=True)
+    chat_id = UnicodeAttribute(range_key=True)
+
+
+class MembershipItem(Model):
+    """A person's membership of a chat. Rows are never deleted: leaving sets ``active`` false.
+
+    ``member_of`` (= ``person_id``) and ``activity_key`` exist only while the row
+    is active, which keeps ended memberships out of the person index.
+    """
+
+    class Meta:
+        table_name = _TableName("memberships")
+        region = _Region()
+
+    chat_id = UnicodeAttribute(hash_key=True)
+    person_id = UnicodeAttribute(range_key=True)
+    school_id = UnicodeAttribute()
+    chat_role = UnicodeAttribute()
+    person_role = UnicodeAttribute()
+    name = UnicodeAttribute()
+    active = BooleanAttribute(default=True)
+    source = UnicodeAttribute(default="roster")
+    excluded = BooleanAttribute(default=False)
+    joined_at = UTCDateTimeAttribute(null=True)
+    left_at = UTCDateTimeAttribute(null=True)
+    member_of = UnicodeAttribute(null=True)
+    activity_key = UnicodeAttribute(null=True)
+
+    by_person = MembershipsByPerson()
+    by_school = MembershipsBySchool()
+
+
+def activity_key(last_activity: str, chat_id: str) -> str:
+    """The person index's sort key: the chat's last activity, then its id (unique, ordered)."""
+    return f"{last_activity}#{chat_id}"
+
+
+# --- schools -------------------------------------------------------------------------
+
+
+class SchoolItem(Model):
+    """A school's sync state: its last applied roster, and the lease that serialises its syncs."""
+
+    class Meta:
+        table_name = _TableName("schools")
+        region = _Region()
+
+    school_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    roster_fingerprint = UnicodeAttribute(null=True)
+    roster_key = UnicodeAttribute(null=True)
+    last_import_id = UnicodeAttribute(null=True)
+    # When the applied roster was uploaded: an older upload arriving late is not applied.
+    last_uploaded_at = UnicodeAttribute(null=True)
+    synced_at = UTCDateTimeAttribute(null=True)
+    lease_owner = UnicodeAttribute(null=True)
+    lease_until = NumberAttribute(null=True)
+
+
+# --- imports -------------------------------------------------------------------------
+
+
+class ImportsNewestFirst(GlobalSecondaryIndex["ImportItem"]):
+    """All imports by start time (only header rows carry ``listing``)."""
+
+    class Meta:
+        index_name = "newest-first"
+        projection = AllProjection()
+
+    listing = UnicodeAttribute(hash_key=True)
+    started_at = UnicodeAttribute(range_key=True)
+
+
+class ImportsBySchool(GlobalSecondaryIndex["ImportItem"]):
+    """A school's parts of imports by start time (only part rows carry ``part_school_id``)."""
+
+    class Meta:
+        index_name = "by-school"
+        projection = AllProjection()
+
+    part_school_id = UnicodeAttribute(hash_key=True)
+    started_at = UnicodeAttribute(range_key=True)
+
+
+HEADER_PART = "#"
+
+
+def school_part(school_id: str) -> str:
+    """The range key of an import's part for one school."""
+    return f"school#{school_id}"
+
+
+class ImportItem(Model):
+    """An import: a header row (``part = "#"``) and one part row per school it touches."""
+
+    class Meta:
+        table_name = _TableName("imports")
+        region = _Region()
+
+    import_id = UnicodeAttribute(hash_key=True)
+    part = UnicodeAttribute(range_key=True)
+    listing = UnicodeAttribute(null=True)
+    part_school_id = UnicodeAttribute(null=True)
+    started_at = UnicodeAttribute()
+    finished_at = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    source_key = UnicodeAttribute(null=True)
+    source_bucket = UnicodeAttribute(null=True)
+    source_version = UnicodeAttribute(null=True)
+    uploaded_at = UnicodeAttribute(null=True)
+    format = UnicodeAttribute(null=True)
+    bulk = BooleanAttribute(null=True)
+    force = BooleanAttribute(default=False)
+    school_name = UnicodeAttribute(null=True)
+    schools_total = NumberAttribute(default=0)
+    schools_done = NumberAttribute(default=0)
+    counts = MapAttribute[str, Any](default=dict)
+    errors = ListAttribute[Any](default=list)
+    warnings = ListAttribute[Any](default=list)
+    error_count = NumberAttribute(default=0)
+    warning_count = NumberAttribute(default=0)
+    shard_key = UnicodeAttribute(null=True)
+    removal_share = NumberAttribute(null=True)
+
+    newest_first = ImportsNewestFirst()
+    by_school = ImportsBySchool()
+
+
+# --- links ---------------------------------------------------------------------------
+
+
+class LinkItem(Model):
+    """A journal user's link to an educational profile (SPEC §2: one journal user ↔ one profile)."""
+
+    class Meta:
+        table_name = _TableName("links")
+        region = _Region()
+
+    person_id = UnicodeAttribute(hash_key=True)
+    profile_id = UnicodeAttribute()
+    account_id = UnicodeAttribute()
+    linked_at = UTCDateTimeAttribute()

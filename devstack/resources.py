@@ -1,0 +1,94 @@
+"""Creating the service's AWS resources on an emulator (the local stack and the tests).
+
+In AWS these come from ``infrastructure/``; here they are made with the same
+names and wiring: the tables, the roster bucket with its ``ObjectCreated``
+notification on ``rosters/`` to the upload queue, the school-sync queue, and
+the dead-letter queue both queues redrive to.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from chalicelib.aws import client
+from chalicelib.config import Settings
+from chalicelib.store.schema import create_tables
+
+ROSTER_PREFIX = "rosters/"
+MAX_RECEIVE_COUNT = 5
+# ≥ 6 × the worker's function timeout in AWS; locally it only delays redelivery of a failure.
+LOCAL_VISIBILITY_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class Queues:
+    """The URLs of the pipeline's queues."""
+
+    upload: str
+    school: str
+    dead_letter: str
+
+
+def _queue_arn(url: str) -> str:
+    attributes = client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    return str(attributes["Attributes"]["QueueArn"])
+
+
+def create_queues(config: Settings, visibility_timeout_s: int = LOCAL_VISIBILITY_TIMEOUT_S) -> Queues:
+    """The upload and school-sync queues, each redriving to the dead-letter queue."""
+    sqs = client("sqs")
+    dead_letter = sqs.create_queue(QueueName=config.dead_letter_queue_name)["QueueUrl"]
+    redrive = json.dumps(
+        {"deadLetterTargetArn": _queue_arn(dead_letter), "maxReceiveCount": str(MAX_RECEIVE_COUNT)}
+    )
+    attributes = {"RedrivePolicy": redrive, "VisibilityTimeout": str(visibility_timeout_s)}
+    upload = sqs.create_queue(QueueName=config.upload_queue_name, Attributes=attributes)["QueueUrl"]
+    school = sqs.create_queue(QueueName=config.school_queue_name, Attributes=attributes)["QueueUrl"]
+    return Queues(upload=upload, school=school, dead_letter=dead_letter)
+
+
+def create_roster_bucket(config: Settings, upload_queue_url: str) -> None:
+    """The roster bucket, sending ``ObjectCreated`` events under ``rosters/`` to the upload queue."""
+    s3 = client("s3")
+    if config.region == "us-east-1":
+        s3.create_bucket(Bucket=config.roster_bucket)
+    else:
+        s3.create_bucket(
+            Bucket=config.roster_bucket,
+            CreateBucketConfiguration={"LocationConstraint": config.region},
+        )
+    queue_arn = _queue_arn(upload_queue_url)
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "s3.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{config.roster_bucket}"}},
+            }
+        ],
+    }
+    client("sqs").set_queue_attributes(QueueUrl=upload_queue_url, Attributes={"Policy": json.dumps(policy)})
+    s3.put_bucket_notification_configuration(
+        Bucket=config.roster_bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": queue_arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": ROSTER_PREFIX}]}},
+                }
+            ]
+        },
+    )
+
+
+def provision(config: Settings) -> Queues:
+    """Every resource the service needs, on whatever endpoint the clients point at."""
+    create_tables()
+    queues = create_queues(config)
+    create_roster_bucket(config, queues.upload)
+    return queues

@@ -1,0 +1,35 @@
+"""Helpers shared by tests (fixtures live in ``conftest.py``)."""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import Any
+
+TEST_JWT_SECRET = "test-journal-secret-with-enough-entropy-0123456789"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def token_for(person_id: str, *, operator: bool = False, lifetime_s: int = 3600, **overrides: Any) -> str:
+    """A journal token as the journal would sign it."""
+    from chalicelib.identity.journal_token import issue_journal_token
+
+    return issue_journal_token(
+        person_id,
+        overrides.pop("secret", TEST_JWT_SECRET),
+        issued_at=overrides.pop("issued_at", int(time.time())),
+        lifetime_s=lifetime_s,
+        audience=overrides.pop("audience", "school-chats"),
+        operator=operator,
+    )
+
+
+def auth_headers(person_id: str, **kwargs: Any) -> dict[str, str]:
+    """Headers for a JSON request from a journal user."""
+    return {"Authorization": f"Bearer {token_for(person_id, **kwargs)}", "Content-Type": "application/json"}
