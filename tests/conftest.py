@@ -8,6 +8,8 @@ other's data and can run in parallel processes.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -30,6 +32,18 @@ os.environ.update(
     }
 )
 os.environ.pop("AWS_PROFILE", None)
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+# Queue names are read when app.py is imported (its @on_sqs_message decorators), so
+# they are fixed for the session (unique per test process) and purged between tests.
+_SESSION = uuid.uuid4().hex[:8]
+os.environ.update(
+    {
+        "UPLOAD_QUEUE_NAME": f"uploads-{_SESSION}",
+        "SCHOOL_QUEUE_NAME": f"schools-{_SESSION}",
+        "DEAD_LETTER_QUEUE_NAME": f"dead-{_SESSION}",
+    }
+)
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +69,8 @@ def reset_process_state() -> None:
 
 @pytest.fixture
 def aws(emulator: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Fresh tables, bucket and queues on the emulator; yields the queues' URLs and settings."""
+    """Fresh tables and bucket, empty queues, on the emulator; yields the queues' URLs."""
+    from chalicelib.aws import client
     from chalicelib.config import settings
     from devstack.resources import provision
 
@@ -64,12 +79,15 @@ def aws(emulator: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("STAGE", "test")
     monkeypatch.setenv("TABLE_PREFIX", f"t{unique}-")
     monkeypatch.setenv("ROSTER_BUCKET", f"rosters-{unique}")
-    monkeypatch.setenv("UPLOAD_QUEUE_NAME", f"uploads-{unique}")
-    monkeypatch.setenv("SCHOOL_QUEUE_NAME", f"schools-{unique}")
-    monkeypatch.setenv("DEAD_LETTER_QUEUE_NAME", f"dead-{unique}")
     monkeypatch.setenv("JOURNAL_JWT_SECRET", TEST_JWT_SECRET)
     reset_process_state()
-    queues = provision(settings())
+    sqs = client("sqs")
+    config = settings()
+    for name in (config.upload_queue_name, config.school_queue_name, config.dead_letter_queue_name):
+        # A fresh queue per test: nothing a previous test left in flight can reappear.
+        with contextlib.suppress(sqs.exceptions.QueueDoesNotExist):
+            sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"])
+    queues = provision(config)
     yield queues
     reset_process_state()
 

@@ -22,7 +22,7 @@ from chalicelib.pipeline.upload import publish_report
 from chalicelib.planning.diff import diff, must_hold, removal_share
 from chalicelib.planning.plan import plan_school
 from chalicelib.roster.model import apply_update
-from chalicelib.store.imports import ImportStore
+from chalicelib.store.imports import ImportStore, planned_counts
 from chalicelib.store.rosters import load_roster, load_shard, roster_fingerprint, roster_key, save_roster
 from chalicelib.store.schools import SchoolStore
 from chalicelib.store.tables import ImportItem
@@ -138,20 +138,28 @@ def _sync_locked(
     state = messenger.load_school_state(message.school_id)
     plan = plan_school(roster, state.followed_subject_classes())
     changes = diff(plan, state)
-    counts = change_counts(changes)
-    share = removal_share(state, changes)
     warnings = [_issue(source, w.code, w.message) for w in plan.warnings]
-    if must_hold(state, changes, bulk=update.is_bulk, threshold=settings().deletion_threshold, force=force):
-        warnings.append(
-            _issue(
-                source,
-                "held_deletion_threshold",
-                f"This sync would end {share:.0%} of the school's memberships (limit "
-                f"{settings().deletion_threshold:.0%}); it was held. An operator can re-run it with force.",
+    planned = planned_counts(part)
+    if planned is not None:
+        # A retry after a crash halfway: report what the first attempt planned, not the remainder.
+        counts, share = planned
+    else:
+        counts, share = change_counts(changes), removal_share(state, changes)
+        if must_hold(
+            state, changes, bulk=update.is_bulk, threshold=settings().deletion_threshold, force=force
+        ):
+            warnings.append(
+                _issue(
+                    source,
+                    "held_deletion_threshold",
+                    f"This sync would end {share:.0%} of the school's memberships (limit "
+                    f"{settings().deletion_threshold:.0%}); it was held. "
+                    "An operator can re-run it with force.",
+                )
             )
-        )
-        _finish(store, message, PartStatus.HELD, counts=counts, warnings=warnings, share=share)
-        return
+            _finish(store, message, PartStatus.HELD, counts=counts, warnings=warnings, share=share)
+            return
+        store.record_planned(message.import_id, message.school_id, counts=counts, removal_share=share)
     requests = messenger.apply_roster_changes(state, changes, now)
     key = save_roster(roster)
     schools.record_applied(

@@ -24,7 +24,7 @@ from chalicelib.observability import log_event, record_metric, set_correlation_i
 from chalicelib.pipeline.messages import SchoolSyncMessage, UploadedObject
 from chalicelib.pipeline.report import FINAL_STATUSES, ImportStatus
 from chalicelib.roster.issues import RosterIssue, RosterUnreadable, Severity
-from chalicelib.roster.reader import RosterLimits, read_roster
+from chalicelib.roster.reader import ParsedRoster, RosterLimits, read_roster
 from chalicelib.store.imports import ImportStore
 from chalicelib.store.objects import ObjectTooLarge, put_json, spooled_download
 from chalicelib.store.rosters import save_shard
@@ -124,33 +124,40 @@ def import_upload(upload: UploadedObject) -> None:
             _fail(store, import_id, unreadable.to_issue(), now)
             return
         with contextlib.closing(parsed):
-            queued = [
-                QueuedSchool(
-                    update.school_id, update.school_name or update.school_id, save_shard(import_id, update)
-                )
-                for update in parsed.school_updates()
-            ]
-            issues = parsed.issues
-            store.record_parsed(
-                import_id,
-                format=parsed.format,
-                bulk=parsed.bulk,
-                counts={
-                    "schools": parsed.counts.schools,
-                    "classes": parsed.counts.classes,
-                    "people": parsed.counts.people,
-                    "rows_skipped": issues.rows_skipped,
-                },
-                errors=issues.errors,
-                warnings=issues.warnings,
-                error_count=issues.error_count,
-                warning_count=issues.warning_count,
-                schools_total=len(queued),
-            )
+            split_and_queue(store, import_id, parsed)
     finally:
         if path is not None:
             path.unlink(missing_ok=True)
-    started_at = isoformat_utc(now)
+
+
+def split_and_queue(store: ImportStore, import_id: str, parsed: ParsedRoster) -> None:
+    """Store each school's part of a read roster, record what was read, queue the schools.
+
+    The totals are recorded before any school is queued, so the part that
+    finishes last always knows it is last.
+    """
+    queued = [
+        QueuedSchool(update.school_id, update.school_name or update.school_id, save_shard(import_id, update))
+        for update in parsed.school_updates()
+    ]
+    issues = parsed.issues
+    store.record_parsed(
+        import_id,
+        format=parsed.format,
+        bulk=parsed.bulk,
+        counts={
+            "schools": parsed.counts.schools,
+            "classes": parsed.counts.classes,
+            "people": parsed.counts.people,
+            "rows_skipped": issues.rows_skipped,
+        },
+        errors=issues.errors,
+        warnings=issues.warnings,
+        error_count=issues.error_count,
+        warning_count=issues.warning_count,
+        schools_total=len(queued),
+    )
+    started_at = isoformat_utc(services().clock.now())
     for school in queued:
         store.add_part(
             import_id,

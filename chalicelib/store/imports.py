@@ -49,6 +49,21 @@ def _is_condition_failure(error: Exception) -> bool:
     return cause in ("ConditionalCheckFailedException", "TransactionCanceledException")
 
 
+def _plain_map(value: Any) -> dict[str, Any]:
+    """A PynamoDB raw MapAttribute (or None) as a plain dict."""
+    if value is None:
+        return {}
+    return dict(value.as_dict()) if hasattr(value, "as_dict") else dict(value)
+
+
+def planned_counts(part: ImportItem) -> tuple[dict[str, int], float] | None:
+    """The counts and removal share a part recorded before applying (see ``record_planned``)."""
+    counts = {key: int(value) for key, value in _plain_map(part.counts).items()}
+    if not counts:
+        return None
+    return counts, float(part.removal_share or 0.0)
+
+
 def header_to_dict(item: ImportItem) -> dict[str, Any]:
     """A header row as a plain mapping."""
     return {
@@ -58,7 +73,7 @@ def header_to_dict(item: ImportItem) -> dict[str, Any]:
         "status": item.status,
         "started_at": item.started_at,
         "finished_at": item.finished_at,
-        "counts": dict(item.counts.as_dict() if hasattr(item.counts, "as_dict") else item.counts),
+        "counts": _plain_map(item.counts),
         "errors": list(item.errors or []),
         "warnings": list(item.warnings or []),
         "error_count": int(item.error_count or 0),
@@ -72,7 +87,7 @@ def part_to_dict(item: ImportItem) -> dict[str, Any]:
         "school_id": item.part_school_id,
         "school_name": item.school_name,
         "status": item.status,
-        "counts": dict(item.counts.as_dict() if hasattr(item.counts, "as_dict") else item.counts),
+        "counts": _plain_map(item.counts),
         "removal_share": float(item.removal_share) if item.removal_share is not None else None,
         "warnings": list(item.warnings or []),
     }
@@ -212,6 +227,20 @@ class ImportStore:
             condition=ImportItem.status.is_in(*OPEN_PART_STATUSES),
         )
 
+    def record_planned(
+        self, import_id: str, school_id: str, *, counts: Mapping[str, int], removal_share: float
+    ) -> None:
+        """Remember what a part is about to apply, before applying it.
+
+        A retry after a crash halfway sees a partly written state, whose diff is
+        smaller; it reports these counts instead, and does not re-judge the
+        deletion threshold the first attempt already passed.
+        """
+        ImportItem(import_id, school_part(school_id)).update(
+            actions=[ImportItem.counts.set(dict(counts)), ImportItem.removal_share.set(removal_share)],
+            condition=ImportItem.status.is_in(*OPEN_PART_STATUSES),
+        )
+
     def finish_part(
         self,
         import_id: str,
@@ -285,7 +314,8 @@ class ImportStore:
         header = ImportItem(import_id, HEADER_PART)
         part_actions: list[Action] = [ImportItem.status.set(PartStatus.QUEUED.value)]
         if force:
-            part_actions.append(ImportItem.force.set(True))
+            # A forced re-run judges the school's state afresh; a replay keeps what was planned.
+            part_actions += [ImportItem.force.set(True), ImportItem.counts.set({})]
         try:
             with TransactWrite(connection=Connection(region=settings().region)) as transaction:
                 transaction.update(part, actions=part_actions, condition=ImportItem.status == was.value)

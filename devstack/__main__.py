@@ -1,0 +1,156 @@
+"""``make run``: the whole service on this machine (SPEC §8).
+
+Starts an embedded moto server on 127.0.0.1:$EMULATOR_PORT (default 5000),
+creates the tables, bucket (with its S3→SQS notification), queues and
+dead-letter queue on it, serves the API and hosted page on 127.0.0.1:$PORT
+(default 8000), runs a worker that feeds the queues to the same handlers
+Lambda runs, loads the demo school unless DEMO=0, prints tokens for demo users
+and then one line ``READY api=… emulator=… bucket=…``. Ctrl-C (SIGINT) or
+SIGTERM stops everything it started.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from types import FrameType
+
+LOCAL_JWT_SECRET = "local-dev-secret-do-not-use-in-production"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def _configure_environment(port: int, emulator_port: int) -> None:
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"]
+    os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{emulator_port}"
+    os.environ.setdefault("STAGE", "local")
+    os.environ.setdefault("JOURNAL_JWT_SECRET", LOCAL_JWT_SECRET)
+    os.environ.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
+    os.environ.setdefault("PRINT_SMS_TO_CONSOLE", "1")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "SchoolChatsLocal")
+
+
+def _wait_for_import(import_id: str, timeout_s: float = 120.0) -> str:
+    from chalicelib.store.imports import ImportStore
+
+    deadline = time.monotonic() + timeout_s
+    store = ImportStore()
+    while time.monotonic() < deadline:
+        header = store.find_header(import_id)
+        if header is not None and header.status not in ("queued", "running"):
+            return str(header.status)
+        time.sleep(0.2)
+    return "still running"
+
+
+def _load_demo() -> str:
+    """Upload the demo school like the journal would, and wait until its chats exist."""
+    from chalicelib.aws import client
+    from chalicelib.config import settings
+    from devstack.demo import demo_oneroster_zip
+
+    config = settings()
+    key = "rosters/demo-school.zip"
+    client("s3").put_object(Bucket=config.roster_bucket, Key=key, Body=demo_oneroster_zip())
+    # The worker picks the upload up from the queue; find its import by key.
+    from chalicelib.store.tables import ImportItem
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for item in ImportItem.newest_first.query("imports", scan_index_forward=False, limit=5):
+            if item.source_key == key:
+                return _wait_for_import(item.import_id)
+        time.sleep(0.2)
+    return "not picked up"
+
+
+def _print_tokens() -> None:
+    from chalicelib.config import settings
+    from chalicelib.identity.journal_token import issue_journal_token
+    from devstack.demo import DEMO_USERS
+
+    secret = settings().journal_jwt_secret or LOCAL_JWT_SECRET
+    now = int(time.time())
+    print("Demo journal tokens (HS256 with JOURNAL_JWT_SECRET, audience school-chats, valid 24 h):")
+    for person_id, description in DEMO_USERS:
+        token = issue_journal_token(person_id, secret, issued_at=now, lifetime_s=86_400)
+        print(f"  {person_id:<12} {description}\n    {token}")
+    operator = issue_journal_token("operator-1", secret, issued_at=now, lifetime_s=86_400, operator=True)
+    print(f"  {'operator-1':<12} operator (back office, every school)\n    {operator}")
+
+
+def main() -> int:
+    """Run the local stack until interrupted."""
+    port = int(os.environ.get("PORT", "8000"))
+    emulator_port = int(os.environ.get("EMULATOR_PORT", "5000"))
+    demo = os.environ.get("DEMO", "1") != "0"
+    _configure_environment(port, emulator_port)
+    sys.path.insert(0, str(PROJECT_DIR))
+
+    from moto.server import ThreadedMotoServer
+
+    from chalicelib.config import settings
+    from devstack.resources import provision
+    from devstack.worker import app_worker
+
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
+    emulator = ThreadedMotoServer(ip_address="127.0.0.1", port=emulator_port, verbose=False)
+    emulator.start()
+    worker = None
+    server = None
+    try:
+        provision(settings())
+
+        from chalice.cli.factory import CLIFactory
+        from chalice.local import create_local_server
+
+        factory = CLIFactory(str(PROJECT_DIR))
+        config = factory.create_config_obj(chalice_stage_name="local")
+        server = create_local_server(config.chalice_app, config, "127.0.0.1", port)
+        threading.Thread(target=server.server.serve_forever, name="api", daemon=True).start()
+
+        worker = app_worker()
+        worker.start()
+
+        if demo:
+            status = _load_demo()
+            print(f"Demo school loaded (import {status}).")
+            _print_tokens()
+        print(
+            f"Upload a roster:  aws --endpoint-url http://127.0.0.1:{emulator_port} "
+            f"s3 cp roster.csv s3://{settings().roster_bucket}/rosters/"
+        )
+        print(
+            f"READY api=http://127.0.0.1:{port} emulator=http://127.0.0.1:{emulator_port} "
+            f"bucket={settings().roster_bucket}",
+            flush=True,
+        )
+        while not stop.wait(0.5):
+            pass
+    finally:
+        print("Stopping…", flush=True)
+        if worker is not None:
+            worker.stop()
+        if server is not None:
+            server.server.shutdown()
+            server.server.server_close()
+        emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
