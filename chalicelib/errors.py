@@ -57,6 +57,10 @@ class NotFound(ServiceError):
     status, slug, title = 404, "not-found", "Not found"
 
 
+class MethodNotAllowed(ServiceError):
+    status, slug, title = 405, "method-not-allowed", "Method not allowed"
+
+
 class Conflict(ServiceError):
     status, slug, title = 409, "conflict", "Conflict"
 

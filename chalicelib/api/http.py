@@ -28,6 +28,7 @@ from chalice.app import Request
 from chalicelib.config import settings
 from chalicelib.errors import (
     BadRequest,
+    MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
     ServiceError,
@@ -204,9 +205,10 @@ class ApiBlueprint:
         return register
 
 
-_CHALICE_ERROR_CLASSES = {
+_CHALICE_ERROR_CLASSES: dict[int, type[ServiceError]] = {
     400: BadRequest,
     404: NotFound,
+    405: MethodNotAllowed,
     413: PayloadTooLarge,
     415: UnsupportedMediaType,
 }
@@ -229,11 +231,11 @@ def http_middleware(event: Request, get_response: Callable[[Request], Response])
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and "Code" in body:
         error_class = _CHALICE_ERROR_CLASSES.get(response.status_code, ServiceError)
-        error = error_class(str(body.get("Message", "")))
-        if response.status_code == 405:
-            error.status, error.slug, error.title = 405, "method-not-allowed", "Method not allowed"
-        elif error_class is ServiceError:
-            error.detail = "An internal error occurred."
+        # Chalice's 500 message is generic already, but never pass an internal one through.
+        detail = "An internal error occurred."
+        if error_class is not ServiceError:
+            detail = str(body.get("Message", ""))
+        error = error_class(detail)
         extra_headers = {k: v for k, v in response.headers.items() if k.lower() == "allow"}
         response = problem_response(error, extra_headers)
     for name, value in SECURITY_HEADERS.items():
