@@ -1,0 +1,156 @@
+"""`make run`'s contract (SPEC §8), checked by starting it as a newcomer would: a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.support import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Stack:
+    process: subprocess.Popen[str]
+    ready: dict[str, str]
+    output: list[str]
+
+
+def _start(extra_env: dict[str, str], timeout_s: float = 180) -> Stack:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_", "ROSTER_", "STAGE"))}
+    env.update({"PORT": str(free_port()), "EMULATOR_PORT": str(free_port()), "PYTHONUNBUFFERED": "1"})
+    for key in ("UPLOAD_QUEUE_NAME", "SCHOOL_QUEUE_NAME", "DEAD_LETTER_QUEUE_NAME", "JOURNAL_JWT_SECRET"):
+        env.pop(key, None)
+    env.update(extra_env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devstack"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output: list[str] = []
+    deadline = time.monotonic() + timeout_s
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        output.append(line.rstrip("\n"))
+        if line.startswith("READY "):
+            pairs = dict(part.split("=", 1) for part in line.split()[1:])
+            return Stack(process, pairs, output)
+    process.kill()
+    raise AssertionError("no READY line:\n" + "\n".join(output))
+
+
+def _stop(stack: Stack, sig: int = signal.SIGINT) -> int:
+    stack.process.send_signal(sig)
+    try:
+        return stack.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        stack.process.kill()
+        raise
+
+
+def _get(url: str, token: str | None = None) -> tuple[int, Any]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def _tokens(output: list[str]) -> dict[str, str]:
+    tokens: dict[str, str] = {}
+    for index, line in enumerate(output):
+        parts = line.split()
+        if len(parts) >= 2 and parts[0] in ("t-ivanova", "a-petrova", "p-orlova", "s-orlov", "operator-1"):
+            tokens[parts[0]] = output[index + 1].strip()
+    return tokens
+
+
+@pytest.fixture(scope="module")
+def demo_stack() -> Iterator[Stack]:
+    stack = _start({})
+    yield stack
+    if stack.process.poll() is None:
+        _stop(stack)
+
+
+def test_ready_line_names_the_api_the_emulator_and_the_bucket(demo_stack: Stack) -> None:
+    ready = demo_stack.ready
+    assert set(ready) >= {"api", "emulator", "bucket"}
+    assert ready["api"].startswith("http://127.0.0.1:") and ready["emulator"].startswith("http://127.0.0.1:")
+
+
+def test_the_demo_school_is_loaded_and_printed_tokens_work(demo_stack: Stack) -> None:
+    tokens = _tokens(demo_stack.output)
+    assert {"t-ivanova", "a-petrova", "operator-1"} <= set(tokens)
+    status, body = _get(demo_stack.ready["api"] + "/v1/schools/school-1/chats", tokens["a-petrova"])
+    assert status == 200, body
+    titles = {chat["title"] for chat in body["items"]}
+    assert {"Учительская", "5А", "5А — родители", "5Б", "6А"} <= titles
+    status, _ = _get(demo_stack.ready["api"] + "/v1/schools/school-1/chats")
+    assert status == 401
+
+
+def test_an_uploaded_roster_becomes_chats(demo_stack: Stack) -> None:
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=demo_stack.ready["emulator"],
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    roster = (
+        "school_id,school_name,class,role,person_id,last_name,first_name,middle_name,phone,guardian_of\n"
+        "sch-77,Лицей 77,7В,class_teacher,t-77,Егорова,Нина,Павловна,,\n"
+        "sch-77,Лицей 77,7В,student,s-77,Титов,Глеб,,,\n"
+        "sch-77,Лицей 77,,parent,p-77,Титова,Ольга,,+79160000077,s-77\n"
+    )
+    s3.put_object(Bucket=demo_stack.ready["bucket"], Key="rosters/lyceum-77.csv", Body=roster.encode())
+    operator = _tokens(demo_stack.output)["operator-1"]
+    deadline = time.monotonic() + 60
+    titles: set[str] = set()
+    while time.monotonic() < deadline and "7В — родители" not in titles:
+        status, body = _get(demo_stack.ready["api"] + "/v1/schools/sch-77/chats", operator)
+        titles = {chat["title"] for chat in body["items"]} if status == 200 else set()
+        time.sleep(0.3)
+    assert {"Учительская", "7В", "7В — родители"} <= titles
+
+
+def test_sigterm_stops_everything(demo_stack: Stack) -> None:
+    assert _stop(demo_stack, signal.SIGTERM) == 0
+    with pytest.raises(OSError):
+        urllib.request.urlopen(demo_stack.ready["api"] + "/v1/imports", timeout=2)  # noqa: S310
+
+
+def test_demo_0_starts_empty_and_ctrl_c_stops_it() -> None:
+    stack = _start({"DEMO": "0", "JOURNAL_JWT_SECRET": "my-own-secret-0123456789abcdef0123"})
+    try:
+        assert not _tokens(stack.output)
+        from chalicelib.identity.journal_token import issue_journal_token
+
+        token = issue_journal_token(
+            "op", "my-own-secret-0123456789abcdef0123", issued_at=int(time.time()), operator=True
+        )
+        status, body = _get(stack.ready["api"] + "/v1/imports", token)
+        assert status == 200 and body["items"] == []
+    finally:
+        assert _stop(stack, signal.SIGINT) == 0
