@@ -8,7 +8,7 @@ Metrics go out as CloudWatch embedded-metric-format log lines (namespace
 ``SchoolChats``, dimensions ``service`` and ``stage``), one line per Lambda
 invocation: the queue handlers and the HTTP middleware call
 :func:`flush_metrics` at the end of each. The names are listed in
-``docs/ARCHITECTURE.md`` (Operations).
+README.md ("Logs, metrics, alarms").
 """
 
 from __future__ import annotations
