@@ -17,6 +17,7 @@ import pytest
 from cfnlint.api import ManualArgs, lint_file
 
 from chalicelib.pipeline import entry
+from chalicelib.pipeline.messages import ROSTER_PREFIX
 from chalicelib.store.schema import ALL_MODELS
 from chalicelib.store.schools import LEASE_SECONDS
 from infrastructure.build import package
@@ -231,7 +232,7 @@ def test_the_roster_bucket_is_private_encrypted_versioned_and_notifies_the_uploa
     (notification,) = bucket["NotificationConfiguration"]["QueueConfigurations"]
     assert notification["Event"] == "s3:ObjectCreated:*"
     assert notification["Queue"] == {"Fn::GetAtt": ["UploadQueue", "Arn"]}
-    assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "rosters/"}]
+    assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": ROSTER_PREFIX}]
     assert template["Resources"]["RosterBucket"]["DependsOn"] == "UploadQueuePolicy"
 
     queue_policy = resolve.resolve(template["Resources"]["UploadQueuePolicy"]["Properties"]["PolicyDocument"])
