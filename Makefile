@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: install run test lint unit bench clean
+.PHONY: install run test lint unit bench clean package deploy
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,5 +35,22 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+## Operators (README, "Deploying to AWS"): one SAM template for a stage, and deploying it with the AWS CLI.
+STAGE ?= dev
+STACK ?= school-chats-$(STAGE)
+
+package: $(STAMP)
+	$(BIN)/python -m infrastructure.build $(STAGE) build/$(STAGE)
+
+deploy: package
+	@command -v aws >/dev/null || { echo "make deploy needs the AWS CLI (v2) on PATH"; exit 2; }
+	@test -n "$(ARTIFACT_BUCKET)" || { echo "set ARTIFACT_BUCKET=<an S3 bucket for the Lambda code>"; exit 2; }
+	aws cloudformation package --use-json --template-file build/$(STAGE)/sam.json \
+		--s3-bucket $(ARTIFACT_BUCKET) --s3-prefix $(STACK) --output-template-file build/$(STAGE)/packaged.json
+	aws cloudformation deploy --template-file build/$(STAGE)/packaged.json --stack-name $(STACK) \
+		--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset \
+		--parameter-overrides Stage=$(STAGE) $(PARAMS)
+	aws cloudformation describe-stacks --stack-name $(STACK) --query "Stacks[0].Outputs" --output table
+
 clean:
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis .chalice/deployments

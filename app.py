@@ -21,13 +21,13 @@ app.register_blueprint(imports.api.blueprint)
 app.register_blueprint(backoffice.api.blueprint)
 
 
-@app.on_sqs_message(queue=settings().upload_queue_name, batch_size=5)
+@app.on_sqs_message(queue=settings().upload_queue_name, batch_size=5, maximum_concurrency=2)
 def on_roster_uploaded(event: SQSEvent) -> dict[str, Any]:
     """S3 ``ObjectCreated`` under ``rosters/`` → read, split per school, fan out."""
     return entry.handle_upload_batch(event)
 
 
-@app.on_sqs_message(queue=settings().school_queue_name, batch_size=1)
+@app.on_sqs_message(queue=settings().school_queue_name, batch_size=1, maximum_concurrency=10)
 def on_school_sync(event: SQSEvent) -> dict[str, Any]:
     """One school's part of an import → plan, diff, apply."""
     return entry.handle_school_batch(event)

@@ -17,6 +17,7 @@ import base64
 import binascii
 import functools
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -37,7 +38,7 @@ from chalicelib.errors import (
     ValidationFailed,
 )
 from chalicelib.identity.journal_token import Caller, verify_journal_token
-from chalicelib.observability import logger
+from chalicelib.observability import flush_metrics, logger, set_correlation_id
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 MAX_JSON_BODY_BYTES = 64 * 1024
@@ -220,14 +221,33 @@ SECURITY_HEADERS = {
 }
 
 
+REQUEST_ID_HEADER = "X-Request-Id"
+
+
+def request_id(request: Request | None) -> str:
+    """The API Gateway request id (a fresh one where there is no API Gateway, as locally)."""
+    context = getattr(request, "context", None) or {}
+    found = context.get("requestId") if isinstance(context, dict) else None
+    return str(found) if found else str(uuid.uuid4())
+
+
 def http_middleware(event: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Applied to every HTTP response: security headers, and Chalice's own errors as problems.
+    """Applied to every HTTP request: correlation id, metrics, security headers, errors as problems.
+
+    Every log line of the request carries its request id as ``correlation_id``,
+    which the response also returns in ``X-Request-Id`` (API Gateway's own
+    error responses put it in the problem body as ``request_id``).
 
     Chalice answers some failures itself (405 wrong method, 415, 500 unhandled
     exception) with ``{"Code", "Message"}`` bodies; those are re-rendered here
     so every error the API returns is ``application/problem+json``.
     """
-    response = get_response(event)
+    correlation_id = request_id(event)
+    set_correlation_id(correlation_id)
+    try:
+        response = get_response(event)
+    finally:
+        flush_metrics()
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and "Code" in body:
         error_class = _CHALICE_ERROR_CLASSES.get(response.status_code, ServiceError)
@@ -240,6 +260,7 @@ def http_middleware(event: Request, get_response: Callable[[Request], Response])
         response = problem_response(error, extra_headers)
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    response.headers.setdefault(REQUEST_ID_HEADER, correlation_id)
     if event is not None and event.path.startswith("/v1"):
         response.headers.setdefault("Cache-Control", "no-store")
     return response

@@ -17,7 +17,7 @@ from chalice.app import SQSEvent, SQSRecord
 
 from chalicelib.aws import client, queue_url
 from chalicelib.config import settings
-from chalicelib.observability import flush_metrics, logger, record_metric
+from chalicelib.observability import flush_metrics, logger, record_metric, set_correlation_id
 from chalicelib.pipeline.messages import MalformedMessage, school_sync_message, uploaded_objects
 from chalicelib.pipeline.school_sync import fail_school_after_retries, sync_school
 from chalicelib.pipeline.upload import fail_after_retries, import_upload
@@ -62,6 +62,8 @@ def _run_batch(
     for record in event:
         raw = record.to_dict()
         message_id = str(raw.get("messageId", ""))
+        # Until the handler knows the import id, this record's log lines carry its message id.
+        set_correlation_id(message_id)
         try:
             handle(record.body)
         except MalformedMessage as malformed:

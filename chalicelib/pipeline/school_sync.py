@@ -18,7 +18,7 @@ from chalicelib.config import settings
 from chalicelib.observability import Unit, log_event, record_metric, set_correlation_id
 from chalicelib.pipeline.messages import SchoolSyncMessage
 from chalicelib.pipeline.report import PartStatus, change_counts
-from chalicelib.pipeline.upload import publish_report
+from chalicelib.pipeline.upload import finish_import_if_complete
 from chalicelib.planning.diff import diff, must_hold, removal_share
 from chalicelib.planning.plan import plan_school
 from chalicelib.roster.model import apply_update
@@ -52,13 +52,7 @@ def _finish(
         now=now,
     )
     log_event("school_sync_finished", school_id=message.school_id, status=status.value, **(counts or {}))
-    report = store.finalize_if_complete(message.import_id, now)
-    if report is not None:
-        publish_report(report)
-        log_event("import_finished", status=report["status"])
-        record_metric("ImportsFinished", 1)
-        if report["status"] == "held":
-            record_metric("ImportsHeld", 1)
+    finish_import_if_complete(store, message.import_id, now)
 
 
 def sync_school(message: SchoolSyncMessage) -> None:
@@ -75,9 +69,7 @@ def sync_school(message: SchoolSyncMessage) -> None:
         store.reopen_part(message.import_id, message.school_id, was=PartStatus.FAILED, force=False)
     elif status not in (PartStatus.QUEUED, PartStatus.RUNNING):
         log_event("school_sync_duplicate_delivery", school_id=message.school_id, status=status.value)
-        report = store.finalize_if_complete(message.import_id, services().clock.now())
-        if report is not None:
-            publish_report(report)
+        finish_import_if_complete(store, message.import_id, services().clock.now())
         return
     header = store.header(message.import_id)
     schools = SchoolStore()

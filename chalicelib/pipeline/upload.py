@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -20,7 +21,7 @@ from chalicelib.aws import client, queue_url
 from chalicelib.bootstrap import services
 from chalicelib.clock import isoformat_utc
 from chalicelib.config import settings
-from chalicelib.observability import log_event, record_metric, set_correlation_id
+from chalicelib.observability import log_event, record_import_finished, record_metric, set_correlation_id
 from chalicelib.pipeline.messages import SchoolSyncMessage, UploadedObject
 from chalicelib.pipeline.report import FINAL_STATUSES, ImportStatus
 from chalicelib.roster.issues import RosterIssue, RosterUnreadable, Severity
@@ -52,6 +53,25 @@ def publish_report(report: dict[str, object]) -> None:
     put_json(report_key(str(report["id"])), report, compress=False)
 
 
+def _duration_s(report: dict[str, Any]) -> float | None:
+    started, finished = report.get("started_at"), report.get("finished_at")
+    if not isinstance(started, str) or not isinstance(finished, str):
+        return None
+    return (datetime.fromisoformat(finished) - datetime.fromisoformat(started)).total_seconds()
+
+
+def finish_import_if_complete(store: ImportStore, import_id: str, now: datetime) -> dict[str, Any] | None:
+    """Once every part is done: set the import's final status, publish its report, count it once."""
+    finalized = store.finalize(import_id, now)
+    if finalized is None:
+        return None
+    publish_report(finalized.report)
+    if finalized.now_final:
+        log_event("import_finished", import_id=import_id, status=finalized.report["status"])
+        record_import_finished(str(finalized.report["status"]), _duration_s(finalized.report))
+    return finalized.report
+
+
 def enqueue_schools(import_id: str, school_ids: Iterable[str], *, force: bool = False) -> None:
     """Send one school-sync message per school (10 per ``SendMessageBatch``)."""
     url = queue_url(settings().school_queue_name)
@@ -71,8 +91,8 @@ def _fail(store: ImportStore, import_id: str, issue: RosterIssue, now: datetime)
     report = store.report(import_id)
     if report is not None:
         publish_report(report)
+        record_import_finished(str(report["status"]), _duration_s(report))
     log_event("import_failed", import_id=import_id, code=issue.code)
-    record_metric("ImportsFailed", 1)
 
 
 def import_upload(upload: UploadedObject) -> None:
@@ -170,11 +190,10 @@ def split_and_queue(store: ImportStore, import_id: str, parsed: ParsedRoster) ->
     record_metric("ImportsStarted", 1)
     record_metric("RosterRowsSkipped", issues.rows_skipped)
     record_metric("RosterSchools", len(queued))
+    record_metric("RosterPeople", parsed.counts.people)
     log_event("import_split", import_id=import_id, schools=len(queued), rows_skipped=issues.rows_skipped)
     if not queued:
-        report = store.finalize_if_complete(import_id, services().clock.now())
-        if report is not None:
-            publish_report(report)
+        finish_import_if_complete(store, import_id, services().clock.now())
 
 
 def _failed_transiently(errors: list[dict[str, object]] | None) -> bool:

@@ -37,6 +37,14 @@ LISTING = "imports"
 
 
 @dataclass(frozen=True)
+class Finalized:
+    """An import whose parts have all finished: its report, and whether this call finished it."""
+
+    report: dict[str, Any]
+    now_final: bool
+
+
+@dataclass(frozen=True)
 class Page:
     """A page of report documents and the key to continue from."""
 
@@ -278,11 +286,16 @@ class ImportStore:
             raise
         return True
 
-    def finalize_if_complete(self, import_id: str, now: datetime) -> dict[str, Any] | None:
-        """If every part has finished, set the import's final status; returns its report then."""
+    def finalize(self, import_id: str, now: datetime) -> Finalized | None:
+        """If every part has finished, set the import's final status; None while parts are open.
+
+        ``now_final`` tells the one caller that set the final status (several
+        parts may finish at once, and deliveries repeat) from the others.
+        """
         header = self.header(import_id)
         if header.status in FINAL_STATUSES:
-            return report_document(header_to_dict(header), [part_to_dict(p) for p in self.parts(import_id)])
+            report = report_document(header_to_dict(header), [part_to_dict(p) for p in self.parts(import_id)])
+            return Finalized(report, now_final=False)
         if int(header.schools_done) < int(header.schools_total):
             return None
         parts = self.parts(import_id)
@@ -291,6 +304,7 @@ class ImportStore:
             import_failed=False,
             has_issues=bool(header.error_count or header.warning_count),
         )
+        now_final = True
         try:
             header.update(
                 actions=[
@@ -303,7 +317,13 @@ class ImportStore:
             if not _is_condition_failure(error):
                 raise
             header = self.header(import_id)
-        return report_document(header_to_dict(header), [part_to_dict(p) for p in parts])
+            now_final = False
+        return Finalized(report_document(header_to_dict(header), [part_to_dict(p) for p in parts]), now_final)
+
+    def finalize_if_complete(self, import_id: str, now: datetime) -> dict[str, Any] | None:
+        """If every part has finished, set the import's final status; returns its report then."""
+        finalized = self.finalize(import_id, now)
+        return finalized.report if finalized is not None else None
 
     def reopen_part(self, import_id: str, school_id: str, *, was: PartStatus, force: bool) -> bool:
         """Open a finished part again (a forced re-run of a held part, a replay of a failed one).

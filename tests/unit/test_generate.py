@@ -1,0 +1,137 @@
+"""The generated part of the template: committed output current, one table per model, schema faithful."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection, LocalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.config import settings
+from chalicelib.errors import PROBLEM_BASE
+from chalicelib.store.schema import ALL_MODELS
+from infrastructure.generate import (
+    GATEWAY_PROBLEMS,
+    GENERATED_PATH,
+    generated_template,
+    render,
+    table_logical_id,
+    table_resource,
+    table_suffix,
+)
+
+
+class SessionsByPhone(GlobalSecondaryIndex["SessionItem"]):
+    class Meta:
+        index_name = "by-phone"
+        projection = IncludeProjection(["step"])
+
+    phone_hash = UnicodeAttribute(hash_key=True)
+    created = NumberAttribute(range_key=True)
+
+
+class SessionsByStep(LocalSecondaryIndex["SessionItem"]):
+    class Meta:
+        index_name = "by-step"
+        projection = KeysOnlyProjection()
+
+    session_id = UnicodeAttribute(hash_key=True)
+    step = UnicodeAttribute(range_key=True)
+
+
+class SessionItem(Model):
+    """A model like the ones other branches add: TTL, a GSI with an INCLUDE projection, an LSI."""
+
+    class Meta:
+        table_name = settings().table_prefix + "link-sessions"
+        region = "us-east-1"
+
+    session_id = UnicodeAttribute(hash_key=True)
+    attempt = NumberAttribute(range_key=True)
+    phone_hash = UnicodeAttribute()
+    created = NumberAttribute()
+    step = UnicodeAttribute()
+    expires_at = TTLAttribute()
+
+    by_phone = SessionsByPhone()
+    by_step = SessionsByStep()
+
+
+def test_the_committed_generated_template_is_current() -> None:
+    assert GENERATED_PATH.read_text(encoding="utf-8") == render(generated_template()), (
+        "infrastructure/generated.json is stale: run `python -m infrastructure.generate` and commit it"
+    )
+
+
+def test_every_model_in_all_models_has_its_table() -> None:
+    committed = json.loads(GENERATED_PATH.read_text(encoding="utf-8"))["Resources"]
+    tables = {
+        resource["Properties"]["TableName"]["Fn::Sub"]
+        for resource in committed.values()
+        if resource.get("Type") == "AWS::DynamoDB::Table"
+    }
+    expected = {f"school-chats-${{Stage}}-{table_suffix(model)}" for model in ALL_MODELS}
+    assert tables == expected
+
+
+def test_a_new_model_gets_keys_indexes_ttl_and_the_prod_safeguards() -> None:
+    resource = table_resource(SessionItem)
+    properties = resource["Properties"]
+    assert table_logical_id(table_suffix(SessionItem)) == "LinkSessionsTable"
+    assert properties["TableName"] == {"Fn::Sub": "school-chats-${Stage}-link-sessions"}
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["KeySchema"] == [
+        {"AttributeName": "session_id", "KeyType": "HASH"},
+        {"AttributeName": "attempt", "KeyType": "RANGE"},
+    ]
+    assert properties["AttributeDefinitions"] == [
+        {"AttributeName": "attempt", "AttributeType": "N"},
+        {"AttributeName": "created", "AttributeType": "N"},
+        {"AttributeName": "phone_hash", "AttributeType": "S"},
+        {"AttributeName": "session_id", "AttributeType": "S"},
+        {"AttributeName": "step", "AttributeType": "S"},
+    ]
+    assert properties["GlobalSecondaryIndexes"] == [
+        {
+            "IndexName": "by-phone",
+            "KeySchema": [
+                {"AttributeName": "phone_hash", "KeyType": "HASH"},
+                {"AttributeName": "created", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["step"]},
+        }
+    ]
+    assert properties["LocalSecondaryIndexes"][0]["Projection"] == {"ProjectionType": "KEYS_ONLY"}
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert properties["PointInTimeRecoverySpecification"] == {
+        "PointInTimeRecoveryEnabled": {"Fn::If": ["IsProd", True, False]}
+    }
+    assert properties["DeletionProtectionEnabled"] == {"Fn::If": ["IsProd", True, False]}
+    assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain"
+
+
+def test_tables_without_ttl_attributes_get_no_ttl() -> None:
+    for model in ALL_MODELS:
+        has_ttl = any(isinstance(a, TTLAttribute) for a in model.get_attributes().values())
+        assert ("TimeToLiveSpecification" in table_resource(model)["Properties"]) == has_ttl
+
+
+def test_two_models_on_one_table_are_refused() -> None:
+    with pytest.raises(ValueError, match="two models"):
+        generated_template([ALL_MODELS[0], ALL_MODELS[0]])
+
+
+def test_gateway_errors_are_problem_documents_of_the_apis_types() -> None:
+    responses = generated_template([])["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
+    assert set(responses) == set(GATEWAY_PROBLEMS)
+    assert {"DEFAULT_4XX", "DEFAULT_5XX", "MISSING_AUTHENTICATION_TOKEN", "THROTTLED"} <= set(responses)
+    for response_type, response in responses.items():
+        headers = response["ResponseParameters"]["Headers"]
+        assert headers["Content-Type"] == "'application/problem+json'", response_type
+        body = json.loads(response["ResponseTemplates"]["application/json"])
+        assert body["type"].startswith(PROBLEM_BASE)
+        assert body["status"] == int(response["StatusCode"])
+        assert set(body) == {"type", "title", "status", "detail", "request_id"}
+    assert responses["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == "404"
