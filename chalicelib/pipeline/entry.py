@@ -24,7 +24,7 @@ from chalicelib.pipeline.upload import fail_after_retries, import_upload
 from chalicelib.store.schools import SchoolBusy
 
 MAX_RECEIVE_COUNT = 5
-BUSY_RETRY_SECONDS = 20
+BUSY_RETRY_SECONDS = 30
 
 
 def _receive_count(record: dict[str, Any]) -> int:
@@ -73,13 +73,15 @@ def _run_batch(
             record_metric("MalformedMessages", 1)
             _dead_letter(raw, f"malformed: {malformed}")
         except SchoolBusy:
-            logger.info("school busy; retrying later", extra={"message_id": message_id})
+            # Waiting for another import of the school is not a failure: a delayed copy
+            # goes back on the queue and this delivery is done, so waits never use up the
+            # receive count that sends failing messages to the dead-letter queue.
+            logger.info("school busy; queued again", extra={"message_id": message_id})
             url = _source_queue_url(raw)
-            if url is not None:
-                client("sqs").change_message_visibility(
-                    QueueUrl=url, ReceiptHandle=record.receipt_handle, VisibilityTimeout=BUSY_RETRY_SECONDS
-                )
-            failures.append({"itemIdentifier": message_id})
+            if url is None:
+                failures.append({"itemIdentifier": message_id})
+            else:
+                client("sqs").send_message(QueueUrl=url, MessageBody=record.body, DelaySeconds=BUSY_RETRY_SECONDS)
         except Exception:
             logger.exception("queue message failed", extra={"message_id": message_id})
             record_metric("QueueMessageFailures", 1)

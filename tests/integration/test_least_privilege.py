@@ -205,9 +205,9 @@ def test_every_function_stays_inside_its_policy(api: Any, json_rosters: None) ->
     forced_message = receive_all(settings().school_queue_name)
     SchoolStore().acquire(SCHOOL, "Least Privilege School", "another-import", application_now())
     busy = deliver(application.on_school_sync, settings().school_queue_name, forced_message)
-    assert len(busy["batchItemFailures"]) == 1
+    assert busy == {"batchItemFailures": []}  # a delayed copy went back on the queue
     SchoolStore().release(SCHOOL, "another-import")
-    # The redelivery (SQS would bring it back after the short visibility the busy path set).
+    # That copy, once its delay is over.
     assert deliver(application.on_school_sync, settings().school_queue_name, forced_message) == {
         "batchItemFailures": []
     }
@@ -238,7 +238,7 @@ def test_every_function_stays_inside_its_policy(api: Any, json_rosters: None) ->
     assert {"s3:GetObject", "s3:ListBucket", "s3:PutObject", "dynamodb:PutItem", "sqs:SendMessage"} <= (
         AUDIT.actions_of("on_roster_uploaded")
     )
-    assert {"dynamodb:BatchWriteItem", "sqs:ChangeMessageVisibility", "s3:ListBucket", "sqs:SendMessage"} <= (
+    assert {"dynamodb:BatchWriteItem", "s3:ListBucket", "sqs:SendMessage"} <= (
         AUDIT.actions_of("on_school_sync")
     )
 

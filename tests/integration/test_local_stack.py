@@ -68,7 +68,8 @@ def _stop(stack: Stack, sig: int = signal.SIGINT) -> int:
 
 
 def _get(url: str, token: str | None = None) -> tuple[int, Any]:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - loopback only
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
             return response.status, json.loads(response.read())
