@@ -81,7 +81,9 @@ def _run_batch(
             if url is None:
                 failures.append({"itemIdentifier": message_id})
             else:
-                client("sqs").send_message(QueueUrl=url, MessageBody=record.body, DelaySeconds=BUSY_RETRY_SECONDS)
+                client("sqs").send_message(
+                    QueueUrl=url, MessageBody=record.body, DelaySeconds=BUSY_RETRY_SECONDS
+                )
         except Exception:
             logger.exception("queue message failed", extra={"message_id": message_id})
             record_metric("QueueMessageFailures", 1)
