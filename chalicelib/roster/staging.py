@@ -394,12 +394,13 @@ class Staging:
             """INSERT OR IGNORE INTO school_students SELECT person_id FROM enrollments
                WHERE school_id = :school AND role = 'student'""",
             # Guardians of the school's students, named on either side, whatever their own org.
-            """INSERT OR IGNORE INTO school_guardians SELECT l.related_id FROM links l
-               JOIN school_students s ON s.person_id = l.person_id
-               JOIN parents p ON p.person_id = l.related_id""",
-            """INSERT OR IGNORE INTO school_guardians SELECT l.person_id FROM links l
-               JOIN school_students s ON s.person_id = l.related_id
-               JOIN parents p ON p.person_id = l.person_id""",
+            # (CROSS JOIN fixes the join order: from the school's few people into the big tables.)
+            """INSERT OR IGNORE INTO school_guardians SELECT l.related_id FROM school_students s
+               CROSS JOIN links l ON l.person_id = s.person_id
+               CROSS JOIN parents p ON p.person_id = l.related_id""",
+            """INSERT OR IGNORE INTO school_guardians SELECT l.person_id FROM school_students s
+               CROSS JOIN links l ON l.related_id = s.person_id
+               CROSS JOIN parents p ON p.person_id = l.person_id""",
             """INSERT OR IGNORE INTO school_people
                SELECT person_id FROM school_members UNION SELECT person_id FROM school_guardians""",
         ):
@@ -409,15 +410,16 @@ class Staging:
         roles_here: dict[str, set[Role]] = defaultdict(set)
         roles_anywhere: dict[str, set[Role]] = defaultdict(set)
         for person_id, org_id, role in self._db.execute(
-            """SELECT r.person_id, r.org_id, r.role FROM roles r
-               JOIN school_people s ON s.person_id = r.person_id"""
+            """SELECT r.person_id, r.org_id, r.role FROM school_people s
+               CROSS JOIN roles r ON r.person_id = s.person_id"""
         ):
             roles_anywhere[person_id].add(Role(role))
             if org_id == school_id:
                 roles_here[person_id].add(Role(role))
         related: dict[str, set[str]] = defaultdict(set)
         for person_id, related_id in self._db.execute(
-            "SELECT l.person_id, l.related_id FROM links l JOIN school_people s ON s.person_id = l.person_id"
+            """SELECT l.person_id, l.related_id FROM school_people s
+               CROSS JOIN links l ON l.person_id = s.person_id"""
         ):
             related[person_id].add(related_id)
         people: dict[str, PersonRecord] = {}
@@ -426,7 +428,7 @@ class Staging:
             SELECT p.person_id, p.family, p.given, p.middle, p.active,
                    EXISTS (SELECT 1 FROM school_members m WHERE m.person_id = p.person_id),
                    EXISTS (SELECT 1 FROM school_guardians g WHERE g.person_id = p.person_id)
-            FROM people p JOIN school_people s ON s.person_id = p.person_id
+            FROM school_people s CROSS JOIN people p ON p.person_id = s.person_id
             """
         ):
             # A member's roles are those at this school, or (enrolled from another org) all of
