@@ -1,4 +1,4 @@
-"""The upload stage with the real parsers, over moto: good rosters split per school, bad ones change nothing."""
+"""The upload stage with the real parsers (moto): good rosters split per school, bad ones change nothing."""
 
 from __future__ import annotations
 
