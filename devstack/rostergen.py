@@ -24,18 +24,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
-FLAT_HEADER = (
-    "school_id",
-    "school_name",
-    "class",
-    "role",
-    "person_id",
-    "last_name",
-    "first_name",
-    "middle_name",
-    "phone",
-    "guardian_of",
+from chalicelib.roster.flat import HEADER as FLAT_HEADER
+from chalicelib.roster.oneroster import (
+    CLASSES_HEADER,
+    ENROLLMENTS_HEADER,
+    ORGS_HEADER,
+    ROLES_HEADER,
+    USERS_HEADER_11,
+    USERS_HEADER_12,
 )
+
 MODIFIED = "2025-09-01T00:00:00.000Z"
 ZIP_TIMESTAMP = (2025, 9, 1, 0, 0, 0)
 DISTRICT_ID = "district-1"
@@ -428,93 +426,6 @@ def flat_csv(
 
 
 # --- OneRoster ------------------------------------------------------------------------
-
-USERS_HEADER_11 = [
-    "sourcedId",
-    "status",
-    "dateLastModified",
-    "enabledUser",
-    "orgSourcedIds",
-    "role",
-    "username",
-    "userIds",
-    "givenName",
-    "familyName",
-    "middleName",
-    "identifier",
-    "email",
-    "sms",
-    "phone",
-    "agentSourcedIds",
-    "grades",
-    "password",
-]
-USERS_HEADER_12 = [
-    "sourcedId",
-    "status",
-    "dateLastModified",
-    "enabledUser",
-    "username",
-    "userIds",
-    "givenName",
-    "familyName",
-    "middleName",
-    "identifier",
-    "email",
-    "sms",
-    "phone",
-    "agentSourcedIds",
-    "grades",
-    "password",
-    "userMasterIdentifier",
-    "resourceSourcedIds",
-    "preferredGivenName",
-    "preferredMiddleName",
-    "preferredFamilyName",
-    "primaryOrgSourcedId",
-    "pronouns",
-]
-ROLES_HEADER = [
-    "sourcedId",
-    "status",
-    "dateLastModified",
-    "userSourcedId",
-    "roleType",
-    "role",
-    "orgSourcedId",
-    "beginDate",
-    "endDate",
-    "userProfileSourcedId",
-]
-ORGS_HEADER = ["sourcedId", "status", "dateLastModified", "name", "type", "identifier", "parentSourcedId"]
-CLASSES_HEADER = [
-    "sourcedId",
-    "status",
-    "dateLastModified",
-    "title",
-    "grades",
-    "courseSourcedId",
-    "classCode",
-    "classType",
-    "location",
-    "schoolSourcedId",
-    "termSourcedIds",
-    "subjects",
-    "subjectCodes",
-    "periods",
-]
-ENROLLMENTS_HEADER = [
-    "sourcedId",
-    "status",
-    "dateLastModified",
-    "classSourcedId",
-    "schoolSourcedId",
-    "userSourcedId",
-    "role",
-    "primary",
-    "beginDate",
-    "endDate",
-]
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,14 @@ class FileReport:
             self._once.add((code, key))
         self.warning(line, column, code, message)
 
+    def required(self, row: CsvRow, column: str) -> str | None:
+        """A value that must not be blank; None (after a row error) when it is."""
+        value = row[column]
+        if not value:
+            self.error(row.line, column, IssueCode.MISSING_VALUE, f"{column} is blank.")
+            return None
+        return value
+
     def unreadable(self, code: IssueCode, message: str, line: int | None = None) -> RosterUnreadable:
         """The exception that refuses this file."""
         return RosterUnreadable(code.value, message, file=self.file, line=line)

@@ -31,10 +31,13 @@ from chalicelib.roster.staging import Completeness, Names, Staging
 FORMAT = "flat-csv"
 COMPLETENESS = Completeness(people=True, classes=True, enrollments=True)
 
-COLUMNS = Columns(
-    required=("school_id", "class", "role", "person_id", "last_name", "first_name"),
-    optional=("school_name", "middle_name", "phone", "guardian_of"),
+HEADER = (
+    *("school_id", "school_name", "class", "role", "person_id"),
+    *("last_name", "first_name", "middle_name", "phone", "guardian_of"),
 )
+"""The columns, in the order the spec lists them."""
+_REQUIRED = ("school_id", "class", "role", "person_id", "last_name", "first_name")
+COLUMNS = Columns(required=_REQUIRED, optional=tuple(c for c in HEADER if c not in _REQUIRED))
 GUARDIAN_SEPARATOR = "|"
 # Columns that mark a file as one CSV of a OneRoster export rather than a flat roster.
 _ONEROSTER_MARKERS = {"sourcedid", "propertyname"}
@@ -103,22 +106,15 @@ class _FlatReader:
             self._row(row)
         self._settle()
 
-    def _required(self, row: CsvRow, column: str) -> str | None:
-        value = row[column]
-        if not value:
-            self.report.error(row.line, column, IssueCode.MISSING_VALUE, f"{column} is blank.")
-            return None
-        return value
-
     def _row(self, row: CsvRow) -> None:
         line = row.line
-        school_id = self._required(row, "school_id")
+        school_id = self.report.required(row, "school_id")
         if school_id is None:
             return
-        person_id = self._required(row, "person_id")
+        person_id = self.report.required(row, "person_id")
         if person_id is None:
             return
-        raw_role = self._required(row, "role")
+        raw_role = self.report.required(row, "role")
         if raw_role is None:
             return
         flat_role = _ROLES.get(_role_key(raw_role))

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path, PurePosixPath
@@ -49,7 +49,6 @@ if TYPE_CHECKING:
 MANIFEST = "manifest.csv"
 ROSTER_FILES = ("orgs", "users", "roles", "classes", "enrollments")
 _VERSION = re.compile(r"^v?1\.([12])(?:\.\d+)*$")
-_METADATA = ("metadata.",)
 _SPREADSHEET_MEMBERS = ("[content_types].xml", "mimetype")
 
 T = TypeVar("T")
@@ -105,72 +104,53 @@ _CLASS_TYPES = _Enum({"homeroom": ClassKind.HOMEROOM, "scheduled": ClassKind.SCH
 _BOOLEANS = _Enum({"true": True, "false": False})
 _SCHOOL_TYPE = _Enum({"school": True})
 
-_COMMON = ("sourcedId", "status", "dateLastModified")
+# The standard's headers, in its order (rostergen writes exactly these).
+ORGS_HEADER = ("sourcedId", "status", "dateLastModified", "name", "type", "identifier", "parentSourcedId")
+_USERS_COMMON = ("username", "userIds", "givenName", "familyName", "middleName", "identifier", "email", "sms")
+USERS_HEADER_11 = (
+    *("sourcedId", "status", "dateLastModified", "enabledUser", "orgSourcedIds", "role"),
+    *_USERS_COMMON,
+    *("phone", "agentSourcedIds", "grades", "password"),
+)
+USERS_HEADER_12 = (
+    *("sourcedId", "status", "dateLastModified", "enabledUser"),
+    *_USERS_COMMON,
+    *("phone", "agentSourcedIds", "grades", "password", "userMasterIdentifier", "resourceSourcedIds"),
+    *("preferredGivenName", "preferredMiddleName", "preferredFamilyName", "primaryOrgSourcedId", "pronouns"),
+)
+ROLES_HEADER = (
+    *("sourcedId", "status", "dateLastModified", "userSourcedId", "roleType", "role", "orgSourcedId"),
+    *("beginDate", "endDate", "userProfileSourcedId"),
+)
+CLASSES_HEADER = (
+    *("sourcedId", "status", "dateLastModified", "title", "grades", "courseSourcedId", "classCode"),
+    *("classType", "location", "schoolSourcedId", "termSourcedIds", "subjects", "subjectCodes", "periods"),
+)
+ENROLLMENTS_HEADER = (
+    *("sourcedId", "status", "dateLastModified", "classSourcedId", "schoolSourcedId", "userSourcedId"),
+    *("role", "primary", "beginDate", "endDate"),
+)
+
+
+def _columns(headers: tuple[str, ...], required: tuple[str, ...]) -> Columns:
+    """What the parser needs of a file: ``required``; the rest of the standard's columns may be absent."""
+    optional = tuple(dict.fromkeys(name for name in headers if name not in required))
+    return Columns(required=required, optional=optional, silent_prefixes=("metadata.",))
+
+
 MANIFEST_COLUMNS = Columns(required=("propertyName", "value"))
-ORGS_COLUMNS = Columns(
-    required=("sourcedId", "name", "type"),
-    optional=("status", "dateLastModified", "identifier", "parentSourcedId"),
-    silent_prefixes=_METADATA,
+ORGS_COLUMNS = _columns(ORGS_HEADER, ("sourcedId", "name", "type"))
+USERS_COLUMNS_11 = _columns(
+    USERS_HEADER_11 + USERS_HEADER_12, ("sourcedId", "orgSourcedIds", "role", "givenName", "familyName")
 )
-_USER_OPTIONAL = (
-    "status",
-    "dateLastModified",
-    "enabledUser",
-    "username",
-    "userIds",
-    "middleName",
-    "identifier",
-    "email",
-    "sms",
-    "phone",
-    "agentSourcedIds",
-    "grades",
-    "password",
-    # 1.2
-    "userMasterIdentifier",
-    "resourceSourcedIds",
-    "preferredGivenName",
-    "preferredMiddleName",
-    "preferredFamilyName",
-    "primaryOrgSourcedId",
-    "pronouns",
+# With a roles.csv (OneRoster 1.2) a user's roles may all come from there.
+USERS_COLUMNS_12 = _columns(USERS_HEADER_11 + USERS_HEADER_12, ("sourcedId", "givenName", "familyName"))
+ROLES_COLUMNS = _columns(ROLES_HEADER, ("userSourcedId", "role", "orgSourcedId"))
+CLASSES_COLUMNS = _columns(
+    (*CLASSES_HEADER, "resources"), ("sourcedId", "title", "classType", "schoolSourcedId")
 )
-USERS_COLUMNS_11 = Columns(
-    required=("sourcedId", "orgSourcedIds", "role", "givenName", "familyName"),
-    optional=_USER_OPTIONAL,
-    silent_prefixes=_METADATA,
-)
-USERS_COLUMNS_12 = Columns(
-    required=("sourcedId", "givenName", "familyName"),
-    optional=("orgSourcedIds", "role", *_USER_OPTIONAL),
-    silent_prefixes=_METADATA,
-)
-ROLES_COLUMNS = Columns(
-    required=("userSourcedId", "role", "orgSourcedId"),
-    optional=(*_COMMON, "roleType", "beginDate", "endDate", "userProfileSourcedId"),
-    silent_prefixes=_METADATA,
-)
-CLASSES_COLUMNS = Columns(
-    required=("sourcedId", "title", "classType", "schoolSourcedId"),
-    optional=(
-        "status",
-        "dateLastModified",
-        "grades",
-        "courseSourcedId",
-        "classCode",
-        "location",
-        "termSourcedIds",
-        "subjects",
-        "subjectCodes",
-        "periods",
-        "resources",
-    ),
-    silent_prefixes=_METADATA,
-)
-ENROLLMENTS_COLUMNS = Columns(
-    required=("sourcedId", "classSourcedId", "schoolSourcedId", "userSourcedId", "role"),
-    optional=("status", "dateLastModified", "primary", "beginDate", "endDate"),
-    silent_prefixes=_METADATA,
+ENROLLMENTS_COLUMNS = _columns(
+    ENROLLMENTS_HEADER, ("sourcedId", "classSourcedId", "schoolSourcedId", "userSourcedId", "role")
 )
 
 
@@ -239,11 +219,15 @@ class _FileReader:
 
     def required(self, row: CsvRow, column: str) -> str | None:
         """A value that must not be blank (a row error when it is)."""
-        value = row[column]
-        if not value:
-            self.report.error(row.line, column, IssueCode.MISSING_VALUE, f"{column} is blank.")
+        return self.report.required(row, column)
+
+    def identified(self, row: CsvRow) -> tuple[str, Status] | None:
+        """The row's ``sourcedId`` and status; None (after a row error) when either is unusable."""
+        record_id = self.required(row, "sourcedId")
+        if record_id is None:
             return None
-        return value
+        status = self.status(row)
+        return None if status is None else (record_id, status)
 
     def boolean(self, row: CsvRow, column: str, default: bool) -> bool:
         """A true/false value; blank or unreadable gives ``default`` (the latter with a warning)."""
@@ -290,6 +274,7 @@ class _OneRosterReader:
         self.orgs_bulk = False
         self.users_bulk = False
         self.roles_file = False
+        self.classes_bulk = False
 
     # --- the archive and its manifest ---------------------------------------------
 
@@ -385,6 +370,24 @@ class _OneRosterReader:
             raise
         return table
 
+    def _read_file(
+        self, file: str, mode: Mode, columns: Columns, read_row: Callable[[_FileReader, CsvRow], None]
+    ) -> None:
+        report = FileReport(self.log, f"{file}.csv")
+        reader = _FileReader(report, mode)
+        with self.table(file, report, columns) as table:
+            for row in table.rows():
+                read_row(reader, row)
+
+    def _first(self, reader: _FileReader, row: CsvRow, kind: str, record_id: str) -> bool:
+        """False (after a row error) when this id already appeared in the file."""
+        if self.staging.first_seen(kind, record_id):
+            return True
+        reader.report.error(
+            row.line, "sourcedId", IssueCode.DUPLICATE_ID, f"{record_id} appears twice in {kind}.csv."
+        )
+        return False
+
     # --- the roster files ---------------------------------------------------------
 
     def read(self) -> OneRosterResult:
@@ -396,18 +399,19 @@ class _OneRosterReader:
         self.orgs_bulk = modes["orgs"] is Mode.BULK
         self.users_bulk = modes["users"] is Mode.BULK
         self.roles_file = modes["roles"] is not Mode.ABSENT
-        if modes["orgs"] is not Mode.ABSENT:
-            self._read_orgs(modes["orgs"])
-        if modes["users"] is not Mode.ABSENT:
-            self._read_users(modes["users"])
-        if modes["roles"] is not Mode.ABSENT:
-            self._read_roles(modes["roles"])
-        if modes["users"] is not Mode.ABSENT:
-            self._settle_users()
-        if modes["classes"] is not Mode.ABSENT:
-            self._read_classes(modes["classes"])
-        if modes["enrollments"] is not Mode.ABSENT:
-            self._read_enrollments(modes["enrollments"], classes_bulk=modes["classes"] is Mode.BULK)
+        self.classes_bulk = modes["classes"] is Mode.BULK
+        users_columns = USERS_COLUMNS_12 if self.roles_file else USERS_COLUMNS_11
+        for file, columns, read_row in (
+            ("orgs", ORGS_COLUMNS, self._org),
+            ("users", users_columns, self._user),
+            ("roles", ROLES_COLUMNS, self._role_row),
+            ("classes", CLASSES_COLUMNS, self._class),
+            ("enrollments", ENROLLMENTS_COLUMNS, self._enrollment),
+        ):
+            if modes[file] is not Mode.ABSENT:
+                self._read_file(file, modes[file], columns, read_row)
+            if file == "roles" and modes["users"] is not Mode.ABSENT:
+                self._settle_users()
         self.staging.settle_schools_from_orgs()
         return OneRosterResult(
             format=f"oneroster-{self.version}",
@@ -418,63 +422,42 @@ class _OneRosterReader:
             ),
         )
 
-    def _read_orgs(self, mode: Mode) -> None:
-        report = FileReport(self.log, "orgs.csv")
-        reader = _FileReader(report, mode)
-        with self.table("orgs", report, ORGS_COLUMNS) as table:
-            for row in table.rows():
-                org_id = reader.required(row, "sourcedId")
-                if org_id is None:
-                    continue
-                status = reader.status(row)
-                if status is None:
-                    continue
-                if status is Status.DELETED:
-                    if mode is Mode.DELTA:
-                        report.warning(
-                            row.line,
-                            "status",
-                            IssueCode.ORG_DELETION_IGNORED,
-                            f"Org {org_id} is marked tobedeleted; schools are not deleted by imports.",
-                        )
-                    continue
-                if not self.staging.first_seen("orgs", org_id):
-                    report.error(
-                        row.line, "sourcedId", IssueCode.DUPLICATE_ID, f"Org {org_id} appears twice."
-                    )
-                    continue
-                org_type = row["type"]
-                is_school = reader.enum(row, "type", _SCHOOL_TYPE) is not None
-                if not is_school:
-                    report.warning(
-                        row.line,
-                        "type",
-                        IssueCode.ORG_NOT_SCHOOL,
-                        f"Org {org_id} has type {org_type!r}, not school; it gets no chats of its own.",
-                    )
-                self.staging.add_org(org_id, row["name"], is_school)
+    def _org(self, reader: _FileReader, row: CsvRow) -> None:
+        identified = reader.identified(row)
+        if identified is None:
+            return
+        org_id, status = identified
+        if status is Status.DELETED:
+            if reader.mode is Mode.DELTA:
+                reader.report.warning(
+                    row.line,
+                    "status",
+                    IssueCode.ORG_DELETION_IGNORED,
+                    f"Org {org_id} is marked tobedeleted; schools are not deleted by imports.",
+                )
+            return
+        if not self._first(reader, row, "orgs", org_id):
+            return
+        is_school = reader.enum(row, "type", _SCHOOL_TYPE) is not None
+        if not is_school:
+            reader.report.warning(
+                row.line,
+                "type",
+                IssueCode.ORG_NOT_SCHOOL,
+                f"Org {org_id} has type {row['type']!r}, not school; it gets no chats of its own.",
+            )
+        self.staging.add_org(org_id, row["name"], is_school)
 
     def _org_known(self, org_id: str) -> bool:
         return self.staging.org_is_school(org_id) is not None
 
-    def _read_users(self, mode: Mode) -> None:
-        report = FileReport(self.log, "users.csv")
-        reader = _FileReader(report, mode)
-        # With a roles.csv (OneRoster 1.2) a user's roles may all come from there.
-        columns = USERS_COLUMNS_12 if self.roles_file else USERS_COLUMNS_11
-        with self.table("users", report, columns) as table:
-            for row in table.rows():
-                self._user(reader, row)
-
     def _user(self, reader: _FileReader, row: CsvRow) -> None:
         report = reader.report
         line = row.line
-        user_id = reader.required(row, "sourcedId")
-        if user_id is None:
+        identified = reader.identified(row)
+        if identified is None:
             return
-        status = reader.status(row)
-        if status is None:
-            return
+        user_id, status = identified
         if status is Status.DELETED:
             if reader.mode is Mode.DELTA:
                 # Removing an id a school does not have changes nothing, so a deleted person
@@ -483,8 +466,7 @@ class _OneRosterReader:
                 for org_id in split_multi(row["orgSourcedIds"]):
                     self.staging.add_deleted("people", user_id, org_id)
             return
-        if not self.staging.first_seen("users", user_id):
-            report.error(line, "sourcedId", IssueCode.DUPLICATE_ID, f"User {user_id} appears twice.")
+        if not self._first(reader, row, "users", user_id):
             return
         role: Role | None = None
         if row["role"]:
@@ -523,13 +505,6 @@ class _OneRosterReader:
                 )
             else:
                 self.staging.add_link(user_id, related_id, line)
-
-    def _read_roles(self, mode: Mode) -> None:
-        report = FileReport(self.log, "roles.csv")
-        reader = _FileReader(report, mode)
-        with self.table("roles", report, ROLES_COLUMNS) as table:
-            for row in table.rows():
-                self._role_row(reader, row)
 
     def _role_row(self, reader: _FileReader, row: CsvRow) -> None:
         report = reader.report
@@ -593,28 +568,18 @@ class _OneRosterReader:
                 f"Guardian {user_id} is linked to no student, so they join no parents chat.",
             )
 
-    def _read_classes(self, mode: Mode) -> None:
-        report = FileReport(self.log, "classes.csv")
-        reader = _FileReader(report, mode)
-        with self.table("classes", report, CLASSES_COLUMNS) as table:
-            for row in table.rows():
-                self._class(reader, row)
-
     def _class(self, reader: _FileReader, row: CsvRow) -> None:
         report = reader.report
         line = row.line
-        class_id = reader.required(row, "sourcedId")
-        if class_id is None:
+        identified = reader.identified(row)
+        if identified is None:
             return
-        status = reader.status(row)
-        if status is None:
-            return
+        class_id, status = identified
         if status is Status.DELETED:
             if reader.mode is Mode.DELTA:
                 self.staging.add_deleted("classes", class_id, row["schoolSourcedId"] or None)
             return
-        if not self.staging.first_seen("classes", class_id):
-            report.error(line, "sourcedId", IssueCode.DUPLICATE_ID, f"Class {class_id} appears twice.")
+        if not self._first(reader, row, "classes", class_id):
             return
         school_id = reader.required(row, "schoolSourcedId")
         if school_id is None:
@@ -650,32 +615,20 @@ class _OneRosterReader:
         subject = ", ".join(split_multi(row["subjects"]))
         self.staging.add_class(school_id, class_id, title, kind, subject)
 
-    def _read_enrollments(self, mode: Mode, *, classes_bulk: bool) -> None:
-        report = FileReport(self.log, "enrollments.csv")
-        reader = _FileReader(report, mode)
-        with self.table("enrollments", report, ENROLLMENTS_COLUMNS) as table:
-            for row in table.rows():
-                self._enrollment(reader, row, classes_bulk)
-
-    def _enrollment(self, reader: _FileReader, row: CsvRow, classes_bulk: bool) -> None:
+    def _enrollment(self, reader: _FileReader, row: CsvRow) -> None:
         report = reader.report
         line = row.line
-        enrollment_id = reader.required(row, "sourcedId")
-        if enrollment_id is None:
+        identified = reader.identified(row)
+        if identified is None:
             return
-        status = reader.status(row)
-        if status is None:
-            return
+        enrollment_id, status = identified
         class_id = row["classSourcedId"]
         if status is Status.DELETED:
             if reader.mode is Mode.DELTA:
                 school = (self.staging.class_school(class_id) if class_id else None) or row["schoolSourcedId"]
                 self.staging.add_deleted("enrollments", enrollment_id, school or None)
             return
-        if not self.staging.first_seen("enrollments", enrollment_id):
-            report.error(
-                line, "sourcedId", IssueCode.DUPLICATE_ID, f"Enrollment {enrollment_id} appears twice."
-            )
+        if not self._first(reader, row, "enrollments", enrollment_id):
             return
         found = reader.enum(row, "role", _ENROLLMENT_ROLES)
         if found is None:
@@ -694,7 +647,7 @@ class _OneRosterReader:
             return
         school_id = self.staging.class_school(class_id)
         if school_id is None:
-            if classes_bulk:
+            if self.classes_bulk:
                 report.error(
                     line,
                     "classSourcedId",

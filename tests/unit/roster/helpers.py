@@ -8,29 +8,21 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from chalicelib.roster import flat as flat_format
+from chalicelib.roster import oneroster as oneroster_format
 from chalicelib.roster.issues import IssueLog, RosterIssue, RosterUnreadable
 from chalicelib.roster.model import SchoolRosterUpdate
 from chalicelib.roster.reader import ParsedRoster, RosterLimits, read_roster
 
 LIMITS = RosterLimits(max_bytes=64 << 20, max_uncompressed_bytes=256 << 20, max_compression_ratio=100)
-FLAT_HEADER = "school_id,school_name,class,role,person_id,last_name,first_name,middle_name,phone,guardian_of"
+FLAT_HEADER = ",".join(flat_format.HEADER)
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rosters"
 
-MANIFEST_11 = {"orgs": "bulk", "users": "bulk", "classes": "bulk", "enrollments": "bulk"}
-ORGS_HEADER = "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId"
-USERS_HEADER = (
-    "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,"
-    "familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password"
-)
-CLASSES_HEADER = (
-    "sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,classType,location,"
-    "schoolSourcedId,termSourcedIds,subjects,subjectCodes,periods"
-)
-ENROLLMENTS_HEADER = (
-    "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,primary,"
-    "beginDate,endDate"
-)
-ROLES_HEADER = "sourcedId,status,dateLastModified,userSourcedId,roleType,role,orgSourcedId,beginDate,endDate"
+ORGS_HEADER = ",".join(oneroster_format.ORGS_HEADER)
+USERS_HEADER = ",".join(oneroster_format.USERS_HEADER_11)
+CLASSES_HEADER = ",".join(oneroster_format.CLASSES_HEADER)
+ENROLLMENTS_HEADER = ",".join(oneroster_format.ENROLLMENTS_HEADER)
+ROLES_HEADER = ",".join(oneroster_format.ROLES_HEADER[:-1])  # without the optional userProfileSourcedId
 
 
 def flat(*rows: str, header: str = FLAT_HEADER) -> bytes:

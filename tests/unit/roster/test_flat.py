@@ -18,7 +18,7 @@ from chalicelib.roster.model import (
     update_to_json,
 )
 from devstack.rostergen import flat_csv
-from tests.unit.roster.helpers import FLAT_HEADER, codes, flat, located, parsed, refusal, updates
+from tests.unit.roster.helpers import FIXTURES, FLAT_HEADER, codes, flat, located, parsed, refusal, updates
 
 NAME = "roster.csv"
 SCHOOL = "s1,Школа №1"
@@ -498,3 +498,26 @@ def test_any_other_csv_parser_error_skips_the_row(tmp_path: Path, monkeypatch: p
     with parsed(tmp_path, data) as roster:
         assert located(roster.issues.errors) == [(NAME, 2, None, "malformed_row")]
         assert set(updates(roster)["s1"].people.records) == {"c2"}
+
+
+def test_a_spreadsheet_export_as_excel_writes_it(tmp_path: Path) -> None:
+    # Windows-1251, ';', CRLF, a trailing ';' on every line, title-case header and roles,
+    # "5А"/"5A"/"5а" for one class, a blank line and an empty last row.
+    data = (FIXTURES / "excel-cp1251-semicolon.csv").read_bytes()
+    with parsed(tmp_path, data, "school-714.csv") as roster:
+        school = updates(roster)["714"]
+        assert located(roster.issues.warnings) == [
+            ("school-714.csv", 3, "class", "class_variant_merged"),
+            ("school-714.csv", 4, "class", "class_variant_merged"),
+        ]
+        assert roster.issues.errors == []
+    assert school.school_name == "МБОУ «СОШ №5»"
+    assert {c.class_id: c.title for c in school.classes.records.values()} == {"5А": "5А", "6Б": "6Б"}
+    assert school.people.records["P-01"].related_ids == {"S-01", "S-02"}
+    assert school.people.records["T-01"].roles == {Role.TEACHER}
+    assert school.enrollments.records["5А|T-01|teacher"].primary
+    assert not school.enrollments.records["6Б|T-01|teacher"].primary
+    assert {e.person_id for e in school.enrollments.records.values() if e.role is EnrollmentRole.STUDENT} == {
+        "S-01",
+        "S-02",
+    }
