@@ -3,8 +3,9 @@
 Generates two flat rosters with :mod:`devstack.rostergen` into a temporary
 directory, reads each in a fresh subprocess the way the pipeline does
 (``read_roster``, then every ``school_updates()`` item encoded as its JSON
-shard), and prints each child's peak RSS (``ru_maxrss``), the time it took,
-and the ratio of the two peaks. Memory that stays flat in roster size gives a
+shard), and prints each child's peak RSS (``ru_maxrss``), the wall and CPU
+time it took, the size of its on-disk staging store, and the ratio of the two
+peaks. Memory that stays flat in roster size gives a
 ratio near 1.
 
     python -m bench.parse_memory            # ~10 MB and ~100 MB
@@ -40,11 +41,20 @@ def schools_for(target_bytes: int) -> int:
     return max(1, round(target_bytes / one))
 
 
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def child(path: Path) -> None:
     """Read one roster as the pipeline does and print what it cost, as JSON."""
+    # The staging store goes to a directory of its own, so its size on disk can be measured.
+    tempfile.tempdir = tempfile.mkdtemp(prefix="bench-staging-", dir=path.parent)
     started = time.perf_counter()
     parsed = read_roster(path, path.name, LIMITS)
     read_s = time.perf_counter() - started
+    read_cpu_s = _cpu_s()
+    staging_mb = sum(f.stat().st_size for f in Path(tempfile.tempdir).rglob("*") if f.is_file()) / MB
     shard_bytes = 0
     try:
         for update in parsed.school_updates():
@@ -58,6 +68,9 @@ def child(path: Path) -> None:
                 "peak_mib": round(peak_kib / 1024, 1),
                 "read_s": round(read_s, 1),
                 "total_s": round(time.perf_counter() - started, 1),
+                "read_cpu_s": round(read_cpu_s, 1),
+                "total_cpu_s": round(_cpu_s(), 1),
+                "staging_mb": round(staging_mb, 1),
                 "schools": parsed.counts.schools,
                 "people": parsed.counts.people,
                 "rows_skipped": parsed.issues.rows_skipped,
