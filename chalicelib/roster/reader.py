@@ -14,11 +14,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 from chalicelib.config import Settings
+from chalicelib.roster.archive import ZIP_MAGICS
+from chalicelib.roster.codes import IssueCode
+from chalicelib.roster.csvfile import ByteSource, FileReport
+from chalicelib.roster.flat import COMPLETENESS as FLAT_COMPLETENESS
+from chalicelib.roster.flat import FORMAT as FLAT_FORMAT
+from chalicelib.roster.flat import read_flat
 from chalicelib.roster.issues import IssueLog
 from chalicelib.roster.model import SchoolRosterUpdate
+from chalicelib.roster.oneroster import read_oneroster
+from chalicelib.roster.staging import Completeness, Staging
+
+# Legacy Excel workbooks (OLE compound files); xlsx/ods are zips, recognised by the OneRoster reader.
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,66 @@ class ParsedRoster(Protocol):
         ...
 
 
+class StagedRoster:
+    """A :class:`ParsedRoster` whose records wait in an on-disk :class:`Staging` store."""
+
+    def __init__(self, format: str, completeness: Completeness, issues: IssueLog, staging: Staging) -> None:
+        staging.finish()
+        self.format = format
+        self.bulk = completeness.bulk
+        self.issues = issues
+        self._completeness = completeness
+        self._staging = staging
+        schools, classes, people = staging.counts()
+        self.counts = RosterCounts(schools=schools, classes=classes, people=people)
+
+    def school_updates(self) -> Iterator[SchoolRosterUpdate]:
+        """One update per school, sorted by school id, built one at a time."""
+        for school_id, name in self._staging.schools():
+            yield self._staging.school_update(school_id, name, self._completeness)
+
+    def close(self) -> None:
+        """Remove the staging store."""
+        self._staging.close()
+
+
+def _file_source(path: Path, name: str) -> ByteSource:
+    def open_file() -> IO[bytes]:
+        return path.open("rb")
+
+    return ByteSource(name, open_file)
+
+
 def read_roster(path: Path, source_name: str, limits: RosterLimits) -> ParsedRoster:
-    """Read and validate a roster file (format detected from its content)."""
-    raise NotImplementedError("the parsers land with the roster-formats work")
+    """Read and validate a roster file (format detected from its content).
+
+    A zip is a OneRoster export; a legacy Excel workbook is refused; anything
+    else is read as the flat CSV (which refuses what is not one). Every row is
+    validated before this returns, so ``issues``, ``counts``, ``format`` and
+    ``bulk`` are final; the records wait on disk until ``school_updates()``.
+    """
+    report = FileReport(IssueLog(), source_name)
+    size = path.stat().st_size
+    if size == 0:
+        raise report.unreadable(IssueCode.FILE_EMPTY, "The file is empty (0 bytes).")
+    if size > limits.max_bytes:
+        raise report.unreadable(
+            IssueCode.FILE_TOO_LARGE, f"The file is larger than the limit of {limits.max_bytes} bytes."
+        )
+    with open(path, "rb") as handle:
+        magic = handle.read(len(_OLE_MAGIC))
+    if magic.startswith(_OLE_MAGIC):
+        raise report.unreadable(
+            IssueCode.SPREADSHEET_NOT_CSV, "The file is an Excel workbook; save it as CSV (UTF-8)."
+        )
+    issues = report.log
+    staging = Staging()
+    try:
+        if magic.startswith(ZIP_MAGICS):
+            result = read_oneroster(path, source_name, limits, issues, staging)
+            return StagedRoster(result.format, result.completeness, issues, staging)
+        read_flat(_file_source(path, source_name), issues, staging)
+        return StagedRoster(FLAT_FORMAT, FLAT_COMPLETENESS, issues, staging)
+    except BaseException:
+        staging.close()
+        raise
