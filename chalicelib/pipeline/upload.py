@@ -23,24 +23,26 @@ from chalicelib.clock import isoformat_utc
 from chalicelib.config import settings
 from chalicelib.observability import log_event, record_import_finished, record_metric, set_correlation_id
 from chalicelib.pipeline.messages import SchoolSyncMessage, UploadedObject
-from chalicelib.pipeline.report import FINAL_STATUSES, ImportStatus
+from chalicelib.pipeline.report import FINAL_STATUSES, ImportStatus, PartStatus
 from chalicelib.roster.issues import RosterIssue, RosterUnreadable, Severity
+from chalicelib.roster.model import apply_update
 from chalicelib.roster.reader import ParsedRoster, RosterLimits, read_roster
 from chalicelib.store.imports import ImportStore
 from chalicelib.store.objects import ObjectTooLarge, put_json, spooled_download
-from chalicelib.store.rosters import save_shard
+from chalicelib.store.rosters import roster_fingerprint, save_shard
+from chalicelib.store.schools import SchoolStore
 
 PROCESSING_ERROR = "processing_error"
 SQS_BATCH = 10
 
 
 @dataclass(frozen=True)
-class QueuedSchool:
-    """A school part that was stored and is about to be queued."""
+class SchoolPart:
+    """One school of an import: its shard, or None when its roster is unchanged."""
 
     school_id: str
     school_name: str
-    shard_key: str
+    shard_key: str | None
 
 
 def report_key(import_id: str) -> str:
@@ -151,15 +153,30 @@ def import_upload(upload: UploadedObject) -> None:
 
 
 def split_and_queue(store: ImportStore, import_id: str, parsed: ParsedRoster) -> None:
-    """Store each school's part of a read roster, record what was read, queue the schools.
+    """Store each changed school's part of a read roster, record what was read, queue those schools.
 
-    The totals are recorded before any school is queued, so the part that
-    finishes last always knows it is last.
+    A school whose new roster equals the one last applied (same fingerprint —
+    only knowable here for bulk updates, which need no base roster) is
+    finished on the spot as ``unchanged``: no shard, no message, no sync.
+    The totals are recorded before any part finishes or is queued, so the
+    part that finishes last always knows it is last.
     """
-    queued = [
-        QueuedSchool(update.school_id, update.school_name or update.school_id, save_shard(import_id, update))
-        for update in parsed.school_updates()
-    ]
+    header = store.header(import_id)
+    schools = SchoolStore()
+    now = services().clock.now()
+    decided: list[SchoolPart] = []
+    for update in parsed.school_updates():
+        name = update.school_name or update.school_id
+        if update.is_bulk and schools.mark_unchanged(
+            update.school_id,
+            fingerprint=roster_fingerprint(apply_update(None, update)),
+            import_id=import_id,
+            uploaded_at=header.uploaded_at,
+            now=now,
+        ):
+            decided.append(SchoolPart(update.school_id, name, None))
+        else:
+            decided.append(SchoolPart(update.school_id, name, save_shard(import_id, update)))
     issues = parsed.issues
     store.record_parsed(
         import_id,
@@ -175,10 +192,10 @@ def split_and_queue(store: ImportStore, import_id: str, parsed: ParsedRoster) ->
         warnings=issues.warnings,
         error_count=issues.error_count,
         warning_count=issues.warning_count,
-        schools_total=len(queued),
+        schools_total=len(decided),
     )
-    started_at = isoformat_utc(services().clock.now())
-    for school in queued:
+    started_at = isoformat_utc(now)
+    for school in decided:
         store.add_part(
             import_id,
             school_id=school.school_id,
@@ -186,12 +203,30 @@ def split_and_queue(store: ImportStore, import_id: str, parsed: ParsedRoster) ->
             shard_key=school.shard_key,
             started_at=started_at,
         )
-    enqueue_schools(import_id, (s.school_id for s in queued))
+    for school in decided:
+        if school.shard_key is None:
+            store.finish_part(
+                import_id,
+                school.school_id,
+                status=PartStatus.UNCHANGED,
+                counts={},
+                warnings=[],
+                removal_share=None,
+                now=now,
+            )
+    queued = [school.school_id for school in decided if school.shard_key is not None]
+    enqueue_schools(import_id, queued)
     record_metric("ImportsStarted", 1)
     record_metric("RosterRowsSkipped", issues.rows_skipped)
-    record_metric("RosterSchools", len(queued))
+    record_metric("RosterSchools", len(decided))
     record_metric("RosterPeople", parsed.counts.people)
-    log_event("import_split", import_id=import_id, schools=len(queued), rows_skipped=issues.rows_skipped)
+    log_event(
+        "import_split",
+        import_id=import_id,
+        schools=len(decided),
+        queued=len(queued),
+        rows_skipped=issues.rows_skipped,
+    )
     if not queued:
         finish_import_if_complete(store, import_id, services().clock.now())
 

@@ -91,7 +91,11 @@ class ChatStore:
         after = apply_changes(state, changes)
         activity = {chat_id: chat.last_activity or now_iso for chat_id, chat in state.chats.items()}
 
-        new_chats = [_new_chat_item(chat, now, now_iso) for chat in changes.chats_to_create]
+        counts = Counter(m.chat_id for m in after.members.values() if m.active)
+        # A new chat is written with its final member count: no second request per chat.
+        new_chats = [
+            _new_chat_item(chat, now, now_iso, counts[chat.chat_id]) for chat in changes.chats_to_create
+        ]
         for chat in changes.chats_to_create:
             activity[chat.chat_id] = now_iso
         stats.requests += batch_put(ChatItem, new_chats)
@@ -130,26 +134,32 @@ class ChatStore:
             )
         stats.requests += batch_put(MembershipItem, rows)
 
+        # Existing chats get their absolute member count (a retry cannot double it),
+        # in the same request as any other change to the chat.
+        updated: set[str] = {c.chat_id for c in changes.chats_to_create}
         for chat in (*changes.chats_to_restore, *changes.chats_to_retitle):
             ChatItem(chat.chat_id).update(
-                actions=[ChatItem.archived.set(False), ChatItem.title.set(after.chats[chat.chat_id].title)]
+                actions=[
+                    ChatItem.archived.set(False),
+                    ChatItem.title.set(after.chats[chat.chat_id].title),
+                    ChatItem.member_count.set(counts[chat.chat_id]),
+                ]
             )
+            updated.add(chat.chat_id)
             stats.requests += 1
         for archived in changes.chats_to_archive:
             ChatItem(archived.chat_id).update(
                 actions=[ChatItem.archived.set(True), ChatItem.member_count.set(0)]
             )
+            updated.add(archived.chat_id)
             stats.requests += 1
-
-        archived_ids = {c.chat_id for c in changes.chats_to_archive}
-        counts = Counter(m.chat_id for m in after.members.values() if m.active)
-        for chat_id in sorted(changes.touched_chat_ids - archived_ids):
+        for chat_id in sorted(changes.touched_chat_ids - updated):
             ChatItem(chat_id).update(actions=[ChatItem.member_count.set(counts[chat_id])])
             stats.requests += 1
         return stats
 
 
-def _new_chat_item(chat: PlannedChat, now: datetime, now_iso: str) -> ChatItem:
+def _new_chat_item(chat: PlannedChat, now: datetime, now_iso: str, member_count: int) -> ChatItem:
     return ChatItem(
         chat_id=chat.chat_id,
         school_id=chat.school_id,
@@ -161,7 +171,7 @@ def _new_chat_item(chat: PlannedChat, now: datetime, now_iso: str) -> ChatItem:
         title_locked=False,
         read_only=False,
         managed_by_roster=True,
-        member_count=0,
+        member_count=member_count,
         created_at=now,
         last_activity=now_iso,
     )

@@ -172,9 +172,12 @@ class ImportStore:
         )
 
     def add_part(
-        self, import_id: str, *, school_id: str, school_name: str, shard_key: str, started_at: str
+        self, import_id: str, *, school_id: str, school_name: str, shard_key: str | None, started_at: str
     ) -> None:
-        """A queued part for one school (a second call for the same school changes nothing)."""
+        """A queued part for one school (a second call for the same school changes nothing).
+
+        ``shard_key`` is None for a school found unchanged, which is finished at once.
+        """
         item = ImportItem(
             import_id=import_id,
             part=school_part(school_id),

@@ -102,6 +102,35 @@ class SchoolStore:
             actions.append(SchoolItem.last_uploaded_at.set(uploaded_at))
         SchoolItem(school_id).update(actions=actions)
 
+    def mark_unchanged(
+        self, school_id: str, *, fingerprint: str, import_id: str, uploaded_at: str | None, now: datetime
+    ) -> bool:
+        """Record an upload whose roster equals the one applied last; False when that is not so.
+
+        One conditional write decides it: the fingerprint must match, no other
+        import may hold the lease (it could be changing the school right now),
+        and no newer upload may have been applied. When it succeeds, an older
+        upload arriving later is refused as superseded, as if this one had been
+        applied in full.
+        """
+        moment = int(now.timestamp())
+        condition = (SchoolItem.roster_fingerprint == fingerprint) & (
+            SchoolItem.lease_until.does_not_exist() | (SchoolItem.lease_until < moment)
+        )
+        actions: list[Action] = [SchoolItem.last_import_id.set(import_id), SchoolItem.synced_at.set(now)]
+        if uploaded_at is not None:
+            condition &= SchoolItem.last_uploaded_at.does_not_exist() | (
+                SchoolItem.last_uploaded_at <= uploaded_at
+            )
+            actions.append(SchoolItem.last_uploaded_at.set(uploaded_at))
+        try:
+            SchoolItem(school_id).update(actions=actions, condition=condition)
+        except UpdateError as error:
+            if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def exists(self, school_id: str) -> bool:
         """Whether any roster has mentioned the school."""
         try:
