@@ -98,7 +98,9 @@ def test_an_unchanged_roster_writes_nothing_to_chats_or_memberships(worker: Any)
     before = active_members("school-1")
 
     with count_dynamodb_requests() as requests:
-        second = stage_import([bulk_update(roster)], key="rosters/b.csv", uploaded_at="2026-09-02T08:00:00.000Z")
+        second = stage_import(
+            [bulk_update(roster)], key="rosters/b.csv", uploaded_at="2026-09-02T08:00:00.000Z"
+        )
         worker.drain()
 
     assert report(second)["schools"][0]["status"] == "unchanged"
