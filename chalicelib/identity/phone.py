@@ -10,6 +10,7 @@ SMS (mobile, or where the plan cannot tell mobile from fixed) are accepted.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
@@ -28,7 +29,8 @@ class InvalidPhone(ValueError):
 
 def normalise_phone(raw: str) -> str:
     """The E.164 form of a phone number as a person typed it, or :class:`InvalidPhone`."""
-    text = raw.strip()
+    # NFKC: full-width digits and no-break spaces (pasted from documents) become plain ones.
+    text = unicodedata.normalize("NFKC", raw).strip()
     if not text or len(text) > MAX_INPUT_LENGTH or not _ALLOWED.match(text):
         raise InvalidPhone("Enter a mobile phone number, e.g. +7 916 123-45-67.")
     try:

@@ -136,4 +136,4 @@ def reserve_password_attempt(phone_key: str, now: datetime) -> int:
 
 def clear_password_failures(phone_key: str) -> None:
     """End a phone's run of failures (its password was right, or an account was just created for it)."""
-    CounterItem(phone_key).delete()
+    CounterItem(phone_key).delete(add_version_condition=False)
