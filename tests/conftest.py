@@ -83,3 +83,14 @@ def api(aws: Any) -> Iterator[Any]:
 
     with Client(application.app, stage_name="test") as client:
         yield client
+
+
+@pytest.fixture
+def clock(aws: Any) -> Any:
+    """A movable clock the service uses for this test (expiry, cooldowns, back-off without sleeping)."""
+    from chalicelib import bootstrap
+    from chalicelib.clock import MovableClock
+
+    moving = MovableClock()
+    bootstrap.override_services(clock=moving)
+    return moving

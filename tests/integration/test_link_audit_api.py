@@ -9,7 +9,6 @@ import logging
 import pytest
 
 from chalicelib import bootstrap
-from chalicelib.clock import MovableClock
 from chalicelib.config import settings
 from chalicelib.identity.sms import SmsNotSent, sms_sender_from_settings
 from chalicelib.observability import logger
@@ -23,15 +22,7 @@ from tests.identity_support import (
     step,
     unique_phone,
 )
-
-PROBLEM = "https://school-chats.dev/problems/"
-
-
-@pytest.fixture
-def clock(api):
-    moving = MovableClock()
-    bootstrap.override_services(clock=moving)
-    return moving
+from tests.support import PROBLEM_BASE
 
 
 @pytest.fixture
@@ -135,7 +126,7 @@ def test_a_failed_sms_is_a_503_and_a_resend_is_allowed_at_once(api, clock, emula
     bootstrap.override_services(sms_sender=FailingSender())
     session_id = open_session(api, "sms-1", phone)
     response = step(api, "sms-1", session_id, "password", {"password": STRONG_PASSWORD})
-    assert response.status_code == 503 and response.json_body["type"] == PROBLEM + "sms-unavailable"
+    assert response.status_code == 503 and response.json_body["type"] == PROBLEM_BASE + "sms-unavailable"
     view = call(api, "get", f"/v1/link/sessions/{session_id}", "sms-1").json_body
     assert view["step"] == "code" and view["resend_after_s"] == 0 and view["expires_in_s"] == 0
     bootstrap.override_services(sms_sender=working)

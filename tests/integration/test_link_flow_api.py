@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-from chalicelib import bootstrap
-from chalicelib.clock import MovableClock
 from chalicelib.planning.model import ChatKind, roster_chat_id
 from tests.identity_support import (
     DEMO_TEACHER_ID,
@@ -19,22 +15,7 @@ from tests.identity_support import (
     step,
     unique_phone,
 )
-
-PROBLEM = "https://school-chats.dev/problems/"
-
-
-@pytest.fixture
-def clock(api):
-    moving = MovableClock()
-    bootstrap.override_services(clock=moving)
-    return moving
-
-
-def problem(response, status, slug):
-    assert response.status_code == status, response.body
-    assert response.headers["Content-Type"] == "application/problem+json"
-    assert response.json_body["type"] == PROBLEM + slug, response.json_body
-    return response.json_body
+from tests.support import assert_problem
 
 
 def test_a_demo_teacher_registers_creates_a_profile_and_links(api, clock, emulator):
@@ -51,7 +32,7 @@ def test_a_demo_teacher_registers_creates_a_profile_and_links(api, clock, emulat
     }
     # A chat request before linking: 409 link-required (SPEC §6).
     members = f"/v1/chats/{roster_chat_id('demo-school', ChatKind.CLASS, '5a')}/members"
-    problem(call(api, "get", members, teacher), 409, "link-required")
+    assert_problem(call(api, "get", members, teacher), 409, "link-required")
 
     phone = unique_phone()
     typed = f"8 ({phone[2:5]}) {phone[5:8]}-{phone[8:10]}-{phone[10:]}"  # as people type it
@@ -90,8 +71,8 @@ def test_a_demo_teacher_registers_creates_a_profile_and_links(api, clock, emulat
 
     assert call(api, "delete", "/v1/link", teacher).status_code == 204
     assert call(api, "get", "/v1/me", teacher).json_body["link"] is None
-    problem(call(api, "get", members, teacher), 409, "link-required")
-    problem(call(api, "delete", "/v1/link", teacher), 404, "not-found")
+    assert_problem(call(api, "get", members, teacher), 409, "link-required")
+    assert_problem(call(api, "delete", "/v1/link", teacher), 404, "not-found")
 
 
 def test_an_existing_account_signs_in_with_password_and_code(api, clock, emulator):
@@ -136,7 +117,7 @@ def test_registering_a_taken_number_reveals_it_only_after_the_code(api, clock, e
     proven = step(api, "journal-3", session_id, "code", {"code": last_code(emulator, phone)}).json_body
     assert proven["step"] == "password" and proven["phone_verified"] is True
     # The new password did not replace the account's: it is refused, the old one works, no second SMS.
-    problem(
+    assert_problem(
         step(api, "journal-3", session_id, "password", {"password": "a brand new passphrase"}),
         400,
         "invalid-credentials",
@@ -150,7 +131,7 @@ def test_a_linked_journal_user_cannot_open_another_session(api, clock, emulator)
     phone = unique_phone()
     make_account(phone)
     _link(api, emulator, "journal-4", phone)
-    problem(
+    assert_problem(
         call(api, "post", "/v1/link/sessions", "journal-4", {"phone": unique_phone()}), 409, "already-linked"
     )
 
@@ -163,7 +144,7 @@ def test_a_profile_links_to_one_journal_user_only(api, clock, emulator):
     session_id = open_session(api, "journal-6", phone)
     step(api, "journal-6", session_id, "password", {"password": STRONG_PASSWORD})
     step(api, "journal-6", session_id, "code", {"code": last_code(emulator, phone)})
-    problem(step(api, "journal-6", session_id, "confirm"), 409, "already-linked")
+    assert_problem(step(api, "journal-6", session_id, "confirm"), 409, "already-linked")
     assert call(api, "get", "/v1/me", "journal-6").json_body["link"] is None
     # Once the first journal user unlinks, the profile is free again.
     assert call(api, "delete", "/v1/link", "journal-5").status_code == 204
@@ -188,7 +169,7 @@ def test_me_and_link_routes_need_a_journal_token(api):
         ("get", "/v1/link/sessions/abc"),
     ):
         response = getattr(api.http, method)(path, headers={"Content-Type": "application/json"}, body="{}")
-        problem(response, 401, "unauthorized")
+        assert_problem(response, 401, "unauthorized")
 
 
 def _link(api, emulator, person_id, phone):

@@ -6,8 +6,6 @@ import json
 
 import pytest
 
-from chalicelib import bootstrap
-from chalicelib.clock import MovableClock
 from chalicelib.store.identity import LinkSessionItem
 from tests.identity_support import (
     STRONG_PASSWORD,
@@ -18,9 +16,8 @@ from tests.identity_support import (
     step,
     unique_phone,
 )
-from tests.support import auth_headers
+from tests.support import assert_problem, auth_headers
 
-PROBLEM = "https://school-chats.dev/problems/"
 GOOD_PROFILE = {
     "first_name": "Анна",
     "last_name": "Петрова",
@@ -28,20 +25,6 @@ GOOD_PROFILE = {
     "birth_date": "1988-04-02",
     "gender": "female",
 }
-
-
-@pytest.fixture
-def clock(api):
-    moving = MovableClock()
-    bootstrap.override_services(clock=moving)
-    return moving
-
-
-def problem(response, status, slug):
-    assert response.status_code == status, response.body
-    assert response.headers["Content-Type"] == "application/problem+json"
-    assert response.json_body["type"] == PROBLEM + slug, response.json_body
-    return response.json_body
 
 
 def fields(body):
@@ -77,7 +60,7 @@ MALFORMED_JSON = ["{", "not json", "[1, 2]", '"+79161234567"', "null", "42", '{"
 def test_malformed_json_is_a_bad_request(api, clock, subtests):
     for raw in MALFORMED_JSON:
         with subtests.test(raw=raw):
-            problem(raw_post(api, "/v1/link/sessions", "m1", raw), 400, "bad-request")
+            assert_problem(raw_post(api, "/v1/link/sessions", "m1", raw), 400, "bad-request")
     assert LinkSessionItem.count() == 0
 
 
@@ -94,7 +77,7 @@ def test_wrong_types_and_unknown_fields_are_named(api, clock, subtests):
     ]
     for body, field in cases:
         with subtests.test(body=body):
-            refusal = problem(call(api, "post", "/v1/link/sessions", "m2", body), 422, "validation")
+            refusal = assert_problem(call(api, "post", "/v1/link/sessions", "m2", body), 422, "validation")
             assert field in fields(refusal)
     assert LinkSessionItem.count() == 0
 
@@ -110,7 +93,7 @@ def test_an_invalid_phone_is_refused(api, clock, subtests):
         "",
     ]:
         with subtests.test(phone=phone):
-            refusal = problem(
+            refusal = assert_problem(
                 call(api, "post", "/v1/link/sessions", "m3", {"phone": phone}), 422, "validation"
             )
             assert fields(refusal) == ["phone"]
@@ -119,9 +102,9 @@ def test_an_invalid_phone_is_refused(api, clock, subtests):
 
 def test_an_over_long_or_non_json_body_is_refused(api, clock):
     raw = json.dumps({"phone": "+79161234567", "padding": "x" * 70_000})
-    problem(raw_post(api, "/v1/link/sessions", "m4", raw), 413, "payload-too-large")
+    assert_problem(raw_post(api, "/v1/link/sessions", "m4", raw), 413, "payload-too-large")
     response = raw_post(api, "/v1/link/sessions", "m5", "phone=+79161234567", content_type="text/plain")
-    problem(response, 415, "unsupported-media-type")
+    assert_problem(response, 415, "unsupported-media-type")
     assert LinkSessionItem.count() == 0
 
 
@@ -148,7 +131,7 @@ def test_every_step_names_a_bad_field(api, clock, subtests):
     before = snapshot(session_id)
     for action, body, field in cases:
         with subtests.test(action=action, body=body):
-            refusal = problem(step(api, "m6", session_id, action, body), 422, "validation")
+            refusal = assert_problem(step(api, "m6", session_id, action, body), 422, "validation")
             assert field in fields(refusal)
     assert snapshot(session_id) == before
 
@@ -160,11 +143,11 @@ def test_every_step_refuses_malformed_json_and_over_long_bodies(api, clock, subt
         for raw in ("{", "[]", "42", '"text"'):
             with subtests.test(action=action, raw=raw):
                 response = raw_post(api, f"/v1/link/sessions/{session_id}/{action}", "m7", raw)
-                problem(response, 400, "bad-request")
+                assert_problem(response, 400, "bad-request")
         with subtests.test(action=action, raw="70 kB"):
             raw = json.dumps({"x": "y" * 70_000})
             response = raw_post(api, f"/v1/link/sessions/{session_id}/{action}", "m7", raw)
-            problem(response, 413, "payload-too-large")
+            assert_problem(response, 413, "payload-too-large")
     assert snapshot(session_id) == before
 
 
@@ -174,7 +157,7 @@ def test_a_malformed_code_counts_as_a_wrong_one(api, clock, emulator):
     session_id = open_session(api, "m9", phone)
     step(api, "m9", session_id, "password", {"password": STRONG_PASSWORD})
     for left, entered in enumerate(("abcdef", "12345", "1234567", "12 34 56"), start=1):
-        refusal = problem(step(api, "m9", session_id, "code", {"code": entered}), 400, "wrong-code")
+        refusal = assert_problem(step(api, "m9", session_id, "code", {"code": entered}), 400, "wrong-code")
         assert refusal["attempts_left"] == 5 - left
 
 
@@ -187,7 +170,9 @@ def test_wrong_types_on_every_profile_field_are_named(api, at_create_profile, su
         for bad in (42, 1.5, True, ["x"], {"x": 1}):
             with subtests.test(field=field, bad=bad):
                 body = {**GOOD_PROFILE, field: bad}
-                refusal = problem(step(api, "in1", at_create_profile, "profile", body), 422, "validation")
+                refusal = assert_problem(
+                    step(api, "in1", at_create_profile, "profile", body), 422, "validation"
+                )
                 assert fields(refusal) == [field]
     assert snapshot(at_create_profile) == before
 
@@ -209,12 +194,12 @@ def test_invalid_or_missing_profile_values_are_named(api, at_create_profile, sub
     for overrides, field in cases:
         with subtests.test(overrides=overrides):
             body = {**GOOD_PROFILE, **overrides}
-            refusal = problem(step(api, "in1", at_create_profile, "profile", body), 422, "validation")
+            refusal = assert_problem(step(api, "in1", at_create_profile, "profile", body), 422, "validation")
             assert fields(refusal) == [field]
     for missing in ("first_name", "last_name", "birth_date", "gender"):
         with subtests.test(missing=missing):
             body = {k: v for k, v in GOOD_PROFILE.items() if k != missing}
-            refusal = problem(step(api, "in1", at_create_profile, "profile", body), 422, "validation")
+            refusal = assert_problem(step(api, "in1", at_create_profile, "profile", body), 422, "validation")
             assert fields(refusal) == [missing]
     assert snapshot(at_create_profile) == before
 

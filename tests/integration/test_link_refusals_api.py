@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import bootstrap
-from chalicelib.clock import MovableClock
 from chalicelib.config import settings
 from chalicelib.identity.throttle import MAX_CONSECUTIVE_FAILURES, subject_key
 from chalicelib.store.identity import CounterItem
@@ -19,15 +17,7 @@ from tests.identity_support import (
     step,
     unique_phone,
 )
-
-PROBLEM = "https://school-chats.dev/problems/"
-
-
-@pytest.fixture
-def clock(api):
-    moving = MovableClock()
-    bootstrap.override_services(clock=moving)
-    return moving
+from tests.support import PROBLEM_BASE, assert_problem
 
 
 @pytest.fixture
@@ -41,14 +31,6 @@ def configure(monkeypatch, api):
 
     yield apply
     settings.cache_clear()
-
-
-def problem(response, status, slug):
-    assert response.status_code == status, response.body
-    assert response.headers["Content-Type"] == "application/problem+json"
-    body = response.json_body
-    assert body["type"] == PROBLEM + slug, body
-    return body
 
 
 def at_code(api, person, phone=None):
@@ -77,9 +59,9 @@ def test_a_wrong_code_is_counted_and_the_sixth_entry_is_refused_even_when_right(
     session_id, phone = at_code(api, "p1")
     code = last_code(emulator, phone)
     for left in (4, 3, 2, 1, 0):
-        body = problem(step(api, "p1", session_id, "code", {"code": wrong(code)}), 400, "wrong-code")
+        body = assert_problem(step(api, "p1", session_id, "code", {"code": wrong(code)}), 400, "wrong-code")
         assert body["attempts_left"] == left
-    problem(step(api, "p1", session_id, "code", {"code": code}), 410, "code-expired")
+    assert_problem(step(api, "p1", session_id, "code", {"code": code}), 410, "code-expired")
     view = call(api, "get", f"/v1/link/sessions/{session_id}", "p1").json_body
     assert view["step"] == "code" and view["expires_in_s"] == 0 and view["attempts_left"] == 0
     # Only a resend helps.
@@ -93,7 +75,9 @@ def test_a_wrong_code_is_counted_and_the_sixth_entry_is_refused_even_when_right(
 def test_an_expired_code_is_refused(api, clock, emulator):
     session_id, phone = at_code(api, "p2")
     clock.advance(seconds=300)
-    problem(step(api, "p2", session_id, "code", {"code": last_code(emulator, phone)}), 410, "code-expired")
+    assert_problem(
+        step(api, "p2", session_id, "code", {"code": last_code(emulator, phone)}), 410, "code-expired"
+    )
     assert current_step(api, "p2", session_id) == "code"
 
 
@@ -107,7 +91,7 @@ def test_a_used_code_cannot_be_used_again(api, clock, emulator):
     session_id, phone = at_code(api, "p3")
     code = last_code(emulator, phone)
     assert step(api, "p3", session_id, "code", {"code": code}).status_code == 200
-    body = problem(step(api, "p3", session_id, "code", {"code": code}), 409, "wrong-step")
+    body = assert_problem(step(api, "p3", session_id, "code", {"code": code}), 409, "wrong-step")
     assert body["step"] == "choose_profile"
 
 
@@ -117,7 +101,7 @@ def test_a_code_from_another_session_is_refused(api, clock, emulator):
     other = open_session(api, "p4", phone)
     step(api, "p4", other, "password", {"password": STRONG_PASSWORD})
     code_of_other = last_code(emulator, phone)
-    problem(step(api, "p4", first, "code", {"code": code_of_other}), 400, "wrong-code")
+    assert_problem(step(api, "p4", first, "code", {"code": code_of_other}), 400, "wrong-code")
 
 
 def test_resend_inside_the_cooldown_is_refused_and_then_replaces_the_code(api, clock, emulator):
@@ -125,7 +109,7 @@ def test_resend_inside_the_cooldown_is_refused_and_then_replaces_the_code(api, c
     old = last_code(emulator, phone)
     clock.advance(seconds=30)
     assert call(api, "get", f"/v1/link/sessions/{session_id}", "p5").json_body["resend_after_s"] == 90
-    body = problem(step(api, "p5", session_id, "resend"), 429, "rate-limited")
+    body = assert_problem(step(api, "p5", session_id, "resend"), 429, "rate-limited")
     assert body["retry_after_s"] == 90
     assert len(sms_to(emulator, phone)) == 1
     clock.advance(seconds=90)
@@ -134,7 +118,7 @@ def test_resend_inside_the_cooldown_is_refused_and_then_replaces_the_code(api, c
     assert len(sms_to(emulator, phone)) == 2
     new = last_code(emulator, phone)
     if new != old:  # one chance in a million that the two codes coincide
-        problem(step(api, "p5", session_id, "code", {"code": old}), 400, "wrong-code")
+        assert_problem(step(api, "p5", session_id, "code", {"code": old}), 400, "wrong-code")
     assert step(api, "p5", session_id, "code", {"code": new}).status_code == 200
 
 
@@ -161,7 +145,7 @@ def test_sms_per_phone_per_hour_is_capped(api, clock, configure, emulator):
     for person in ("c1", "c2"):
         assert registration_code(api, person, phone)[1].status_code == 200
     session_id, refused = registration_code(api, "c3", phone)
-    body = problem(refused, 429, "rate-limited")
+    body = assert_problem(refused, 429, "rate-limited")
     assert 0 < body["retry_after_s"] <= 3600 and refused.headers["Retry-After"] == str(body["retry_after_s"])
     assert len(sms_to(emulator, phone)) == 2
     assert current_step(api, "c3", session_id) == "register"  # nothing changed
@@ -175,7 +159,7 @@ def test_sms_per_phone_per_day_is_capped(api, clock, configure, emulator):
     for person in ("d1", "d2"):
         assert registration_code(api, person, phone)[1].status_code == 200
         clock.advance(hours=2)
-    body = problem(registration_code(api, "d3", phone)[1], 429, "rate-limited")
+    body = assert_problem(registration_code(api, "d3", phone)[1], 429, "rate-limited")
     assert body["retry_after_s"] > 3600
     assert len(sms_to(emulator, phone)) == 2
 
@@ -184,7 +168,7 @@ def test_sms_per_journal_user_per_hour_is_capped(api, clock, configure):
     configure(SMS_PER_USER_HOUR="2")
     assert registration_code(api, "u1", unique_phone())[1].status_code == 200
     assert registration_code(api, "u1", unique_phone())[1].status_code == 200
-    problem(registration_code(api, "u1", unique_phone())[1], 429, "rate-limited")
+    assert_problem(registration_code(api, "u1", unique_phone())[1], 429, "rate-limited")
     # Another journal user is not affected.
     assert registration_code(api, "u2", unique_phone())[1].status_code == 200
 
@@ -194,7 +178,7 @@ def test_sms_per_journal_user_per_day_is_capped(api, clock, configure):
     for _ in range(2):
         assert registration_code(api, "u3", unique_phone())[1].status_code == 200
         clock.advance(hours=3)
-    problem(registration_code(api, "u3", unique_phone())[1], 429, "rate-limited")
+    assert_problem(registration_code(api, "u3", unique_phone())[1], 429, "rate-limited")
     clock.advance(hours=19)
     assert registration_code(api, "u3", unique_phone())[1].status_code == 200
 
@@ -205,7 +189,7 @@ def test_resends_count_against_the_caps(api, clock, configure, emulator):
     clock.advance(seconds=120)
     assert step(api, "u4", session_id, "resend").status_code == 200
     clock.advance(seconds=120)
-    problem(step(api, "u4", session_id, "resend"), 429, "rate-limited")
+    assert_problem(step(api, "u4", session_id, "resend"), 429, "rate-limited")
     assert len(sms_to(emulator, phone)) == 2
 
 
@@ -215,17 +199,17 @@ def test_resends_count_against_the_caps(api, clock, configure, emulator):
 def test_a_session_expires_after_fifteen_minutes(api, clock, emulator):
     session_id, phone = at_code(api, "s1")
     clock.advance(minutes=15)
-    problem(call(api, "get", f"/v1/link/sessions/{session_id}", "s1"), 410, "link-session-expired")
-    problem(
+    assert_problem(call(api, "get", f"/v1/link/sessions/{session_id}", "s1"), 410, "link-session-expired")
+    assert_problem(
         step(api, "s1", session_id, "code", {"code": last_code(emulator, phone)}), 410, "link-session-expired"
     )
-    problem(step(api, "s1", session_id, "resend"), 410, "link-session-expired")
+    assert_problem(step(api, "s1", session_id, "resend"), 410, "link-session-expired")
 
 
 def test_another_users_session_is_not_found(api, clock, emulator):
     session_id, phone = at_code(api, "owner")
     code = last_code(emulator, phone)
-    problem(call(api, "get", f"/v1/link/sessions/{session_id}", "intruder"), 404, "not-found")
+    assert_problem(call(api, "get", f"/v1/link/sessions/{session_id}", "intruder"), 404, "not-found")
     for action, body in (
         ("code", {"code": code}),
         ("resend", None),
@@ -234,14 +218,14 @@ def test_another_users_session_is_not_found(api, clock, emulator):
         ("profile", {"first_name": "A", "last_name": "B", "birth_date": "1990-01-01", "gender": "male"}),
         ("confirm", None),
     ):
-        problem(step(api, "intruder", session_id, action, body), 404, "not-found")
+        assert_problem(step(api, "intruder", session_id, action, body), 404, "not-found")
     # The owner's session is untouched: the code still works for them.
     assert step(api, "owner", session_id, "code", {"code": code}).status_code == 200
 
 
 def test_an_unknown_session_is_not_found(api, clock):
-    problem(call(api, "get", "/v1/link/sessions/no-such-session", "p"), 404, "not-found")
-    problem(call(api, "get", "/v1/link/sessions/" + "x" * 300, "p"), 404, "not-found")
+    assert_problem(call(api, "get", "/v1/link/sessions/no-such-session", "p"), 404, "not-found")
+    assert_problem(call(api, "get", "/v1/link/sessions/" + "x" * 300, "p"), 404, "not-found")
 
 
 def test_steps_out_of_order_are_refused_at_password(api, clock, subtests):
@@ -253,7 +237,7 @@ def test_steps_out_of_order_are_refused_at_password(api, clock, subtests):
         ("confirm", None),
     ):
         with subtests.test(action=action):
-            refusal = problem(step(api, "o1", session_id, action, body), 409, "wrong-step")
+            refusal = assert_problem(step(api, "o1", session_id, action, body), 409, "wrong-step")
             assert refusal["step"] == "password"
     assert current_step(api, "o1", session_id) == "password"
 
@@ -266,7 +250,7 @@ def test_steps_out_of_order_are_refused_at_code(api, clock, emulator):
         ("profile", {"first_name": "A", "last_name": "B", "birth_date": "1990-01-01", "gender": "male"}),
         ("confirm", None),
     ):
-        assert problem(step(api, "o2", session_id, action, body), 409, "wrong-step")["step"] == "code"
+        assert assert_problem(step(api, "o2", session_id, action, body), 409, "wrong-step")["step"] == "code"
 
 
 def test_a_finished_session_cannot_be_walked_again(api, clock, emulator):
@@ -279,7 +263,7 @@ def test_a_finished_session_cannot_be_walked_again(api, clock, emulator):
         ("resend", None),
         ("register", None),
     ):
-        assert problem(step(api, "o3", session_id, action, body), 409, "wrong-step")["step"] == "done"
+        assert assert_problem(step(api, "o3", session_id, action, body), 409, "wrong-step")["step"] == "done"
 
 
 # --- passwords -----------------------------------------------------------------------
@@ -291,7 +275,9 @@ def test_a_weak_new_password_is_refused_and_nothing_is_sent(api, clock, emulator
     step(api, "w1", session_id, "register")
     for weak in ("password", "12345678", "Qwerty123", "short", "йцукенгшщз", phone[2:]):
         with subtests.test(weak=weak):
-            body = problem(step(api, "w1", session_id, "password", {"password": weak}), 422, "validation")
+            body = assert_problem(
+                step(api, "w1", session_id, "password", {"password": weak}), 422, "validation"
+            )
             assert [e["field"] for e in body["errors"]] == ["password"]
     assert current_step(api, "w1", session_id) == "register"
     assert sms_to(emulator, phone) == []
@@ -307,7 +293,7 @@ def test_wrong_password_and_unknown_account_get_the_same_answer_and_no_sms(api, 
         answers.append((response.status_code, {k: v for k, v in response.json_body.items()}))
         assert current_step(api, "e1", session_id) == "password"
     assert answers[0] == answers[1]
-    assert answers[0][0] == 400 and answers[0][1]["type"] == PROBLEM + "invalid-credentials"
+    assert answers[0][0] == 400 and answers[0][1]["type"] == PROBLEM_BASE + "invalid-credentials"
     assert sms_to(emulator, known) == [] and sms_to(emulator, unknown) == []
 
 
@@ -327,21 +313,23 @@ def test_password_failures_back_off_alike_for_known_and_unknown_numbers(api, clo
     sessions = {phone: open_session(api, "b1", phone) for phone in (known, unknown)}
     for phone, session_id in sessions.items():
         for _ in range(5):
-            problem(
+            assert_problem(
                 step(api, "b1", session_id, "password", {"password": "wrong password"}),
                 400,
                 "invalid-credentials",
             )
-        first = problem(
+        first = assert_problem(
             step(api, "b1", session_id, "password", {"password": STRONG_PASSWORD}), 429, "rate-limited"
         )
         assert first["retry_after_s"] == 30, phone
     clock.advance(seconds=30)
     for session_id in sessions.values():
-        problem(
+        assert_problem(
             step(api, "b1", session_id, "password", {"password": "wrong again"}), 400, "invalid-credentials"
         )
-        growing = problem(step(api, "b1", session_id, "password", {"password": "x" * 9}), 429, "rate-limited")
+        growing = assert_problem(
+            step(api, "b1", session_id, "password", {"password": "x" * 9}), 429, "rate-limited"
+        )
         assert growing["retry_after_s"] == 60
     clock.advance(seconds=60)
     # The right password after the back-off works, and clears the run.
@@ -367,20 +355,22 @@ def test_after_a_hundred_consecutive_failures_even_the_right_password_is_refused
     run.save()
     clock.advance(days=1)
     session_id = open_session(api, "b3", phone)
-    problem(
+    assert_problem(
         step(api, "b3", session_id, "password", {"password": "the hundredth guess"}),
         400,
         "invalid-credentials",
     )
     clock.advance(days=30)  # no back-off or pause ends the lock
     session_id = open_session(api, "b3", phone)
-    problem(step(api, "b3", session_id, "password", {"password": STRONG_PASSWORD}), 423, "locked")
+    assert_problem(step(api, "b3", session_id, "password", {"password": STRONG_PASSWORD}), 423, "locked")
 
 
 def test_password_attempts_per_journal_user_are_capped(api, clock, configure):
     configure(PASSWORD_ATTEMPTS_PER_USER_HOUR="3")
     for _ in range(3):
         session_id = open_session(api, "b4", unique_phone())
-        problem(step(api, "b4", session_id, "password", {"password": "guessing"}), 400, "invalid-credentials")
+        assert_problem(
+            step(api, "b4", session_id, "password", {"password": "guessing"}), 400, "invalid-credentials"
+        )
     session_id = open_session(api, "b4", unique_phone())
-    problem(step(api, "b4", session_id, "password", {"password": "guessing"}), 429, "rate-limited")
+    assert_problem(step(api, "b4", session_id, "password", {"password": "guessing"}), 429, "rate-limited")
