@@ -94,3 +94,17 @@ def clock(aws: Any) -> Any:
     moving = MovableClock()
     bootstrap.override_services(clock=moving)
     return moving
+
+
+@pytest.fixture
+def configure(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """``configure(NAME="value", ...)`` changes settings for the rest of the test (read per request)."""
+    from chalicelib.config import settings
+
+    def apply(**values: str) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(name, value)
+        settings.cache_clear()
+
+    yield apply
+    settings.cache_clear()

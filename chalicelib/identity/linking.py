@@ -44,6 +44,7 @@ from chalicelib.store.identity import LinkSessionItem
 HOUR_S = 3600
 DAY_S = 24 * HOUR_S
 SESSION_ID_BYTES = 16  # 128 bits
+MAX_CODE_TTL_S = 600
 
 
 def sms_text(code: str, ttl_s: int) -> str:
@@ -124,7 +125,8 @@ class LinkService:
         self.clock = clock
         self.config = config
         self.timings = FlowTimings(
-            code_ttl_s=config.sms_code_ttl_s,
+            # SPEC §3: a code never lives longer than 10 minutes, whatever the configuration says.
+            code_ttl_s=min(config.sms_code_ttl_s, MAX_CODE_TTL_S),
             resend_cooldown_s=config.sms_resend_cooldown_s,
             session_ttl_s=config.link_session_ttl_s,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from chalicelib.planning.model import ChatKind, roster_chat_id
 from tests.identity_support import (
     DEMO_TEACHER_ID,
@@ -177,3 +179,36 @@ def _link(api, emulator, person_id, phone):
     step(api, person_id, session_id, "password", {"password": STRONG_PASSWORD})
     step(api, person_id, session_id, "code", {"code": last_code(emulator, phone)})
     assert step(api, person_id, session_id, "confirm").json_body["step"] == "done"
+
+
+def test_an_account_has_at_most_one_profile(aws):
+    from datetime import UTC, date, datetime
+
+    from chalicelib.identity.profiles import Gender, ProfileInput
+    from chalicelib.identity.provider import BuiltinIdentityProvider, ProfileAlreadyExists
+
+    provider = BuiltinIdentityProvider()
+    account_id = make_account(unique_phone(), with_profile=False)
+    now = datetime(2026, 9, 1, tzinfo=UTC)
+    first = provider.create_profile(
+        account_id, ProfileInput("А", "Б", None, date(1990, 1, 1), Gender.MALE), now
+    )
+    with pytest.raises(ProfileAlreadyExists):
+        provider.create_profile(
+            account_id, ProfileInput("В", "Г", None, date(1991, 1, 1), Gender.FEMALE), now
+        )
+    stored = provider.account(account_id)
+    assert stored is not None and stored.profile == first
+
+
+def test_codes_never_live_longer_than_ten_minutes(api, clock, configure, emulator):
+    configure(SMS_CODE_TTL_S="3600")
+    phone = unique_phone()
+    make_account(phone)
+    session_id = open_session(api, "journal-7", phone)
+    assert (
+        step(api, "journal-7", session_id, "password", {"password": STRONG_PASSWORD}).json_body[
+            "expires_in_s"
+        ]
+        == 600
+    )

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-from chalicelib.config import settings
 from chalicelib.identity.throttle import MAX_CONSECUTIVE_FAILURES, subject_key
 from chalicelib.store.identity import CounterItem
 from tests.identity_support import (
@@ -18,19 +15,6 @@ from tests.identity_support import (
     unique_phone,
 )
 from tests.support import PROBLEM_BASE, assert_problem
-
-
-@pytest.fixture
-def configure(monkeypatch, api):
-    """Change settings for the rest of the test (the API reads them per request)."""
-
-    def apply(**values: str) -> None:
-        for name, value in values.items():
-            monkeypatch.setenv(name, value)
-        settings.cache_clear()
-
-    yield apply
-    settings.cache_clear()
 
 
 def at_code(api, person, phone=None):
