@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.clock import Clock, SystemClock
+from chalicelib.config import settings
+from chalicelib.identity.provider import BuiltinIdentityProvider, IdentityProvider
+from chalicelib.identity.sms import SmsSender, sms_sender_from_settings
 from chalicelib.messenger.builtin import BuiltinMessenger
 from chalicelib.messenger.port import Messenger
 
@@ -23,10 +26,17 @@ class Services:
 
     clock: Clock
     messenger: Messenger
+    sms_sender: SmsSender
+    identity_provider: IdentityProvider
 
 
 def _build_default() -> Services:
-    return Services(clock=SystemClock(), messenger=BuiltinMessenger())
+    return Services(
+        clock=SystemClock(),
+        messenger=BuiltinMessenger(),
+        sms_sender=sms_sender_from_settings(settings()),
+        identity_provider=BuiltinIdentityProvider(),
+    )
 
 
 _lock = threading.Lock()

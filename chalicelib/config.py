@@ -52,6 +52,11 @@ class Settings:
     link_session_ttl_s: int
     sms_sender_id: str
     print_sms_to_console: bool
+    sms_per_phone_hour: int
+    sms_per_phone_day: int
+    sms_per_user_hour: int
+    sms_per_user_day: int
+    password_attempts_per_user_hour: int
 
     def table_name(self, suffix: str) -> str:
         """The physical DynamoDB table name for one of the service's tables."""
@@ -90,6 +95,11 @@ class Settings:
             link_session_ttl_s=int(env.get("LINK_SESSION_TTL_S", "900")),
             sms_sender_id=env.get("SMS_SENDER_ID", "SchoolChat"),
             print_sms_to_console=env.get("PRINT_SMS_TO_CONSOLE", "0") == "1",
+            sms_per_phone_hour=int(env.get("SMS_PER_PHONE_HOUR", "5")),
+            sms_per_phone_day=int(env.get("SMS_PER_PHONE_DAY", "10")),
+            sms_per_user_hour=int(env.get("SMS_PER_USER_HOUR", "10")),
+            sms_per_user_day=int(env.get("SMS_PER_USER_DAY", "20")),
+            password_attempts_per_user_hour=int(env.get("PASSWORD_ATTEMPTS_PER_USER_HOUR", "20")),
         )
 
 

@@ -102,3 +102,51 @@ class RateLimited(ServiceError):
     def __init__(self, detail: str, retry_after_s: int) -> None:
         super().__init__(detail, retry_after_s=retry_after_s)
         self.retry_after_s = retry_after_s
+
+
+class WrongStep(ServiceError):
+    """409: the link session is not at a step where this request makes sense (``step`` says where it is)."""
+
+    status, slug, title = 409, "wrong-step", "Not the session's current step"
+
+    def __init__(self, detail: str, step: str) -> None:
+        super().__init__(detail, step=step)
+
+
+class AlreadyLinked(ServiceError):
+    status, slug, title = 409, "already-linked", "Already linked"
+
+
+class ProfileExists(ServiceError):
+    status, slug, title = 409, "profile-exists", "The account already has an educational profile"
+
+
+class LinkSessionExpired(ServiceError):
+    status, slug, title = 410, "link-session-expired", "The link session has expired; start again"
+
+
+class CodeExpired(ServiceError):
+    status, slug, title = 410, "code-expired", "The code is no longer valid; request a new one"
+
+
+class InvalidCredentials(ServiceError):
+    """The same answer for "no such account" and "wrong password" (SPEC §3)."""
+
+    status, slug, title = 400, "invalid-credentials", "Wrong phone number or password"
+
+
+class WrongCode(ServiceError):
+    """400 with ``attempts_left`` for the current code."""
+
+    status, slug, title = 400, "wrong-code", "Wrong code"
+
+    def __init__(self, detail: str, attempts_left: int) -> None:
+        super().__init__(detail, attempts_left=attempts_left)
+
+
+class AccountLocked(ServiceError):
+    status, slug, title = 423, "locked", "Locked after too many wrong passwords"
+
+
+class SmsUnavailable(ServiceError):
+    status, slug, title = 503, "sms-unavailable", "The SMS could not be sent"

@@ -101,3 +101,28 @@ def api(aws: Any) -> Iterator[Any]:
 
     with Client(application.app, stage_name="test") as client:
         yield client
+
+
+@pytest.fixture
+def clock(aws: Any) -> Any:
+    """A movable clock the service uses for this test (expiry, cooldowns, back-off without sleeping)."""
+    from chalicelib import bootstrap
+    from chalicelib.clock import MovableClock
+
+    moving = MovableClock()
+    bootstrap.override_services(clock=moving)
+    return moving
+
+
+@pytest.fixture
+def configure(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """``configure(NAME="value", ...)`` changes settings for the rest of the test (read per request)."""
+    from chalicelib.config import settings
+
+    def apply(**values: str) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(name, value)
+        settings.cache_clear()
+
+    yield apply
+    settings.cache_clear()

@@ -33,3 +33,15 @@ def token_for(person_id: str, *, operator: bool = False, lifetime_s: int = 3600,
 def auth_headers(person_id: str, **kwargs: Any) -> dict[str, str]:
     """Headers for a JSON request from a journal user."""
     return {"Authorization": f"Bearer {token_for(person_id, **kwargs)}", "Content-Type": "application/json"}
+
+
+PROBLEM_BASE = "https://school-chats.dev/problems/"
+
+
+def assert_problem(response: Any, status: int, slug: str) -> dict[str, Any]:
+    """Assert an RFC 9457 answer with this status and problem type; returns its body."""
+    assert response.status_code == status, response.body
+    assert response.headers["Content-Type"] == "application/problem+json"
+    body: dict[str, Any] = response.json_body
+    assert body["type"] == PROBLEM_BASE + slug, body
+    return body

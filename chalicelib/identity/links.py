@@ -1,10 +1,18 @@
-"""Links between journal users and educational profiles (SPEC §2, §3)."""
+"""Links between journal users and educational profiles (SPEC §2, §3): one journal user ↔ one profile.
+
+A link is two rows written and removed in one transaction: ``links`` (by
+journal user: what every chat request checks) and ``profile-links`` (by
+profile), so neither side can ever have two.
+"""
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist
+from datetime import datetime
 
-from chalicelib.errors import LinkRequired
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+
+from chalicelib.errors import AlreadyLinked, LinkRequired, NotFound
+from chalicelib.store.identity import ProfileLinkItem, write_transaction
 from chalicelib.store.tables import LinkItem
 
 
@@ -21,4 +29,42 @@ def require_link(person_id: str) -> LinkItem:
     link = find_link(person_id)
     if link is None:
         raise LinkRequired("Link your journal account to an educational profile to see chats.")
+    return link
+
+
+def require_not_linked(person_id: str) -> None:
+    """409 ``already-linked`` when the journal user has a link (unlink first to link another profile)."""
+    if find_link(person_id) is not None:
+        raise AlreadyLinked("Your journal account is already linked to an educational profile.")
+
+
+def create_link(person_id: str, account_id: str, profile_id: str, now: datetime) -> LinkItem:
+    """Link a journal user to a profile; 409 when either of them is linked already."""
+    link = LinkItem(person_id=person_id, account_id=account_id, profile_id=profile_id, linked_at=now)
+    claim = ProfileLinkItem(profile_id=profile_id, person_id=person_id, linked_at=now)
+    try:
+        with write_transaction() as transaction:
+            transaction.save(link, condition=LinkItem.person_id.does_not_exist())
+            transaction.save(claim, condition=ProfileLinkItem.profile_id.does_not_exist())
+    except TransactWriteError as exc:
+        require_not_linked(person_id)
+        raise AlreadyLinked("This educational profile is linked to another journal account.") from exc
+    return link
+
+
+def remove_link(person_id: str) -> LinkItem:
+    """Unlink a journal user; 404 when there is no link."""
+    link = find_link(person_id)
+    if link is None:
+        raise NotFound("Your journal account is not linked.")
+    try:
+        with write_transaction() as transaction:
+            transaction.delete(link, condition=LinkItem.profile_id == link.profile_id)
+            transaction.delete(
+                ProfileLinkItem(link.profile_id),
+                condition=(ProfileLinkItem.person_id == person_id)
+                | ProfileLinkItem.profile_id.does_not_exist(),
+            )
+    except TransactWriteError as exc:
+        raise NotFound("Your journal account is not linked.") from exc
     return link

@@ -1,0 +1,380 @@
+"""The linking flow's use cases (SPEC §3): each HTTP step of a link session, with its I/O.
+
+The rules are in ``identity.link_flow`` (pure); this module loads and saves
+sessions, asks the identity provider, sends SMS, applies the caps and writes
+the audit log. Every authentication event is one structured log line with the
+journal user id and the masked phone, and never a code, a password or a full
+number.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from chalicelib.clock import Clock
+from chalicelib.config import Settings
+from chalicelib.errors import (
+    AccountLocked,
+    Conflict,
+    InvalidCredentials,
+    NotFound,
+    ProfileExists,
+    RateLimited,
+    SmsUnavailable,
+    ValidationFailed,
+)
+from chalicelib.identity import link_flow as flow
+from chalicelib.identity import throttle
+from chalicelib.identity.codes import issue_code
+from chalicelib.identity.link_flow import FlowTimings, LinkSession, Purpose, Step
+from chalicelib.identity.links import create_link, find_link, remove_link, require_not_linked
+from chalicelib.identity.passwords import PasswordRejected, check_new_password, hash_password
+from chalicelib.identity.phone import mask_phone
+from chalicelib.identity.profiles import Profile, ProfileInput
+from chalicelib.identity.provider import Account, AccountExists, IdentityProvider, ProfileAlreadyExists
+from chalicelib.identity.sms import SmsNotSent, SmsSender
+from chalicelib.observability import log_event
+from chalicelib.store.identity import LinkSessionItem
+
+HOUR_S = 3600
+DAY_S = 24 * HOUR_S
+SESSION_ID_BYTES = 16  # 128 bits
+MAX_CODE_TTL_S = 600
+
+
+def sms_text(code: str, ttl_s: int) -> str:
+    """The SMS: the code first (phones offer to paste it), then a warning not to share it."""
+    minutes = max(1, ttl_s // 60)
+    return (
+        f"{code} — код для привязки профиля School Chats. Действует {minutes} мин. Никому его не сообщайте."
+    )
+
+
+# --- persistence ---------------------------------------------------------------------
+
+
+def _to_item(session: LinkSession) -> LinkSessionItem:
+    item = LinkSessionItem(
+        session_id=session.session_id,
+        person_id=session.person_id,
+        phone=session.phone,
+        step=session.step.value,
+        purpose=session.purpose.value,
+        phone_verified=session.phone_verified,
+        account_id=session.account_id,
+        new_password_hash=session.new_password_hash,
+        code_salt=session.code_salt,
+        code_digest=session.code_digest,
+        code_sent_at=session.code_sent_at,
+        wrong_codes=session.wrong_codes,
+        created_at=session.created_at,
+        expires_at=session.expires_at,
+        forget_at=session.expires_at + (session.expires_at - session.created_at),
+    )
+    if session.version is not None:  # a new session has none: its first save requires that
+        item.version = session.version
+    return item
+
+
+def _from_item(item: LinkSessionItem) -> LinkSession:
+    return LinkSession(
+        session_id=item.session_id,
+        person_id=item.person_id,
+        phone=item.phone,
+        step=Step(item.step),
+        purpose=Purpose(item.purpose),
+        created_at=item.created_at,
+        expires_at=item.expires_at,
+        phone_verified=bool(item.phone_verified),
+        account_id=item.account_id,
+        new_password_hash=item.new_password_hash,
+        code_salt=item.code_salt,
+        code_digest=item.code_digest,
+        code_sent_at=item.code_sent_at,
+        wrong_codes=int(item.wrong_codes or 0),
+        version=item.version,
+    )
+
+
+def _save(session: LinkSession) -> LinkSession:
+    """Write a session if nobody changed it since it was read (409 otherwise)."""
+    item = _to_item(session)
+    try:
+        item.save()
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise Conflict("The session was changed by another request; reload it.") from exc
+        raise
+    return dataclasses.replace(session, version=item.version)
+
+
+# --- the use cases -------------------------------------------------------------------
+
+
+class LinkService:
+    """The steps of a link session, for one journal user at a time."""
+
+    def __init__(self, provider: IdentityProvider, sms: SmsSender, clock: Clock, config: Settings) -> None:
+        self.provider = provider
+        self.sms = sms
+        self.clock = clock
+        self.config = config
+        self.timings = FlowTimings(
+            # SPEC §3: a code never lives longer than 10 minutes, whatever the configuration says.
+            code_ttl_s=min(config.sms_code_ttl_s, MAX_CODE_TTL_S),
+            resend_cooldown_s=config.sms_resend_cooldown_s,
+            session_ttl_s=config.link_session_ttl_s,
+        )
+
+    # -- helpers --
+
+    def _event(self, event: str, session: LinkSession, **fields: Any) -> None:
+        log_event(
+            event,
+            person_id=session.person_id,
+            session_id=session.session_id,
+            phone_masked=mask_phone(session.phone),
+            **fields,
+        )
+
+    def _owned(self, person_id: str, session_id: str) -> LinkSession:
+        """The caller's session: someone else's is answered exactly like one that does not exist."""
+        try:
+            item = LinkSessionItem.get(session_id, consistent_read=True)
+        except DoesNotExist as exc:
+            raise NotFound("No such link session.") from exc
+        if not secrets.compare_digest(item.person_id, person_id):
+            raise NotFound("No such link session.")
+        return _from_item(item)
+
+    def _live(self, person_id: str, session_id: str, now: datetime) -> LinkSession:
+        session = self._owned(person_id, session_id)
+        flow.require_live(session, now)
+        return session
+
+    def _account(self, session: LinkSession) -> Account:
+        account = self.provider.account(session.account_id or "")
+        if account is None:  # the account was deleted under the session: nothing to continue with
+            raise Conflict("The messenger account is gone; start again.")
+        return account
+
+    def _sms_logs(self, session: LinkSession) -> list[throttle.EventLog]:
+        c = self.config
+        return [
+            throttle.EventLog(
+                throttle.subject_key("sms-phone", session.phone),
+                (throttle.Cap(c.sms_per_phone_hour, HOUR_S), throttle.Cap(c.sms_per_phone_day, DAY_S)),
+            ),
+            throttle.EventLog(
+                throttle.subject_key("sms-person", session.person_id),
+                (throttle.Cap(c.sms_per_user_hour, HOUR_S), throttle.Cap(c.sms_per_user_day, DAY_S)),
+            ),
+        ]
+
+    def _send_code(self, before: LinkSession, now: datetime, *, resend: bool = False) -> LinkSession:
+        """Issue a code for the session (replacing any earlier one), store its hash, send it by SMS."""
+        try:
+            throttle.take(self._sms_logs(before), now, "Too many SMS for this number or account; try later.")
+        except RateLimited:
+            self._event("sms_capped", before)
+            raise
+        code = issue_code(before.session_id)
+        if before.step is Step.PASSWORD:
+            after = flow.code_sent_for_sign_in(before, before.account_id or "", code, now)
+        elif before.step is Step.REGISTER:
+            after = flow.code_sent_for_registration(before, before.new_password_hash or "", code, now)
+        else:
+            after = flow.with_new_code(before, code, now)
+        saved = _save(after)
+        try:
+            self.sms.send(saved.phone, sms_text(code.plaintext, self.timings.code_ttl_s))
+        except SmsNotSent:
+            self._event("sms_failed", saved)
+            # The code never left: drop it and allow a resend at once.
+            _save(dataclasses.replace(saved, code_salt=None, code_digest=None, code_sent_at=None))
+            raise SmsUnavailable("The SMS could not be sent; try resending in a moment.") from None
+        self._event("sms_code_resent" if resend else "sms_code_sent", saved)
+        return saved
+
+    def view(self, session: LinkSession, now: datetime, profile: Profile | None = None) -> dict[str, Any]:
+        """The API shape of a session's step (SPEC §6), for its owner only."""
+        body: dict[str, Any] = {
+            "id": session.session_id,
+            "step": session.step.value,
+            "phone_masked": mask_phone(session.phone),
+            "phone_verified": session.phone_verified,
+            "session_expires_in_s": flow.session_expires_in_s(session, now),
+        }
+        if session.step is Step.CODE:
+            body["resend_after_s"] = flow.resend_after_s(session, now, self.timings)
+            body["expires_in_s"] = flow.code_expires_in_s(session, now, self.timings)
+            body["attempts_left"] = flow.attempts_left(session) if body["expires_in_s"] else 0
+        if session.step in (Step.CHOOSE_PROFILE, Step.DONE):
+            shown = profile or self._account(session).profile
+            body["profile"] = shown.to_json() if shown else None
+        return body
+
+    # -- steps --
+
+    def open(self, person_id: str, phone: str) -> dict[str, Any]:
+        """``POST /v1/link/sessions``: a new session for a (normalised) phone, at ``password``."""
+        require_not_linked(person_id)
+        now = self.clock.now()
+        session_id = secrets.token_urlsafe(SESSION_ID_BYTES)
+        session = _save(flow.open_session(session_id, person_id, phone, now, self.timings))
+        self._event("link_session_opened", session)
+        return self.view(session, now)
+
+    def current(self, person_id: str, session_id: str) -> dict[str, Any]:
+        """``GET /v1/link/sessions/{id}``: where the session stands."""
+        now = self.clock.now()
+        return self.view(self._live(person_id, session_id, now), now)
+
+    def register(self, person_id: str, session_id: str) -> dict[str, Any]:
+        """``POST …/register``: the number has no account yet; the next password is a new one."""
+        now = self.clock.now()
+        session = _save(flow.start_registration(self._live(person_id, session_id, now)))
+        return self.view(session, now)
+
+    def password(self, person_id: str, session_id: str, password: str) -> dict[str, Any]:
+        """``POST …/password``: the account's password (``password``) or a new one (``register``)."""
+        now = self.clock.now()
+        session = self._live(person_id, session_id, now)
+        flow.require_step(session, Step.PASSWORD, Step.REGISTER)
+        if session.step is Step.REGISTER:
+            return self._choose_password(session, password, now)
+        return self._sign_in(session, password, now)
+
+    def _choose_password(self, session: LinkSession, password: str, now: datetime) -> dict[str, Any]:
+        digits = session.phone.lstrip("+")
+        try:
+            accepted = check_new_password(password, context_words=(digits, digits[-10:]))
+        except PasswordRejected as exc:
+            raise ValidationFailed(str(exc), [{"field": "password", "message": str(exc)}]) from exc
+        # Whether the number already has an account is not looked at here: only the phone's owner,
+        # after entering the code, learns it (docs/identity.md).
+        staged = dataclasses.replace(session, new_password_hash=hash_password(accepted))
+        return self.view(self._send_code(staged, now), now)
+
+    def _sign_in(self, session: LinkSession, password: str, now: datetime) -> dict[str, Any]:
+        throttle.take(
+            [
+                throttle.EventLog(
+                    throttle.subject_key("password-person", session.person_id),
+                    (throttle.Cap(self.config.password_attempts_per_user_hour, HOUR_S),),
+                )
+            ],
+            now,
+            "Too many password attempts; try later.",
+        )
+        phone_key = throttle.subject_key("password-phone", session.phone)
+        try:
+            run = throttle.reserve_password_attempt(phone_key, now)
+        except (RateLimited, AccountLocked) as refused:
+            self._event("password_throttled", session, reason=refused.slug)
+            raise
+        account = self.provider.check_password(session.phone, password)
+        if account is None:
+            self._event("password_wrong", session, consecutive_failures=run)
+            if run >= throttle.MAX_CONSECUTIVE_FAILURES:
+                self._event("phone_locked", session)
+            raise InvalidCredentials("Wrong phone number or password.")
+        throttle.clear_password_failures(phone_key)
+        self._event("password_accepted", session)
+        if session.phone_verified:
+            moved = flow.signed_in_with_proven_phone(session, account.account_id, account.profile is not None)
+            return self.view(_save(moved), now, account.profile)
+        # Signing in is password + the SMS code: the code goes out only after a right password.
+        return self.view(
+            self._send_code(dataclasses.replace(session, account_id=account.account_id), now), now
+        )
+
+    def resend(self, person_id: str, session_id: str) -> dict[str, Any]:
+        """``POST …/resend``: a new code replacing the old one, once the cooldown is over."""
+        now = self.clock.now()
+        session = self._live(person_id, session_id, now)
+        flow.require_resend_allowed(session, now, self.timings)
+        return self.view(self._send_code(session, now, resend=True), now)
+
+    def code(self, person_id: str, session_id: str, entered: str) -> dict[str, Any]:
+        """``POST …/code``: the SMS code; right → the profile (or its form), wrong → counted."""
+        now = self.clock.now()
+        session = self._live(person_id, session_id, now)
+        outcome = flow.enter_code(session, entered, now, self.timings)
+        if not outcome.accepted:
+            saved = _save(outcome.session)
+            self._event("code_wrong", saved, attempts_left=flow.attempts_left(saved))
+            if flow.attempts_left(saved) == 0:
+                self._event("code_locked", saved)
+            raise flow.wrong_code_error(saved)
+        if session.purpose is Purpose.SIGN_IN:
+            account = self._account(session)
+            moved = flow.after_code_sign_in(outcome.session, account.profile is not None)
+            saved = _save(moved)
+            self._event("phone_confirmed", saved)
+            return self.view(saved, now, account.profile)
+        try:
+            account = self.provider.create_account(session.phone, session.new_password_hash or "", now)
+        except AccountExists:
+            saved = _save(flow.after_code_number_taken(outcome.session))
+            self._event("phone_confirmed", saved, account_exists=True)
+            return self.view(saved, now)
+        throttle.clear_password_failures(throttle.subject_key("password-phone", session.phone))
+        saved = _save(flow.after_code_registered(outcome.session, account.account_id))
+        self._event("account_created", saved, account_id=account.account_id)
+        return self.view(saved, now)
+
+    def create_profile(self, person_id: str, session_id: str, profile: ProfileInput) -> dict[str, Any]:
+        """``POST …/profile``: the account's educational profile, shown next for confirmation."""
+        now = self.clock.now()
+        session = self._live(person_id, session_id, now)
+        flow.require_step(session, Step.CREATE_PROFILE)
+        try:
+            created = self.provider.create_profile(session.account_id or "", profile, now)
+        except ProfileAlreadyExists as exc:
+            raise ProfileExists("This account already has an educational profile.") from exc
+        saved = _save(flow.profile_created(session))
+        self._event("profile_created", saved, profile_id=created.profile_id)
+        return self.view(saved, now, created)
+
+    def confirm(self, person_id: str, session_id: str) -> dict[str, Any]:
+        """``POST …/confirm``: link the journal user to the profile."""
+        now = self.clock.now()
+        session = self._live(person_id, session_id, now)
+        flow.require_step(session, Step.CHOOSE_PROFILE)
+        account = self._account(session)
+        if account.profile is None:
+            raise Conflict("The account has no educational profile.")
+        done = flow.confirmed(session)
+        create_link(person_id, account.account_id, account.profile.profile_id, now)
+        saved = _save(done)
+        self._event("linked", saved, profile_id=account.profile.profile_id)
+        return self.view(saved, now, account.profile)
+
+    def unlink(self, person_id: str) -> None:
+        """``DELETE /v1/link``: end the journal user's link (404 when there is none)."""
+        link = remove_link(person_id)
+        account = self.provider.account(link.account_id)
+        log_event(
+            "unlinked",
+            person_id=person_id,
+            profile_id=link.profile_id,
+            phone_masked=mask_phone(account.phone) if account else None,
+        )
+
+    def link_of(self, person_id: str) -> dict[str, Any] | None:
+        """The ``link`` of ``GET /v1/me``: the linked profile and the masked phone, or None."""
+        link = find_link(person_id)
+        if link is None:
+            return None
+        account = self.provider.account(link.account_id)
+        profile = account.profile if account else None
+        return {
+            "profile": profile.to_json() if profile else None,
+            "phone_masked": mask_phone(account.phone) if account else None,
+        }

@@ -1,0 +1,139 @@
+"""Throttling the identity flow: SMS caps, password attempt caps, and the back-off per phone.
+
+Two kinds of record, both in the counters table:
+
+* an event log: the times of recent events for one subject (SMS sent to a
+  phone, SMS sent for a journal user, password attempts of a journal user),
+  checked against sliding-window caps (per hour, per day). Sliding windows
+  are exact: "5 per hour" never lets 10 through across a window boundary.
+* a phone's run of consecutive password failures, with a back-off that grows
+  with the run and a hard stop at 100 (NIST SP 800-63B §5.2.2). The run is kept
+  per phone number whether or not an account has it, so the back-off itself
+  does not tell who has an account. An attempt is counted before the password
+  is checked and the run is cleared when it was right, so parallel guesses
+  cannot slip past the count.
+
+Subjects are stored as hashes: the table holds no phone numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+
+from chalicelib.errors import AccountLocked, RateLimited
+from chalicelib.store.identity import CounterItem, write_transaction
+
+MAX_CONSECUTIVE_FAILURES = 100
+FREE_FAILURES = 4
+FIRST_BACKOFF_S = 30
+MAX_BACKOFF_S = 3600
+# Records outlive their windows a little: DynamoDB's TTL is only garbage collection.
+_FORGET_MARGIN = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Cap:
+    """At most ``limit`` events in any ``window_s`` seconds."""
+
+    limit: int
+    window_s: int
+
+
+@dataclass(frozen=True)
+class EventLog:
+    """The recent events of one subject, and the caps they must stay within."""
+
+    key: str
+    caps: tuple[Cap, ...]
+
+
+def subject_key(kind: str, subject: str) -> str:
+    """The counter key for a subject (a phone number, a journal user id), without the subject itself."""
+    return f"{kind}#{hashlib.sha256(subject.encode()).hexdigest()[:40]}"
+
+
+def wait_before_next(times: Sequence[float], caps: Sequence[Cap], now_ts: float) -> int:
+    """Seconds until one more event fits every cap (0: now)."""
+    wait = 0.0
+    for cap in caps:
+        recent = sorted(t for t in times if t > now_ts - cap.window_s)
+        if cap.limit <= 0:
+            wait = max(wait, float(cap.window_s))
+        elif len(recent) >= cap.limit:
+            # The event that has to leave the window before there is room for one more.
+            release = recent[len(recent) - cap.limit] + cap.window_s
+            wait = max(wait, release - now_ts)
+    return math.ceil(wait)
+
+
+def backoff_s(consecutive_failures: int) -> int:
+    """The wait after a run of failures: none for the first few, then doubling, capped at an hour."""
+    if consecutive_failures <= FREE_FAILURES:
+        return 0
+    return int(min(FIRST_BACKOFF_S * 2 ** (consecutive_failures - FREE_FAILURES - 1), MAX_BACKOFF_S))
+
+
+def _load(key: str) -> CounterItem:
+    try:
+        return CounterItem.get(key, consistent_read=True)
+    except DoesNotExist:
+        return CounterItem(key)
+
+
+def take(logs: Sequence[EventLog], now: datetime, detail: str) -> None:
+    """Record one event in every log, or 429 (changing nothing) when a cap is reached.
+
+    The logs are written in one transaction conditional on what was read, so
+    concurrent requests cannot both take the last place (the loser gets 429).
+    """
+    now_ts = now.timestamp()
+    items = [_load(log.key) for log in logs]
+    waits = [
+        wait_before_next([float(t) for t in item.times or []], log.caps, now_ts)
+        for item, log in zip(items, logs, strict=True)
+    ]
+    if max(waits, default=0) > 0:
+        raise RateLimited(detail, retry_after_s=max(waits))
+    try:
+        with write_transaction() as transaction:
+            for item, log in zip(items, logs, strict=True):
+                longest = max((cap.window_s for cap in log.caps), default=0)
+                kept = [t for t in item.times or [] if float(t) > now_ts - longest]
+                item.times = [*kept, math.floor(now_ts)]
+                item.forget_at = now + timedelta(seconds=longest) + _FORGET_MARGIN
+                transaction.save(item)
+    except TransactWriteError as exc:
+        raise RateLimited(detail, retry_after_s=1) from exc
+
+
+def reserve_password_attempt(phone_key: str, now: datetime) -> int:
+    """Count a password attempt for a phone before checking it; returns the run's length with it.
+
+    423 once the run reached :data:`MAX_CONSECUTIVE_FAILURES`; 429 inside the back-off.
+    """
+    item = _load(phone_key)
+    failures = int(item.failures or 0)
+    if failures >= MAX_CONSECUTIVE_FAILURES:
+        raise AccountLocked("Too many wrong passwords for this number: signing in with a password is locked.")
+    if item.last_at is not None:
+        wait = math.ceil((item.last_at + timedelta(seconds=backoff_s(failures)) - now).total_seconds())
+        if wait > 0:
+            raise RateLimited(f"Too many wrong passwords: try again in {wait} s.", retry_after_s=wait)
+    item.failures = failures + 1
+    item.last_at = now
+    try:
+        item.save()
+    except PutError as exc:  # a concurrent attempt on the same phone took this turn
+        raise RateLimited("Another attempt is in progress: try again in a second.", retry_after_s=1) from exc
+    return failures + 1
+
+
+def clear_password_failures(phone_key: str) -> None:
+    """End a phone's run of failures (its password was right, or an account was just created for it)."""
+    CounterItem(phone_key).delete(add_version_condition=False)

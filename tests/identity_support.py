@@ -1,0 +1,110 @@
+"""Helpers for the linking tests: a school on the roster, accounts, SMS read back from the emulator."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+
+from tests.support import auth_headers
+
+DEMO_SCHOOL_ID = "demo-school"
+DEMO_TEACHER_ID = "demo-teacher-1"
+STRONG_PASSWORD = "correct horse battery staple"
+
+
+def unique_phone() -> str:
+    """A Russian mobile number (E.164) no other test uses."""
+    return "+7916" + "".join(secrets.choice("0123456789") for _ in range(7))
+
+
+def sms_to(emulator: str, phone: str) -> list[str]:
+    """Every SMS the emulator's SNS has sent to a number, oldest first (server mode: /moto-api/data.json)."""
+    data = requests.get(f"{emulator}/moto-api/data.json", timeout=10).json()
+    return [m["message"] for m in data.get("sns", {}).get("SMS", []) if m["phone_number"] == phone]
+
+
+def last_code(emulator: str, phone: str) -> str:
+    """The code in the newest SMS to a number."""
+    messages = sms_to(emulator, phone)
+    assert messages, f"no SMS was sent to {phone}"
+    found = re.search(r"\b(\d{6})\b", messages[-1])
+    assert found, messages[-1]
+    return found.group(1)
+
+
+def call(api: Any, method: str, path: str, person_id: str, body: Any = None, raw: str | None = None) -> Any:
+    """An API request from a journal user with a JSON body."""
+    payload = raw if raw is not None else ("" if body is None else json.dumps(body))
+    return getattr(api.http, method)(path, headers=auth_headers(person_id), body=payload)
+
+
+def step(api: Any, person_id: str, session_id: str, action: str, body: Any = None) -> Any:
+    """``POST /v1/link/sessions/{id}/{action}``."""
+    return call(api, "post", f"/v1/link/sessions/{session_id}/{action}", person_id, body)
+
+
+def open_session(api: Any, person_id: str, phone: str) -> str:
+    """A new link session (asserting it opened at ``password``); returns its id."""
+    response = call(api, "post", "/v1/link/sessions", person_id, {"phone": phone})
+    assert response.status_code == 201, response.body
+    assert response.json_body["step"] == "password"
+    return str(response.json_body["id"])
+
+
+def make_account(phone: str, password: str = STRONG_PASSWORD, *, with_profile: bool = True) -> str:
+    """An existing messenger account (optionally with a profile); returns its id."""
+    from chalicelib.identity.passwords import hash_password
+    from chalicelib.identity.profiles import Gender, ProfileInput
+    from chalicelib.identity.provider import BuiltinIdentityProvider
+
+    provider = BuiltinIdentityProvider()
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    account = provider.create_account(phone, hash_password(password), now)
+    if with_profile:
+        provider.create_profile(
+            account.account_id,
+            ProfileInput("Иван", "Иванов", "Петрович", datetime(1985, 3, 14).date(), Gender.MALE),
+            now,
+        )
+    return account.account_id
+
+
+def seed_demo_school() -> None:
+    """A small school on the roster, written the way a roster sync writes it (plan → diff → messenger)."""
+    from chalicelib.bootstrap import services
+    from chalicelib.planning.diff import diff
+    from chalicelib.planning.model import SchoolState
+    from chalicelib.planning.plan import plan_school
+    from chalicelib.roster.model import (
+        ClassKind,
+        ClassRecord,
+        EnrollmentRecord,
+        EnrollmentRole,
+        PersonRecord,
+        Role,
+        SchoolRoster,
+    )
+
+    people = {
+        DEMO_TEACHER_ID: PersonRecord(DEMO_TEACHER_ID, frozenset({Role.TEACHER}), "Петрова", "Анна"),
+        "demo-admin": PersonRecord("demo-admin", frozenset({Role.ADMIN}), "Смирнов", "Олег"),
+        "demo-student": PersonRecord("demo-student", frozenset({Role.STUDENT}), "Козлов", "Миша"),
+    }
+    roster = SchoolRoster(
+        school_id=DEMO_SCHOOL_ID,
+        school_name="Школа № 1",
+        people=people,
+        classes={"5a": ClassRecord("5a", "5А", ClassKind.HOMEROOM)},
+        enrollments={
+            "e1": EnrollmentRecord("e1", "5a", DEMO_TEACHER_ID, EnrollmentRole.TEACHER, primary=True),
+            "e2": EnrollmentRecord("e2", "5a", "demo-student", EnrollmentRole.STUDENT),
+        },
+    )
+    state = SchoolState(school_id=DEMO_SCHOOL_ID)
+    changes = diff(plan_school(roster), state)
+    services().messenger.apply_roster_changes(state, changes, datetime(2026, 8, 31, tzinfo=UTC))
