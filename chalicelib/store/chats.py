@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from pynamodb.exceptions import DoesNotExist
+
 from chalicelib.clock import isoformat_utc
 from chalicelib.planning.diff import ChangeSet, apply_changes
 from chalicelib.planning.model import (
@@ -66,11 +68,14 @@ class ChatStore:
         """Every roster-managed chat of a school and every membership row of those chats.
 
         Two paginated Queries on the ``by-school`` indexes, whatever the school's size.
+        A subject chat its moderator archived (``archived_by_user``) is left out: it
+        no longer follows the roster, so a sync neither restores it nor ends the
+        memberships its members keep for reading its history.
         """
         chats = {
             item.chat_id: existing_chat(item)
             for item in ChatItem.by_school.query(school_id)
-            if item.managed_by_roster and ChatKind(item.kind) in ROSTER_KINDS
+            if item.managed_by_roster and ChatKind(item.kind) in ROSTER_KINDS and not item.archived_by_user
         }
         members = {
             (item.chat_id, item.person_id): existing_member(item)
@@ -78,6 +83,18 @@ class ChatStore:
             if item.chat_id in chats
         }
         return SchoolState(school_id=school_id, chats=chats, members=members)
+
+    def load_chat_state(self, school_id: str, chat_id: str) -> SchoolState:
+        """One chat (whatever its state) and all its membership rows: one GetItem, one Query."""
+        try:
+            item = ChatItem.get(chat_id, consistent_read=True)
+        except DoesNotExist:
+            return SchoolState(school_id=school_id)
+        members = {
+            (row.chat_id, row.person_id): existing_member(row)
+            for row in MembershipItem.query(chat_id, consistent_read=True)
+        }
+        return SchoolState(school_id=school_id, chats={chat_id: existing_chat(item)}, members=members)
 
     def write_changes(self, state: SchoolState, changes: ChangeSet, now: datetime) -> WriteStats:
         """Write a change set: the DynamoDB side of ``planning.diff.apply_changes``.

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from pynamodb.models import Model
 
-from chalicelib.store.tables import ChatItem, ImportItem, LinkItem, MembershipItem, SchoolItem
+from chalicelib.store.tables import (
+    ChatItem,
+    ImportItem,
+    LinkItem,
+    MembershipItem,
+    MessageItem,
+    SchoolItem,
+)
 
-ALL_MODELS: list[type[Model]] = [ChatItem, MembershipItem, SchoolItem, ImportItem, LinkItem]
+ALL_MODELS: list[type[Model]] = [ChatItem, MembershipItem, SchoolItem, ImportItem, LinkItem, MessageItem]
 """Every DynamoDB table of the service (``infrastructure/`` must declare each one)."""
 
 
