@@ -171,6 +171,11 @@ class World:
             body["client_msg_id"] = client_msg_id
         return self.post(who, f"/v1/chats/{self.chats[kind]}/messages", body)
 
+    def add_members(self, who: str, kind_or_id: str, *person_ids: str) -> Reply:
+        """``POST /v1/chats/{id}/members`` as ``who``."""
+        chat_id = self.chats.get(kind_or_id, kind_or_id)
+        return self.post(who, f"/v1/chats/{chat_id}/members", {"person_ids": list(person_ids)})
+
     def chat_ids_of(self, who: str) -> list[str]:
         """The ids of every chat in ``who``'s list, in the list's order (all pages)."""
         ids: list[str] = []
