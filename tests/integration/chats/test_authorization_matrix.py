@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from tests.integration.chats.world import OPERATOR, World
+from tests.openapi import assert_documented
 
 CALLERS = {
     "CT": "t-class",
@@ -149,32 +150,40 @@ def parse_matrix(table: str) -> dict[str, list[Expectation]]:
 EXPECTATIONS = parse_matrix(MATRIX)
 
 
-def request(world: World, expectation: Expectation) -> tuple[str, str, Any]:
-    """The request one cell stands for: method, path, body."""
-    chat = world.chats.get(expectation.kind, "")
-    base = f"/v1/chats/{chat}"
-    return {
-        "GET chat": ("GET", base, None),
-        "GET members": ("GET", f"{base}/members", None),
-        "GET messages": ("GET", f"{base}/messages", None),
-        "POST message": ("POST", f"{base}/messages", {"text": f"from {expectation.caller}"}),
-        "DELETE message": ("DELETE", f"{base}/messages/{world.targets.get(expectation.kind)}", None),
-        "PATCH chat": ("PATCH", base, {"read_only": False}),
-        "POST members": ("POST", f"{base}/members", {"person_ids": ["t-spare"]}),
-        "DELETE member": ("DELETE", f"{base}/members/{MEMBER_TARGETS.get(expectation.kind)}", None),
-        "DELETE chat": ("DELETE", base, None),
-        "GET chats": ("GET", "/v1/chats", None),
-        "POST subject chat": (
-            "POST",
-            "/v1/chats",
-            {"kind": "subject", "class_id": "math-5a", "school_id": "sch-1"},
-        ),
-        "POST custom chat": (
-            "POST",
-            "/v1/chats",
-            {"kind": "custom", "title": "Кружок", "school_id": "sch-1", "member_ids": ["t-other"]},
-        ),
-    }[expectation.route]
+ROUTES = {
+    # route: (method, path template as in docs/openapi.yaml, body)
+    "GET chat": ("GET", "/v1/chats/{chat_id}", None),
+    "GET members": ("GET", "/v1/chats/{chat_id}/members", None),
+    "GET messages": ("GET", "/v1/chats/{chat_id}/messages", None),
+    "POST message": ("POST", "/v1/chats/{chat_id}/messages", {"text": "привет"}),
+    "DELETE message": ("DELETE", "/v1/chats/{chat_id}/messages/{message_id}", None),
+    "PATCH chat": ("PATCH", "/v1/chats/{chat_id}", {"read_only": False}),
+    "POST members": ("POST", "/v1/chats/{chat_id}/members", {"person_ids": ["t-spare"]}),
+    "DELETE member": ("DELETE", "/v1/chats/{chat_id}/members/{person_id}", None),
+    "DELETE chat": ("DELETE", "/v1/chats/{chat_id}", None),
+    "GET chats": ("GET", "/v1/chats", None),
+    "POST subject chat": (
+        "POST",
+        "/v1/chats",
+        {"kind": "subject", "class_id": "math-5a", "school_id": "sch-1"},
+    ),
+    "POST custom chat": (
+        "POST",
+        "/v1/chats",
+        {"kind": "custom", "title": "Кружок", "school_id": "sch-1", "member_ids": ["t-other"]},
+    ),
+}
+
+
+def request(world: World, expectation: Expectation) -> tuple[str, str, str, Any]:
+    """The request one cell stands for: method, path template, path, body."""
+    method, template, body = ROUTES[expectation.route]
+    path = template.format(
+        chat_id=world.chats.get(expectation.kind, ""),
+        message_id=world.targets.get(expectation.kind),
+        person_id=MEMBER_TARGETS.get(expectation.kind),
+    )
+    return method, template, path, body
 
 
 @pytest.mark.emulator
@@ -183,8 +192,9 @@ def test_authorization_matrix(world: World, route: str) -> None:
     """Every cell of one route's rows, against one fresh world; all mismatches reported at once."""
     mismatches = []
     for expectation in EXPECTATIONS[route]:
-        method, path, body = request(world, expectation)
+        method, template, path, body = request(world, expectation)
         reply = world.call(CALLERS[expectation.caller], method, path, body)
+        assert_documented(method, template, reply.status, reply.body, reply.headers.get("Content-Type"))
         wanted_type = PROBLEM_TYPES.get(expectation.cell)
         got = f"{reply.status} {reply.problem_type or ''}".strip()
         if reply.status != expectation.status or (wanted_type and reply.problem_type != wanted_type):
@@ -197,17 +207,14 @@ def test_authorization_matrix(world: World, route: str) -> None:
 
 def test_matrix_states_every_route_of_the_chats_api() -> None:
     """A route added to the API without rows here fails this test."""
-    assert set(EXPECTATIONS) == {
-        "GET chat",
-        "GET members",
-        "GET messages",
-        "POST message",
-        "DELETE message",
-        "PATCH chat",
-        "POST members",
-        "DELETE member",
-        "DELETE chat",
-        "GET chats",
-        "POST subject chat",
-        "POST custom chat",
+    import app as application
+
+    tested = {(method, template) for method, template, _ in ROUTES.values()}
+    chat_routes = {
+        (method, path)
+        for path, methods in application.app.routes.items()
+        if path.startswith("/v1/chats")
+        for method in methods
     }
+    assert set(EXPECTATIONS) == set(ROUTES)
+    assert tested == chat_routes
