@@ -50,10 +50,10 @@ def _directory() -> ChatDirectory:
 
 def list_chats(caller: Caller, limit: int, before: str | None) -> ChatListPage:
     """The caller's chats, newest activity first: one Query and one ``BatchGetItem`` a page."""
-    access.require_linked(find_link(caller.person_id) is not None)
     page = _directory().chats_of(caller.person_id, limit, before)
+    access.require_linked(page.linked)
     visible = [(row, chat) for row, chat in page.items if access.counts_as_member(row, chat)]
-    return ChatListPage(items=visible, before=page.before)
+    return ChatListPage(linked=True, items=visible, before=page.before)
 
 
 def members(caller: Caller, chat_id: str, limit: int, after: str | None) -> MemberPage:

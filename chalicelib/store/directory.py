@@ -38,6 +38,7 @@ class ChatLookup:
 class ChatListPage:
     """A page of a person's chats (membership row and chat), newest activity first."""
 
+    linked: bool
     items: list[tuple[MembershipItem, ChatItem]]
     before: str | None
 
@@ -98,7 +99,9 @@ class ChatDirectory:
         """A page of the person's active memberships with their chats, newest activity first.
 
         One Query (``by-person``, descending, ``limit + 1`` to know whether more
-        follow) and one ``BatchGetItem`` of the page's chats.
+        follow) and one ``BatchGetItem`` of the page's chats — which also fetches
+        the person's link, so the caller can refuse an unlinked user without a
+        third request.
         """
         start: dict[str, Any] | None = None
         if before is not None:
@@ -115,13 +118,17 @@ class ChatDirectory:
         )
         more = len(rows) > limit
         rows = rows[:limit]
-        chats: dict[str, ChatItem] = {}
-        if rows:
-            fetched = batch_get({ChatItem: [{"chat_id": row.chat_id} for row in rows]})[ChatItem]
-            chats = {chat.chat_id: chat for chat in fetched}
+        found = batch_get(
+            {LinkItem: [{"person_id": person_id}], ChatItem: [{"chat_id": row.chat_id} for row in rows]}
+        )
+        chats = {chat.chat_id: chat for chat in found[ChatItem]}
         # A row whose chat is missing (a creation that crashed half-way) is skipped, not shown broken.
         items = [(row, chats[row.chat_id]) for row in rows if row.chat_id in chats]
-        return ChatListPage(items=items, before=rows[-1].activity_key if more and rows else None)
+        return ChatListPage(
+            linked=bool(found[LinkItem]),
+            items=items,
+            before=rows[-1].activity_key if more and rows else None,
+        )
 
     def members(self, chat_id: str, limit: int, after: str | None) -> MemberPage:
         """A page of a chat's active members, ordered by person id."""
