@@ -88,16 +88,24 @@ class RequestCounter:
             result.update(self.counts - before)
 
 
-def median_seconds(action: Callable[[], Any], runs: int = 25, warmup: int = 3) -> float:
-    """The median wall time of ``action`` over ``runs`` runs."""
-    for _ in range(warmup):
+def latency_ratio(action: Callable[[], Any], baseline: Callable[[], Any], runs: int = 31) -> float:
+    """The median of ``action``'s time over ``baseline``'s, measured in alternation.
+
+    Alternating the two and taking the median of per-pair ratios keeps a busy
+    machine's drift out of the figure.
+    """
+    for _ in range(3):
         action()
-    samples = []
+        baseline()
+    ratios = []
     for _ in range(runs):
         started = time.perf_counter()
         action()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+        middle = time.perf_counter()
+        baseline()
+        ended = time.perf_counter()
+        ratios.append((middle - started) / (ended - middle))
+    return statistics.median(ratios)
 
 
 def describe(counts: Counter[str]) -> str:

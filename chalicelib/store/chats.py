@@ -54,6 +54,35 @@ def existing_member(item: MembershipItem) -> ExistingMember:
     )
 
 
+def active_membership_row(
+    school_id: str,
+    chat_id: str,
+    person_id: str,
+    *,
+    chat_role: ChatRole,
+    person_role: Role,
+    name: str,
+    source: MemberSource,
+    last_activity: str,
+    joined_at: datetime | None = None,
+) -> MembershipItem:
+    """A whole active membership row, in the person index at the chat's last activity."""
+    return MembershipItem(
+        chat_id=chat_id,
+        person_id=person_id,
+        school_id=school_id,
+        chat_role=chat_role.value,
+        person_role=person_role.value,
+        name=name,
+        active=True,
+        source=source.value,
+        excluded=False,
+        joined_at=joined_at,
+        member_of=person_id,
+        activity_key=activity_key(last_activity, chat_id),
+    )
+
+
 @dataclass
 class WriteStats:
     """What a write cost, for reports and benchmarks."""
@@ -113,23 +142,19 @@ class ChatStore:
             activity[chat.chat_id] = now_iso
         stats.requests += batch_put(ChatItem, new_chats)
 
-        rows: list[MembershipItem] = []
-        for planned in (*changes.members_to_add, *changes.members_to_update):
-            rows.append(
-                MembershipItem(
-                    chat_id=planned.chat_id,
-                    person_id=planned.person_id,
-                    school_id=changes.school_id,
-                    chat_role=planned.chat_role.value,
-                    person_role=planned.person_role.value,
-                    name=planned.name,
-                    active=True,
-                    source=MemberSource.ROSTER.value,
-                    excluded=False,
-                    member_of=planned.person_id,
-                    activity_key=activity_key(activity[planned.chat_id], planned.chat_id),
-                )
+        rows: list[MembershipItem] = [
+            active_membership_row(
+                changes.school_id,
+                planned.chat_id,
+                planned.person_id,
+                chat_role=planned.chat_role,
+                person_role=planned.person_role,
+                name=planned.name,
+                source=MemberSource.ROSTER,
+                last_activity=activity[planned.chat_id],
             )
+            for planned in (*changes.members_to_add, *changes.members_to_update)
+        ]
         for removed in changes.members_to_remove:
             rows.append(
                 MembershipItem(

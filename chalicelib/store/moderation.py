@@ -21,6 +21,7 @@ from chalicelib.config import settings
 from chalicelib.messenger.port import ChatEdit, NewChat, NewMember
 from chalicelib.planning.model import ExistingChat
 from chalicelib.store.batch import batch_put
+from chalicelib.store.chats import active_membership_row
 from chalicelib.store.conditions import is_condition_failure
 from chalicelib.store.directory import ChatDirectory
 from chalicelib.store.tables import ChatItem, MembershipItem, activity_key
@@ -76,19 +77,16 @@ class ModerationStore:
             last_activity=now_iso,
         ).save(condition=ChatItem.chat_id.does_not_exist())
         rows = [
-            MembershipItem(
-                chat_id=chat.chat_id,
-                person_id=member.person_id,
-                school_id=chat.school_id,
-                chat_role=member.chat_role.value,
-                person_role=member.person_role.value,
+            active_membership_row(
+                chat.school_id,
+                chat.chat_id,
+                member.person_id,
+                chat_role=member.chat_role,
+                person_role=member.person_role,
                 name=member.name,
-                active=True,
-                source=member.source.value,
-                excluded=False,
+                source=member.source,
+                last_activity=now_iso,
                 joined_at=now,
-                member_of=member.person_id,
-                activity_key=activity_key(now_iso, chat.chat_id),
             )
             for member in members
         ]
