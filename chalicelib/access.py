@@ -8,7 +8,9 @@ A chat request is judged in three steps, always in this order:
    ``link-required`` when they have not linked a profile — the same answer
    whether the chat exists or not, so ids cannot be probed.
 2. **Being allowed** (the ``require_*`` rules): someone who sees a chat but
-   may not do a thing gets 403.
+   may not do a thing gets 403 (409 ``link-required`` if they see it only
+   through the back office and have no link: anything beyond the back office
+   needs one).
 3. **The chat's state**: a roster chat's members and existence follow the
    roster (409 ``conflict``); an archived chat, or an announcements chat for
    anyone but its moderators, takes no posts (409 ``read-only``).
@@ -91,6 +93,7 @@ class ChatAccess:
     caller: Caller
     chat: ChatItem
     membership: MembershipItem | None
+    linked: bool = True
 
     @property
     def my_role(self) -> str | None:
@@ -120,7 +123,7 @@ def open_chat(caller: Caller, chat_id: str, directory: ChatDirectory | None = No
         if found.linked and counts_as_member(found.membership, chat):
             return ChatAccess(caller, chat, found.membership)
         if can_use_back_office(caller, chat.school_id):
-            return ChatAccess(caller, chat, None)
+            return ChatAccess(caller, chat, None, linked=found.linked)
     if not found.linked:
         raise LinkRequired(LINK_REQUIRED_DETAIL)
     raise NotFound("No such chat.")
@@ -130,8 +133,13 @@ def open_chat(caller: Caller, chat_id: str, directory: ChatDirectory | None = No
 
 
 def require_member(access: ChatAccess) -> MembershipItem:
-    """Messages are for members only (administrators and operators see members, not messages)."""
+    """Messages are for members only (administrators and operators see members, not messages).
+
+    Someone who sees the chat through the back office without a linked profile
+    gets 409 ``link-required``: outside the back office, chats need a link.
+    """
     if access.membership is None:
+        require_linked(access.linked)
         raise Forbidden("Only the chat's members can do this.")
     return access.membership
 

@@ -61,47 +61,47 @@ GET members         parents  200   404   200   200   404   404   200   409L
 GET members         subject  404   200   200   404   200   404   200   409L
 GET members         custom   200   200   200   200   404   404   200   409L
 
-GET messages        staff    200   200   200   404   404   404   403   409L
-GET messages        class    200   404   403   404   200   404   403   409L
-GET messages        parents  200   404   403   200   404   404   403   409L
-GET messages        subject  404   200   403   404   200   404   403   409L
-GET messages        custom   200   200   403   200   404   404   403   409L
+GET messages        staff    200   200   200   404   404   404   409L  409L
+GET messages        class    200   404   403   404   200   404   409L  409L
+GET messages        parents  200   404   403   200   404   404   409L  409L
+GET messages        subject  404   200   403   404   200   404   409L  409L
+GET messages        custom   200   200   403   200   404   404   409L  409L
 
-POST message        staff    201   201   201   404   404   404   403   409L
-POST message        class    201   404   403   404   201   404   403   409L
-POST message        parents  201   404   403   201   404   404   403   409L
-POST message        subject  404   201   403   404   201   404   403   409L
-POST message        custom   201   201   403   201   404   404   403   409L
+POST message        staff    201   201   201   404   404   404   409L  409L
+POST message        class    201   404   403   404   201   404   409L  409L
+POST message        parents  201   404   403   201   404   404   409L  409L
+POST message        subject  404   201   403   404   201   404   409L  409L
+POST message        custom   201   201   403   201   404   404   409L  409L
 
-DELETE message      staff    200   403   200   404   404   404   403   409L
-DELETE message      class    200   404   403   404   200   404   403   409L
-DELETE message      parents  200   404   403   200   404   404   403   409L
-DELETE message      subject  404   200   403   404   200   404   403   409L
-DELETE message      custom   200   403   403   200   404   404   403   409L
+DELETE message      staff    200   403   200   404   404   404   409L  409L
+DELETE message      class    200   404   403   404   200   404   409L  409L
+DELETE message      parents  200   404   403   200   404   404   409L  409L
+DELETE message      subject  404   200   403   404   200   404   409L  409L
+DELETE message      custom   200   403   403   200   404   404   409L  409L
 
-PATCH chat          staff    403   403   200   404   404   404   403   409L
-PATCH chat          class    200   404   403   404   403   404   403   409L
-PATCH chat          parents  200   404   403   403   404   404   403   409L
-PATCH chat          subject  404   200   403   404   403   404   403   409L
-PATCH chat          custom   200   403   403   403   404   404   403   409L
+PATCH chat          staff    403   403   200   404   404   404   409L  409L
+PATCH chat          class    200   404   403   404   403   404   409L  409L
+PATCH chat          parents  200   404   403   403   404   404   409L  409L
+PATCH chat          subject  404   200   403   404   403   404   409L  409L
+PATCH chat          custom   200   403   403   403   404   404   409L  409L
 
-POST members        staff    403   403   409C  404   404   404   403   409L
-POST members        class    409C  404   403   404   403   404   403   409L
-POST members        parents  409C  404   403   403   404   404   403   409L
-POST members        subject  404   200   403   404   403   404   403   409L
-POST members        custom   200   403   403   403   404   404   403   409L
+POST members        staff    403   403   409C  404   404   404   409L  409L
+POST members        class    409C  404   403   404   403   404   409L  409L
+POST members        parents  409C  404   403   403   404   404   409L  409L
+POST members        subject  404   200   403   404   403   404   409L  409L
+POST members        custom   200   403   403   403   404   404   409L  409L
 
-DELETE member       staff    403   403   409C  404   404   404   403   409L
-DELETE member       class    409C  404   403   404   403   404   403   409L
-DELETE member       parents  409C  404   403   403   404   404   403   409L
-DELETE member       subject  404   204   403   404   403   404   403   409L
-DELETE member       custom   204   403   403   403   404   404   403   409L
+DELETE member       staff    403   403   409C  404   404   404   409L  409L
+DELETE member       class    409C  404   403   404   403   404   409L  409L
+DELETE member       parents  409C  404   403   403   404   404   409L  409L
+DELETE member       subject  404   204   403   404   403   404   409L  409L
+DELETE member       custom   204   403   403   403   404   404   409L  409L
 
-DELETE chat         staff    403   403   409C  404   404   404   403   409L
-DELETE chat         class    409C  404   403   404   403   404   403   409L
-DELETE chat         parents  409C  404   403   403   404   404   403   409L
-DELETE chat         subject  404   200   403   404   403   404   403   409L
-DELETE chat         custom   200   403   403   403   404   404   403   409L
+DELETE chat         staff    403   403   409C  404   404   404   409L  409L
+DELETE chat         class    409C  404   403   404   403   404   409L  409L
+DELETE chat         parents  409C  404   403   403   404   404   409L  409L
+DELETE chat         subject  404   200   403   404   403   404   409L  409L
+DELETE chat         custom   200   403   403   403   404   404   409L  409L
 
 GET chats           -        200   200   200   200   200   200   409L  409L
 POST subject chat   -        403   200   403   403   403   403   409L  409L
