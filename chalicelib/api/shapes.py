@@ -5,7 +5,38 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.clock import isoformat_utc
-from chalicelib.store.tables import ChatItem, MembershipItem
+from chalicelib.messenger.port import Message
+from chalicelib.store.tables import ChatItem, LastMessage, MembershipItem
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    """A message: ``{"id", "chat_id", "author_id", "author_name", "text", "sent_at", "client_msg_id"}``.
+
+    Plus ``deleted``: a deleted message stays in the history as a placeholder with no text.
+    """
+    return {
+        "id": message.message_id,
+        "chat_id": message.chat_id,
+        "author_id": message.author_id,
+        "author_name": message.author_name,
+        "text": "" if message.deleted else message.text,
+        "sent_at": isoformat_utc(message.sent_at),
+        "client_msg_id": message.client_msg_id,
+        "deleted": message.deleted,
+    }
+
+
+def _last_message(chat_id: str, last: LastMessage) -> Message:
+    return Message(
+        message_id=last.message_id,
+        chat_id=chat_id,
+        author_id=last.author_id,
+        author_name=last.author_name,
+        text=last.text,
+        sent_at=last.sent_at,
+        client_msg_id=last.client_msg_id,
+        deleted=bool(last.deleted),
+    )
 
 
 def chat_json(chat: ChatItem, my_role: str | None) -> dict[str, Any]:
@@ -22,17 +53,7 @@ def chat_json(chat: ChatItem, my_role: str | None) -> dict[str, Any]:
         "read_only": bool(chat.read_only) or bool(chat.archived),
         "archived": bool(chat.archived),
         "managed_by_roster": bool(chat.managed_by_roster),
-        "last_message": None
-        if last is None
-        else {
-            "id": last.message_id,
-            "chat_id": chat.chat_id,
-            "author_id": last.author_id,
-            "author_name": last.author_name,
-            "text": "" if last.deleted else last.text,
-            "sent_at": isoformat_utc(last.sent_at),
-            "deleted": bool(last.deleted),
-        },
+        "last_message": None if last is None else message_json(_last_message(chat.chat_id, last)),
     }
 
 

@@ -39,6 +39,7 @@ from chalicelib.identity.profiles import Profile, ProfileInput
 from chalicelib.identity.provider import Account, AccountExists, IdentityProvider, ProfileAlreadyExists
 from chalicelib.identity.sms import SmsNotSent, SmsSender
 from chalicelib.observability import log_event
+from chalicelib.store.conditions import is_condition_failure
 from chalicelib.store.identity import LinkSessionItem
 
 HOUR_S = 3600
@@ -107,7 +108,7 @@ def _save(session: LinkSession) -> LinkSession:
     try:
         item.save()
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if is_condition_failure(exc):
             raise Conflict("The session was changed by another request; reload it.") from exc
         raise
     return dataclasses.replace(session, version=item.version)

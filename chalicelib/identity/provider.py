@@ -20,6 +20,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from chalicelib.identity.passwords import hash_password, needs_rehash, verify_password
 from chalicelib.identity.profiles import Gender, Profile, ProfileInput
+from chalicelib.store.conditions import is_condition_failure
 from chalicelib.store.identity import AccountItem, ProfileMap
 
 
@@ -108,7 +109,7 @@ class BuiltinIdentityProvider:
         try:
             item.save(condition=AccountItem.phone.does_not_exist())
         except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if is_condition_failure(exc):
                 raise AccountExists from exc
             raise
         return _account_from(item)
@@ -139,7 +140,7 @@ class BuiltinIdentityProvider:
                 condition=AccountItem.phone.exists() & AccountItem.profile.does_not_exist(),
             )
         except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if is_condition_failure(exc):
                 raise ProfileAlreadyExists from exc
             raise
         created = _profile_from(stored)

@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from pynamodb.exceptions import DoesNotExist
+
 from chalicelib.clock import isoformat_utc
 from chalicelib.planning.diff import ChangeSet, apply_changes
 from chalicelib.planning.model import (
@@ -52,6 +54,35 @@ def existing_member(item: MembershipItem) -> ExistingMember:
     )
 
 
+def active_membership_row(
+    school_id: str,
+    chat_id: str,
+    person_id: str,
+    *,
+    chat_role: ChatRole,
+    person_role: Role,
+    name: str,
+    source: MemberSource,
+    last_activity: str,
+    joined_at: datetime | None = None,
+) -> MembershipItem:
+    """A whole active membership row, in the person index at the chat's last activity."""
+    return MembershipItem(
+        chat_id=chat_id,
+        person_id=person_id,
+        school_id=school_id,
+        chat_role=chat_role.value,
+        person_role=person_role.value,
+        name=name,
+        active=True,
+        source=source.value,
+        excluded=False,
+        joined_at=joined_at,
+        member_of=person_id,
+        activity_key=activity_key(last_activity, chat_id),
+    )
+
+
 @dataclass
 class WriteStats:
     """What a write cost, for reports and benchmarks."""
@@ -66,11 +97,14 @@ class ChatStore:
         """Every roster-managed chat of a school and every membership row of those chats.
 
         Two paginated Queries on the ``by-school`` indexes, whatever the school's size.
+        A subject chat its moderator archived (``archived_by_user``) is left out: it
+        no longer follows the roster, so a sync neither restores it nor ends the
+        memberships its members keep for reading its history.
         """
         chats = {
             item.chat_id: existing_chat(item)
             for item in ChatItem.by_school.query(school_id)
-            if item.managed_by_roster and ChatKind(item.kind) in ROSTER_KINDS
+            if item.managed_by_roster and ChatKind(item.kind) in ROSTER_KINDS and not item.archived_by_user
         }
         members = {
             (item.chat_id, item.person_id): existing_member(item)
@@ -78,6 +112,18 @@ class ChatStore:
             if item.chat_id in chats
         }
         return SchoolState(school_id=school_id, chats=chats, members=members)
+
+    def load_chat_state(self, school_id: str, chat_id: str) -> SchoolState:
+        """One chat (whatever its state) and all its membership rows: one GetItem, one Query."""
+        try:
+            item = ChatItem.get(chat_id, consistent_read=True)
+        except DoesNotExist:
+            return SchoolState(school_id=school_id)
+        members = {
+            (row.chat_id, row.person_id): existing_member(row)
+            for row in MembershipItem.query(chat_id, consistent_read=True)
+        }
+        return SchoolState(school_id=school_id, chats={chat_id: existing_chat(item)}, members=members)
 
     def write_changes(self, state: SchoolState, changes: ChangeSet, now: datetime) -> WriteStats:
         """Write a change set: the DynamoDB side of ``planning.diff.apply_changes``.
@@ -100,23 +146,19 @@ class ChatStore:
             activity[chat.chat_id] = now_iso
         stats.requests += batch_put(ChatItem, new_chats)
 
-        rows: list[MembershipItem] = []
-        for planned in (*changes.members_to_add, *changes.members_to_update):
-            rows.append(
-                MembershipItem(
-                    chat_id=planned.chat_id,
-                    person_id=planned.person_id,
-                    school_id=changes.school_id,
-                    chat_role=planned.chat_role.value,
-                    person_role=planned.person_role.value,
-                    name=planned.name,
-                    active=True,
-                    source=MemberSource.ROSTER.value,
-                    excluded=False,
-                    member_of=planned.person_id,
-                    activity_key=activity_key(activity[planned.chat_id], planned.chat_id),
-                )
+        rows: list[MembershipItem] = [
+            active_membership_row(
+                changes.school_id,
+                planned.chat_id,
+                planned.person_id,
+                chat_role=planned.chat_role,
+                person_role=planned.person_role,
+                name=planned.name,
+                source=MemberSource.ROSTER,
+                last_activity=activity[planned.chat_id],
             )
+            for planned in (*changes.members_to_add, *changes.members_to_update)
+        ]
         for removed in changes.members_to_remove:
             rows.append(
                 MembershipItem(

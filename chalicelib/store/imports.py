@@ -31,6 +31,7 @@ from chalicelib.pipeline.report import (
     zero_counts,
 )
 from chalicelib.roster.issues import RosterIssue
+from chalicelib.store.conditions import is_condition_failure
 from chalicelib.store.tables import HEADER_PART, ImportItem, school_part
 
 LISTING = "imports"
@@ -50,11 +51,6 @@ class Page:
 
     items: list[dict[str, Any]]
     last_key: dict[str, Any] | None
-
-
-def _is_condition_failure(error: Exception) -> bool:
-    cause = getattr(error, "cause_response_code", None)
-    return cause in ("ConditionalCheckFailedException", "TransactionCanceledException")
 
 
 def _plain_map(value: Any) -> dict[str, Any]:
@@ -125,7 +121,7 @@ class ImportStore:
         try:
             item.save(condition=ImportItem.import_id.does_not_exist())
         except PutError as error:
-            if not _is_condition_failure(error):
+            if not is_condition_failure(error):
                 raise
             return self.header(import_id)
         return item
@@ -191,7 +187,7 @@ class ImportStore:
         try:
             item.save(condition=ImportItem.part.does_not_exist())
         except PutError as error:
-            if not _is_condition_failure(error):
+            if not is_condition_failure(error):
                 raise
 
     def reopen_failed(self, import_id: str) -> bool:
@@ -202,7 +198,7 @@ class ImportStore:
                 condition=ImportItem.status == ImportStatus.FAILED.value,
             )
         except UpdateError as error:
-            if _is_condition_failure(error):
+            if is_condition_failure(error):
                 return False
             raise
         return True
@@ -284,7 +280,7 @@ class ImportStore:
                 )
                 transaction.update(header, actions=header_actions)
         except TransactWriteError as error:
-            if _is_condition_failure(error):
+            if is_condition_failure(error):
                 return False
             raise
         return True
@@ -317,7 +313,7 @@ class ImportStore:
                 condition=ImportItem.status.is_in(ImportStatus.QUEUED.value, ImportStatus.RUNNING.value),
             )
         except UpdateError as error:
-            if not _is_condition_failure(error):
+            if not is_condition_failure(error):
                 raise
             header = self.header(import_id)
             now_final = False
@@ -351,7 +347,7 @@ class ImportStore:
                     ],
                 )
         except TransactWriteError as error:
-            if _is_condition_failure(error):
+            if is_condition_failure(error):
                 return False
             raise
         return True

@@ -5,9 +5,16 @@ from __future__ import annotations
 from pynamodb.models import Model
 
 from chalicelib.store.identity import AccountItem, CounterItem, LinkSessionItem, ProfileLinkItem
-from chalicelib.store.tables import ChatItem, ImportItem, LinkItem, MembershipItem, SchoolItem
+from chalicelib.store.tables import (
+    ChatItem,
+    ImportItem,
+    LinkItem,
+    MembershipItem,
+    MessageItem,
+    SchoolItem,
+)
 
-ALL_MODELS: list[type[Model]] = [ChatItem, MembershipItem, SchoolItem, ImportItem, LinkItem]
+ALL_MODELS: list[type[Model]] = [ChatItem, MembershipItem, SchoolItem, ImportItem, LinkItem, MessageItem]
 ALL_MODELS += [AccountItem, LinkSessionItem, CounterItem, ProfileLinkItem]
 """Every DynamoDB table of the service (``infrastructure/`` must declare each one)."""
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
+from chalicelib.store.conditions import is_condition_failure
 from chalicelib.store.tables import SchoolItem
 
 LEASE_SECONDS = 15 * 60
@@ -52,7 +53,7 @@ class SchoolStore:
                 ),
             )
         except UpdateError as error:
-            if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+            if is_condition_failure(error):
                 raise SchoolBusy(school_id) from error
             raise
         return self.state(school_id)
@@ -65,7 +66,7 @@ class SchoolStore:
                 condition=SchoolItem.lease_owner == owner,
             )
         except UpdateError as error:
-            if getattr(error, "cause_response_code", None) != "ConditionalCheckFailedException":
+            if not is_condition_failure(error):
                 raise
 
     def state(self, school_id: str) -> SchoolSyncState:
@@ -126,7 +127,7 @@ class SchoolStore:
         try:
             SchoolItem(school_id).update(actions=actions, condition=condition)
         except UpdateError as error:
-            if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+            if is_condition_failure(error):
                 return False
             raise
         return True

@@ -18,7 +18,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.config import settings
@@ -61,6 +61,7 @@ class LastMessage(MapAttribute[str, Any]):
     author_name = UnicodeAttribute()
     text = UnicodeAttribute()
     sent_at = UTCDateTimeAttribute()
+    client_msg_id = UnicodeAttribute(null=True)
     deleted = BooleanAttribute(default=False)
 
 
@@ -148,6 +149,54 @@ class MembershipItem(Model):
 def activity_key(last_activity: str, chat_id: str) -> str:
     """The person index's sort key: the chat's last activity, then its id (unique, ordered)."""
     return f"{last_activity}#{chat_id}"
+
+
+# --- messages ------------------------------------------------------------------------
+
+
+class MessagesByTime(LocalSecondaryIndex["MessageItem"]):
+    """A chat's messages in the order they were sent (the messages API reads it newest first)."""
+
+    class Meta:
+        index_name = "by-time"
+        projection = AllProjection()
+
+    chat_id = UnicodeAttribute(hash_key=True)
+    sent_key = UnicodeAttribute(range_key=True)
+
+
+class MessageItem(Model):
+    """One message of the built-in messenger.
+
+    Keyed by (chat, message id) so a send with a ``client_msg_id`` can be made
+    idempotent with one conditional put (the id is derived from it); the
+    ``by-time`` index orders a chat's messages by ``sent_key`` =
+    ``message_sort_key(sent_at, message_id)``. A deleted message keeps its row
+    as a placeholder without its text.
+    """
+
+    class Meta:
+        table_name = _TableName("messages")
+        region = _Region()
+
+    chat_id = UnicodeAttribute(hash_key=True)
+    message_id = UnicodeAttribute(range_key=True)
+    sent_key = UnicodeAttribute()
+    author_id = UnicodeAttribute()
+    author_name = UnicodeAttribute()
+    text = UnicodeAttribute()
+    sent_at = UTCDateTimeAttribute()
+    client_msg_id = UnicodeAttribute(null=True)
+    deleted = BooleanAttribute(default=False)
+    deleted_at = UTCDateTimeAttribute(null=True)
+    deleted_by = UnicodeAttribute(null=True)
+
+    by_time = MessagesByTime()
+
+
+def message_sort_key(sent_at: str, message_id: str) -> str:
+    """The messages index's sort key: the ISO send time, then the message id (unique, ordered)."""
+    return f"{sent_at}#{message_id}"
 
 
 # --- schools -------------------------------------------------------------------------

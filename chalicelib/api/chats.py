@@ -1,0 +1,251 @@
+"""The chats API (SPEC §6): chat lists, teacher-made chats, moderation and the built-in messenger.
+
+Views only read input and render output; ``chat_service`` decides, ``access``
+authorizes. Pages are ``{"items", "next_cursor"}``; a cursor is an opaque
+position in the list it came from.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from chalice import Response
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    StringConstraints,
+    model_validator,
+)
+
+from chalicelib import chat_service
+from chalicelib.access import open_chat
+from chalicelib.api.http import MAX_ID_LENGTH, ApiBlueprint, RequestContext, encode_cursor
+from chalicelib.api.shapes import chat_json, member_json, message_json
+from chalicelib.errors import BadRequest
+from chalicelib.messenger.port import ChatEdit
+
+api = ApiBlueprint(__name__)
+
+MAX_TITLE_CHARS = 200
+MAX_TEXT_CHARS = 4000
+MAX_CLIENT_MSG_ID_CHARS = 128
+MAX_MEMBERS_AT_CREATION = 500
+MAX_MEMBERS_PER_ADD = 100
+MAX_CURSOR_POSITION_CHARS = 512
+
+
+# --- input ---------------------------------------------------------------------------
+
+
+def _no_control_characters(value: str) -> str:
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F or 0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _text_characters(value: str) -> str:
+    # Line breaks and tabs belong in messages; other control characters and lone surrogates do not.
+    _no_control_characters(value.translate(_TEXT_WHITESPACE))
+    return value
+
+
+_TEXT_WHITESPACE = {ord("\n"): " ", ord("\r"): " ", ord("\t"): " "}
+
+
+Identifier = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_ID_LENGTH), AfterValidator(_no_control_characters)
+]
+Title = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TITLE_CHARS),
+    AfterValidator(_no_control_characters),
+]
+MessageText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_CHARS),
+    AfterValidator(_text_characters),
+]
+ClientMsgId = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_CLIENT_MSG_ID_CHARS, pattern=r"^[\x21-\x7e]+$")
+]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class SubjectChatInput(_Input):
+    """``POST /v1/chats`` for a subject chat: a scheduled class the caller teaches."""
+
+    kind: Literal["subject"]
+    class_id: Identifier
+    school_id: Identifier | None = None
+    title: Title | None = None
+
+
+class CustomChatInput(_Input):
+    """``POST /v1/chats`` for a custom chat: a title and people of the caller's school."""
+
+    kind: Literal["custom"]
+    title: Title
+    member_ids: Annotated[list[Identifier], Field(max_length=MAX_MEMBERS_AT_CREATION)] = []
+    school_id: Identifier | None = None
+
+
+class NewChatInput(RootModel[Annotated[SubjectChatInput | CustomChatInput, Field(discriminator="kind")]]):
+    """Either kind of chat a teacher creates."""
+
+
+class EditChatInput(_Input):
+    """``PATCH /v1/chats/{id}``: a new title, announcements mode on or off, or both."""
+
+    title: Title | None = None
+    read_only: bool | None = None
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> EditChatInput:
+        if self.title is None and self.read_only is None:
+            raise ValueError("send title, read_only or both")
+        return self
+
+
+class AddMembersInput(_Input):
+    """``POST /v1/chats/{id}/members``: the people to add."""
+
+    person_ids: Annotated[list[Identifier], Field(min_length=1, max_length=MAX_MEMBERS_PER_ADD)]
+
+
+class SendMessageInput(_Input):
+    """``POST /v1/chats/{id}/messages``."""
+
+    text: MessageText
+    client_msg_id: ClientMsgId | None = None
+
+
+def _position(ctx: RequestContext, name: str, *, compound: bool) -> str | None:
+    """The position inside a ``cursor`` this list made (400 for anything else)."""
+    position = ctx.cursor()
+    if position is None:
+        return None
+    value = position.get(name)
+    if (
+        set(position) != {name}
+        or not isinstance(value, str)
+        or not 0 < len(value) <= MAX_CURSOR_POSITION_CHARS
+        or any(ord(ch) < 0x20 or 0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+    ):
+        raise BadRequest("The cursor is not valid.")
+    if compound:
+        head, separator, tail = value.rpartition("#")
+        if not (head and separator and tail):
+            raise BadRequest("The cursor is not valid.")
+    return value
+
+
+def _page(items: list[dict[str, Any]], name: str, position: str | None) -> dict[str, Any]:
+    return {"items": items, "next_cursor": encode_cursor({name: position}) if position else None}
+
+
+def _json(body: dict[str, Any], status: int) -> Response:
+    return Response(body=body, status_code=status, headers={"Content-Type": "application/json"})
+
+
+# --- chats ---------------------------------------------------------------------------
+
+
+@api.route("/v1/chats")
+def list_chats(ctx: RequestContext) -> dict[str, Any]:
+    """The caller's chats, newest activity first."""
+    limit = ctx.page_size(default=50, maximum=100)
+    page = chat_service.list_chats(ctx.authenticated, limit, _position(ctx, "before", compound=True))
+    return _page([chat_json(chat, row.chat_role) for row, chat in page.items], "before", page.before)
+
+
+@api.route("/v1/chats", methods=("POST",))
+def create_chat(ctx: RequestContext) -> Response:
+    """A teacher's subject chat (201, or 200 when it already exists) or custom chat (201)."""
+    body = ctx.body(NewChatInput).root
+    if isinstance(body, SubjectChatInput):
+        made = chat_service.create_subject_chat(ctx.authenticated, body.school_id, body.class_id, body.title)
+    else:
+        made = chat_service.create_custom_chat(ctx.authenticated, body.school_id, body.title, body.member_ids)
+    return _json(chat_json(made.access.chat, made.access.my_role), 201 if made.created else 200)
+
+
+@api.route("/v1/chats/{chat_id}")
+def get_chat(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
+    """One chat (members; administrators and operators through the back office)."""
+    opened = open_chat(ctx.authenticated, chat_id)
+    return chat_json(opened.chat, opened.my_role)
+
+
+@api.route("/v1/chats/{chat_id}", methods=("PATCH",))
+def edit_chat(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
+    """Moderators: rename, switch announcements (read-only) mode."""
+    body = ctx.body(EditChatInput)
+    opened = chat_service.edit_chat(
+        ctx.authenticated, chat_id, ChatEdit(title=body.title, read_only=body.read_only)
+    )
+    return chat_json(opened.chat, opened.my_role)
+
+
+@api.route("/v1/chats/{chat_id}", methods=("DELETE",))
+def archive_chat(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
+    """Moderators of subject and custom chats: archive (messages kept, read-only for everyone)."""
+    opened = chat_service.archive_chat(ctx.authenticated, chat_id)
+    return chat_json(opened.chat, opened.my_role)
+
+
+# --- members -------------------------------------------------------------------------
+
+
+@api.route("/v1/chats/{chat_id}/members")
+def list_members(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
+    """A chat's active members: for its members, its school's administrators and operators."""
+    limit = ctx.page_size(default=100, maximum=500)
+    page = chat_service.members(ctx.authenticated, chat_id, limit, _position(ctx, "after", compound=False))
+    return _page([member_json(m) for m in page.items], "after", page.after)
+
+
+@api.route("/v1/chats/{chat_id}/members", methods=("POST",))
+def add_members(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
+    """Moderators of subject and custom chats: add people of the school (already members: no change)."""
+    body = ctx.body(AddMembersInput)
+    rows = chat_service.add_members(ctx.authenticated, chat_id, body.person_ids)
+    return {"items": [member_json(row) for row in rows]}
+
+
+@api.route("/v1/chats/{chat_id}/members/{person_id}", methods=("DELETE",))
+def remove_member(ctx: RequestContext, chat_id: str, person_id: str) -> Response:
+    """Moderators of subject and custom chats: take a person out."""
+    chat_service.remove_member(ctx.authenticated, chat_id, person_id)
+    return Response(body="", status_code=204)
+
+
+# --- messages ------------------------------------------------------------------------
+
+
+@api.route("/v1/chats/{chat_id}/messages")
+def list_messages(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
+    """Members: the chat's messages, newest first."""
+    limit = ctx.page_size(default=50, maximum=100)
+    before = _position(ctx, "before", compound=True)
+    page = chat_service.list_messages(ctx.authenticated, chat_id, limit, before)
+    return _page([message_json(m) for m in page.items], "before", page.before)
+
+
+@api.route("/v1/chats/{chat_id}/messages", methods=("POST",))
+def send_message(ctx: RequestContext, chat_id: str) -> Response:
+    """Members: send (201); the same ``client_msg_id`` again returns the first message (200)."""
+    body = ctx.body(SendMessageInput)
+    sent = chat_service.send_message(ctx.authenticated, chat_id, body.text, body.client_msg_id)
+    return _json(message_json(sent.message), 201 if sent.created else 200)
+
+
+@api.route("/v1/chats/{chat_id}/messages/{message_id}", methods=("DELETE",))
+def delete_message(ctx: RequestContext, chat_id: str, message_id: str) -> dict[str, Any]:
+    """The author or a moderator: leave a "deleted" placeholder."""
+    return message_json(chat_service.delete_message(ctx.authenticated, chat_id, message_id))

@@ -1,0 +1,220 @@
+"""Who may do what, through the HTTP API: every role × every route × every chat kind.
+
+The table is the rule book. Columns are the callers of ``world.py``:
+
+* CT  ``t-class``  class teacher of 5А (moderates the class and parents chats, made the custom chat)
+* ST  ``t-math``   subject teacher of math-5a (moderates its subject chat, member of the custom chat)
+* ADM ``adm``      the school's administrator (moderates the staff room; back office for the rest)
+* PAR ``par-1``    parent of stu-1 (parents chat of 5А, custom chat)
+* STU ``stu-1``    student of 5А and math-5a
+* OTH ``t-far``    a linked teacher of another school
+* OP  ``op-1``     an operator (back-office token, no link)
+* UNL ``stu-3``    a student of 5А who never linked a profile
+
+Cells: a status, or ``409L``/``409C``/``409R`` for 409 with problem type
+``link-required``/``conflict``/``read-only``. A route missing a kind, or a
+row missing a caller, fails the parser: no rule can go unstated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.integration.chats.world import OPERATOR, World
+from tests.openapi import assert_documented
+
+CALLERS = {
+    "CT": "t-class",
+    "ST": "t-math",
+    "ADM": "adm",
+    "PAR": "par-1",
+    "STU": "stu-1",
+    "OTH": "t-far",
+    "OP": OPERATOR,
+    "UNL": "stu-3",
+}
+KINDS = ("staff", "class", "parents", "subject", "custom")
+
+# Whom each DELETE …/members/{person_id} row takes out of the chat (a plain member).
+MEMBER_TARGETS = {
+    "staff": "t-other",
+    "class": "stu-2",
+    "parents": "par-2",
+    "subject": "stu-2",
+    "custom": "t-other",
+}
+
+MATRIX = """
+route               kind     CT    ST    ADM   PAR   STU   OTH   OP    UNL
+GET chat            staff    200   200   200   404   404   404   200   409L
+GET chat            class    200   404   200   404   200   404   200   409L
+GET chat            parents  200   404   200   200   404   404   200   409L
+GET chat            subject  404   200   200   404   200   404   200   409L
+GET chat            custom   200   200   200   200   404   404   200   409L
+
+GET members         staff    200   200   200   404   404   404   200   409L
+GET members         class    200   404   200   404   200   404   200   409L
+GET members         parents  200   404   200   200   404   404   200   409L
+GET members         subject  404   200   200   404   200   404   200   409L
+GET members         custom   200   200   200   200   404   404   200   409L
+
+GET messages        staff    200   200   200   404   404   404   409L  409L
+GET messages        class    200   404   403   404   200   404   409L  409L
+GET messages        parents  200   404   403   200   404   404   409L  409L
+GET messages        subject  404   200   403   404   200   404   409L  409L
+GET messages        custom   200   200   403   200   404   404   409L  409L
+
+POST message        staff    201   201   201   404   404   404   409L  409L
+POST message        class    201   404   403   404   201   404   409L  409L
+POST message        parents  201   404   403   201   404   404   409L  409L
+POST message        subject  404   201   403   404   201   404   409L  409L
+POST message        custom   201   201   403   201   404   404   409L  409L
+
+DELETE message      staff    200   403   200   404   404   404   409L  409L
+DELETE message      class    200   404   403   404   200   404   409L  409L
+DELETE message      parents  200   404   403   200   404   404   409L  409L
+DELETE message      subject  404   200   403   404   200   404   409L  409L
+DELETE message      custom   200   403   403   200   404   404   409L  409L
+
+PATCH chat          staff    403   403   200   404   404   404   409L  409L
+PATCH chat          class    200   404   403   404   403   404   409L  409L
+PATCH chat          parents  200   404   403   403   404   404   409L  409L
+PATCH chat          subject  404   200   403   404   403   404   409L  409L
+PATCH chat          custom   200   403   403   403   404   404   409L  409L
+
+POST members        staff    403   403   409C  404   404   404   409L  409L
+POST members        class    409C  404   403   404   403   404   409L  409L
+POST members        parents  409C  404   403   403   404   404   409L  409L
+POST members        subject  404   200   403   404   403   404   409L  409L
+POST members        custom   200   403   403   403   404   404   409L  409L
+
+DELETE member       staff    403   403   409C  404   404   404   409L  409L
+DELETE member       class    409C  404   403   404   403   404   409L  409L
+DELETE member       parents  409C  404   403   403   404   404   409L  409L
+DELETE member       subject  404   204   403   404   403   404   409L  409L
+DELETE member       custom   204   403   403   403   404   404   409L  409L
+
+DELETE chat         staff    403   403   409C  404   404   404   409L  409L
+DELETE chat         class    409C  404   403   404   403   404   409L  409L
+DELETE chat         parents  409C  404   403   403   404   404   409L  409L
+DELETE chat         subject  404   200   403   404   403   404   409L  409L
+DELETE chat         custom   200   403   403   403   404   404   409L  409L
+
+GET chats           -        200   200   200   200   200   200   409L  409L
+POST subject chat   -        403   200   403   403   403   403   409L  409L
+POST custom chat    -        201   201   403   403   403   403   409L  409L
+"""
+
+PROBLEM_TYPES = {"403": "forbidden", "404": "not-found", "409L": "link-required", "409C": "conflict"}
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One cell of the table."""
+
+    route: str
+    kind: str
+    caller: str
+    cell: str
+
+    @property
+    def status(self) -> int:
+        """The expected HTTP status."""
+        return int(self.cell[:3])
+
+
+def parse_matrix(table: str) -> dict[str, list[Expectation]]:
+    """The table as expectations per route; asserts it is complete."""
+    lines = [line for line in table.strip().splitlines() if line.strip()]
+    header = lines[0].split()
+    assert header[:2] == ["route", "kind"] and header[2:] == list(CALLERS), header
+    by_route: dict[str, list[Expectation]] = {}
+    for line in lines[1:]:
+        words = line.split()
+        cells = words[-len(CALLERS) :]
+        kind = words[-len(CALLERS) - 1]
+        route = " ".join(words[: -len(CALLERS) - 1])
+        assert len(cells) == len(CALLERS), line
+        by_route.setdefault(route, []).extend(
+            Expectation(route, kind, caller, cell) for caller, cell in zip(CALLERS, cells, strict=True)
+        )
+    for route, expectations in by_route.items():
+        kinds = {e.kind for e in expectations}
+        assert kinds == {"-"} or kinds == set(KINDS), f"{route}: kinds {sorted(kinds)}"
+    return by_route
+
+
+EXPECTATIONS = parse_matrix(MATRIX)
+
+
+ROUTES = {
+    # route: (method, path template as in docs/openapi.yaml, body)
+    "GET chat": ("GET", "/v1/chats/{chat_id}", None),
+    "GET members": ("GET", "/v1/chats/{chat_id}/members", None),
+    "GET messages": ("GET", "/v1/chats/{chat_id}/messages", None),
+    "POST message": ("POST", "/v1/chats/{chat_id}/messages", {"text": "привет"}),
+    "DELETE message": ("DELETE", "/v1/chats/{chat_id}/messages/{message_id}", None),
+    "PATCH chat": ("PATCH", "/v1/chats/{chat_id}", {"read_only": False}),
+    "POST members": ("POST", "/v1/chats/{chat_id}/members", {"person_ids": ["t-spare"]}),
+    "DELETE member": ("DELETE", "/v1/chats/{chat_id}/members/{person_id}", None),
+    "DELETE chat": ("DELETE", "/v1/chats/{chat_id}", None),
+    "GET chats": ("GET", "/v1/chats", None),
+    "POST subject chat": (
+        "POST",
+        "/v1/chats",
+        {"kind": "subject", "class_id": "math-5a", "school_id": "sch-1"},
+    ),
+    "POST custom chat": (
+        "POST",
+        "/v1/chats",
+        {"kind": "custom", "title": "Кружок", "school_id": "sch-1", "member_ids": ["t-other"]},
+    ),
+}
+
+
+def request(world: World, expectation: Expectation) -> tuple[str, str, str, Any]:
+    """The request one cell stands for: method, path template, path, body."""
+    method, template, body = ROUTES[expectation.route]
+    path = template.format(
+        chat_id=world.chats.get(expectation.kind, ""),
+        message_id=world.targets.get(expectation.kind),
+        person_id=MEMBER_TARGETS.get(expectation.kind),
+    )
+    return method, template, path, body
+
+
+@pytest.mark.emulator
+@pytest.mark.parametrize("route", list(EXPECTATIONS))
+def test_authorization_matrix(world: World, route: str) -> None:
+    """Every cell of one route's rows, against one fresh world; all mismatches reported at once."""
+    mismatches = []
+    for expectation in EXPECTATIONS[route]:
+        method, template, path, body = request(world, expectation)
+        reply = world.call(CALLERS[expectation.caller], method, path, body)
+        assert_documented(method, template, reply.status, reply.body, reply.headers.get("Content-Type"))
+        wanted_type = PROBLEM_TYPES.get(expectation.cell)
+        got = f"{reply.status} {reply.problem_type or ''}".strip()
+        if reply.status != expectation.status or (wanted_type and reply.problem_type != wanted_type):
+            where = f"{expectation.kind:8} {expectation.caller:4}"
+            mismatches.append(f"{where} want {expectation.cell:5} got {got}")
+        elif reply.status >= 400:
+            assert reply.headers["Content-Type"] == "application/problem+json"
+    assert not mismatches, f"{route}:\n" + "\n".join(mismatches)
+
+
+def test_matrix_states_every_route_of_the_chats_api() -> None:
+    """A route added to the API without rows here fails this test."""
+    import app as application
+
+    tested = {(method, template) for method, template, _ in ROUTES.values()}
+    chat_routes = {
+        (method, path)
+        for path, methods in application.app.routes.items()
+        if path.startswith("/v1/chats")
+        for method in methods
+    }
+    assert set(EXPECTATIONS) == set(ROUTES)
+    assert tested == chat_routes
