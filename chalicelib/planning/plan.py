@@ -16,6 +16,9 @@ The rules, all in this module:
   count: an inactive primary teacher leaves the class to its only active
   teacher, and a class left with no class teacher is warned about.
 * Inactive people (``enabledUser=false``) are in no chat.
+* A student of the school (a student role, or a student enrollment in any of
+  its classes) is never in a parents chat, whatever else the roster says
+  they are.
 """
 
 from __future__ import annotations
@@ -63,6 +66,14 @@ class _PlanBuilder:
     def __init__(self, roster: SchoolRoster) -> None:
         self.roster = roster
         self.by_class = roster.enrollments_by_class()
+        # Parents chats must never reach a child: anyone the roster shows as a
+        # student in any way, not only by role, is kept out of them.
+        self.student_ids = {p.person_id for p in roster.people.values() if Role.STUDENT in p.roles} | {
+            e.person_id
+            for enrollments in self.by_class.values()
+            for e in enrollments
+            if e.role is EnrollmentRole.STUDENT
+        }
         self.chats: dict[str, PlannedChat] = {}
         self.members: dict[MemberKey, PlannedMember] = {}
         self.warnings: list[PlanWarning] = []
@@ -131,12 +142,13 @@ def _plan_homeroom(
     for person_id in sorted(teacher_ids):
         teacher = builder.roster.people[person_id]
         builder.member(class_chat, teacher, ChatRole.MODERATOR, Role.TEACHER)
-        builder.member(parents_chat, teacher, ChatRole.MODERATOR, Role.TEACHER)
+        if person_id not in builder.student_ids:
+            builder.member(parents_chat, teacher, ChatRole.MODERATOR, Role.TEACHER)
     for student_id in sorted(student_ids):
         builder.member(class_chat, builder.roster.people[student_id], ChatRole.MEMBER, Role.STUDENT)
         for guardian_id in sorted(guardians_by_student.get(student_id, ())):
             guardian = builder.active(guardian_id)
-            if guardian is not None and Role.STUDENT not in guardian.roles:
+            if guardian is not None and guardian_id not in builder.student_ids:
                 builder.member(parents_chat, guardian, ChatRole.MEMBER, Role.PARENT)
 
 
