@@ -125,14 +125,18 @@ def diff(plan: SchoolPlan, state: SchoolState) -> ChangeSet:
 
 
 def _as_existing_chat(planned: PlannedChat, previous: ExistingChat | None) -> ExistingChat:
+    if previous is not None:
+        # Restoring or retitling touches only these two fields in the store;
+        # everything else the chat carries (the user's archive flag, its last
+        # activity, a moderator's title lock) stays as it was.
+        title = previous.title if previous.title_locked else planned.title
+        return replace(previous, archived=False, title=title)
     return ExistingChat(
         chat_id=planned.chat_id,
         school_id=planned.school_id,
         kind=planned.kind,
         class_id=planned.class_id,
-        title=previous.title if previous is not None and previous.title_locked else planned.title,
-        archived=False,
-        title_locked=previous.title_locked if previous is not None else False,
+        title=planned.title,
     )
 
 
