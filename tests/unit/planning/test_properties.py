@@ -96,10 +96,10 @@ def test_one_sync_reaches_the_plan_and_leaves_hand_made_rows_alone(
     assert set(state.members) <= set(once.members)
     # Chats: exactly the planned ones are open, with the planned title unless a moderator locked it.
     assert {c for c, chat in once.chats.items() if not chat.archived} == set(plan.chats)
-    for chat_id, planned in plan.chats.items():
+    for chat_id, planned_chat in plan.chats.items():
         previous = state.chats.get(chat_id)
-        locked = previous is not None and previous.title_locked
-        assert once.chats[chat_id].title == (previous.title if locked else planned.title)
+        kept = previous.title if previous is not None and previous.title_locked else planned_chat.title
+        assert once.chats[chat_id].title == kept
     # Members: hand-made rows (active manual members, excluded roster members) are untouched, and so is
     # every row the plan has no say over; every other planned row is active as planned; no active roster
     # row is left that the plan does not have. (A manual member a moderator removed again is an ended
@@ -110,9 +110,9 @@ def test_one_sync_reaches_the_plan_and_leaves_hand_made_rows_alone(
         if hand_made or ended:
             assert once.members[key] == before
     for key, planned in plan.members.items():
-        before = state.members.get(key)
-        if before is not None and (
-            before.excluded or (before.active and before.source is MemberSource.MANUAL)
+        earlier = state.members.get(key)
+        if earlier is not None and (
+            earlier.excluded or (earlier.active and earlier.source is MemberSource.MANUAL)
         ):
             continue
         row = once.members[key]

@@ -101,8 +101,12 @@ def model_on(connection: ThrottlingConnection) -> Any:
     return FakeModel
 
 
-def items(count: int) -> list[Item]:
+def items(count: int) -> list[Any]:
     return [Item(f"k{i:03d}") for i in range(count)]
+
+
+def never_sleep(seconds: float) -> None:
+    raise AssertionError(f"slept {seconds}s with nothing to retry")
 
 
 @pytest.fixture
@@ -113,7 +117,7 @@ def no_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_nothing_to_write_sends_nothing() -> None:
     connection = ThrottlingConnection(times=0)
-    assert batch_put(model_on(connection), [], sleep=pytest.fail) == 0
+    assert batch_put(model_on(connection), [], sleep=never_sleep) == 0
     assert connection.requests == []
 
 
