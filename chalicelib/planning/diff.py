@@ -74,7 +74,9 @@ def diff(plan: SchoolPlan, state: SchoolState) -> ChangeSet:
     Manual members (added by a moderator) are never touched; roster members a
     moderator removed by hand (``excluded``) are not added back. A chat not in
     the plan is archived and every active roster membership in it ends — those
-    count among the removals, as the deletion threshold requires.
+    count among the removals, as the deletion threshold requires. A chat its
+    moderator archived by hand is detached from the roster: its members stay
+    as they were (read-only history), so they are neither ended nor counted.
     """
     create: list[PlannedChat] = []
     restore: list[PlannedChat] = []
@@ -107,10 +109,18 @@ def diff(plan: SchoolPlan, state: SchoolState) -> ChangeSet:
         elif existing.source is MemberSource.ROSTER and not _planned_equals_existing(planned, existing):
             update.append(planned)
 
+    detached = {
+        chat_id
+        for chat_id, chat in state.chats.items()
+        if chat.archived_by_user and chat_id not in plan.chats
+    }
     remove = [
         member
         for key, member in sorted(state.members.items())
-        if member.active and member.source is MemberSource.ROSTER and key not in plan.members
+        if member.active
+        and member.source is MemberSource.ROSTER
+        and key not in plan.members
+        and member.chat_id not in detached
     ]
     return ChangeSet(
         school_id=plan.school_id,
@@ -125,14 +135,18 @@ def diff(plan: SchoolPlan, state: SchoolState) -> ChangeSet:
 
 
 def _as_existing_chat(planned: PlannedChat, previous: ExistingChat | None) -> ExistingChat:
+    if previous is not None:
+        # Restoring or retitling touches only these two fields in the store;
+        # everything else the chat carries (the user's archive flag, its last
+        # activity, a moderator's title lock) stays as it was.
+        title = previous.title if previous.title_locked else planned.title
+        return replace(previous, archived=False, title=title)
     return ExistingChat(
         chat_id=planned.chat_id,
         school_id=planned.school_id,
         kind=planned.kind,
         class_id=planned.class_id,
-        title=previous.title if previous is not None and previous.title_locked else planned.title,
-        archived=False,
-        title_locked=previous.title_locked if previous is not None else False,
+        title=planned.title,
     )
 
 

@@ -38,6 +38,19 @@ class MemberSource(StrEnum):
     MANUAL = "manual"
 
 
+_FIELD_SEPARATOR = "\x1f"
+_FIELD_ESCAPE = "\x1e"
+
+
+def _escape_field(value: str) -> str:
+    # Ids come from uploaded files and may hold the separator: without escaping,
+    # ("a", class, "p<US>parents<US>c") and ("a<US>class<US>p", parents, "c") hashed
+    # the same material and so named one chat. Ids without these two control
+    # characters encode, and hash, exactly as before.
+    doubled = value.replace(_FIELD_ESCAPE, _FIELD_ESCAPE * 2)
+    return doubled.replace(_FIELD_SEPARATOR, _FIELD_ESCAPE + _FIELD_SEPARATOR)
+
+
 def roster_chat_id(school_id: str, kind: ChatKind, class_id: str | None) -> str:
     """The deterministic id of a roster chat: the same school, kind and class give the same id.
 
@@ -48,7 +61,8 @@ def roster_chat_id(school_id: str, kind: ChatKind, class_id: str | None) -> str:
         raise ValueError("custom chats have random ids")
     if (kind is ChatKind.STAFF) != (class_id is None):
         raise ValueError("a staff room has no class; every other roster chat has one")
-    material = "\x1f".join(("chat-v1", school_id, kind.value, class_id or ""))
+    fields = ("chat-v1", school_id, kind.value, class_id or "")
+    material = _FIELD_SEPARATOR.join(_escape_field(f) for f in fields)
     digest = hashlib.sha256(material.encode()).digest()[:15]
     return "ch_" + base64.b32encode(digest).decode().lower()
 

@@ -12,8 +12,13 @@ The rules, all in this module:
 * **Subject chat**, per scheduled class a teacher asked for one: the class's
   students and teachers; its teachers moderate.
 * A class teacher is a teacher enrollment marked primary or, when no teacher of
-  the class is primary, the only teacher of the class.
+  the class is primary, the only teacher of the class. Only active people
+  count: an inactive primary teacher leaves the class to its only active
+  teacher, and a class left with no class teacher is warned about.
 * Inactive people (``enabledUser=false``) are in no chat.
+* A student of the school (a student role, or a student enrollment in any of
+  its classes) is never in a parents chat, whatever else the roster says
+  they are.
 """
 
 from __future__ import annotations
@@ -60,6 +65,15 @@ def parents_chat_title(class_title: str) -> str:
 class _PlanBuilder:
     def __init__(self, roster: SchoolRoster) -> None:
         self.roster = roster
+        self.by_class = roster.enrollments_by_class()
+        # Parents chats must never reach a child: anyone the roster shows as a
+        # student in any way, not only by role, is kept out of them.
+        self.student_ids = {p.person_id for p in roster.people.values() if Role.STUDENT in p.roles} | {
+            e.person_id
+            for enrollments in self.by_class.values()
+            for e in enrollments
+            if e.role is EnrollmentRole.STUDENT
+        }
         self.chats: dict[str, PlannedChat] = {}
         self.members: dict[MemberKey, PlannedMember] = {}
         self.warnings: list[PlanWarning] = []
@@ -114,27 +128,27 @@ def _plan_homeroom(
     enrollments: list[EnrollmentRecord],
     guardians_by_student: Mapping[str, set[str]],
 ) -> None:
-    teacher_ids = class_teacher_ids(enrollments)
+    # Inactive people are not in the class at all, so they neither lead it
+    # nor stop the only active teacher from leading it.
+    present = [e for e in enrollments if builder.active(e.person_id) is not None]
+    teacher_ids = class_teacher_ids(present)
     if not teacher_ids:
         builder.warnings.append(
             PlanWarning("no_class_teacher", f"Class {title!r} ({class_id}) has no class teacher.")
         )
-    student_ids = {e.person_id for e in enrollments if e.role is EnrollmentRole.STUDENT}
+    student_ids = {e.person_id for e in present if e.role is EnrollmentRole.STUDENT}
     class_chat = builder.chat(ChatKind.CLASS, class_id, title)
     parents_chat = builder.chat(ChatKind.PARENTS, class_id, parents_chat_title(title))
     for person_id in sorted(teacher_ids):
-        teacher = builder.active(person_id)
-        if teacher is not None:
-            builder.member(class_chat, teacher, ChatRole.MODERATOR, Role.TEACHER)
+        teacher = builder.roster.people[person_id]
+        builder.member(class_chat, teacher, ChatRole.MODERATOR, Role.TEACHER)
+        if person_id not in builder.student_ids:
             builder.member(parents_chat, teacher, ChatRole.MODERATOR, Role.TEACHER)
     for student_id in sorted(student_ids):
-        student = builder.active(student_id)
-        if student is None:
-            continue
-        builder.member(class_chat, student, ChatRole.MEMBER, Role.STUDENT)
+        builder.member(class_chat, builder.roster.people[student_id], ChatRole.MEMBER, Role.STUDENT)
         for guardian_id in sorted(guardians_by_student.get(student_id, ())):
             guardian = builder.active(guardian_id)
-            if guardian is not None and Role.STUDENT not in guardian.roles:
+            if guardian is not None and guardian_id not in builder.student_ids:
                 builder.member(parents_chat, guardian, ChatRole.MEMBER, Role.PARENT)
 
 
@@ -161,7 +175,7 @@ def plan_school(roster: SchoolRoster, subject_classes: Mapping[str, str] | None 
     """
     builder = _PlanBuilder(roster)
     _plan_staff_room(builder)
-    by_class = roster.enrollments_by_class()
+    by_class = builder.by_class
     guardians = roster.guardians_by_student()
     for class_id in sorted(roster.classes):
         school_class = roster.classes[class_id]
@@ -176,7 +190,7 @@ def plan_school(roster: SchoolRoster, subject_classes: Mapping[str, str] | None 
 def subject_chat_members(roster: SchoolRoster, class_id: str, title: str) -> SchoolPlan:
     """The plan of a single new subject chat (used when a teacher creates one)."""
     builder = _PlanBuilder(roster)
-    _plan_subject(builder, class_id, title, roster.enrollments_by_class().get(class_id, []))
+    _plan_subject(builder, class_id, title, builder.by_class.get(class_id, []))
     return builder.build()
 
 
