@@ -15,7 +15,7 @@ from chalicelib.store.batch import (
     BATCH_SIZE,
     MAX_ATTEMPTS,
     MAX_DELAY_S,
-    BatchWriteFailed,
+    BatchIncomplete,
     backoff_delay,
     batch_put,
 )
@@ -156,7 +156,7 @@ def test_pauses_are_jittered_but_stay_under_their_cap() -> None:
 def test_gives_up_after_the_last_attempt() -> None:
     connection = ThrottlingConnection(times=MAX_ATTEMPTS, leave=4)
     sleeps: list[float] = []
-    with pytest.raises(BatchWriteFailed) as failure:
+    with pytest.raises(BatchIncomplete) as failure:
         batch_put(model_on(connection), items(10), sleep=sleeps.append)
     assert failure.value.unprocessed == 4
     assert str(MAX_ATTEMPTS) in str(failure.value)
