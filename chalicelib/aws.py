@@ -14,14 +14,33 @@ from functools import cache
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
 
 from chalicelib.config import settings
 
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
+_per_thread = threading.local()
 
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
+
+
+def botocore_session() -> botocore.session.Session:
+    """This thread's botocore session, shared by every client the thread creates.
+
+    A new session parses botocore's service and endpoint JSON again (~0.1 s a
+    client); PynamoDB makes one per model and boto3 one per ``Session()``, which
+    cost a Lambda cold start about a second. One session per thread (client
+    creation is not thread-safe within a session) parses them once.
+    """
+    session = getattr(_per_thread, "session", None)
+    if session is None:
+        session = botocore.session.get_session()
+        _per_thread.session = session
+        # boto3 registers its customisations on the botocore session: once per session.
+        _per_thread.boto3 = boto3.session.Session(botocore_session=session)
+    return session
 
 
 def client(service: str) -> Any:
@@ -31,7 +50,8 @@ def client(service: str) -> Any:
         return found
     with _lock:
         if service not in _clients:
-            _clients[service] = boto3.session.Session().client(
+            botocore_session()
+            _clients[service] = _per_thread.boto3.client(
                 service, region_name=settings().region, config=_CLIENT_CONFIG
             )
         return _clients[service]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pynamodb.connection.base
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -21,7 +22,12 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.aws import botocore_session
 from chalicelib.config import settings
+
+# PynamoDB makes a botocore session per model (and per thread); share ours instead,
+# so the service definitions are parsed once per thread, not once per table.
+pynamodb.connection.base.get_session = botocore_session  # type: ignore[attr-defined]
 
 
 class _TableName:
