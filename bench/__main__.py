@@ -1,8 +1,17 @@
-"""``python -m bench`` (``make bench``): every benchmark of the service, one after another."""
+"""``python -m bench`` (``make bench``): every benchmark of the service, one after another.
+
+Each prints ratios against a baseline measured in the same run, and request
+counts, never bare times: see the README's "Speed and memory" section.
+"""
 
 from __future__ import annotations
 
-from bench import chats
+from bench import chats, parse_memory, pipeline
 
 if __name__ == "__main__":
+    print("== roster import (bench/pipeline.py)")
+    pipeline.main()
+    print("\n== chat lists, messages, sends (bench/chats.py)")
     chats.main()
+    print("\n== reading rosters: peak memory by roster size (bench/parse_memory.py)")
+    parse_memory.main()

@@ -24,7 +24,8 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from bench.support import BENCH_JWT_SECRET, RequestCounter, describe, latency_ratio, start_emulator
+from bench.support import BENCH_JWT_SECRET, describe, latency_ratio, moto_server, use_emulator
+from devstack.requests import RequestLog, count_aws_requests
 
 SIZES = (10, 100, 1000)
 SEND_CHAT_SIZES = (2, 30, 100, 300)
@@ -147,17 +148,15 @@ def _get(client: Any, path: str, person_id: str) -> dict[str, Any]:
     return dict(json.loads(response.body))
 
 
-def _two_pages(
-    client: Any, counter: RequestCounter, path: str, person_id: str
-) -> tuple[Counter[str], Counter[str] | None]:
-    """The requests of a list's first page and (if there is one) of its second."""
-    with counter.measure() as first:
+def _two_pages(client: Any, path: str, person_id: str) -> tuple[Counter[str], Counter[str] | None]:
+    """The DynamoDB requests of a list's first page and (if there is one) of its second."""
+    with count_aws_requests() as first:
         page = _get(client, path, person_id)
     if not page["next_cursor"]:
-        return first, None
-    with counter.measure() as second:
+        return first.operations, None
+    with count_aws_requests() as second:
         _get(client, f"{path}&cursor={page['next_cursor']}", person_id)
-    return first, second
+    return first.operations, second.operations
 
 
 def _raw_query(table: str, index: str, key: str, value: str) -> None:
@@ -175,10 +174,10 @@ def _raw_query(table: str, index: str, key: str, value: str) -> None:
 
 
 def _list_bench(
-    client: Any, counter: RequestCounter, label: str, path: str, person_id: str, raw: Callable[[], None]
+    client: Any, label: str, path: str, person_id: str, raw: Callable[[], None]
 ) -> dict[str, Any]:
     """Requests for two pages of a list, and its latency as a ratio to ``raw``; printed and returned."""
-    first, second = _two_pages(client, counter, path, person_id)
+    first, second = _two_pages(client, path, person_id)
     ratio = latency_ratio(partial(_get, client, path, person_id), raw)
     later = f"; next page {describe(second)}" if second else ""
     print(f"  {label}: requests {describe(first)}{later}; latency {ratio:.1f}× one raw Query")
@@ -187,11 +186,9 @@ def _list_bench(
 
 def run() -> dict[str, Any]:
     """Seed, measure, print; returns the numbers (for tests of the bench itself, if any)."""
-    server = start_emulator()
-    try:
+    with moto_server() as url:
+        use_emulator(url)
         return _measure()
-    finally:
-        server.stop()
 
 
 def _measure() -> dict[str, Any]:
@@ -200,8 +197,6 @@ def _measure() -> dict[str, Any]:
     import app as application
     from chalicelib.store.tables import MembershipItem, MessageItem
 
-    counter = RequestCounter()
-    counter.install()
     start = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
     results: dict[str, Any] = {"chats": {}, "messages": {}, "send": {}}
 
@@ -213,7 +208,7 @@ def _measure() -> dict[str, Any]:
             _link(person)
             raw = partial(_raw_query, MembershipItem.Meta.table_name, "by-person", "member_of", person)
             path = f"/v1/chats?limit={PAGE}"
-            results["chats"][size] = _list_bench(client, counter, f"{size:>5} chats", path, person, raw)
+            results["chats"][size] = _list_bench(client, f"{size:>5} chats", path, person, raw)
 
         print(f"GET /v1/chats/{{id}}/messages — page of {PAGE}, newest first")
         for size in SIZES:
@@ -224,7 +219,7 @@ def _measure() -> dict[str, Any]:
             _seed_messages(chat_id, size, start)
             raw = partial(_raw_query, MessageItem.Meta.table_name, "by-time", "chat_id", chat_id)
             path = f"/v1/chats/{chat_id}/messages?limit={PAGE}"
-            results["messages"][size] = _list_bench(client, counter, f"{size:>5} messages", path, member, raw)
+            results["messages"][size] = _list_bench(client, f"{size:>5} messages", path, member, raw)
 
         print("POST /v1/chats/{id}/messages — fan-out to every member's chat list")
         for members in SEND_CHAT_SIZES:
@@ -232,23 +227,25 @@ def _measure() -> dict[str, Any]:
             _seed_chat_with_members(chat_id, members, start)
             sender = f"{chat_id}-m0"
             _link(sender)
-            with counter.measure() as sent:
+            sent: RequestLog
+            retried: RequestLog
+            with count_aws_requests() as sent:
                 response = client.http.post(
                     f"/v1/chats/{chat_id}/messages",
                     headers=_headers(sender),
                     body=json.dumps({"text": "Всем привет", "client_msg_id": "bench-1"}),
                 )
             assert response.status_code == 201, response.body
-            with counter.measure() as retried:
+            with count_aws_requests() as retried:
                 client.http.post(
                     f"/v1/chats/{chat_id}/messages",
                     headers=_headers(sender),
                     body=json.dumps({"text": "Всем привет", "client_msg_id": "bench-1"}),
                 )
-            results["send"][members] = {"send": dict(sent), "retry": dict(retried)}
+            results["send"][members] = {"send": dict(sent.operations), "retry": dict(retried.operations)}
             print(
-                f"  {members:>5} members: requests {describe(sent)}; "
-                f"a retried send (same client_msg_id) {describe(retried)}"
+                f"  {members:>5} members: requests {describe(sent.operations)}; "
+                f"a retried send (same client_msg_id) {describe(retried.operations)}"
             )
     return results
 

@@ -19,7 +19,7 @@ import json
 import time
 from typing import Any
 
-from bench.emulator import moto_server, scan_raw, use_emulator
+from bench.support import moto_server, scan_raw, use_emulator
 
 
 def _wait_for_import(key: str, started: float) -> tuple[str, float, dict[str, Any]]:
@@ -35,11 +35,11 @@ def _wait_for_import(key: str, started: float) -> tuple[str, float, dict[str, An
 def _import(key: str, body: bytes, concurrency: int) -> tuple[float, dict[str, Any], Any]:
     from chalicelib.aws import client
     from chalicelib.config import settings
-    from devstack.requests import count_dynamodb_requests
+    from devstack.requests import count_aws_requests
     from devstack.worker import app_worker
 
     worker = app_worker(school_concurrency=concurrency)
-    with count_dynamodb_requests() as requests:
+    with count_aws_requests() as requests:
         started = time.perf_counter()
         client("s3").put_object(Bucket=settings().roster_bucket, Key=key, Body=body)
         worker.drain()
@@ -87,11 +87,8 @@ def run(schools: int, classes: int, students: int, parents: int, concurrency: in
 
     with moto_server() as url:
         use_emulator(url)
-        from chalicelib.config import settings
         from chalicelib.store.tables import ChatItem, MembershipItem
-        from devstack.resources import provision
 
-        provision(settings())
         buffer = io.BytesIO()
         write_flat_csv(buffer, schools, classes, students, parents, seed=7)
         roster = buffer.getvalue()
@@ -125,6 +122,8 @@ def run(schools: int, classes: int, students: int, parents: int, concurrency: in
             "counts": again["counts"],
             "seconds": round(again_s, 2),
             "dynamodb_requests": dict(again_requests.operations),
+            "s3_requests": dict(again_requests.of("s3")),
+            "sqs_requests": dict(again_requests.of("sqs")),
         },
         "import_time_over_batchwrite_time": round(first_s / baseline_s, 2),
         "unchanged_time_over_first_time": round(again_s / first_s, 3),

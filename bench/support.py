@@ -1,13 +1,19 @@
-"""What the benchmarks share: an emulator of their own, counting DynamoDB requests, timing."""
+"""What the benchmarks share: an emulator of their own (a moto server in a separate process), timing.
+
+The emulator runs in its own process so that its CPU time does not share the
+benchmark's GIL: the code under measurement talks to it over HTTP, as a Lambda
+talks to DynamoDB. Requests are counted with ``devstack.requests``.
+"""
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 import statistics
-import threading
+import subprocess
+import sys
 import time
+import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -17,75 +23,81 @@ from typing import Any
 BENCH_JWT_SECRET = "bench-journal-secret-with-enough-entropy-0123456789"
 
 
-def start_emulator() -> Any:
-    """A moto server on a free port, with the process configured to use it (fresh resources)."""
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per emulator request otherwise
+def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    unique = uuid.uuid4().hex[:8]
-    os.environ.update(
-        {
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_REGION": "us-east-1",
-            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-            "STAGE": "bench",
-            "TABLE_PREFIX": f"b{unique}-",
-            "ROSTER_BUCKET": f"bench-{unique}",
-            "UPLOAD_QUEUE_NAME": f"uploads-{unique}",
-            "SCHOOL_QUEUE_NAME": f"schools-{unique}",
-            "DEAD_LETTER_QUEUE_NAME": f"dead-{unique}",
-            "JOURNAL_JWT_SECRET": BENCH_JWT_SECRET,
-            "LOG_LEVEL": "ERROR",
-            "POWERTOOLS_METRICS_NAMESPACE": "SchoolChatsBench",
-        }
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """Run ``moto_server`` on a free loopback port; yields its URL."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
-    from chalicelib.config import settings
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(url + "/moto-api/", timeout=1)  # noqa: S310 - loopback
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def use_emulator(url: str, *, prefix: str | None = None) -> dict[str, str]:
+    """Point this process's configuration at the emulator with fresh resource names, and create them."""
+    unique = prefix or uuid.uuid4().hex[:8]
+    env = {
+        "AWS_ENDPOINT_URL": url,
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "STAGE": "bench",
+        "TABLE_PREFIX": f"b{unique}-",
+        "ROSTER_BUCKET": f"bench-{unique}",
+        "UPLOAD_QUEUE_NAME": f"bench-uploads-{unique}",
+        "SCHOOL_QUEUE_NAME": f"bench-schools-{unique}",
+        "DEAD_LETTER_QUEUE_NAME": f"bench-dead-{unique}",
+        "JOURNAL_JWT_SECRET": BENCH_JWT_SECRET,
+        "LOG_LEVEL": "ERROR",
+        "POWERTOOLS_METRICS_NAMESPACE": "SchoolChatsBench",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }
+    os.environ.update(env)
+    from chalicelib import aws, bootstrap, config
     from devstack.resources import provision
 
-    settings.cache_clear()
-    provision(settings())
-    return server
+    config.settings.cache_clear()
+    aws.reset_clients()
+    bootstrap.reset_services()
+    provision(config.settings())
+    return env
 
 
-class RequestCounter:
-    """Counts the AWS requests (by operation) every botocore client of the process sends."""
+def scan_raw(table_name: str) -> list[dict[str, Any]]:
+    """Every item of a table, as DynamoDB attribute-value maps."""
+    from chalicelib.aws import client
 
-    def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
-        self._lock = threading.Lock()
-        self._original: Callable[..., Any] | None = None
-
-    def install(self) -> None:
-        """Start counting (patches ``BaseClient._make_api_call``, which boto3 and PynamoDB both use)."""
-        from botocore.client import BaseClient
-
-        original = BaseClient._make_api_call
-        self._original = original
-        counter = self
-
-        def counted(client: Any, operation_name: str, api_params: Any) -> Any:
-            with counter._lock:
-                counter.counts[operation_name] += 1
-            return original(client, operation_name, api_params)
-
-        BaseClient._make_api_call = counted  # type: ignore[method-assign]
-
-    @contextmanager
-    def measure(self) -> Iterator[Counter[str]]:
-        """The requests sent inside the ``with`` block."""
-        with self._lock:
-            before = Counter(self.counts)
-        result: Counter[str] = Counter()
-        yield result
-        with self._lock:
-            result.update(self.counts - before)
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"TableName": table_name}
+    while True:
+        page = client("dynamodb").scan(**kwargs)
+        items.extend(page["Items"])
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def latency_ratio(action: Callable[[], Any], baseline: Callable[[], Any], runs: int = 31) -> float:

@@ -1,4 +1,10 @@
-"""Counting DynamoDB requests (tests and benchmarks): machine-independent cost figures."""
+"""Counting AWS requests (tests and benchmarks): machine-independent cost figures.
+
+Every botocore client of the process — boto3's and PynamoDB's alike — sends
+its requests through ``BaseClient._make_api_call``; inside
+:func:`count_aws_requests` that call is counted by service and operation, and
+DynamoDB requests also by the tables they touch.
+"""
 
 from __future__ import annotations
 
@@ -9,24 +15,33 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from pynamodb.connection.base import Connection
+from botocore.client import BaseClient
 
 WRITE_OPERATIONS = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
 
 
 @dataclass
 class RequestLog:
-    """DynamoDB requests seen: by operation, and by (operation, table)."""
+    """AWS requests seen: by (service, operation), and DynamoDB's by (operation, table)."""
 
-    operations: Counter[str] = field(default_factory=Counter)
+    calls: Counter[tuple[str, str]] = field(default_factory=Counter)
     by_table: Counter[tuple[str, str]] = field(default_factory=Counter)
 
-    def total(self) -> int:
-        """All requests."""
-        return sum(self.operations.values())
+    def of(self, service: str) -> Counter[str]:
+        """Requests to one service (``dynamodb``, ``s3``, ``sqs``, ``sns``), by operation."""
+        return Counter({op: n for (svc, op), n in self.calls.items() if svc == service})
+
+    @property
+    def operations(self) -> Counter[str]:
+        """DynamoDB requests by operation."""
+        return self.of("dynamodb")
+
+    def total(self, service: str = "dynamodb") -> int:
+        """All requests to a service."""
+        return sum(self.of(service).values())
 
     def writes_to(self, table_name: str) -> int:
-        """Write requests that touched a table."""
+        """DynamoDB write requests that touched a table."""
         return sum(
             n for (op, table), n in self.by_table.items() if table == table_name and op in WRITE_OPERATIONS
         )
@@ -45,29 +60,31 @@ def _tables(kwargs: dict[str, Any]) -> set[str]:
 
 _lock = threading.Lock()
 _active: list[RequestLog] = []
-_original = Connection._make_api_call
+_original = BaseClient._make_api_call
 
 
-def _counting_call(self: Connection, operation_name: str, operation_kwargs: dict[str, Any]) -> Any:
+def _counting_call(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
+    service = self.meta.service_model.service_name
     with _lock:
         for log in _active:
-            log.operations[operation_name] += 1
-            for table in _tables(operation_kwargs):
-                log.by_table[(operation_name, table)] += 1
-    return _original(self, operation_name, operation_kwargs)
+            log.calls[(service, operation_name)] += 1
+            if service == "dynamodb":
+                for table in _tables(api_params):
+                    log.by_table[(operation_name, table)] += 1
+    return _original(self, operation_name, api_params)
 
 
 @contextmanager
-def count_dynamodb_requests() -> Iterator[RequestLog]:
-    """Record the DynamoDB requests made through PynamoDB inside the block."""
+def count_aws_requests() -> Iterator[RequestLog]:
+    """Record the AWS requests the process makes inside the block."""
     log = RequestLog()
     with _lock:
         _active.append(log)
-        Connection._make_api_call = _counting_call  # type: ignore[method-assign]
+        BaseClient._make_api_call = _counting_call  # type: ignore[method-assign]
     try:
         yield log
     finally:
         with _lock:
             _active.remove(log)
             if not _active:
-                Connection._make_api_call = _original  # type: ignore[method-assign]
+                BaseClient._make_api_call = _original  # type: ignore[method-assign]

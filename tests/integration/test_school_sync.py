@@ -12,7 +12,7 @@ from chalicelib.aws import client
 from chalicelib.planning.model import ChatKind, roster_chat_id
 from chalicelib.store.imports import ImportStore
 from chalicelib.store.tables import ChatItem, ImportItem, MembershipItem
-from devstack.requests import count_dynamodb_requests
+from devstack.requests import count_aws_requests
 from tests.builders import (
     ClassSpec,
     RosterSpec,
@@ -97,7 +97,7 @@ def test_an_unchanged_roster_writes_nothing_to_chats_or_memberships(worker: Any)
     worker.drain()
     before = active_members("school-1")
 
-    with count_dynamodb_requests() as requests:
+    with count_aws_requests() as requests:
         second = stage_import(
             [bulk_update(roster)], key="rosters/b.csv", uploaded_at="2026-09-02T08:00:00.000Z"
         )
