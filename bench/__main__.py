@@ -6,12 +6,12 @@ counts, never bare times: see the README's "Speed and memory" section.
 
 from __future__ import annotations
 
-from bench import chats, parse_memory, pipeline
+from bench import chats, pipeline, worker_memory
 
 if __name__ == "__main__":
     print("== roster import (bench/pipeline.py)")
     pipeline.main()
     print("\n== chat lists, messages, sends (bench/chats.py)")
     chats.main()
-    print("\n== reading rosters: peak memory by roster size (bench/parse_memory.py)")
-    parse_memory.main()
+    print("\n== worker memory by roster size (bench/worker_memory.py)")
+    worker_memory.main()
