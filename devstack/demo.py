@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 SCHOOL_ID = "school-1"
 SCHOOL_NAME = "Школа № 1"
-DISTRICT_ID = "district-1"
 
 
 @dataclass(frozen=True)
@@ -103,8 +102,7 @@ def demo_oneroster_zip() -> bytes:
     ]
     orgs = [
         ["sourcedId", "status", "dateLastModified", "name", "type", "identifier", "parentSourcedId"],
-        [DISTRICT_ID, "active", stamp, "Управление образования", "district", "", ""],
-        [SCHOOL_ID, "active", stamp, SCHOOL_NAME, "school", "1", DISTRICT_ID],
+        [SCHOOL_ID, "active", stamp, SCHOOL_NAME, "school", "1", ""],
     ]
     users = [
         [

@@ -86,9 +86,9 @@ def create_roster_bucket(config: Settings, upload_queue_url: str) -> None:
     )
 
 
-def provision(config: Settings) -> Queues:
+def provision(config: Settings, visibility_timeout_s: int = LOCAL_VISIBILITY_TIMEOUT_S) -> Queues:
     """Every resource the service needs, on whatever endpoint the clients point at."""
     create_tables()
-    queues = create_queues(config)
+    queues = create_queues(config, visibility_timeout_s)
     create_roster_bucket(config, queues.upload)
     return queues

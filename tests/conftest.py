@@ -87,7 +87,8 @@ def aws(emulator: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         # A fresh queue per test: nothing a previous test left in flight can reappear.
         with contextlib.suppress(sqs.exceptions.QueueDoesNotExist):
             sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"])
-    queues = provision(config)
+    # Short visibility: a failed message comes back within seconds, as tests of retries need.
+    queues = provision(config, visibility_timeout_s=2)
     yield queues
     reset_process_state()
 
