@@ -10,6 +10,7 @@ from typing import Any
 
 import requests
 
+from tests.openapi import assert_response_documented
 from tests.support import auth_headers
 
 DEMO_SCHOOL_ID = "demo-school"
@@ -37,10 +38,17 @@ def last_code(emulator: str, phone: str) -> str:
     return found.group(1)
 
 
+def documented_request(api: Any, method: str, path: str, headers: dict[str, str], body: Any) -> Any:
+    """An API request whose answer must be one docs/openapi.yaml describes (status and body)."""
+    response = getattr(api.http, method.lower())(path, headers=headers, body=body)
+    assert_response_documented(method, path, response)
+    return response
+
+
 def call(api: Any, method: str, path: str, person_id: str, body: Any = None, raw: str | None = None) -> Any:
-    """An API request from a journal user with a JSON body."""
+    """An API request from a journal user with a JSON body (its answer held to the document)."""
     payload = raw if raw is not None else ("" if body is None else json.dumps(body))
-    return getattr(api.http, method)(path, headers=auth_headers(person_id), body=payload)
+    return documented_request(api, method, path, auth_headers(person_id), payload)
 
 
 def step(api: Any, person_id: str, session_id: str, action: str, body: Any = None) -> Any:
