@@ -22,9 +22,8 @@ from pydantic import (
 
 from chalicelib import chat_service
 from chalicelib.access import open_chat
-from chalicelib.api.http import MAX_ID_LENGTH, ApiBlueprint, RequestContext, encode_cursor
+from chalicelib.api.http import MAX_ID_LENGTH, ApiBlueprint, RequestContext, page
 from chalicelib.api.shapes import chat_json, member_json, message_json
-from chalicelib.errors import BadRequest
 from chalicelib.messenger.port import ChatEdit
 
 api = ApiBlueprint(__name__)
@@ -34,7 +33,6 @@ MAX_TEXT_CHARS = 4000
 MAX_CLIENT_MSG_ID_CHARS = 128
 MAX_MEMBERS_AT_CREATION = 500
 MAX_MEMBERS_PER_ADD = 100
-MAX_CURSOR_POSITION_CHARS = 512
 
 
 # --- input ---------------------------------------------------------------------------
@@ -125,30 +123,6 @@ class SendMessageInput(_Input):
     client_msg_id: ClientMsgId | None = None
 
 
-def _position(ctx: RequestContext, name: str, *, compound: bool) -> str | None:
-    """The position inside a ``cursor`` this list made (400 for anything else)."""
-    position = ctx.cursor()
-    if position is None:
-        return None
-    value = position.get(name)
-    if (
-        set(position) != {name}
-        or not isinstance(value, str)
-        or not 0 < len(value) <= MAX_CURSOR_POSITION_CHARS
-        or any(ord(ch) < 0x20 or 0xD800 <= ord(ch) <= 0xDFFF for ch in value)
-    ):
-        raise BadRequest("The cursor is not valid.")
-    if compound:
-        head, separator, tail = value.rpartition("#")
-        if not (head and separator and tail):
-            raise BadRequest("The cursor is not valid.")
-    return value
-
-
-def _page(items: list[dict[str, Any]], name: str, position: str | None) -> dict[str, Any]:
-    return {"items": items, "next_cursor": encode_cursor({name: position}) if position else None}
-
-
 def _json(body: dict[str, Any], status: int) -> Response:
     return Response(body=body, status_code=status, headers={"Content-Type": "application/json"})
 
@@ -160,8 +134,8 @@ def _json(body: dict[str, Any], status: int) -> Response:
 def list_chats(ctx: RequestContext) -> dict[str, Any]:
     """The caller's chats, newest activity first."""
     limit = ctx.page_size(default=50, maximum=100)
-    page = chat_service.list_chats(ctx.authenticated, limit, _position(ctx, "before", compound=True))
-    return _page([chat_json(chat, row.chat_role) for row, chat in page.items], "before", page.before)
+    chats = chat_service.list_chats(ctx.authenticated, limit, ctx.position("before", compound=True))
+    return page([chat_json(chat, row.chat_role) for row, chat in chats.items], "before", chats.before)
 
 
 @api.route("/v1/chats", methods=("POST",))
@@ -206,8 +180,8 @@ def archive_chat(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
 def list_members(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     """A chat's active members: for its members, its school's administrators and operators."""
     limit = ctx.page_size(default=100, maximum=500)
-    page = chat_service.members(ctx.authenticated, chat_id, limit, _position(ctx, "after", compound=False))
-    return _page([member_json(m) for m in page.items], "after", page.after)
+    members = chat_service.members(ctx.authenticated, chat_id, limit, ctx.position("after"))
+    return page([member_json(m) for m in members.items], "after", members.after)
 
 
 @api.route("/v1/chats/{chat_id}/members", methods=("POST",))
@@ -232,9 +206,9 @@ def remove_member(ctx: RequestContext, chat_id: str, person_id: str) -> Response
 def list_messages(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     """Members: the chat's messages, newest first."""
     limit = ctx.page_size(default=50, maximum=100)
-    before = _position(ctx, "before", compound=True)
-    page = chat_service.list_messages(ctx.authenticated, chat_id, limit, before)
-    return _page([message_json(m) for m in page.items], "before", page.before)
+    before = ctx.position("before", compound=True)
+    messages = chat_service.list_messages(ctx.authenticated, chat_id, limit, before)
+    return page([message_json(m) for m in messages.items], "before", messages.before)
 
 
 @api.route("/v1/chats/{chat_id}/messages", methods=("POST",))

@@ -32,6 +32,7 @@ from chalicelib.pipeline.report import (
 )
 from chalicelib.roster.issues import RosterIssue
 from chalicelib.store.conditions import is_condition_failure
+from chalicelib.store.paging import one_page
 from chalicelib.store.tables import HEADER_PART, ImportItem, school_part
 
 LISTING = "imports"
@@ -47,10 +48,28 @@ class Finalized:
 
 @dataclass(frozen=True)
 class Page:
-    """A page of report documents and the key to continue from."""
+    """A page of report documents, newest first, and the position the next page starts before."""
 
     items: list[dict[str, Any]]
-    last_key: dict[str, Any] | None
+    before: str | None
+
+
+def _position(item: ImportItem) -> str:
+    """Where a listing stands after an import: ``<started_at>#<import id>``."""
+    return f"{item.started_at}#{item.import_id}"
+
+
+def _start_key(index_key: dict[str, str], before: str | None, part: str) -> dict[str, Any] | None:
+    """The ``ExclusiveStartKey`` of a listing that continues before ``before`` (index and table keys)."""
+    if before is None:
+        return None
+    started_at, _, import_id = before.rpartition("#")
+    return {
+        **{name: {"S": value} for name, value in index_key.items()},
+        "started_at": {"S": started_at},
+        "import_id": {"S": import_id},
+        "part": {"S": part},
+    }
 
 
 def _plain_map(value: Any) -> dict[str, Any]:
@@ -361,22 +380,31 @@ class ImportStore:
             return None
         return report_document(header_to_dict(header), [part_to_dict(p) for p in self.parts(import_id)])
 
-    def newest(self, limit: int, start_key: dict[str, Any] | None) -> Page:
+    def newest(self, limit: int, before: str | None) -> Page:
         """A page of all imports, newest first (headers only; open one for its parts)."""
-        results = ImportItem.newest_first.query(
-            LISTING, scan_index_forward=False, limit=limit, last_evaluated_key=start_key
+        start = _start_key({"listing": LISTING}, before, HEADER_PART)
+        headers, position = one_page(
+            ImportItem.newest_first.query(
+                LISTING, scan_index_forward=False, limit=limit + 1, last_evaluated_key=start
+            ),
+            limit,
+            _position,
         )
-        items = [report_document(header_to_dict(h), []) for h in results]
-        return Page(items=items, last_key=results.last_evaluated_key)
+        return Page(items=[report_document(header_to_dict(h), []) for h in headers], before=position)
 
-    def newest_for_school(self, school_id: str, limit: int, start_key: dict[str, Any] | None) -> Page:
+    def newest_for_school(self, school_id: str, limit: int, before: str | None) -> Page:
         """A page of one school's parts of imports, newest first, each with its import's header."""
-        results = ImportItem.by_school.query(
-            school_id, scan_index_forward=False, limit=limit, last_evaluated_key=start_key
+        start = _start_key({"part_school_id": school_id}, before, school_part(school_id))
+        parts, position = one_page(
+            ImportItem.by_school.query(
+                school_id, scan_index_forward=False, limit=limit + 1, last_evaluated_key=start
+            ),
+            limit,
+            _position,
         )
         items = []
-        for part in results:
+        for part in parts:
             header = self.find_header(part.import_id)
             if header is not None:
                 items.append(report_document(header_to_dict(header), [part_to_dict(part)]))
-        return Page(items=items, last_key=results.last_evaluated_key)
+        return Page(items=items, before=position)
