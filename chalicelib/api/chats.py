@@ -30,7 +30,7 @@ api = ApiBlueprint(__name__)
 
 MAX_TITLE_CHARS = 200
 MAX_TEXT_CHARS = 4000
-MAX_CLIENT_MSG_ID_CHARS = 128
+MAX_CLIENT_ID_CHARS = 128
 MAX_MEMBERS_AT_CREATION = 500
 MAX_MEMBERS_PER_ADD = 100
 
@@ -66,8 +66,9 @@ MessageText = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_CHARS),
     AfterValidator(_text_characters),
 ]
-ClientMsgId = Annotated[
-    str, StringConstraints(min_length=1, max_length=MAX_CLIENT_MSG_ID_CHARS, pattern=r"^[\x21-\x7e]+$")
+# A client's own id for a request (client_msg_id, client_request_id): what makes a retry idempotent.
+ClientId = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_CLIENT_ID_CHARS, pattern=r"^[\x21-\x7e]+$")
 ]
 
 
@@ -91,6 +92,7 @@ class CustomChatInput(_Input):
     title: Title
     member_ids: Annotated[list[Identifier], Field(max_length=MAX_MEMBERS_AT_CREATION)] = []
     school_id: Identifier | None = None
+    client_request_id: ClientId | None = None
 
 
 class NewChatInput(RootModel[Annotated[SubjectChatInput | CustomChatInput, Field(discriminator="kind")]]):
@@ -120,7 +122,7 @@ class SendMessageInput(_Input):
     """``POST /v1/chats/{id}/messages``."""
 
     text: MessageText
-    client_msg_id: ClientMsgId | None = None
+    client_msg_id: ClientId | None = None
 
 
 def _json(body: dict[str, Any], status: int) -> Response:
@@ -140,12 +142,14 @@ def list_chats(ctx: RequestContext) -> dict[str, Any]:
 
 @api.route("/v1/chats", methods=("POST",))
 def create_chat(ctx: RequestContext) -> Response:
-    """A teacher's subject chat (201, or 200 when it already exists) or custom chat (201)."""
+    """A teacher's subject chat or custom chat: 201, or 200 when it already exists (or a retry made it)."""
     body = ctx.body(NewChatInput).root
     if isinstance(body, SubjectChatInput):
         made = chat_service.create_subject_chat(ctx.authenticated, body.school_id, body.class_id, body.title)
     else:
-        made = chat_service.create_custom_chat(ctx.authenticated, body.school_id, body.title, body.member_ids)
+        made = chat_service.create_custom_chat(
+            ctx.authenticated, body.school_id, body.title, body.member_ids, body.client_request_id
+        )
     return _json(chat_json(made.access.chat, made.access.my_role), 201 if made.created else 200)
 
 
