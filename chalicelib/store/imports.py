@@ -13,13 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.clock import isoformat_utc
-from chalicelib.config import settings
 from chalicelib.pipeline.report import (
     FINAL_STATUSES,
     OPEN_PART_STATUSES,
@@ -31,7 +28,7 @@ from chalicelib.pipeline.report import (
     zero_counts,
 )
 from chalicelib.roster.issues import RosterIssue
-from chalicelib.store.conditions import is_condition_failure
+from chalicelib.store.conditions import is_condition_failure, write_transaction
 from chalicelib.store.paging import one_page
 from chalicelib.store.tables import HEADER_PART, ImportItem, school_part
 
@@ -293,7 +290,7 @@ class ImportStore:
         if removal_share is not None:
             part_actions.append(ImportItem.removal_share.set(removal_share))
         try:
-            with TransactWrite(connection=Connection(region=settings().region)) as transaction:
+            with write_transaction() as transaction:
                 transaction.update(
                     part, actions=part_actions, condition=ImportItem.status.is_in(*OPEN_PART_STATUSES)
                 )
@@ -355,7 +352,7 @@ class ImportStore:
             # A forced re-run judges the school's state afresh; a replay keeps what was planned.
             part_actions += [ImportItem.force.set(True), ImportItem.counts.set({})]
         try:
-            with TransactWrite(connection=Connection(region=settings().region)) as transaction:
+            with write_transaction() as transaction:
                 transaction.update(part, actions=part_actions, condition=ImportItem.status == was.value)
                 transaction.update(
                     header,

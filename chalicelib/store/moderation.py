@@ -11,18 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.clock import isoformat_utc
-from chalicelib.config import settings
 from chalicelib.messenger.port import ChatEdit, ChatIdTaken, NewChat, NewMember
 from chalicelib.planning.model import ExistingChat
 from chalicelib.store.batch import batch_put
 from chalicelib.store.chats import active_membership_row
-from chalicelib.store.conditions import is_condition_failure
+from chalicelib.store.conditions import is_condition_failure, write_transaction
 from chalicelib.store.directory import ChatDirectory
 from chalicelib.store.tables import ChatItem, MembershipItem, activity_key
 
@@ -33,10 +30,6 @@ ADD_ATTEMPTS = 3
 
 class ConcurrentChange(Exception):
     """The memberships kept changing under a write; the caller may retry."""
-
-
-def _transaction() -> TransactWrite:
-    return TransactWrite(connection=Connection(region=settings().region))
 
 
 def _activation(chat: ExistingChat, member: NewMember, now: datetime) -> list[Action]:
@@ -162,7 +155,7 @@ class ModerationStore:
     ) -> None:
         if not batch:
             return
-        with _transaction() as transaction:
+        with write_transaction() as transaction:
             for member in batch:
                 was = rows.get(member.person_id)
                 transaction.update(
@@ -187,7 +180,7 @@ class ModerationStore:
         if exclude:
             actions.append(MembershipItem.excluded.set(True))
         try:
-            with _transaction() as transaction:
+            with write_transaction() as transaction:
                 transaction.update(
                     MembershipItem(chat.chat_id, person_id),
                     actions=actions,
