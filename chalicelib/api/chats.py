@@ -12,8 +12,6 @@ from typing import Annotated, Any, Literal
 from chalice import Response
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     RootModel,
     StringConstraints,
@@ -22,7 +20,7 @@ from pydantic import (
 
 from chalicelib import chat_service
 from chalicelib.access import open_chat
-from chalicelib.api.http import MAX_ID_LENGTH, ApiBlueprint, RequestContext, page
+from chalicelib.api.http import MAX_ID_LENGTH, ApiBlueprint, RequestBody, RequestContext, page
 from chalicelib.api.shapes import chat_json, member_json, message_json
 from chalicelib.messenger.port import ChatEdit
 
@@ -72,11 +70,7 @@ ClientId = Annotated[
 ]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class SubjectChatInput(_Input):
+class SubjectChatInput(RequestBody):
     """``POST /v1/chats`` for a subject chat: a scheduled class the caller teaches."""
 
     kind: Literal["subject"]
@@ -85,12 +79,12 @@ class SubjectChatInput(_Input):
     title: Title | None = None
 
 
-class CustomChatInput(_Input):
+class CustomChatInput(RequestBody):
     """``POST /v1/chats`` for a custom chat: a title and people of the caller's school."""
 
     kind: Literal["custom"]
     title: Title
-    member_ids: Annotated[list[Identifier], Field(max_length=MAX_MEMBERS_AT_CREATION)] = []
+    member_ids: Annotated[list[Identifier], Field(default_factory=list, max_length=MAX_MEMBERS_AT_CREATION)]
     school_id: Identifier | None = None
     client_request_id: ClientId | None = None
 
@@ -99,7 +93,7 @@ class NewChatInput(RootModel[Annotated[SubjectChatInput | CustomChatInput, Field
     """Either kind of chat a teacher creates."""
 
 
-class EditChatInput(_Input):
+class EditChatInput(RequestBody):
     """``PATCH /v1/chats/{id}``: a new title, announcements mode on or off, or both."""
 
     title: Title | None = None
@@ -112,13 +106,13 @@ class EditChatInput(_Input):
         return self
 
 
-class AddMembersInput(_Input):
+class AddMembersInput(RequestBody):
     """``POST /v1/chats/{id}/members``: the people to add."""
 
     person_ids: Annotated[list[Identifier], Field(min_length=1, max_length=MAX_MEMBERS_PER_ADD)]
 
 
-class SendMessageInput(_Input):
+class SendMessageInput(RequestBody):
     """``POST /v1/chats/{id}/messages``."""
 
     text: MessageText

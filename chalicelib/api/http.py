@@ -176,6 +176,12 @@ def page(items: list[dict[str, Any]], name: str, position: str | None) -> dict[s
     return {"items": items, "next_cursor": encode_cursor({name: position}) if position else None}
 
 
+class RequestBody(pydantic.BaseModel):
+    """The base of every JSON body a route reads: strict types (no ``"5"`` for 5), no unknown fields."""
+
+    model_config = pydantic.ConfigDict(strict=True, extra="forbid")
+
+
 def validate(model: type[ModelT], data: Any) -> ModelT:
     """Validate data against a pydantic model, turning its errors into a 422 problem."""
     try:
