@@ -20,7 +20,14 @@ from pydantic import (
 
 from chalicelib import chat_service
 from chalicelib.access import open_chat
-from chalicelib.api.http import MAX_ID_LENGTH, ApiBlueprint, RequestBody, RequestContext, page
+from chalicelib.api.http import (
+    MAX_ID_LENGTH,
+    ApiBlueprint,
+    RequestBody,
+    RequestContext,
+    has_control_characters,
+    page,
+)
 from chalicelib.api.shapes import chat_json, member_json, message_json
 from chalicelib.messenger.port import ChatEdit
 
@@ -37,7 +44,7 @@ MAX_MEMBERS_PER_ADD = 100
 
 
 def _no_control_characters(value: str) -> str:
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F or 0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+    if has_control_characters(value):
         raise ValueError("must not contain control characters")
     return value
 

@@ -76,9 +76,14 @@ def problem_response(error: ServiceError, headers: dict[str, str | list[str]] | 
     )
 
 
+def has_control_characters(value: str) -> bool:
+    """Whether ``value`` holds a control character (C0, DEL) or a lone surrogate (no id or title does)."""
+    return any(ord(ch) < 0x20 or ord(ch) == 0x7F or 0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+
+
 def check_identifier(value: str) -> str:
     """Reject path identifiers no record can have (over-long, control characters) with 404."""
-    if not value or len(value) > MAX_ID_LENGTH or any(ord(ch) < 0x20 for ch in value):
+    if not value or len(value) > MAX_ID_LENGTH or has_control_characters(value):
         raise NotFound("No such resource.")
     return value
 
@@ -162,13 +167,7 @@ class RequestContext:
 
 
 def _is_position(value: str) -> bool:
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
-        return False
-    try:
-        size = len(value.encode("utf-8"))  # a lone surrogate cannot be encoded: not a position
-    except UnicodeEncodeError:
-        return False
-    return 0 < size <= MAX_CURSOR_POSITION_BYTES
+    return not has_control_characters(value) and 0 < len(value.encode()) <= MAX_CURSOR_POSITION_BYTES
 
 
 def page(items: list[dict[str, Any]], name: str, position: str | None) -> dict[str, Any]:
