@@ -11,7 +11,7 @@ from typing import Any
 import requests
 
 from tests.openapi import assert_response_documented
-from tests.support import auth_headers
+from tests.support import auth_headers, install_roster
 
 DEMO_SCHOOL_ID = "demo-school"
 DEMO_TEACHER_ID = "demo-teacher-1"
@@ -84,10 +84,6 @@ def make_account(phone: str, password: str = STRONG_PASSWORD, *, with_profile: b
 
 def seed_demo_school() -> None:
     """A small school on the roster, written the way a roster sync writes it (plan → diff → messenger)."""
-    from chalicelib.bootstrap import services
-    from chalicelib.planning.diff import diff
-    from chalicelib.planning.model import SchoolState
-    from chalicelib.planning.plan import plan_school
     from chalicelib.roster.model import (
         ClassKind,
         ClassRecord,
@@ -113,6 +109,4 @@ def seed_demo_school() -> None:
             "e2": EnrollmentRecord("e2", "5a", "demo-student", EnrollmentRole.STUDENT),
         },
     )
-    state = SchoolState(school_id=DEMO_SCHOOL_ID)
-    changes = diff(plan_school(roster), state)
-    services().messenger.apply_roster_changes(state, changes, datetime(2026, 8, 31, tzinfo=UTC))
+    install_roster(roster, datetime(2026, 8, 31, tzinfo=UTC))
