@@ -87,6 +87,8 @@ class ModerationStore:
                 chat.request_digest,
             ):
                 raise ChatIdTaken(chat.chat_id) from error
+            # Rows still missing are written as the first attempt would have: joined at the chat's
+            # creation, placed in lists at its current last activity.
             created, now_iso, now = False, first.last_activity, first.created_at
         if not created:
             written = self.directory.memberships(chat.chat_id, [member.person_id for member in members])
