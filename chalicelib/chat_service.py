@@ -17,8 +17,16 @@ from chalicelib.bootstrap import services
 from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.identity.journal_token import Caller
 from chalicelib.identity.links import find_link
-from chalicelib.ids import random_id
-from chalicelib.messenger.port import ChatEdit, Message, MessagePage, NewChat, NewMember, Sent
+from chalicelib.ids import derived_id, random_id
+from chalicelib.messenger.port import (
+    ChatEdit,
+    ChatIdTaken,
+    Message,
+    MessagePage,
+    NewChat,
+    NewMember,
+    Sent,
+)
 from chalicelib.planning.diff import diff
 from chalicelib.planning.model import (
     ChatKind,
@@ -111,23 +119,41 @@ def create_subject_chat(
 
 
 def create_custom_chat(
-    caller: Caller, school_id: str | None, title: str, member_ids: Sequence[str]
+    caller: Caller,
+    school_id: str | None,
+    title: str,
+    member_ids: Sequence[str],
+    client_request_id: str | None = None,
 ) -> CreatedChat:
-    """A chat with hand-picked people of the teacher's school; roster syncs never touch it."""
+    """A chat with hand-picked people of the teacher's school; roster syncs never touch it.
+
+    With a ``client_request_id`` the chat's id is derived from it (and the
+    school and teacher), so a retried request returns the chat the first one
+    made (``created`` False) instead of making a second; reusing the id for a
+    different chat (another title or other members) is a 409.
+    """
     teacher, roster = _teacher_and_roster(caller, school_id)
     others = [pid for pid in member_ids if pid != teacher.person_id]
     people = access.people_to_add(roster, teacher, ChatKind.CUSTOM, others, field="member_ids")
+    chat_id, digest = random_id("ch"), None
+    if client_request_id is not None:
+        chat_id = derived_id("ch", roster.school_id, teacher.person_id, client_request_id)
+        digest = derived_id("chreq", title, *sorted({p.person_id for p in people}))
     chat = NewChat(
-        chat_id=random_id("ch"),
+        chat_id=chat_id,
         school_id=roster.school_id,
         kind=ChatKind.CUSTOM,
         title=title,
         created_by=teacher.person_id,
+        request_digest=digest,
     )
     creator = NewMember(teacher.person_id, teacher.display_name, Role.TEACHER, ChatRole.MODERATOR)
     added = [NewMember(p.person_id, p.display_name, access.member_role(p)) for p in people]
-    services().messenger.create_chat(chat, [creator, *added], services().clock.now())
-    return CreatedChat(open_chat(caller, chat.chat_id), created=True)
+    try:
+        created = services().messenger.create_chat(chat, [creator, *added], services().clock.now())
+    except ChatIdTaken as exc:
+        raise Conflict("This client_request_id was already used for another chat.") from exc
+    return CreatedChat(open_chat(caller, chat.chat_id), created=created)
 
 
 # --- moderating ----------------------------------------------------------------------

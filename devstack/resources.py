@@ -30,7 +30,8 @@ class Queues:
     dead_letter: str
 
 
-def _queue_arn(url: str) -> str:
+def queue_arn(url: str) -> str:
+    """The ARN of the queue at ``url``."""
     attributes = client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
     return str(attributes["Attributes"]["QueueArn"])
 
@@ -40,7 +41,7 @@ def create_queues(config: Settings, visibility_timeout_s: int = LOCAL_VISIBILITY
     sqs = client("sqs")
     dead_letter = sqs.create_queue(QueueName=config.dead_letter_queue_name)["QueueUrl"]
     redrive = json.dumps(
-        {"deadLetterTargetArn": _queue_arn(dead_letter), "maxReceiveCount": str(MAX_RECEIVE_COUNT)}
+        {"deadLetterTargetArn": queue_arn(dead_letter), "maxReceiveCount": str(MAX_RECEIVE_COUNT)}
     )
     attributes = {"RedrivePolicy": redrive, "VisibilityTimeout": str(visibility_timeout_s)}
     upload = sqs.create_queue(QueueName=config.upload_queue_name, Attributes=attributes)["QueueUrl"]
@@ -58,7 +59,7 @@ def create_roster_bucket(config: Settings, upload_queue_url: str) -> None:
             Bucket=config.roster_bucket,
             CreateBucketConfiguration={"LocationConstraint": config.region},
         )
-    queue_arn = _queue_arn(upload_queue_url)
+    upload_arn = queue_arn(upload_queue_url)
     policy = {
         "Version": "2012-10-17",
         "Statement": [
@@ -66,7 +67,7 @@ def create_roster_bucket(config: Settings, upload_queue_url: str) -> None:
                 "Effect": "Allow",
                 "Principal": {"Service": "s3.amazonaws.com"},
                 "Action": "sqs:SendMessage",
-                "Resource": queue_arn,
+                "Resource": upload_arn,
                 "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{config.roster_bucket}"}},
             }
         ],
@@ -77,7 +78,7 @@ def create_roster_bucket(config: Settings, upload_queue_url: str) -> None:
         NotificationConfiguration={
             "QueueConfigurations": [
                 {
-                    "QueueArn": queue_arn,
+                    "QueueArn": upload_arn,
                     "Events": ["s3:ObjectCreated:*"],
                     "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": ROSTER_PREFIX}]}},
                 }

@@ -21,6 +21,7 @@ from typing import Any
 
 from chalicelib.aws import client
 from chalicelib.config import settings
+from devstack.resources import queue_arn
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -45,11 +46,6 @@ class QueueBinding:
     queue_name: str
     handler: Handler
     batch_size: int
-
-
-def _arn(url: str) -> str:
-    attributes = client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
-    return str(attributes["Attributes"]["QueueArn"])
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
@@ -83,7 +79,7 @@ class QueueWorker:
         self._urls = {
             b.queue_name: client("sqs").get_queue_url(QueueName=b.queue_name)["QueueUrl"] for b in bindings
         }
-        self._arns = {name: _arn(url) for name, url in self._urls.items()}
+        self._arns = {name: queue_arn(url) for name, url in self._urls.items()}
         self.invocations = 0
         self._count_lock = threading.Lock()
 

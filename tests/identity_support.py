@@ -10,7 +10,8 @@ from typing import Any
 
 import requests
 
-from tests.support import auth_headers
+from tests.openapi import assert_response_documented
+from tests.support import auth_headers, install_roster
 
 DEMO_SCHOOL_ID = "demo-school"
 DEMO_TEACHER_ID = "demo-teacher-1"
@@ -37,10 +38,17 @@ def last_code(emulator: str, phone: str) -> str:
     return found.group(1)
 
 
+def documented_request(api: Any, method: str, path: str, headers: dict[str, str], body: Any) -> Any:
+    """An API request whose answer must be one docs/openapi.yaml describes (status and body)."""
+    response = getattr(api.http, method.lower())(path, headers=headers, body=body)
+    assert_response_documented(method, path, response)
+    return response
+
+
 def call(api: Any, method: str, path: str, person_id: str, body: Any = None, raw: str | None = None) -> Any:
-    """An API request from a journal user with a JSON body."""
+    """An API request from a journal user with a JSON body (its answer held to the document)."""
     payload = raw if raw is not None else ("" if body is None else json.dumps(body))
-    return getattr(api.http, method)(path, headers=auth_headers(person_id), body=payload)
+    return documented_request(api, method, path, auth_headers(person_id), payload)
 
 
 def step(api: Any, person_id: str, session_id: str, action: str, body: Any = None) -> Any:
@@ -76,10 +84,6 @@ def make_account(phone: str, password: str = STRONG_PASSWORD, *, with_profile: b
 
 def seed_demo_school() -> None:
     """A small school on the roster, written the way a roster sync writes it (plan → diff → messenger)."""
-    from chalicelib.bootstrap import services
-    from chalicelib.planning.diff import diff
-    from chalicelib.planning.model import SchoolState
-    from chalicelib.planning.plan import plan_school
     from chalicelib.roster.model import (
         ClassKind,
         ClassRecord,
@@ -105,6 +109,4 @@ def seed_demo_school() -> None:
             "e2": EnrollmentRecord("e2", "5a", "demo-student", EnrollmentRole.STUDENT),
         },
     )
-    state = SchoolState(school_id=DEMO_SCHOOL_ID)
-    changes = diff(plan_school(roster), state)
-    services().messenger.apply_roster_changes(state, changes, datetime(2026, 8, 31, tzinfo=UTC))
+    install_roster(roster, datetime(2026, 8, 31, tzinfo=UTC))

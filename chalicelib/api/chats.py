@@ -12,8 +12,6 @@ from typing import Annotated, Any, Literal
 from chalice import Response
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     RootModel,
     StringConstraints,
@@ -22,26 +20,31 @@ from pydantic import (
 
 from chalicelib import chat_service
 from chalicelib.access import open_chat
-from chalicelib.api.http import MAX_ID_LENGTH, ApiBlueprint, RequestContext, encode_cursor
+from chalicelib.api.http import (
+    MAX_ID_LENGTH,
+    ApiBlueprint,
+    RequestBody,
+    RequestContext,
+    has_control_characters,
+    page,
+)
 from chalicelib.api.shapes import chat_json, member_json, message_json
-from chalicelib.errors import BadRequest
 from chalicelib.messenger.port import ChatEdit
 
 api = ApiBlueprint(__name__)
 
 MAX_TITLE_CHARS = 200
 MAX_TEXT_CHARS = 4000
-MAX_CLIENT_MSG_ID_CHARS = 128
+MAX_CLIENT_ID_CHARS = 128
 MAX_MEMBERS_AT_CREATION = 500
 MAX_MEMBERS_PER_ADD = 100
-MAX_CURSOR_POSITION_CHARS = 512
 
 
 # --- input ---------------------------------------------------------------------------
 
 
 def _no_control_characters(value: str) -> str:
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F or 0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+    if has_control_characters(value):
         raise ValueError("must not contain control characters")
     return value
 
@@ -68,16 +71,13 @@ MessageText = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_CHARS),
     AfterValidator(_text_characters),
 ]
-ClientMsgId = Annotated[
-    str, StringConstraints(min_length=1, max_length=MAX_CLIENT_MSG_ID_CHARS, pattern=r"^[\x21-\x7e]+$")
+# A client's own id for a request (client_msg_id, client_request_id): what makes a retry idempotent.
+ClientId = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_CLIENT_ID_CHARS, pattern=r"^[\x21-\x7e]+$")
 ]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class SubjectChatInput(_Input):
+class SubjectChatInput(RequestBody):
     """``POST /v1/chats`` for a subject chat: a scheduled class the caller teaches."""
 
     kind: Literal["subject"]
@@ -86,20 +86,21 @@ class SubjectChatInput(_Input):
     title: Title | None = None
 
 
-class CustomChatInput(_Input):
+class CustomChatInput(RequestBody):
     """``POST /v1/chats`` for a custom chat: a title and people of the caller's school."""
 
     kind: Literal["custom"]
     title: Title
-    member_ids: Annotated[list[Identifier], Field(max_length=MAX_MEMBERS_AT_CREATION)] = []
+    member_ids: Annotated[list[Identifier], Field(default_factory=list, max_length=MAX_MEMBERS_AT_CREATION)]
     school_id: Identifier | None = None
+    client_request_id: ClientId | None = None
 
 
 class NewChatInput(RootModel[Annotated[SubjectChatInput | CustomChatInput, Field(discriminator="kind")]]):
     """Either kind of chat a teacher creates."""
 
 
-class EditChatInput(_Input):
+class EditChatInput(RequestBody):
     """``PATCH /v1/chats/{id}``: a new title, announcements mode on or off, or both."""
 
     title: Title | None = None
@@ -112,41 +113,17 @@ class EditChatInput(_Input):
         return self
 
 
-class AddMembersInput(_Input):
+class AddMembersInput(RequestBody):
     """``POST /v1/chats/{id}/members``: the people to add."""
 
     person_ids: Annotated[list[Identifier], Field(min_length=1, max_length=MAX_MEMBERS_PER_ADD)]
 
 
-class SendMessageInput(_Input):
+class SendMessageInput(RequestBody):
     """``POST /v1/chats/{id}/messages``."""
 
     text: MessageText
-    client_msg_id: ClientMsgId | None = None
-
-
-def _position(ctx: RequestContext, name: str, *, compound: bool) -> str | None:
-    """The position inside a ``cursor`` this list made (400 for anything else)."""
-    position = ctx.cursor()
-    if position is None:
-        return None
-    value = position.get(name)
-    if (
-        set(position) != {name}
-        or not isinstance(value, str)
-        or not 0 < len(value) <= MAX_CURSOR_POSITION_CHARS
-        or any(ord(ch) < 0x20 or 0xD800 <= ord(ch) <= 0xDFFF for ch in value)
-    ):
-        raise BadRequest("The cursor is not valid.")
-    if compound:
-        head, separator, tail = value.rpartition("#")
-        if not (head and separator and tail):
-            raise BadRequest("The cursor is not valid.")
-    return value
-
-
-def _page(items: list[dict[str, Any]], name: str, position: str | None) -> dict[str, Any]:
-    return {"items": items, "next_cursor": encode_cursor({name: position}) if position else None}
+    client_msg_id: ClientId | None = None
 
 
 def _json(body: dict[str, Any], status: int) -> Response:
@@ -160,18 +137,20 @@ def _json(body: dict[str, Any], status: int) -> Response:
 def list_chats(ctx: RequestContext) -> dict[str, Any]:
     """The caller's chats, newest activity first."""
     limit = ctx.page_size(default=50, maximum=100)
-    page = chat_service.list_chats(ctx.authenticated, limit, _position(ctx, "before", compound=True))
-    return _page([chat_json(chat, row.chat_role) for row, chat in page.items], "before", page.before)
+    chats = chat_service.list_chats(ctx.authenticated, limit, ctx.position("before", compound=True))
+    return page([chat_json(chat, row.chat_role) for row, chat in chats.items], "before", chats.before)
 
 
 @api.route("/v1/chats", methods=("POST",))
 def create_chat(ctx: RequestContext) -> Response:
-    """A teacher's subject chat (201, or 200 when it already exists) or custom chat (201)."""
+    """A teacher's subject chat or custom chat: 201, or 200 when it already exists (or a retry made it)."""
     body = ctx.body(NewChatInput).root
     if isinstance(body, SubjectChatInput):
         made = chat_service.create_subject_chat(ctx.authenticated, body.school_id, body.class_id, body.title)
     else:
-        made = chat_service.create_custom_chat(ctx.authenticated, body.school_id, body.title, body.member_ids)
+        made = chat_service.create_custom_chat(
+            ctx.authenticated, body.school_id, body.title, body.member_ids, body.client_request_id
+        )
     return _json(chat_json(made.access.chat, made.access.my_role), 201 if made.created else 200)
 
 
@@ -206,8 +185,8 @@ def archive_chat(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
 def list_members(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     """A chat's active members: for its members, its school's administrators and operators."""
     limit = ctx.page_size(default=100, maximum=500)
-    page = chat_service.members(ctx.authenticated, chat_id, limit, _position(ctx, "after", compound=False))
-    return _page([member_json(m) for m in page.items], "after", page.after)
+    members = chat_service.members(ctx.authenticated, chat_id, limit, ctx.position("after"))
+    return page([member_json(m) for m in members.items], "after", members.after)
 
 
 @api.route("/v1/chats/{chat_id}/members", methods=("POST",))
@@ -232,9 +211,9 @@ def remove_member(ctx: RequestContext, chat_id: str, person_id: str) -> Response
 def list_messages(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     """Members: the chat's messages, newest first."""
     limit = ctx.page_size(default=50, maximum=100)
-    before = _position(ctx, "before", compound=True)
-    page = chat_service.list_messages(ctx.authenticated, chat_id, limit, before)
-    return _page([message_json(m) for m in page.items], "before", page.before)
+    before = ctx.position("before", compound=True)
+    messages = chat_service.list_messages(ctx.authenticated, chat_id, limit, before)
+    return page([message_json(m) for m in messages.items], "before", messages.before)
 
 
 @api.route("/v1/chats/{chat_id}/messages", methods=("POST",))

@@ -9,6 +9,17 @@ Why not an API Gateway authorizer: ``chalice local`` emulates authorizers with
 its own bodies (``{"message": "Unauthorized"}`` and 403s), so the local stack
 and the tests would answer differently from Lambda. Verifying in one wrapper
 gives the same 401 problem+json everywhere, from one piece of code.
+
+Page cursors (:meth:`RequestContext.position`, :func:`page`) are positions, not
+DynamoDB keys: base64 JSON holding one named string, the sort position where
+the previous page stopped (``{"before": "<time>#<id>"}``). Each list names its
+position differently, so a cursor another list made is refused (400); the
+store rebuilds the ``ExclusiveStartKey`` with the partition taken from the
+request (the caller, the chat or school in the path), so a forged position can
+move inside the caller's own list but never out of it, and what reaches
+DynamoDB is always a well-typed key of bounded size. Why not sign cursors with
+an HMAC: a key to provision and rotate buys nothing more — a position in
+one's own list is no secret.
 """
 
 from __future__ import annotations
@@ -43,6 +54,10 @@ from chalicelib.observability import flush_metrics, logger, set_correlation_id
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 MAX_JSON_BODY_BYTES = 64 * 1024
 MAX_ID_LENGTH = 200
+# A position is a DynamoDB sort key value, whose limit is 1,024 bytes: a longer forged one is refused
+# here rather than by DynamoDB (which would be a 500).
+MAX_CURSOR_POSITION_BYTES = 1024
+MAX_CURSOR_CHARS = 2048
 
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 View = Callable[..., Any]
@@ -61,9 +76,14 @@ def problem_response(error: ServiceError, headers: dict[str, str | list[str]] | 
     )
 
 
+def has_control_characters(value: str) -> bool:
+    """Whether ``value`` holds a control character (C0, DEL) or a lone surrogate (no id or title does)."""
+    return any(ord(ch) < 0x20 or ord(ch) == 0x7F or 0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+
+
 def check_identifier(value: str) -> str:
     """Reject path identifiers no record can have (over-long, control characters) with 404."""
-    if not value or len(value) > MAX_ID_LENGTH or any(ord(ch) < 0x20 for ch in value):
+    if not value or len(value) > MAX_ID_LENGTH or has_control_characters(value):
         raise NotFound("No such resource.")
     return value
 
@@ -124,10 +144,41 @@ class RequestContext:
             )
         return int(raw)
 
-    def cursor(self) -> dict[str, Any] | None:
-        """The decoded ``cursor`` query parameter (see :func:`encode_cursor`)."""
+    def position(self, name: str, *, compound: bool = False) -> str | None:
+        """Where the previous page stopped: the ``name`` position inside ``?cursor=`` (see :func:`page`).
+
+        None without a cursor; 400 for anything but a cursor of this list: one
+        field ``name`` holding a non-empty string of at most
+        :data:`MAX_CURSOR_POSITION_BYTES` UTF-8 bytes without control characters
+        and, when ``compound``, of the form ``<head>#<id>`` with both parts present.
+        """
         raw = self.query("cursor")
-        return decode_cursor(raw) if raw else None
+        if not raw:
+            return None
+        decoded = decode_cursor(raw)
+        value = decoded.get(name)
+        if set(decoded) != {name} or not isinstance(value, str) or not _is_position(value):
+            raise BadRequest("The cursor is not valid.")
+        if compound:
+            head, separator, tail = value.rpartition("#")
+            if not (head and separator and tail):
+                raise BadRequest("The cursor is not valid.")
+        return value
+
+
+def _is_position(value: str) -> bool:
+    return not has_control_characters(value) and 0 < len(value.encode()) <= MAX_CURSOR_POSITION_BYTES
+
+
+def page(items: list[dict[str, Any]], name: str, position: str | None) -> dict[str, Any]:
+    """A page of a list (SPEC §6): its items, and a cursor with ``position`` under ``name`` if more follow."""
+    return {"items": items, "next_cursor": encode_cursor({name: position}) if position else None}
+
+
+class RequestBody(pydantic.BaseModel):
+    """The base of every JSON body a route reads: strict types (no ``"5"`` for 5), no unknown fields."""
+
+    model_config = pydantic.ConfigDict(strict=True, extra="forbid")
 
 
 def validate(model: type[ModelT], data: Any) -> ModelT:
@@ -145,20 +196,21 @@ def validate(model: type[ModelT], data: Any) -> ModelT:
         raise ValidationFailed("Some fields are invalid.", errors) from exc
 
 
-def encode_cursor(position: dict[str, Any]) -> str:
-    """An opaque page cursor for a position (e.g. a DynamoDB ``LastEvaluatedKey``)."""
-    raw = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()
+def encode_cursor(position: dict[str, str]) -> str:
+    """An opaque page cursor for a named position (read back by :meth:`RequestContext.position`)."""
+    # Raw UTF-8 (not \u escapes): the longest position still fits MAX_CURSOR_CHARS once base64-encoded.
+    raw = json.dumps(position, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> dict[str, Any]:
     """The position inside a cursor from :func:`encode_cursor`; 400 when it is not one."""
-    if len(cursor) > 2048:
+    if len(cursor) > MAX_CURSOR_CHARS:
         raise BadRequest("The cursor is not valid.")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         position = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+    except (ValueError, binascii.Error, RecursionError) as exc:  # RecursionError: "[[[[…" nested deep
         raise BadRequest("The cursor is not valid.") from exc
     if not isinstance(position, dict):
         raise BadRequest("The cursor is not valid.")

@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.access import require_back_office
-from chalicelib.api.http import ApiBlueprint, RequestContext, encode_cursor
+from chalicelib.api.http import ApiBlueprint, RequestContext, page
 from chalicelib.errors import Conflict, Forbidden, NotFound
 from chalicelib.pipeline.report import PartStatus
 from chalicelib.pipeline.upload import enqueue_schools
 from chalicelib.store.imports import ImportStore
 
 api = ApiBlueprint(__name__)
+
+# The name of a listing's position in its cursor (``<started_at>#<import id>``; see ``api.http``).
+IMPORTS_CURSOR = "before_import"
 
 
 def _school_view(report: dict[str, Any], school_id: str) -> dict[str, Any]:
@@ -37,13 +40,13 @@ def list_imports(ctx: RequestContext) -> dict[str, Any]:
     if school_id is None:
         if not caller.is_operator:
             raise Forbidden("Only operators see every import; pass school_id to see your school's.")
-        page = store.newest(limit, ctx.cursor())
-        items = page.items
+        reports = store.newest(limit, ctx.position(IMPORTS_CURSOR, compound=True))
+        items = reports.items
     else:
         require_back_office(caller, school_id)
-        page = store.newest_for_school(school_id, limit, ctx.cursor())
-        items = page.items if caller.is_operator else [_school_view(r, school_id) for r in page.items]
-    return {"items": items, "next_cursor": encode_cursor(page.last_key) if page.last_key else None}
+        reports = store.newest_for_school(school_id, limit, ctx.position(IMPORTS_CURSOR, compound=True))
+        items = reports.items if caller.is_operator else [_school_view(r, school_id) for r in reports.items]
+    return page(items, IMPORTS_CURSOR, reports.before)
 
 
 @api.route("/v1/imports/{import_id}")

@@ -11,7 +11,7 @@ from typing import Any
 import pydantic
 from chalice import Response
 
-from chalicelib.api.http import ApiBlueprint, RequestContext
+from chalicelib.api.http import ApiBlueprint, RequestBody, RequestContext
 from chalicelib.bootstrap import services
 from chalicelib.config import settings
 from chalicelib.errors import ValidationFailed
@@ -23,23 +23,19 @@ from chalicelib.identity.profiles import validate_profile
 api = ApiBlueprint(__name__)
 
 
-class _Body(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(strict=True, extra="forbid")
-
-
-class PhoneBody(_Body):
+class PhoneBody(RequestBody):
     phone: str = pydantic.Field(min_length=1, max_length=64)
 
 
-class PasswordBody(_Body):
+class PasswordBody(RequestBody):
     password: str = pydantic.Field(min_length=1, max_length=256)
 
 
-class CodeBody(_Body):
+class CodeBody(RequestBody):
     code: str = pydantic.Field(min_length=1, max_length=16)
 
 
-class ProfileBody(_Body):
+class ProfileBody(RequestBody):
     first_name: str = pydantic.Field(max_length=200)
     last_name: str = pydantic.Field(max_length=200)
     patronymic: str | None = pydantic.Field(default=None, max_length=200)
@@ -47,7 +43,7 @@ class ProfileBody(_Body):
     gender: str = pydantic.Field(max_length=32)
 
 
-class EmptyBody(_Body):
+class EmptyBody(RequestBody):
     pass
 
 

@@ -38,7 +38,7 @@ from chalicelib.identity.phone import mask_phone
 from chalicelib.identity.profiles import Profile, ProfileInput
 from chalicelib.identity.provider import Account, AccountExists, IdentityProvider, ProfileAlreadyExists
 from chalicelib.identity.sms import SmsNotSent, SmsSender
-from chalicelib.observability import log_event
+from chalicelib.observability import log_event, record_link_completed, record_sms_sent
 from chalicelib.store.conditions import is_condition_failure
 from chalicelib.store.identity import LinkSessionItem
 
@@ -199,6 +199,7 @@ class LinkService:
             # The code never left: drop it and allow a resend at once.
             _save(dataclasses.replace(saved, code_salt=None, code_digest=None, code_sent_at=None))
             raise SmsUnavailable("The SMS could not be sent; try resending in a moment.") from None
+        record_sms_sent()
         self._event("sms_code_resent" if resend else "sms_code_sent", saved)
         return saved
 
@@ -353,6 +354,7 @@ class LinkService:
             raise Conflict("The account has no educational profile.")
         done = flow.confirmed(session)
         create_link(person_id, account.account_id, account.profile.profile_id, now)
+        record_link_completed()
         saved = _save(done)
         self._event("linked", saved, profile_id=account.profile.profile_id)
         return self.view(saved, now, account.profile)

@@ -12,7 +12,8 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib.errors import AlreadyLinked, LinkRequired, NotFound
-from chalicelib.store.identity import ProfileLinkItem, write_transaction
+from chalicelib.store.conditions import write_transaction
+from chalicelib.store.identity import ProfileLinkItem
 from chalicelib.store.tables import LinkItem
 
 

@@ -27,7 +27,8 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 
 from chalicelib.errors import AccountLocked, RateLimited
-from chalicelib.store.identity import CounterItem, write_transaction
+from chalicelib.store.conditions import write_transaction
+from chalicelib.store.identity import CounterItem
 
 MAX_CONSECUTIVE_FAILURES = 100
 FREE_FAILURES = 4

@@ -38,9 +38,9 @@ class BuiltinMessenger:
         """Write the change set to DynamoDB (batched, idempotent)."""
         return self.store.write_changes(state, changes, now).requests
 
-    def create_chat(self, chat: NewChat, members: Sequence[NewMember], now: datetime) -> None:
-        """Store a custom chat and its members."""
-        self.moderation.create_chat(chat, members, now)
+    def create_chat(self, chat: NewChat, members: Sequence[NewMember], now: datetime) -> bool:
+        """Store a custom chat and its members (or complete the one a retried request made)."""
+        return self.moderation.create_chat(chat, members, now)
 
     def edit_chat(self, chat_id: str, edit: ChatEdit) -> None:
         """Rename, or switch announcements mode."""

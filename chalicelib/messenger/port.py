@@ -34,6 +34,12 @@ class NewChat:
     title: str
     created_by: str
     class_id: str | None = None
+    # Set when the id was derived from a client's request id: what that request asked for.
+    request_digest: str | None = None
+
+
+class ChatIdTaken(Exception):
+    """A chat with the new chat's id exists and was not made by the same request."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +120,14 @@ class Messenger(Protocol):
 
     # --- chats made and moderated by hand --------------------------------------------
 
-    def create_chat(self, chat: NewChat, members: Sequence[NewMember], now: datetime) -> None:
-        """Create a custom chat with its first members."""
+    def create_chat(self, chat: NewChat, members: Sequence[NewMember], now: datetime) -> bool:
+        """Create a custom chat with its first members; True when this call made it.
+
+        Idempotent by id: when the chat exists already — a retried request —
+        finish what the first attempt may have left undone and return False, if
+        it was made by the same creator and request (``request_digest``);
+        otherwise raise :class:`ChatIdTaken` and change nothing.
+        """
         ...
 
     def edit_chat(self, chat_id: str, edit: ChatEdit) -> None:

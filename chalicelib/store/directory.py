@@ -6,7 +6,8 @@ one ``BatchGetItem`` of the chats on it; a chat request starts with one
 ``BatchGetItem`` for the caller's link, the chat and the caller's membership.
 
 Cursors are positions, not DynamoDB keys: a chat list continues after an
-``activity_key``, a members list after a person id. The partition key of the
+``activity_key``, a members list after a person id, a school's chats after a
+chat id. The partition key of the
 next Query always comes from the server (the caller, the chat in the path), so
 a forged cursor can move inside the caller's own list but never out of it.
 """
@@ -22,6 +23,7 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.planning.model import ChatRole
 from chalicelib.roster.model import Role
 from chalicelib.store.batch import batch_get
+from chalicelib.store.paging import one_page
 from chalicelib.store.tables import ChatItem, LinkItem, MembershipItem
 
 
@@ -48,6 +50,14 @@ class MemberPage:
     """A page of a chat's active members, by person id."""
 
     items: list[MembershipItem]
+    after: str | None
+
+
+@dataclass(frozen=True)
+class SchoolChatPage:
+    """A page of a school's chats, by chat id (the back office)."""
+
+    items: list[ChatItem]
     after: str | None
 
 
@@ -111,13 +121,13 @@ class ChatDirectory:
                 "chat_id": {"S": _chat_id_of(before)},
                 "person_id": {"S": person_id},
             }
-        rows = list(
+        rows, position = one_page(
             MembershipItem.by_person.query(
                 person_id, scan_index_forward=False, limit=limit + 1, last_evaluated_key=start
-            )
+            ),
+            limit,
+            lambda row: row.activity_key,
         )
-        more = len(rows) > limit
-        rows = rows[:limit]
         found = batch_get(
             {LinkItem: [{"person_id": person_id}], ChatItem: [{"chat_id": row.chat_id} for row in rows]}
         )
@@ -127,23 +137,35 @@ class ChatDirectory:
         return ChatListPage(
             linked=bool(found[LinkItem]),
             items=items,
-            before=rows[-1].activity_key if more and rows else None,
+            before=position,
         )
 
     def members(self, chat_id: str, limit: int, after: str | None) -> MemberPage:
         """A page of a chat's active members, ordered by person id."""
         start = {"chat_id": {"S": chat_id}, "person_id": {"S": after}} if after is not None else None
-        rows = list(
+        rows, position = one_page(
             MembershipItem.query(
                 chat_id,
                 filter_condition=MembershipItem.active == True,  # noqa: E712 - a DynamoDB condition
                 limit=limit + 1,
                 last_evaluated_key=start,
-            )
+            ),
+            limit,
+            lambda row: row.person_id,
         )
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return MemberPage(items=rows, after=rows[-1].person_id if more and rows else None)
+        return MemberPage(items=rows, after=position)
+
+    def school_chats(self, school_id: str, limit: int, after: str | None) -> SchoolChatPage:
+        """A page of a school's chats (archived ones too), by chat id: one Query on ``by-school``."""
+        start = None
+        if after is not None:
+            start = {"school_id": {"S": school_id}, "chat_id": {"S": after}}
+        chats, position = one_page(
+            ChatItem.by_school.query(school_id, limit=limit + 1, last_evaluated_key=start),
+            limit,
+            lambda chat: chat.chat_id,
+        )
+        return SchoolChatPage(items=chats, after=position)
 
     def active_moderator_ids(self, chat_id: str) -> set[str]:
         """The people who moderate a chat now."""

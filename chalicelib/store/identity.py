@@ -20,12 +20,9 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
-from chalicelib.config import settings
 from chalicelib.store.tables import _Region, _TableName
 
 # --- accounts ------------------------------------------------------------------------
@@ -140,8 +137,3 @@ class ProfileLinkItem(Model):
     profile_id = UnicodeAttribute(hash_key=True)
     person_id = UnicodeAttribute()
     linked_at = UTCDateTimeAttribute()
-
-
-def write_transaction() -> TransactWrite:
-    """A DynamoDB write transaction (all or nothing) on the configured region and endpoint."""
-    return TransactWrite(connection=Connection(region=settings().region))

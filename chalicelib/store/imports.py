@@ -13,13 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.clock import isoformat_utc
-from chalicelib.config import settings
 from chalicelib.pipeline.report import (
     FINAL_STATUSES,
     OPEN_PART_STATUSES,
@@ -31,7 +28,8 @@ from chalicelib.pipeline.report import (
     zero_counts,
 )
 from chalicelib.roster.issues import RosterIssue
-from chalicelib.store.conditions import is_condition_failure
+from chalicelib.store.conditions import is_condition_failure, write_transaction
+from chalicelib.store.paging import one_page
 from chalicelib.store.tables import HEADER_PART, ImportItem, school_part
 
 LISTING = "imports"
@@ -47,10 +45,28 @@ class Finalized:
 
 @dataclass(frozen=True)
 class Page:
-    """A page of report documents and the key to continue from."""
+    """A page of report documents, newest first, and the position the next page starts before."""
 
     items: list[dict[str, Any]]
-    last_key: dict[str, Any] | None
+    before: str | None
+
+
+def _position(item: ImportItem) -> str:
+    """Where a listing stands after an import: ``<started_at>#<import id>``."""
+    return f"{item.started_at}#{item.import_id}"
+
+
+def _start_key(index_key: dict[str, str], before: str | None, part: str) -> dict[str, Any] | None:
+    """The ``ExclusiveStartKey`` of a listing that continues before ``before`` (index and table keys)."""
+    if before is None:
+        return None
+    started_at, _, import_id = before.rpartition("#")
+    return {
+        **{name: {"S": value} for name, value in index_key.items()},
+        "started_at": {"S": started_at},
+        "import_id": {"S": import_id},
+        "part": {"S": part},
+    }
 
 
 def _plain_map(value: Any) -> dict[str, Any]:
@@ -274,7 +290,7 @@ class ImportStore:
         if removal_share is not None:
             part_actions.append(ImportItem.removal_share.set(removal_share))
         try:
-            with TransactWrite(connection=Connection(region=settings().region)) as transaction:
+            with write_transaction() as transaction:
                 transaction.update(
                     part, actions=part_actions, condition=ImportItem.status.is_in(*OPEN_PART_STATUSES)
                 )
@@ -336,7 +352,7 @@ class ImportStore:
             # A forced re-run judges the school's state afresh; a replay keeps what was planned.
             part_actions += [ImportItem.force.set(True), ImportItem.counts.set({})]
         try:
-            with TransactWrite(connection=Connection(region=settings().region)) as transaction:
+            with write_transaction() as transaction:
                 transaction.update(part, actions=part_actions, condition=ImportItem.status == was.value)
                 transaction.update(
                     header,
@@ -361,22 +377,31 @@ class ImportStore:
             return None
         return report_document(header_to_dict(header), [part_to_dict(p) for p in self.parts(import_id)])
 
-    def newest(self, limit: int, start_key: dict[str, Any] | None) -> Page:
+    def newest(self, limit: int, before: str | None) -> Page:
         """A page of all imports, newest first (headers only; open one for its parts)."""
-        results = ImportItem.newest_first.query(
-            LISTING, scan_index_forward=False, limit=limit, last_evaluated_key=start_key
+        start = _start_key({"listing": LISTING}, before, HEADER_PART)
+        headers, position = one_page(
+            ImportItem.newest_first.query(
+                LISTING, scan_index_forward=False, limit=limit + 1, last_evaluated_key=start
+            ),
+            limit,
+            _position,
         )
-        items = [report_document(header_to_dict(h), []) for h in results]
-        return Page(items=items, last_key=results.last_evaluated_key)
+        return Page(items=[report_document(header_to_dict(h), []) for h in headers], before=position)
 
-    def newest_for_school(self, school_id: str, limit: int, start_key: dict[str, Any] | None) -> Page:
+    def newest_for_school(self, school_id: str, limit: int, before: str | None) -> Page:
         """A page of one school's parts of imports, newest first, each with its import's header."""
-        results = ImportItem.by_school.query(
-            school_id, scan_index_forward=False, limit=limit, last_evaluated_key=start_key
+        start = _start_key({"part_school_id": school_id}, before, school_part(school_id))
+        parts, position = one_page(
+            ImportItem.by_school.query(
+                school_id, scan_index_forward=False, limit=limit + 1, last_evaluated_key=start
+            ),
+            limit,
+            _position,
         )
         items = []
-        for part in results:
+        for part in parts:
             header = self.find_header(part.import_id)
             if header is not None:
                 items.append(report_document(header_to_dict(header), [part_to_dict(part)]))
-        return Page(items=items, last_key=results.last_evaluated_key)
+        return Page(items=items, before=position)

@@ -23,6 +23,7 @@ from chalicelib.ids import derived_id, random_id
 from chalicelib.messenger.port import Message, MessagePage, Sent
 from chalicelib.planning.model import ExistingChat
 from chalicelib.store.conditions import is_condition_failure
+from chalicelib.store.paging import one_page
 from chalicelib.store.tables import (
     ChatItem,
     LastMessage,
@@ -196,14 +197,11 @@ class MessageStore:
                 "sent_key": {"S": before},
                 "message_id": {"S": before.rpartition("#")[2]},
             }
-        rows = list(
+        rows, position = one_page(
             MessageItem.by_time.query(
                 chat_id, scan_index_forward=False, limit=limit + 1, last_evaluated_key=start
-            )
+            ),
+            limit,
+            lambda row: row.sent_key,
         )
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return MessagePage(
-            items=tuple(message_of(row) for row in rows),
-            before=rows[-1].sent_key if more and rows else None,
-        )
+        return MessagePage(items=tuple(message_of(row) for row in rows), before=position)

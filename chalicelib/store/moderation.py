@@ -11,18 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.clock import isoformat_utc
-from chalicelib.config import settings
-from chalicelib.messenger.port import ChatEdit, NewChat, NewMember
+from chalicelib.messenger.port import ChatEdit, ChatIdTaken, NewChat, NewMember
 from chalicelib.planning.model import ExistingChat
 from chalicelib.store.batch import batch_put
 from chalicelib.store.chats import active_membership_row
-from chalicelib.store.conditions import is_condition_failure
+from chalicelib.store.conditions import is_condition_failure, write_transaction
 from chalicelib.store.directory import ChatDirectory
 from chalicelib.store.tables import ChatItem, MembershipItem, activity_key
 
@@ -33,10 +30,6 @@ ADD_ATTEMPTS = 3
 
 class ConcurrentChange(Exception):
     """The memberships kept changing under a write; the caller may retry."""
-
-
-def _transaction() -> TransactWrite:
-    return TransactWrite(connection=Connection(region=settings().region))
 
 
 def _activation(chat: ExistingChat, member: NewMember, now: datetime) -> list[Action]:
@@ -61,21 +54,45 @@ class ModerationStore:
     def __init__(self, directory: ChatDirectory | None = None) -> None:
         self.directory = directory or ChatDirectory()
 
-    def create_chat(self, chat: NewChat, members: Sequence[NewMember], now: datetime) -> None:
-        """The chat item (its count already right), then its membership rows in batches."""
+    def create_chat(self, chat: NewChat, members: Sequence[NewMember], now: datetime) -> bool:
+        """The chat item (its count already right), then its membership rows in batches.
+
+        A chat with this id already there is a retried request (its id derived
+        from the request id): the rows its first attempt did not get to write are
+        written now — rows that exist, even ended ones, are left alone, so a
+        member removed since stays removed — and False says it was not created.
+        """
         now_iso = isoformat_utc(now)
-        ChatItem(
-            chat_id=chat.chat_id,
-            school_id=chat.school_id,
-            kind=chat.kind.value,
-            class_id=chat.class_id,
-            title=chat.title,
-            managed_by_roster=False,
-            member_count=len(members),
-            created_at=now,
-            created_by=chat.created_by,
-            last_activity=now_iso,
-        ).save(condition=ChatItem.chat_id.does_not_exist())
+        created = True
+        try:
+            ChatItem(
+                chat_id=chat.chat_id,
+                school_id=chat.school_id,
+                kind=chat.kind.value,
+                class_id=chat.class_id,
+                title=chat.title,
+                managed_by_roster=False,
+                member_count=len(members),
+                created_at=now,
+                created_by=chat.created_by,
+                request_digest=chat.request_digest,
+                last_activity=now_iso,
+            ).save(condition=ChatItem.chat_id.does_not_exist())
+        except PutError as error:
+            if not is_condition_failure(error):
+                raise
+            first = ChatItem.get(chat.chat_id, consistent_read=True)
+            if chat.request_digest is None or (first.created_by, first.request_digest) != (
+                chat.created_by,
+                chat.request_digest,
+            ):
+                raise ChatIdTaken(chat.chat_id) from error
+            # Rows still missing are written as the first attempt would have: joined at the chat's
+            # creation, placed in lists at its current last activity.
+            created, now_iso, now = False, first.last_activity, first.created_at
+        if not created:
+            written = self.directory.memberships(chat.chat_id, [member.person_id for member in members])
+            members = [member for member in members if member.person_id not in written]
         rows = [
             active_membership_row(
                 chat.school_id,
@@ -91,6 +108,7 @@ class ModerationStore:
             for member in members
         ]
         batch_put(MembershipItem, rows)
+        return created
 
     def edit_chat(self, chat_id: str, edit: ChatEdit) -> None:
         """Apply a moderator's edit; a new title is locked against roster syncs."""
@@ -139,7 +157,7 @@ class ModerationStore:
     ) -> None:
         if not batch:
             return
-        with _transaction() as transaction:
+        with write_transaction() as transaction:
             for member in batch:
                 was = rows.get(member.person_id)
                 transaction.update(
@@ -164,7 +182,7 @@ class ModerationStore:
         if exclude:
             actions.append(MembershipItem.excluded.set(True))
         try:
-            with _transaction() as transaction:
+            with write_transaction() as transaction:
                 transaction.update(
                     MembershipItem(chat.chat_id, person_id),
                     actions=actions,

@@ -39,6 +39,7 @@ from chalicelib.roster.model import (
 )
 from chalicelib.roster.reader import RosterCounts, RosterLimits
 from chalicelib.store.schools import SchoolStore
+from devstack.worker import sqs_event
 from tests.iam_audit import AUDIT, function_policy_files
 from tests.support import auth_headers
 
@@ -106,27 +107,6 @@ def queue_arn(name: str) -> str:
     return f"arn:aws:sqs:{settings().region}:123456789012:{name}"
 
 
-def sqs_event(messages: list[dict[str, Any]], queue_name: str) -> dict[str, Any]:
-    """The Lambda event for received SQS messages (each keeps its own id and receipt handle)."""
-    return {
-        "Records": [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": {
-                    "ApproximateReceiveCount": m.get("Attributes", {}).get("ApproximateReceiveCount", "1")
-                },
-                "messageAttributes": {},
-                "eventSource": "aws:sqs",
-                "eventSourceARN": queue_arn(queue_name),
-                "awsRegion": settings().region,
-            }
-            for m in messages
-        ]
-    }
-
-
 def receive_all(queue_name: str) -> list[dict[str, Any]]:
     """Everything waiting on a queue (received, so invisible for the visibility timeout)."""
     sqs = client("sqs")
@@ -140,7 +120,7 @@ def receive_all(queue_name: str) -> list[dict[str, Any]]:
 
 
 def deliver(handler: Any, queue_name: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
-    result = handler(sqs_event(messages, queue_name), CONTEXT)
+    result = handler(sqs_event(messages, queue_arn(queue_name)), CONTEXT)
     assert isinstance(result, dict)
     return result
 

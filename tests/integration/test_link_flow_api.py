@@ -9,6 +9,7 @@ from tests.identity_support import (
     DEMO_TEACHER_ID,
     STRONG_PASSWORD,
     call,
+    documented_request,
     last_code,
     make_account,
     open_session,
@@ -170,7 +171,7 @@ def test_me_and_link_routes_need_a_journal_token(api):
         ("post", "/v1/link/sessions"),
         ("get", "/v1/link/sessions/abc"),
     ):
-        response = getattr(api.http, method)(path, headers={"Content-Type": "application/json"}, body="{}")
+        response = documented_request(api, method, path, {"Content-Type": "application/json"}, "{}")
         assert_problem(response, 401, "unauthorized")
 
 

@@ -10,6 +10,7 @@ from chalicelib.store.identity import LinkSessionItem
 from tests.identity_support import (
     STRONG_PASSWORD,
     call,
+    documented_request,
     last_code,
     make_account,
     open_session,
@@ -33,7 +34,7 @@ def fields(body):
 
 def raw_post(api, path, person, raw, content_type="application/json"):
     headers = {**auth_headers(person), "Content-Type": content_type}
-    return api.http.post(path, headers=headers, body=raw)
+    return documented_request(api, "post", path, headers, raw)
 
 
 def snapshot(session_id):

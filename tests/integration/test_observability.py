@@ -13,10 +13,21 @@ from typing import Any
 import pytest
 
 import app as application
-from chalicelib.bootstrap import services
+from chalicelib.bootstrap import override_services, services
+from chalicelib.identity.sms import SmsNotSent
 from chalicelib.observability import flush_metrics, logger, record_link_completed, record_sms_sent
 from chalicelib.pipeline.upload import finish_import_if_complete
 from chalicelib.store.imports import ImportStore
+from tests.identity_support import (
+    STRONG_PASSWORD,
+    call,
+    last_code,
+    make_account,
+    open_session,
+    sms_to,
+    step,
+    unique_phone,
+)
 
 
 def printed_json(captured: str) -> list[dict[str, Any]]:
@@ -158,3 +169,66 @@ def test_a_queue_record_is_logged_under_its_message_id(aws: Any, log_lines: io.S
     assert len(logged) == 1
     assert logged[0]["correlation_id"] == message_id
     assert logged[0]["service"] == "school-chats"
+
+
+# --- the linking flow's metrics (SmsSent, LinksCompleted) ------------------------------
+
+
+class _RefusingSender:
+    def send(self, phone_e164: str, text: str) -> None:
+        raise SmsNotSent("provider down")
+
+
+def _metrics_of(capfd: pytest.CaptureFixture[str]) -> dict[str, list[float]]:
+    """The metrics the requests since the last call flushed (the middleware flushes per request)."""
+    return metric_values(capfd.readouterr().out)
+
+
+def test_every_sms_handed_to_sns_is_counted_and_only_those(
+    api: Any, clock: Any, emulator: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    phone = unique_phone()
+    make_account(phone)
+    session_id = open_session(api, "metrics-1", phone)
+    capfd.readouterr()
+
+    sent = step(api, "metrics-1", session_id, "password", {"password": STRONG_PASSWORD})
+    assert sent.json_body["step"] == "code"
+    assert _metrics_of(capfd).get("SmsSent") == [1.0]
+
+    assert step(api, "metrics-1", session_id, "resend").status_code == 429  # inside the cooldown
+    assert "SmsSent" not in _metrics_of(capfd)
+
+    working = services().sms_sender
+    override_services(sms_sender=_RefusingSender())
+    clock.advance(seconds=120)
+    assert step(api, "metrics-1", session_id, "resend").status_code == 503
+    assert "SmsSent" not in _metrics_of(capfd)
+
+    override_services(sms_sender=working)
+    assert step(api, "metrics-1", session_id, "resend").status_code == 200
+    assert _metrics_of(capfd).get("SmsSent") == [1.0]
+    assert len(sms_to(emulator, phone)) == 2
+
+
+def test_a_link_is_counted_when_it_is_made_and_not_when_it_is_refused(
+    api: Any, clock: Any, emulator: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    phone = unique_phone()
+    make_account(phone)
+    sessions = {}
+    for person in ("metrics-2", "metrics-3"):
+        sessions[person] = open_session(api, person, phone)
+        step(api, person, sessions[person], "password", {"password": STRONG_PASSWORD})
+        chosen = step(api, person, sessions[person], "code", {"code": last_code(emulator, phone)})
+        assert chosen.json_body["step"] == "choose_profile"
+        clock.advance(seconds=120)
+    capfd.readouterr()
+
+    assert step(api, "metrics-2", sessions["metrics-2"], "confirm").json_body["step"] == "done"
+    assert _metrics_of(capfd).get("LinksCompleted") == [1.0]
+
+    # The same profile for a second journal user: refused, so not a link.
+    assert step(api, "metrics-3", sessions["metrics-3"], "confirm").status_code == 409
+    assert call(api, "delete", "/v1/link", "metrics-2").status_code == 204
+    assert "LinksCompleted" not in _metrics_of(capfd)

@@ -78,6 +78,12 @@ CASES: list[tuple[str, str, str, Any, tuple[int, str]]] = [
     ("stu-1", "POST", MSG, {"text": "hi", "client_msg_id": "c" * 129}, INVALID),
     ("stu-1", "POST", MSG, {"text": "hi", "client_msg_id": 5}, INVALID),
     ("stu-1", "POST", MSG, {"text": "hi", "sent_at": "2020"}, INVALID),
+    ("t-class", "POST", CHATS, {"kind": "custom", "title": "x", "client_request_id": ""}, INVALID),
+    ("t-class", "POST", CHATS, {"kind": "custom", "title": "x", "client_request_id": "a b"}, INVALID),
+    ("t-class", "POST", CHATS, {"kind": "custom", "title": "x", "client_request_id": "r" * 129}, INVALID),
+    ("t-class", "POST", CHATS, {"kind": "custom", "title": "x", "client_request_id": 7}, INVALID),
+    ("t-class", "POST", CHATS, {"kind": "custom", "title": "x", "client_request_id": "\u0442"}, INVALID),
+    ("t-math", "POST", CHATS, {"kind": "subject", "class_id": "math-5a", "client_request_id": "r1"}, INVALID),
     # --- list routes: limit and cursor ---
     ("stu-1", "GET", "/v1/chats?limit=0", None, INVALID),
     ("stu-1", "GET", "/v1/chats?limit=101", None, INVALID),
