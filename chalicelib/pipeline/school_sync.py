@@ -11,6 +11,7 @@ against whatever was already written and converges on the same state.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from chalicelib.bootstrap import services
@@ -74,15 +75,21 @@ def sync_school(message: SchoolSyncMessage) -> None:
     header = store.header(message.import_id)
     schools = SchoolStore()
     started = services().clock.now()
-    previous = schools.acquire(
-        message.school_id, part.school_name or message.school_id, message.import_id, started
-    )
+    # Each delivery holds the lease under its own name: two deliveries of the same
+    # message (SQS is at-least-once) must take turns like two imports do.
+    owner = f"{message.import_id}/{uuid.uuid4().hex}"
+    previous = schools.acquire(message.school_id, part.school_name or message.school_id, owner, started)
     try:
+        part = store.part(message.import_id, message.school_id) or part
+        if PartStatus(part.status) not in (PartStatus.QUEUED, PartStatus.RUNNING):
+            # Another delivery finished it while this one waited for the lease.
+            log_event("school_sync_duplicate_delivery", school_id=message.school_id, status=part.status)
+            return
         _sync_locked(
             store, schools, message, part, header, previous.roster_fingerprint, previous.last_uploaded_at
         )
     finally:
-        schools.release(message.school_id, message.import_id)
+        schools.release(message.school_id, owner)
     record_metric("SchoolSyncSeconds", (services().clock.now() - started).total_seconds(), Unit.Seconds)
 
 

@@ -14,6 +14,17 @@ def write_transaction() -> TransactWrite:
 
 
 def is_condition_failure(error: Exception) -> bool:
-    """Whether a PynamoDB error says a condition did not hold (conditional write or transaction)."""
+    """Whether a PynamoDB error says a condition did not hold (conditional write or transaction).
+
+    A cancelled transaction counts only when one of its conditions failed: one
+    cancelled because another transaction touched the same item at the same
+    time (``TransactionConflict``) or by throttling is a real failure, to retry
+    — taking it for "already done" would leave work undone.
+    """
     cause = getattr(error, "cause_response_code", None)
-    return cause in ("ConditionalCheckFailedException", "TransactionCanceledException")
+    if cause == "ConditionalCheckFailedException":
+        return True
+    if cause != "TransactionCanceledException":
+        return False
+    reasons = getattr(error, "cancellation_reasons", None) or []
+    return any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons)

@@ -11,7 +11,9 @@ from pynamodb.expressions.update import Action
 from chalicelib.store.conditions import is_condition_failure
 from chalicelib.store.tables import SchoolItem
 
-LEASE_SECONDS = 15 * 60
+# Longer than a school sync may run (its Lambda timeout), short enough that a crashed
+# worker's school is free again within minutes.
+LEASE_SECONDS = 5 * 60
 
 
 class SchoolBusy(Exception):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from typing import Any
 
@@ -242,3 +243,46 @@ def test_s3_test_events_and_keys_outside_rosters_are_ignored(aws: Any) -> None:
     assert result == {"batchItemFailures": []}
     assert ImportStore().newest(10, None).items == []
     assert dead_letters() == []
+
+
+class WaitsForCompany(BuiltinMessenger):
+    """Holds each apply open briefly, to see whether a second delivery gets in beside it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside = 0
+        self.most_inside = 0
+        self.lock = threading.Lock()
+        self.second_arrived = threading.Event()
+
+    def apply_roster_changes(self, state: SchoolState, changes: ChangeSet, now: Any) -> int:
+        with self.lock:
+            self.inside += 1
+            self.most_inside = max(self.most_inside, self.inside)
+            if self.inside == 2:
+                self.second_arrived.set()
+        self.second_arrived.wait(timeout=2)
+        try:
+            return super().apply_roster_changes(state, changes, now)
+        finally:
+            with self.lock:
+                self.inside -= 1
+
+
+def test_two_deliveries_of_one_school_message_at_the_same_time_sync_once(aws: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import_id = stage_import([bulk_update(sample_school(classes=2, students=6, parents_per_student=2))])
+    drop_queued_messages()
+    messenger = WaitsForCompany()
+    override_services(messenger=messenger)
+    body = school_message(import_id)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda _: run_school_batch(event(body)), range(2)))
+
+    assert messenger.most_inside == 1  # the second delivery waited for the school's lease
+    assert all(r == {"batchItemFailures": []} for r in results), results
+    report = ImportStore().report(import_id)
+    assert report is not None and report["status"] == "succeeded"
+    active = [m for m in MembershipItem.by_school.query("school-1") if m.active]
+    assert report["counts"]["memberships_added"] == len(active)  # counted once, not twice
