@@ -125,7 +125,7 @@ class SendMessageInput(_Input):
     client_msg_id: ClientMsgId | None = None
 
 
-def _position(ctx: RequestContext, name: str, *, compound: bool) -> str | None:
+def page_position(ctx: RequestContext, name: str, *, compound: bool) -> str | None:
     """The position inside a ``cursor`` this list made (400 for anything else)."""
     position = ctx.cursor()
     if position is None:
@@ -160,7 +160,7 @@ def _json(body: dict[str, Any], status: int) -> Response:
 def list_chats(ctx: RequestContext) -> dict[str, Any]:
     """The caller's chats, newest activity first."""
     limit = ctx.page_size(default=50, maximum=100)
-    page = chat_service.list_chats(ctx.authenticated, limit, _position(ctx, "before", compound=True))
+    page = chat_service.list_chats(ctx.authenticated, limit, page_position(ctx, "before", compound=True))
     return _page([chat_json(chat, row.chat_role) for row, chat in page.items], "before", page.before)
 
 
@@ -206,7 +206,9 @@ def archive_chat(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
 def list_members(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     """A chat's active members: for its members, its school's administrators and operators."""
     limit = ctx.page_size(default=100, maximum=500)
-    page = chat_service.members(ctx.authenticated, chat_id, limit, _position(ctx, "after", compound=False))
+    page = chat_service.members(
+        ctx.authenticated, chat_id, limit, page_position(ctx, "after", compound=False)
+    )
     return _page([member_json(m) for m in page.items], "after", page.after)
 
 
@@ -232,7 +234,7 @@ def remove_member(ctx: RequestContext, chat_id: str, person_id: str) -> Response
 def list_messages(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     """Members: the chat's messages, newest first."""
     limit = ctx.page_size(default=50, maximum=100)
-    before = _position(ctx, "before", compound=True)
+    before = page_position(ctx, "before", compound=True)
     page = chat_service.list_messages(ctx.authenticated, chat_id, limit, before)
     return _page([message_json(m) for m in page.items], "before", page.before)
 
