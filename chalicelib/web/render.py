@@ -49,7 +49,7 @@ def escape(value: object) -> Markup:
     return Markup(html.escape(str(value), quote=True))
 
 
-def fill(template: str, **values: object) -> Markup:
+def fill(template: str, /, **values: object) -> Markup:
     """The template with each ``$name`` replaced by its escaped value (KeyError for a missing one)."""
     return Markup(string.Template(template).substitute({name: escape(v) for name, v in values.items()}))
 
@@ -70,9 +70,9 @@ class Templates:
         """The text of ``<name>.html``."""
         return (self.directory / f"{name}.html").read_text(encoding="utf-8")
 
-    def render(self, name: str, **values: object) -> Markup:
-        """``<name>.html`` filled with ``values`` (see :func:`fill`)."""
-        return fill(self.source(name), **values)
+    def render(self, template: str, /, **values: object) -> Markup:
+        """``<template>.html`` filled with ``values`` (see :func:`fill`)."""
+        return fill(self.source(template), **values)
 
 
 def base_path(public_base_url: str) -> str:
@@ -131,11 +131,15 @@ def html_response(
     return Response(body=str(body), status_code=status, headers=all_headers)
 
 
-STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+STATIC_TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
 
 
 def static_response(directory: Path, name: str) -> Response | None:
-    """A CSS or JS file of ``directory`` (None for anything else: no paths, no other types)."""
+    """A CSS, JS or SVG file of ``directory`` (None for anything else: no paths, no other types)."""
     suffix = Path(name).suffix
     if "/" in name or "\\" in name or name.startswith(".") or suffix not in STATIC_TYPES:
         return None

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from chalicelib.clock import MovableClock
 from chalicelib.web.render import content_security_policy
-from tests.integration.chats.phone import ANSWERS, Page, Phone, assert_answers_documented
+from tests.integration.chats.phone import Page, Phone
 from tests.integration.chats.world import World
 
-pytestmark = pytest.mark.emulator
-
-
-@pytest.fixture(autouse=True)
-def documented_answers() -> Iterator[None]:
-    """Every answer the phones get in a test is documented in docs/openapi.yaml."""
-    ANSWERS.clear()
-    yield
-    assert_answers_documented()
+pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("phone_answers_documented")]
 
 
 HOSTILE = "<script>alert('x')</script>\"><img src=x onerror=alert(1)>"

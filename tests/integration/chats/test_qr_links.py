@@ -6,7 +6,6 @@ import base64
 import hashlib
 import re
 import threading
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,21 +14,13 @@ import pytest
 from chalicelib.clock import MovableClock
 from chalicelib.store.web import QrLinkItem, WebSessionItem
 from chalicelib.web.signin import redeem_qr_link
-from tests.integration.chats.phone import ANSWERS, Phone, assert_answers_documented, qr_link
+from tests.integration.chats.phone import Phone, qr_link
 from tests.integration.chats.world import World
 from tests.openapi import assert_documented
 from tests.qr_reading import read_png, read_svg
 from tests.support import assert_problem, auth_headers
 
-pytestmark = pytest.mark.emulator
-
-
-@pytest.fixture(autouse=True)
-def documented_answers() -> Iterator[None]:
-    """Every answer the phones get in a test is documented in docs/openapi.yaml."""
-    ANSWERS.clear()
-    yield
-    assert_answers_documented()
+pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("phone_answers_documented")]
 
 
 EXPIRED_TEXT = "Ссылка устарела — отсканируйте новый QR-код"
