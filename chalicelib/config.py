@@ -58,6 +58,12 @@ class Settings:
     sms_per_user_day: int
     password_attempts_per_user_hour: int
 
+    qr_link_ttl_s: int
+    qr_links_per_user_minute: int
+    qr_links_per_user_hour: int
+    web_session_ttl_s: int
+    web_session_idle_s: int
+
     def table_name(self, suffix: str) -> str:
         """The physical DynamoDB table name for one of the service's tables."""
         return f"{self.table_prefix}{suffix}"
@@ -100,6 +106,11 @@ class Settings:
             sms_per_user_hour=int(env.get("SMS_PER_USER_HOUR", "10")),
             sms_per_user_day=int(env.get("SMS_PER_USER_DAY", "20")),
             password_attempts_per_user_hour=int(env.get("PASSWORD_ATTEMPTS_PER_USER_HOUR", "20")),
+            qr_link_ttl_s=int(env.get("QR_LINK_TTL_S", "120")),
+            qr_links_per_user_minute=int(env.get("QR_LINKS_PER_USER_MINUTE", "6")),
+            qr_links_per_user_hour=int(env.get("QR_LINKS_PER_USER_HOUR", "60")),
+            web_session_ttl_s=int(env.get("WEB_SESSION_TTL_S", str(12 * 3600))),
+            web_session_idle_s=int(env.get("WEB_SESSION_IDLE_S", str(30 * 60))),
         )
 
 

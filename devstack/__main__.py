@@ -11,6 +11,7 @@ SIGTERM stops everything it started.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -108,6 +109,9 @@ def main() -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
 
+    # The emulator's access log (every worker poll) would bury the console's SMS codes and
+    # interleave with the READY line that scripts parse.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     emulator = ThreadedMotoServer(ip_address="127.0.0.1", port=emulator_port, verbose=False)
     emulator.start()
     worker = None
@@ -118,9 +122,13 @@ def main() -> int:
         from chalice.cli.factory import CLIFactory
         from chalice.local import create_local_server
 
+        from devstack import journal
+
         factory = CLIFactory(str(PROJECT_DIR))
         config = factory.create_config_obj(chalice_stage_name="local")
-        server = create_local_server(config.chalice_app, config, "127.0.0.1", port)
+        application = config.chalice_app
+        journal.register(application)  # the demo journal at /demo: local stack only
+        server = create_local_server(application, config, "127.0.0.1", port)
         threading.Thread(target=server.server.serve_forever, name="api", daemon=True).start()
 
         worker = app_worker()
@@ -130,6 +138,9 @@ def main() -> int:
             status = _load_demo()
             print(f"Demo school loaded (import {status}).")
             _print_tokens()
+            print(
+                f"Demo journal (link a profile, show the QR code for the phone): http://127.0.0.1:{port}/demo"
+            )
         print(
             f"Upload a roster:  aws --endpoint-url http://127.0.0.1:{emulator_port} "
             f"s3 cp roster.csv s3://{settings().roster_bucket}/rosters/"

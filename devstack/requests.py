@@ -60,7 +60,9 @@ def _tables(kwargs: dict[str, Any]) -> set[str]:
 
 _lock = threading.Lock()
 _active: list[RequestLog] = []
-_original = BaseClient._make_api_call
+# What _make_api_call was when counting started: other wrappers (the tests' IAM
+# audit) may have replaced botocore's own, and must be called and put back as found.
+_wrapped: list[Any] = []
 
 
 def _counting_call(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
@@ -71,7 +73,8 @@ def _counting_call(self: BaseClient, operation_name: str, api_params: dict[str, 
             if service == "dynamodb":
                 for table in _tables(api_params):
                     log.by_table[(operation_name, table)] += 1
-    return _original(self, operation_name, api_params)
+        call = _wrapped[0]
+    return call(self, operation_name, api_params)
 
 
 @contextmanager
@@ -79,12 +82,14 @@ def count_aws_requests() -> Iterator[RequestLog]:
     """Record the AWS requests the process makes inside the block."""
     log = RequestLog()
     with _lock:
+        if not _active:
+            _wrapped[:] = [BaseClient._make_api_call]
+            BaseClient._make_api_call = _counting_call  # type: ignore[method-assign]
         _active.append(log)
-        BaseClient._make_api_call = _counting_call  # type: ignore[method-assign]
     try:
         yield log
     finally:
         with _lock:
             _active.remove(log)
             if not _active:
-                BaseClient._make_api_call = _original  # type: ignore[method-assign]
+                BaseClient._make_api_call = _wrapped.pop()  # type: ignore[method-assign]

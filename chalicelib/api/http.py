@@ -28,6 +28,7 @@ import base64
 import binascii
 import functools
 import json
+import urllib.parse
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,12 +53,14 @@ from chalicelib.identity.journal_token import Caller, verify_journal_token
 from chalicelib.observability import flush_metrics, logger, set_correlation_id
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 MAX_JSON_BODY_BYTES = 64 * 1024
 MAX_ID_LENGTH = 200
 # A position is a DynamoDB sort key value, whose limit is 1,024 bytes: a longer forged one is refused
 # here rather than by DynamoDB (which would be a 500).
 MAX_CURSOR_POSITION_BYTES = 1024
 MAX_CURSOR_CHARS = 2048
+JSON_CONTENT_TYPES = ("application/json", "application/json; charset=utf-8", "text/plain")
 
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 View = Callable[..., Any]
@@ -119,6 +122,33 @@ class RequestContext:
         if not isinstance(parsed, dict):
             raise BadRequest("The body must be a JSON object.")
         return parsed
+
+    def form(self, max_fields: int = 10) -> dict[str, str]:
+        """The body as an HTML form (``application/x-www-form-urlencoded``), each field once; 400/413/415."""
+        raw = self.request.raw_body or b""
+        if len(raw) > MAX_JSON_BODY_BYTES:
+            raise PayloadTooLarge(f"The body must be at most {MAX_JSON_BODY_BYTES} bytes.")
+        content_type = (self.request.headers.get("content-type") or "").split(";")[0].strip().lower()
+        if content_type != FORM_CONTENT_TYPE:
+            raise UnsupportedMediaType(f"Send the form as {FORM_CONTENT_TYPE}.")
+        try:
+            text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            fields = urllib.parse.parse_qs(
+                text, keep_blank_values=True, max_num_fields=max_fields, errors="strict"
+            )
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadRequest("The form is malformed.") from exc
+        if any(len(values) != 1 for values in fields.values()):
+            raise BadRequest("Each form field must be sent once.")
+        return {name: values[0] for name, values in fields.items()}
+
+    def cookie(self, name: str) -> str | None:
+        """The value of a cookie the request carries, or None (the first one, when it is sent twice)."""
+        for pair in (self.request.headers.get("cookie") or "").split(";"):
+            key, separator, value = pair.strip().partition("=")
+            if separator and key == name:
+                return value.strip()
+        return None
 
     def body(self, model: type[ModelT]) -> ModelT:
         """The body validated against a pydantic model, or a 422 naming each bad field."""
@@ -224,12 +254,20 @@ class ApiBlueprint:
         self.blueprint = Blueprint(import_name)
 
     def route(
-        self, path: str, methods: tuple[str, ...] = ("GET",), *, auth: bool = True
+        self,
+        path: str,
+        methods: tuple[str, ...] = ("GET",),
+        *,
+        auth: bool = True,
+        content_types: tuple[str, ...] = JSON_CONTENT_TYPES,
+        render_error: Callable[[ServiceError], Response] = problem_response,
     ) -> Callable[[View], View]:
         """Register ``view(ctx, **path_params)`` for ``path``.
 
         With ``auth`` (the default) the journal token is verified before the view
-        runs. Path parameters are checked with :func:`check_identifier`.
+        runs. Path parameters are checked with :func:`check_identifier`. A
+        :class:`ServiceError` becomes ``render_error(error)``: problem+json, or
+        an HTML page for the hosted page's routes.
         """
 
         def register(view: View) -> View:
@@ -246,13 +284,9 @@ class ApiBlueprint:
                 except ServiceError as error:
                     if error.status >= 500:
                         logger.exception("request failed", extra={"path": request.path})
-                    return problem_response(error)
+                    return render_error(error)
 
-            self.blueprint.route(
-                path,
-                methods=list(methods),
-                content_types=["application/json", "application/json; charset=utf-8", "text/plain"],
-            )(handle)
+            self.blueprint.route(path, methods=list(methods), content_types=list(content_types))(handle)
             return view
 
         return register

@@ -13,9 +13,11 @@ from chalicelib.store.tables import (
     MessageItem,
     SchoolItem,
 )
+from chalicelib.store.web import QrLinkItem, WebSessionItem
 
 ALL_MODELS: list[type[Model]] = [ChatItem, MembershipItem, SchoolItem, ImportItem, LinkItem, MessageItem]
 ALL_MODELS += [AccountItem, LinkSessionItem, CounterItem, ProfileLinkItem]
+ALL_MODELS += [QrLinkItem, WebSessionItem]
 """Every DynamoDB table of the service (``infrastructure/`` must declare each one)."""
 
 

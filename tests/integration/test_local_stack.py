@@ -3,68 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
-from tests.support import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@dataclass
-class Stack:
-    process: subprocess.Popen[str]
-    ready: dict[str, str]
-    output: list[str]
-
-
-def _start(extra_env: dict[str, str], timeout_s: float = 180) -> Stack:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_", "ROSTER_", "STAGE"))}
-    env.update({"PORT": str(free_port()), "EMULATOR_PORT": str(free_port()), "PYTHONUNBUFFERED": "1"})
-    for key in ("UPLOAD_QUEUE_NAME", "SCHOOL_QUEUE_NAME", "DEAD_LETTER_QUEUE_NAME", "JOURNAL_JWT_SECRET"):
-        env.pop(key, None)
-    env.update(extra_env)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "devstack"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    output: list[str] = []
-    deadline = time.monotonic() + timeout_s
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        output.append(line.rstrip("\n"))
-        if line.startswith("READY "):
-            pairs = dict(part.split("=", 1) for part in line.split()[1:])
-            return Stack(process, pairs, output)
-    process.kill()
-    raise AssertionError("no READY line:\n" + "\n".join(output))
-
-
-def _stop(stack: Stack, sig: int = signal.SIGINT) -> int:
-    stack.process.send_signal(sig)
-    try:
-        return stack.process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        stack.process.kill()
-        raise
+from tests.local_stack import Stack, start_stack, stop_stack
 
 
 def _get(url: str, token: str | None = None) -> tuple[int, Any]:
@@ -88,10 +36,10 @@ def _tokens(output: list[str]) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def demo_stack() -> Iterator[Stack]:
-    stack = _start({})
+    stack = start_stack({})
     yield stack
     if stack.process.poll() is None:
-        _stop(stack)
+        stop_stack(stack)
 
 
 def test_ready_line_names_the_api_the_emulator_and_the_bucket(demo_stack: Stack) -> None:
@@ -137,13 +85,13 @@ def test_an_uploaded_roster_becomes_chats(demo_stack: Stack) -> None:
 
 
 def test_sigterm_stops_everything(demo_stack: Stack) -> None:
-    assert _stop(demo_stack, signal.SIGTERM) == 0
+    assert stop_stack(demo_stack, signal.SIGTERM) == 0
     with pytest.raises(OSError):
         urllib.request.urlopen(demo_stack.ready["api"] + "/v1/imports", timeout=2)  # noqa: S310
 
 
 def test_demo_0_starts_empty_and_ctrl_c_stops_it() -> None:
-    stack = _start({"DEMO": "0", "JOURNAL_JWT_SECRET": "my-own-secret-0123456789abcdef0123"})
+    stack = start_stack({"DEMO": "0", "JOURNAL_JWT_SECRET": "my-own-secret-0123456789abcdef0123"})
     try:
         assert not _tokens(stack.output)
         from chalicelib.identity.journal_token import issue_journal_token
@@ -154,4 +102,4 @@ def test_demo_0_starts_empty_and_ctrl_c_stops_it() -> None:
         status, body = _get(stack.ready["api"] + "/v1/imports", token)
         assert status == 200 and body["items"] == []
     finally:
-        assert _stop(stack, signal.SIGINT) == 0
+        assert stop_stack(stack, signal.SIGINT) == 0

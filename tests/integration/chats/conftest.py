@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from chalicelib.bootstrap import override_services
 from chalicelib.clock import MovableClock
+from tests.integration.chats.phone import ANSWERS, assert_answers_documented
 from tests.integration.chats.world import World, build_world
 
 
@@ -23,3 +25,11 @@ def clock(aws: Any) -> MovableClock:
 def world(api: Any, clock: MovableClock) -> World:
     """Two synced schools, linked people, every kind of chat, one message in each."""
     return build_world(api)
+
+
+@pytest.fixture
+def phone_answers_documented() -> Iterator[None]:
+    """Every answer the hosted page gives a ``Phone`` in the test is documented in docs/openapi.yaml."""
+    ANSWERS.clear()
+    yield
+    assert_answers_documented()

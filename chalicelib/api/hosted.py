@@ -1,0 +1,266 @@
+"""The hosted mobile page (SPEC §7): ``/m/{token}`` signs a phone in, ``/m/chats…`` are its screens.
+
+Server-rendered HTML for a session cookie instead of a journal token. Every
+read and write goes through the same ``chat_service`` / ``access`` functions
+as the chats API, with the session's journal user as the caller, and the send
+box's input is checked by the API's own ``SendMessageInput``.
+
+Security: the cookie is ``HttpOnly; Secure; SameSite=Lax`` and scoped to
+``/m``; every POST must come from this origin (``Origin``, else ``Referer``)
+and carry the session's CSRF token; pages are served with a strict Content
+Security Policy (``render.page_headers``) and all text is escaped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Response
+
+from chalicelib import access, chat_service
+from chalicelib.access import open_chat
+from chalicelib.api.chats import SendMessageInput
+from chalicelib.api.http import (
+    FORM_CONTENT_TYPE,
+    ApiBlueprint,
+    RequestContext,
+    encode_cursor,
+    validate,
+)
+from chalicelib.api.shapes import chat_json, message_json
+from chalicelib.bootstrap import services
+from chalicelib.config import settings
+from chalicelib.errors import (
+    Conflict,
+    Forbidden,
+    LinkRequired,
+    NotFound,
+    RateLimited,
+    ReadOnly,
+    ServiceError,
+    Unauthorized,
+    ValidationFailed,
+)
+from chalicelib.web import pages
+from chalicelib.web.pages import Composer, Urls
+from chalicelib.web.render import base_path, html_response, origin_of, static_response
+from chalicelib.web.signin import (
+    WebSession,
+    end_session,
+    redeem_qr_link,
+    resume_session,
+    start_session,
+)
+
+api = ApiBlueprint(__name__)
+
+SESSION_COOKIE = "m_session"
+CHATS_PER_PAGE = 50
+MESSAGES_PER_PAGE = 30
+
+EXPIRED_LINK = ("Ссылка устарела", "Ссылка устарела — отсканируйте новый QR-код в электронном журнале.")
+
+
+class CsrfRefused(Forbidden):
+    """A state-changing request that did not come from one of the session's own pages."""
+
+
+def _urls() -> Urls:
+    return Urls(base_path(settings().public_base_url))
+
+
+def _notice(status: int, heading: str, text: str, headers: dict[str, str] | None = None) -> Response:
+    return html_response(pages.notice_page(_urls(), heading, text), status, headers)
+
+
+def _error_page(error: ServiceError) -> Response:
+    """A service error as a page in Russian (the hosted page's counterpart of problem+json)."""
+    if isinstance(error, Unauthorized):
+        return _notice(
+            401,
+            "Вы не вошли",
+            "Чтобы открыть чаты на телефоне, отсканируйте QR-код в электронном журнале: раздел «Чаты».",
+        )
+    if isinstance(error, CsrfRefused):
+        return _notice(403, "Действие отклонено", "Страница устарела. Обновите её и попробуйте ещё раз.")
+    if isinstance(error, Forbidden):
+        return _notice(403, "Нет доступа", "Сообщения этого чата видят только его участники.")
+    if isinstance(error, NotFound):
+        return _notice(404, "Не найдено", "Такого чата нет, или вы больше не его участник.")
+    if isinstance(error, LinkRequired):
+        return _notice(
+            409,
+            "Профиль не привязан",
+            "Привяжите учебный профиль в электронном журнале (раздел «Чаты») и отсканируйте QR-код снова.",
+        )
+    if isinstance(error, RateLimited):
+        return _notice(429, "Слишком много запросов", "Подождите немного и попробуйте снова.")
+    if error.status < 500:
+        return _notice(error.status, "Запрос не понят", "Вернитесь к списку чатов и попробуйте ещё раз.")
+    return _notice(error.status, "Что-то пошло не так", "Попробуйте ещё раз через минуту.")
+
+
+def _expired_link_page(error: ServiceError | None = None) -> Response:
+    # The same page for a used, expired, malformed or unknown link: nothing says which.
+    # The URL holds the token: no Referer may carry it anywhere.
+    return html_response(pages.notice_page(_urls(), *EXPIRED_LINK), 410, referrer_policy="no-referrer")
+
+
+def _redirect(location: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body="",
+        status_code=303,
+        headers={"Location": location, "Cache-Control": "no-store", **(headers or {})},
+    )
+
+
+def _cookie(value: str, max_age_s: int) -> str:
+    return (
+        f"{SESSION_COOKIE}={value}; Path={_urls().cookie_path}; Max-Age={max_age_s}; "
+        "HttpOnly; Secure; SameSite=Lax"
+    )
+
+
+# --- signing in and out --------------------------------------------------------------
+
+
+def _signed_in(ctx: RequestContext) -> WebSession:
+    session = resume_session(ctx.cookie(SESSION_COOKIE), services().clock.now(), settings())
+    if session is None:
+        raise Unauthorized("No live session.")
+    return session
+
+
+def _checked_form(ctx: RequestContext, session: WebSession) -> dict[str, str]:
+    """The form of a state-changing request that came from this origin with the session's CSRF token."""
+    headers = ctx.request.headers
+    expected = origin_of(settings().public_base_url)
+    origin = headers.get("origin")
+    referer = headers.get("referer")
+    if origin is not None:
+        same_origin = origin.strip().lower() == expected
+    else:
+        same_origin = bool(referer) and origin_of(str(referer)) == expected
+    if not same_origin:
+        raise CsrfRefused("The request did not come from this site.")
+    form = ctx.form()
+    if not session.csrf_matches(form.pop("csrf", None)):
+        raise CsrfRefused("The CSRF token is missing or wrong.")
+    return form
+
+
+@api.route("/m/{token}", auth=False, render_error=_expired_link_page)
+def redeem(ctx: RequestContext, token: str) -> Response:
+    """Redeem a QR link once: start a session, set its cookie, go to the chat list (410 otherwise)."""
+    now = services().clock.now()
+    redeemed = redeem_qr_link(token, now)
+    if redeemed is None:
+        return _expired_link_page()
+    previous = resume_session(ctx.cookie(SESSION_COOKIE), now, settings())
+    if previous is not None:  # this phone was signed in already: only the new session stays
+        end_session(previous)
+    secret, _ = start_session(redeemed, now, settings())
+    return _redirect(
+        _urls().home,
+        {"Set-Cookie": _cookie(secret, settings().web_session_ttl_s), "Referrer-Policy": "no-referrer"},
+    )
+
+
+@api.route(
+    "/m/logout", methods=("POST",), auth=False, content_types=(FORM_CONTENT_TYPE,), render_error=_error_page
+)
+def logout(ctx: RequestContext) -> Response:
+    """End the session and forget its cookie."""
+    session = _signed_in(ctx)
+    _checked_form(ctx, session)
+    end_session(session)
+    return _redirect(_urls().home, {"Set-Cookie": _cookie("", 0)})
+
+
+# --- screens -------------------------------------------------------------------------
+
+
+@api.route("/m/chats", auth=False, render_error=_error_page)
+def chat_list(ctx: RequestContext) -> Response:
+    """The signed-in user's chats, newest activity first."""
+    session = _signed_in(ctx)
+    page = chat_service.list_chats(
+        session.caller, CHATS_PER_PAGE, ctx.position("before", compound=True)
+    )
+    chats = [chat_json(chat, row.chat_role) for row, chat in page.items]
+    more = f"{_urls().home}?cursor={encode_cursor({'before': page.before})}" if page.before else None
+    return html_response(pages.chat_list_page(_urls(), session.csrf_token, chats, more))
+
+
+def _chat_response(
+    ctx: RequestContext, session: WebSession, chat_id: str, draft: str = "", error: ServiceError | None = None
+) -> Response:
+    before = ctx.position("before", compound=True)
+    page = chat_service.list_messages(session.caller, chat_id, MESSAGES_PER_PAGE, before)
+    opened = open_chat(session.caller, chat_id)
+    try:
+        access.require_can_post(opened)
+        can_post = True
+    except ReadOnly:
+        can_post = False
+    urls = _urls()
+    older = f"{urls.chat(chat_id)}?cursor={encode_cursor({'before': page.before})}" if page.before else None
+    body = pages.chat_page(
+        urls,
+        session.csrf_token,
+        session.person_id,
+        chat_json(opened.chat, opened.my_role),
+        [message_json(message) for message in page.items],
+        older,
+        showing_older=before is not None,
+        composer=Composer(can_post, draft, _send_error_text(error) if error else None),
+    )
+    return html_response(body, error.status if error else 200)
+
+
+def _send_error_text(error: ServiceError) -> str:
+    if isinstance(error, ValidationFailed):
+        return "Сообщение не отправлено: оно пустое или длиннее 4000 символов."
+    if isinstance(error, ReadOnly):
+        return "Сообщение не отправлено: в этот чат сейчас писать нельзя."
+    return "Сообщение не отправлено. Обновите страницу и попробуйте ещё раз."
+
+
+@api.route("/m/chats/{chat_id}", auth=False, render_error=_error_page)
+def chat(ctx: RequestContext, chat_id: str) -> Response:
+    """A chat's newest messages (``?cursor=`` for older ones) and its send box."""
+    return _chat_response(ctx, _signed_in(ctx), chat_id)
+
+
+@api.route(
+    "/m/chats/{chat_id}/messages",
+    methods=("POST",),
+    auth=False,
+    content_types=(FORM_CONTENT_TYPE,),
+    render_error=_error_page,
+)
+def send(ctx: RequestContext, chat_id: str) -> Response:
+    """The send box: post the message, then back to the chat (the chat again, with the reason, if not)."""
+    session = _signed_in(ctx)
+    form = _checked_form(ctx, session)
+    text = form.pop("text", "")
+    client_msg_id = form.pop("client_msg_id", "") or None
+    if form:
+        raise ValidationFailed(
+            "Unknown form fields.", [{"field": name, "message": "unknown"} for name in form]
+        )
+    try:
+        body = validate(SendMessageInput, {"text": text, "client_msg_id": client_msg_id})
+        chat_service.send_message(session.caller, chat_id, body.text, body.client_msg_id)
+    except (ValidationFailed, ReadOnly, Conflict) as error:
+        return _chat_response(ctx, session, chat_id, draft=text, error=error)
+    return _redirect(_urls().chat(chat_id))
+
+
+@api.route("/m/static/{name}", auth=False, render_error=_error_page)
+def static(ctx: RequestContext, name: str) -> Any:
+    """The page's CSS and JavaScript (the CSP allows no inline code)."""
+    found = static_response(pages.STATIC_DIR, name)
+    if found is None:
+        raise NotFound("No such file.")
+    return found

@@ -1,0 +1,207 @@
+"""The hosted mobile page's screens (SPEC §7), in Russian, from the API's own JSON shapes.
+
+Chats and messages arrive as ``api.shapes`` dicts, so the page shows exactly
+what the API would (the read-only flag included); every value goes through
+``render.fill``, which escapes it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from chalicelib.web.render import Markup, Templates, concat, escape
+
+TEMPLATES = Templates(Path(__file__).with_name("templates"))
+STATIC_DIR = Path(__file__).with_name("static")
+
+KIND_LABELS = {
+    "staff": "Учителя",
+    "class": "Класс",
+    "parents": "Родители",
+    "subject": "Предмет",
+    "custom": "Группа",
+}
+LAST_MESSAGE_PREVIEW_CHARS = 80
+
+
+@dataclass(frozen=True)
+class Urls:
+    """Where the hosted page lives: ``base`` is the public URL's path (``/api`` on API Gateway)."""
+
+    base: str
+
+    @property
+    def home(self) -> str:
+        """The chat list."""
+        return f"{self.base}/m/chats"
+
+    @property
+    def static(self) -> str:
+        """The folder of the CSS and JS."""
+        return f"{self.base}/m/static"
+
+    @property
+    def logout(self) -> str:
+        """Where the logout form posts."""
+        return f"{self.base}/m/logout"
+
+    @property
+    def cookie_path(self) -> str:
+        """The session cookie's ``Path``: the hosted page only, never the API."""
+        return f"{self.base}/m"
+
+    def chat(self, chat_id: str) -> str:
+        """One chat's page."""
+        return f"{self.base}/m/chats/{quote(chat_id, safe='')}"
+
+    def send(self, chat_id: str) -> str:
+        """Where a chat's send box posts."""
+        return f"{self.chat(chat_id)}/messages"
+
+
+def _layout(urls: Urls, title: str, main: Markup, bar: Markup) -> Markup:
+    return TEMPLATES.render("layout", title=title, static=urls.static, bar=bar, main=main)
+
+
+def _signed_in_bar(urls: Urls, csrf: str) -> Markup:
+    return TEMPLATES.render("bar_signed_in", home=urls.home, logout=urls.logout, csrf=csrf)
+
+
+def _time_text(iso: str) -> str:
+    """A fallback for the phone's local time, which the page's script shows instead."""
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(UTC)
+    return moment.strftime("%d.%m.%Y %H:%M UTC")
+
+
+def _preview(message: dict[str, Any] | None) -> str:
+    if message is None:
+        return "Сообщений пока нет"
+    text = "Сообщение удалено" if message.get("deleted") else message["text"]
+    if len(text) > LAST_MESSAGE_PREVIEW_CHARS:
+        text = text[: LAST_MESSAGE_PREVIEW_CHARS - 1].rstrip() + "…"
+    return f"{message['author_name']}: {text}"
+
+
+def _state_badge(chat: dict[str, Any]) -> Markup:
+    if chat["archived"]:
+        return TEMPLATES.render("badge", text="в архиве")
+    if chat["read_only"]:
+        return TEMPLATES.render("badge", text="только чтение")
+    return Markup("")
+
+
+def chat_list_page(urls: Urls, csrf: str, chats: Sequence[dict[str, Any]], more_href: str | None) -> Markup:
+    """The chat list: each chat's kind, title, state and last message."""
+    items = [
+        TEMPLATES.render(
+            "chat_item",
+            href=urls.chat(chat["id"]),
+            kind=KIND_LABELS.get(chat["kind"], chat["kind"]),
+            badge=_state_badge(chat),
+            title=chat["title"],
+            last=_preview(chat["last_message"]),
+        )
+        for chat in chats
+    ]
+    more = (
+        TEMPLATES.render("more", href=more_href, id="more-chats", text="Показать ещё")
+        if more_href
+        else Markup("")
+    )
+    main = TEMPLATES.render(
+        "chat_list", items=concat(items) if items else TEMPLATES.render("chat_list_empty"), more=more
+    )
+    return _layout(urls, "Чаты", main, _signed_in_bar(urls, csrf))
+
+
+@dataclass(frozen=True)
+class Composer:
+    """The send box: shown when the caller may post, else why not."""
+
+    can_post: bool
+    draft: str = ""
+    error: str | None = None
+
+
+def new_client_msg_id() -> str:
+    """A fresh idempotency key for one rendering of the send box (a resubmitted form sends it again)."""
+    return "web-" + secrets.token_urlsafe(12)
+
+
+def _composer(urls: Urls, csrf: str, chat: dict[str, Any], composer: Composer) -> Markup:
+    error = TEMPLATES.render("composer_error", text=composer.error) if composer.error else Markup("")
+    if not composer.can_post:
+        reason = (
+            "Чат в архиве: новые сообщения в него не пишут."
+            if chat["archived"]
+            else "В этом чате пишут только модераторы (режим объявлений)."
+        )
+        return concat([error, TEMPLATES.render("read_only", text=reason)])
+    return TEMPLATES.render(
+        "composer",
+        action=urls.send(chat["id"]),
+        csrf=csrf,
+        client_msg_id=new_client_msg_id(),
+        error=error,
+        draft=composer.draft,
+    )
+
+
+def _message(message: dict[str, Any], me: str) -> Markup:
+    return TEMPLATES.render(
+        "message_deleted" if message.get("deleted") else "message",
+        mine=" mine" if message["author_id"] == me else "",
+        author=message["author_name"],
+        text=message["text"],
+        sent_at=message["sent_at"],
+        sent_at_text=_time_text(message["sent_at"]),
+    )
+
+
+def chat_page(
+    urls: Urls,
+    csrf: str,
+    me: str,
+    chat: dict[str, Any],
+    newest_first: Sequence[dict[str, Any]],
+    older_href: str | None,
+    showing_older: bool,
+    composer: Composer,
+) -> Markup:
+    """A chat: a page of its messages (oldest at the top), "load older", and the send box."""
+    messages = [_message(message, me) for message in reversed(newest_first)]
+    older = (
+        TEMPLATES.render("more", href=older_href, id="older", text="Загрузить более ранние")
+        if older_href
+        else Markup("")
+    )
+    newer = (
+        TEMPLATES.render("more", href=urls.chat(chat["id"]), id="newest", text="К последним сообщениям")
+        if showing_older
+        else Markup("")
+    )
+    main = TEMPLATES.render(
+        "chat",
+        home=urls.home,
+        title=chat["title"],
+        kind=KIND_LABELS.get(chat["kind"], chat["kind"]),
+        member_count=chat["member_count"],
+        badge=concat([escape(" · "), _state_badge(chat)]) if chat["read_only"] else Markup(""),
+        older=older,
+        messages=concat(messages) if messages else TEMPLATES.render("no_messages"),
+        newer=newer,
+        composer=_composer(urls, csrf, chat, composer),
+    )
+    return _layout(urls, chat["title"], main, _signed_in_bar(urls, csrf))
+
+
+def notice_page(urls: Urls, heading: str, text: str) -> Markup:
+    """A page with one message and no session: signed out, an expired link, an error."""
+    main = TEMPLATES.render("notice", heading=heading, text=text)
+    return _layout(urls, heading, main, TEMPLATES.render("bar_signed_out"))

@@ -1,0 +1,65 @@
+// The hosted page's few enhancements; every screen works without them.
+// No innerHTML with server text: older messages are moved over as parsed nodes.
+"use strict";
+
+(function () {
+  function localTimes(root) {
+    root.querySelectorAll("time[datetime]").forEach(function (node) {
+      var when = new Date(node.getAttribute("datetime"));
+      if (!isNaN(when.getTime())) {
+        node.textContent = when.toLocaleString("ru-RU", {
+          day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit"
+        });
+      }
+    });
+  }
+
+  function loadOlder(link) {
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      link.setAttribute("aria-busy", "true");
+      fetch(link.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (response) {
+          if (!response.ok) { throw new Error(String(response.status)); }
+          return response.text();
+        })
+        .then(function (text) {
+          var page = new DOMParser().parseFromString(text, "text/html");
+          var list = document.getElementById("messages");
+          var first = list.firstElementChild;
+          var height = document.documentElement.scrollHeight;
+          page.querySelectorAll("#messages > li.message").forEach(function (item) {
+            list.insertBefore(document.importNode(item, true), first);
+          });
+          localTimes(list);
+          window.scrollBy(0, document.documentElement.scrollHeight - height);
+          var next = page.getElementById("older");
+          if (next) { link.href = next.href; link.removeAttribute("aria-busy"); }
+          else { link.parentNode.removeChild(link); }
+        })
+        .catch(function () { window.location.href = link.href; });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    localTimes(document);
+    var older = document.getElementById("older");
+    if (older) { loadOlder(older); }
+    var composer = document.getElementById("composer");
+    if (composer) {
+      composer.addEventListener("submit", function () {
+        composer.querySelector("button[type=submit]").disabled = true;
+      });
+      var box = composer.querySelector("textarea");
+      if (box) {
+        box.addEventListener("keydown", function (event) {
+          if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { composer.requestSubmit(); }
+        });
+      }
+    }
+    var messages = document.getElementById("messages");
+    if (messages && !document.getElementById("newest")) {
+      window.scrollTo(0, document.documentElement.scrollHeight);
+    }
+  });
+})();

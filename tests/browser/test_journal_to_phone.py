@@ -1,0 +1,186 @@
+"""End to end in a real browser (SPEC §3, §7): link in the demo journal, scan its QR code, chat by phone.
+
+The journal runs in a desktop-sized context, the phone in a fresh 360-px-wide
+one that shares nothing with it; the phone gets its URL the way a phone does,
+by reading the QR code off the journal's screen. Screenshots of each key
+screen go to ``test-output/browser/``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.identity_support import last_code, unique_phone
+from tests.local_stack import Stack
+from tests.qr_reading import read_png
+
+pytestmark = [pytest.mark.browser, pytest.mark.emulator]
+
+PASSWORD = "Tishina-v-klasse-2026"
+MESSAGE = "Завтра экскурсия, сбор в 8:30 <b>не опаздывайте</b>"
+PHONE_VIEWPORT = {"width": 360, "height": 740}
+ANDROID = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/150.0.0.0 Mobile Safari/537.36"
+)
+
+
+def _watch(page: Any) -> list[str]:
+    """Errors the page reports (a CSP violation is one): the test expects none."""
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+def _fits_the_phone(page: Any) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_VIEWPORT["width"]
+
+
+def _post_as_teacher(api: str, chat_id: str, texts: list[str]) -> None:
+    """Messages from the linked teacher, through the API with a token the demo journal mints."""
+    token = requests.post(f"{api}/demo/tokens", json={"person_id": "t-ivanova"}, timeout=10).json()["token"]
+    for text in texts:
+        sent = requests.post(
+            f"{api}/v1/chats/{chat_id}/messages",
+            json={"text": text},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert sent.status_code == 201, sent.text
+
+
+def _link_a_teacher(journal: Any, emulator: str, shots: Path, phone_number: str) -> None:
+    from playwright.sync_api import expect
+
+    journal.select_option("#user", "t-ivanova")
+    journal.click("#sign-in-button")
+    expect(journal.locator("#home")).to_contain_text("Иванова Мария Петровна")
+    journal.click("#chats-button")
+
+    expect(journal.locator("#link-phone")).to_contain_text("Подключите чаты")
+    journal.fill("#phone", phone_number)
+    journal.get_by_role("button", name="Продолжить").click()
+    expect(journal.locator("#link-password")).to_contain_text("Введите пароль")
+    journal.screenshot(path=str(shots / "01-journal-password.png"))
+
+    journal.click("#register")  # a new messenger account for this number
+    expect(journal.locator("#link-register")).to_contain_text("Придумайте пароль")
+    journal.fill("#new-password", PASSWORD)
+    journal.get_by_role("button", name="Продолжить").click()
+
+    expect(journal.locator("#link-code")).to_contain_text("Код отправлен на номер +7 *** ** *")
+    expect(journal.locator("#timer")).to_have_text(re.compile(r"SMS придёт в течение 01:5\d"))
+    journal.screenshot(path=str(shots / "02-journal-sms-code-0159.png"))
+    journal.fill("#code", last_code(emulator, phone_number))
+    journal.get_by_role("button", name="Подтвердить").click()
+
+    expect(journal.locator("#link-create")).to_contain_text("Создать учебный профиль")
+    journal.fill("#last-name", "Иванова")
+    journal.fill("#first-name", "Мария")
+    journal.fill("#patronymic", "Петровна")
+    journal.fill("#birth-date", "1984-03-14")
+    journal.select_option("#gender", "female")
+    journal.screenshot(path=str(shots / "03-journal-create-profile.png"))
+    journal.get_by_role("button", name="Создать учебный профиль").click()
+
+    expect(journal.locator("#link-choose")).to_contain_text("учебный профиль")
+    expect(journal.locator("#continue-profile")).to_have_text("Продолжить в учебном профиле")
+    journal.screenshot(path=str(shots / "04-journal-continue-in-profile.png"))
+    journal.click("#continue-profile")
+
+
+def test_a_teacher_links_in_the_journal_then_chats_from_the_phone_by_qr_code(
+    browser: Any, stack: Stack, screenshots: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    api, emulator = stack.ready["api"], stack.ready["emulator"]
+    journal_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    journal = journal_context.new_page()
+    journal_errors = _watch(journal)
+    journal.goto(f"{api}/demo")
+    _link_a_teacher(journal, emulator, screenshots, unique_phone())
+
+    # The journal's Chats screen: the chats, "Open messenger", and the QR code.
+    expect(journal.locator("#chat-list")).to_contain_text("5А — родители")
+    expect(journal.locator("#open-messenger")).to_have_text("Открыть мессенджер")
+    expect(journal.locator("#qr-countdown")).to_contain_text("Код обновится через")
+    journal.screenshot(path=str(screenshots / "05-journal-chats-and-qr.png"))
+
+    # The phone reads the QR code off the screen, as its camera would.
+    url = read_png(journal.locator("#qr-image").screenshot())
+    assert re.fullmatch(re.escape(api) + r"/m/[A-Za-z0-9_-]{22}", url), url
+
+    phone_context = browser.new_context(
+        viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True, user_agent=ANDROID, locale="ru-RU"
+    )
+    phone = phone_context.new_page()
+    phone_errors = _watch(phone)
+    phone.goto(url)
+    assert phone.url == f"{api}/m/chats"
+    expect(phone.locator("#chats")).to_contain_text("Учительская")
+    [cookie] = phone_context.cookies()
+    assert (cookie["name"], cookie["path"], cookie["httpOnly"], cookie["secure"], cookie["sameSite"]) == (
+        "m_session",
+        "/m",
+        True,
+        True,
+        "Lax",
+    )
+    _fits_the_phone(phone)
+    phone.screenshot(path=str(screenshots / "06-phone-chat-list.png"), full_page=True)
+
+    phone.locator(".chat a").filter(has=phone.locator(".title", has_text=re.compile(r"^5А$"))).click()
+    expect(phone.locator("h1")).to_have_text("5А")
+    phone.fill("#text", MESSAGE)
+    phone.get_by_role("button", name="Отправить").click()
+    expect(phone.locator("#messages .message.mine .text")).to_have_text(MESSAGE)
+    _fits_the_phone(phone)
+    phone.screenshot(path=str(screenshots / "07-phone-chat-sent.png"), full_page=True)
+
+    # The same code scanned again, by another phone: used, and it says so.
+    second_phone = browser.new_context(viewport=PHONE_VIEWPORT, is_mobile=True, user_agent=ANDROID).new_page()
+    refused = second_phone.goto(url)
+    assert refused is not None and refused.status == 410
+    expect(second_phone.locator("body")).to_contain_text("Ссылка устарела — отсканируйте новый QR-код")
+    assert second_phone.context.cookies() == []
+    second_phone.screenshot(path=str(screenshots / "08-phone-used-link.png"))
+
+    # Back in the journal: the message is there.
+    expect(journal.locator("#chat-list")).to_contain_text(MESSAGE, timeout=15_000)
+    journal.locator("#chat-list button", has_text=re.compile(r"^Класс5А")).click()
+    expect(journal.locator("#chat-messages")).to_contain_text(MESSAGE)
+    journal.screenshot(path=str(screenshots / "09-journal-sees-the-message.png"))
+
+    # "Open messenger" opens the hosted page in a new tab, signed in the same way.
+    with journal_context.expect_page() as opened:
+        journal.click("#open-messenger")
+    messenger = opened.value
+    messenger.wait_for_url(f"{api}/m/chats")
+    expect(messenger.locator("#chats")).to_contain_text("5А")
+
+    # "Load older" on the phone fetches the previous page in place (its script, under the CSP).
+    chat_id = phone.url.rsplit("/", 1)[1]
+    _post_as_teacher(api, chat_id, [f"Объявление {n:02}" for n in range(30)])
+    phone.reload()
+    expect(phone.locator("#messages .message")).to_have_count(30)
+    phone.click("#older")
+    expect(phone.locator("#messages .message")).to_have_count(31)
+    expect(phone.locator("#messages .message .text").first).to_have_text(MESSAGE)
+    expect(phone.locator("#older")).to_have_count(0)
+    assert phone.url == f"{api}/m/chats/{chat_id}"
+    phone.screenshot(path=str(screenshots / "10-phone-loaded-older.png"))
+
+    assert journal_errors == [] and phone_errors == []  # no CSP violation, no script error, nothing missing
+
+    # Logging out on the phone ends its session.
+    phone.get_by_role("button", name="Выйти").click()
+    expect(phone.locator("body")).to_contain_text("Вы не вошли")
+    assert phone.url == f"{api}/m/chats" and phone_context.cookies() == []
+    phone.screenshot(path=str(screenshots / "11-phone-logged-out.png"))
