@@ -95,9 +95,8 @@ def main() -> int:
     _configure_environment(port, emulator_port)
     sys.path.insert(0, str(PROJECT_DIR))
 
-    from moto.server import ThreadedMotoServer
-
     from chalicelib.config import settings
+    from devstack.emulator import EmbeddedEmulator
     from devstack.resources import provision
     from devstack.worker import app_worker
 
@@ -112,7 +111,7 @@ def main() -> int:
     # The emulator's access log (every worker poll) would bury the console's SMS codes and
     # interleave with the READY line that scripts parse.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    emulator = ThreadedMotoServer(ip_address="127.0.0.1", port=emulator_port, verbose=False)
+    emulator = EmbeddedEmulator("127.0.0.1", emulator_port)
     emulator.start()
     worker = None
     server = None

@@ -48,13 +48,12 @@ os.environ.update(
 
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[str]:
-    """A moto server on 127.0.0.1 for the whole test session; yields its URL."""
-    from moto.server import ThreadedMotoServer
+    """A moto server on 127.0.0.1 for the whole test session (the local stack's); yields its URL."""
+    from devstack.emulator import EmbeddedEmulator
 
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = EmbeddedEmulator("127.0.0.1", free_port())
     server.start()
-    yield f"http://127.0.0.1:{port}"
+    yield server.url
     server.stop()
 
 

@@ -254,11 +254,13 @@ class WaitsForCompany(BuiltinMessenger):
         self.most_inside = 0
         self.lock = threading.Lock()
         self.second_arrived = threading.Event()
+        self.first_inside = threading.Event()
 
     def apply_roster_changes(self, state: SchoolState, changes: ChangeSet, now: Any) -> int:
         with self.lock:
             self.inside += 1
             self.most_inside = max(self.most_inside, self.inside)
+            self.first_inside.set()
             if self.inside == 2:
                 self.second_arrived.set()
         self.second_arrived.wait(timeout=2)
@@ -277,8 +279,14 @@ def test_two_deliveries_of_one_school_message_at_the_same_time_sync_once(aws: An
     messenger = WaitsForCompany()
     override_services(messenger=messenger)
     body = school_message(import_id)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda _: run_school_batch(event(body)), range(2)))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        first = pool.submit(run_school_batch, event(body))
+        # The second delivery arrives while the first is applying (it holds the lease by
+        # then: moto does not serialise conditional writes, so a start at the very same
+        # moment would test the emulator, not the lease).
+        assert messenger.first_inside.wait(timeout=30)
+        second = run_school_batch(event(body))
+        results = [first.result(), second]
 
     assert messenger.most_inside == 1  # the second delivery waited for the school's lease
     assert all(r == {"batchItemFailures": []} for r in results), results

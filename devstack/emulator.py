@@ -1,0 +1,68 @@
+"""The embedded AWS emulator: moto server in a thread, with DynamoDB's atomic conditional writes.
+
+DynamoDB applies each conditional write (and transaction) atomically; moto
+checks the condition and then writes, with no lock between the two, so two
+requests at the same moment can both pass a condition only one should. That
+would make the service's races (two phones redeeming one QR code, two
+deliveries of one message) look broken locally and in tests when they are
+not. This emulator serialises DynamoDB requests, and only those: S3 and SQS
+long polls still run side by side.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import BaseWSGIServer, make_server
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class _DynamoDBOneAtATime:
+    """WSGI middleware: DynamoDB requests take turns; everything else passes straight through."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB"):
+            return self.app(environ, start_response)
+        with self.lock:
+            # Drain the response inside the lock: the write happens while it is produced.
+            return list(self.app(environ, start_response))
+
+
+class EmbeddedEmulator:
+    """A moto server on ``host:port`` in a background thread."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 5000) -> None:
+        self.host = host
+        self.port = port
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """``http://host:port``."""
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        """Listen (raises if the port is taken) and serve in a daemon thread."""
+        app = _DynamoDBOneAtATime(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(
+            self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler
+        )
+        self._thread = threading.Thread(target=self._server.serve_forever, name="emulator", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving and wait for the thread."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
