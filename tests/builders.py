@@ -196,5 +196,5 @@ def stage_import(
         now=services().clock.now(),
     )
     is_bulk = all(u.is_bulk for u in updates) if bulk is None else bulk
-    split_and_queue(store, upload.import_id, InMemoryRoster(updates, bulk=is_bulk))
+    split_and_queue(store, upload.import_id, InMemoryRoster(updates, bulk=is_bulk), content=None)
     return upload.import_id

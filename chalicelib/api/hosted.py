@@ -184,9 +184,7 @@ def logout(ctx: RequestContext) -> Response:
 def chat_list(ctx: RequestContext) -> Response:
     """The signed-in user's chats, newest activity first."""
     session = _signed_in(ctx)
-    page = chat_service.list_chats(
-        session.caller, CHATS_PER_PAGE, ctx.position("before", compound=True)
-    )
+    page = chat_service.list_chats(session.caller, CHATS_PER_PAGE, ctx.position("before", compound=True))
     chats = [chat_json(chat, row.chat_role) for row, chat in page.items]
     more = f"{_urls().home}?cursor={encode_cursor({'before': page.before})}" if page.before else None
     return html_response(pages.chat_list_page(_urls(), session.csrf_token, chats, more))

@@ -12,7 +12,6 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -27,9 +26,9 @@ from chalicelib.pipeline.report import FINAL_STATUSES, ImportStatus, PartStatus
 from chalicelib.roster.issues import RosterIssue, RosterUnreadable, Severity
 from chalicelib.roster.model import apply_update
 from chalicelib.roster.reader import ParsedRoster, RosterLimits, read_roster
-from chalicelib.store.imports import ImportStore
-from chalicelib.store.objects import ObjectTooLarge, put_json, spooled_download
-from chalicelib.store.rosters import roster_fingerprint, save_shard
+from chalicelib.store.imports import ImportStore, plain_map
+from chalicelib.store.objects import Downloaded, ObjectTooLarge, put_json, spooled_download
+from chalicelib.store.rosters import content_key, roster_fingerprint, save_shard
 from chalicelib.store.schools import SchoolStore
 
 PROCESSING_ERROR = "processing_error"
@@ -38,11 +37,12 @@ SQS_BATCH = 10
 
 @dataclass(frozen=True)
 class SchoolPart:
-    """One school of an import: its shard, or None when its roster is unchanged."""
+    """One school of an import: its shard (None when its roster is unchanged) and fingerprint (bulk)."""
 
     school_id: str
     school_name: str
     shard_key: str | None
+    fingerprint: str | None
 
 
 def report_key(import_id: str) -> str:
@@ -119,10 +119,10 @@ def import_upload(upload: UploadedObject) -> None:
     log_event("import_started", import_id=import_id, key=upload.key)
     limits = RosterLimits.from_settings(settings())
     name = os.path.basename(upload.key)
-    path: Path | None = None
+    download: Downloaded | None = None
     try:
         try:
-            path = spooled_download(upload.bucket, upload.key, limits.max_bytes)
+            download = spooled_download(upload.bucket, upload.key, limits.max_bytes)
         except ObjectTooLarge:
             message = f"The file is larger than the limit of {limits.max_bytes} bytes."
             _fail(
@@ -140,26 +140,78 @@ def import_upload(upload: UploadedObject) -> None:
                 store, import_id, RosterIssue(Severity.ERROR, name, None, None, "file_missing", message), now
             )
             return
+        content = content_key(download.sha256)
+        if settle_unchanged_file(store, import_id, content):
+            return
         try:
-            parsed = read_roster(path, name, limits)
+            parsed = read_roster(download.path, name, limits)
         except RosterUnreadable as unreadable:
             _fail(store, import_id, unreadable.to_issue(), now)
             return
         with contextlib.closing(parsed):
-            split_and_queue(store, import_id, parsed)
+            split_and_queue(store, import_id, parsed, content)
     finally:
-        if path is not None:
-            path.unlink(missing_ok=True)
+        if download is not None:
+            download.path.unlink(missing_ok=True)
 
 
-def split_and_queue(store: ImportStore, import_id: str, parsed: ParsedRoster) -> None:
+@dataclass(frozen=True)
+class ReadSummary:
+    """What reading a file found, as the import header records it."""
+
+    format: str
+    bulk: bool
+    counts: dict[str, int]
+    errors: list[dict[str, Any]]
+    warnings: list[dict[str, Any]]
+    error_count: int
+    warning_count: int
+
+
+def settle_unchanged_file(store: ImportStore, import_id: str, content: str) -> bool:
+    """Settle a re-upload of a file already applied in bulk, without reading it; False if it can't be.
+
+    It can when an import applied this very content (same bytes, same rules
+    version) cleanly, and every one of its schools still holds the roster that
+    import gave it — one conditional write per school checks that and records
+    this upload. Reading a 100 MB roster costs about 40 s of CPU; this costs a
+    download and a hash. Otherwise the file is read as usual.
+    """
+    found = store.applied_content(content)
+    if found is None:
+        return False
+    previous, previous_parts = found
+    schools = SchoolStore()
+    now = services().clock.now()
+    uploaded_at = store.header(import_id).uploaded_at
+    decided = []
+    for part in previous_parts:
+        school_id = str(part.part_school_id)
+        if part.fingerprint is None or not schools.mark_unchanged(
+            school_id, fingerprint=part.fingerprint, import_id=import_id, uploaded_at=uploaded_at, now=now
+        ):
+            return False
+        decided.append(SchoolPart(school_id, part.school_name or school_id, None, part.fingerprint))
+    summary = ReadSummary(
+        format=str(previous.format),
+        bulk=True,
+        counts={key: int(value) for key, value in plain_map(previous.counts).items() if key in READ_COUNTS},
+        errors=list(previous.errors or []),
+        warnings=list(previous.warnings or []),
+        error_count=int(previous.error_count or 0),
+        warning_count=int(previous.warning_count or 0),
+    )
+    _record_and_queue(store, import_id, summary, decided, content)
+    log_event("import_unchanged_file", import_id=import_id, same_as=previous.import_id)
+    return True
+
+
+def split_and_queue(store: ImportStore, import_id: str, parsed: ParsedRoster, content: str | None) -> None:
     """Store each changed school's part of a read roster, record what was read, queue those schools.
 
     A school whose new roster equals the one last applied (same fingerprint —
     only knowable here for bulk updates, which need no base roster) is
     finished on the spot as ``unchanged``: no shard, no message, no sync.
-    The totals are recorded before any part finishes or is queued, so the
-    part that finishes last always knows it is last.
     """
     header = store.header(import_id)
     schools = SchoolStore()
@@ -167,19 +219,19 @@ def split_and_queue(store: ImportStore, import_id: str, parsed: ParsedRoster) ->
     decided: list[SchoolPart] = []
     for update in parsed.school_updates():
         name = update.school_name or update.school_id
-        if update.is_bulk and schools.mark_unchanged(
+        fingerprint = roster_fingerprint(apply_update(None, update)) if update.is_bulk else None
+        if fingerprint is not None and schools.mark_unchanged(
             update.school_id,
-            fingerprint=roster_fingerprint(apply_update(None, update)),
+            fingerprint=fingerprint,
             import_id=import_id,
             uploaded_at=header.uploaded_at,
             now=now,
         ):
-            decided.append(SchoolPart(update.school_id, name, None))
+            decided.append(SchoolPart(update.school_id, name, None, fingerprint))
         else:
-            decided.append(SchoolPart(update.school_id, name, save_shard(import_id, update)))
+            decided.append(SchoolPart(update.school_id, name, save_shard(import_id, update), fingerprint))
     issues = parsed.issues
-    store.record_parsed(
-        import_id,
+    summary = ReadSummary(
         format=parsed.format,
         bulk=parsed.bulk,
         counts={
@@ -188,11 +240,37 @@ def split_and_queue(store: ImportStore, import_id: str, parsed: ParsedRoster) ->
             "people": parsed.counts.people,
             "rows_skipped": issues.rows_skipped,
         },
-        errors=issues.errors,
-        warnings=issues.warnings,
+        errors=[e.to_json() for e in issues.errors],
+        warnings=[w.to_json() for w in issues.warnings],
         error_count=issues.error_count,
         warning_count=issues.warning_count,
+    )
+    _record_and_queue(store, import_id, summary, decided, content)
+
+
+READ_COUNTS = ("schools", "classes", "people", "rows_skipped")
+
+
+def _record_and_queue(
+    store: ImportStore, import_id: str, summary: ReadSummary, decided: list[SchoolPart], content: str | None
+) -> None:
+    """Record what was read, create every school's part, finish the unchanged ones, queue the rest.
+
+    The totals are recorded before any part finishes or is queued, so the part
+    that finishes last always knows it is last.
+    """
+    now = services().clock.now()
+    store.record_parsed(
+        import_id,
+        format=summary.format,
+        bulk=summary.bulk,
+        counts=summary.counts,
+        errors=summary.errors,
+        warnings=summary.warnings,
+        error_count=summary.error_count,
+        warning_count=summary.warning_count,
         schools_total=len(decided),
+        content_key=content,
     )
     started_at = isoformat_utc(now)
     for school in decided:
@@ -202,6 +280,7 @@ def split_and_queue(store: ImportStore, import_id: str, parsed: ParsedRoster) ->
             school_name=school.school_name,
             shard_key=school.shard_key,
             started_at=started_at,
+            fingerprint=school.fingerprint,
         )
     for school in decided:
         if school.shard_key is None:
@@ -217,15 +296,15 @@ def split_and_queue(store: ImportStore, import_id: str, parsed: ParsedRoster) ->
     queued = [school.school_id for school in decided if school.shard_key is not None]
     enqueue_schools(import_id, queued)
     record_metric("ImportsStarted", 1)
-    record_metric("RosterRowsSkipped", issues.rows_skipped)
+    record_metric("RosterRowsSkipped", summary.counts.get("rows_skipped", 0))
     record_metric("RosterSchools", len(decided))
-    record_metric("RosterPeople", parsed.counts.people)
+    record_metric("RosterPeople", summary.counts.get("people", 0))
     log_event(
         "import_split",
         import_id=import_id,
         schools=len(decided),
         queued=len(queued),
-        rows_skipped=issues.rows_skipped,
+        rows_skipped=summary.counts.get("rows_skipped", 0),
     )
     if not queued:
         finish_import_if_complete(store, import_id, services().clock.now())

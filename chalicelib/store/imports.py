@@ -69,7 +69,7 @@ def _start_key(index_key: dict[str, str], before: str | None, part: str) -> dict
     }
 
 
-def _plain_map(value: Any) -> dict[str, Any]:
+def plain_map(value: Any) -> dict[str, Any]:
     """A PynamoDB raw MapAttribute (or None) as a plain dict."""
     if value is None:
         return {}
@@ -78,7 +78,7 @@ def _plain_map(value: Any) -> dict[str, Any]:
 
 def planned_counts(part: ImportItem) -> tuple[dict[str, int], float] | None:
     """The counts and removal share a part recorded before applying (see ``record_planned``)."""
-    counts = {key: int(value) for key, value in _plain_map(part.counts).items()}
+    counts = {key: int(value) for key, value in plain_map(part.counts).items()}
     if not counts:
         return None
     return counts, float(part.removal_share or 0.0)
@@ -93,7 +93,7 @@ def header_to_dict(item: ImportItem) -> dict[str, Any]:
         "status": item.status,
         "started_at": item.started_at,
         "finished_at": item.finished_at,
-        "counts": _plain_map(item.counts),
+        "counts": plain_map(item.counts),
         "errors": list(item.errors or []),
         "warnings": list(item.warnings or []),
         "error_count": int(item.error_count or 0),
@@ -107,10 +107,28 @@ def part_to_dict(item: ImportItem) -> dict[str, Any]:
         "school_id": item.part_school_id,
         "school_name": item.school_name,
         "status": item.status,
-        "counts": _plain_map(item.counts),
+        "counts": plain_map(item.counts),
         "removal_share": float(item.removal_share) if item.removal_share is not None else None,
         "warnings": list(item.warnings or []),
     }
+
+
+def _applied_cleanly(header: ImportItem, parts: list[ImportItem], status: ImportStatus) -> bool:
+    """Whether re-uploading this file can be settled from this import's results alone.
+
+    Only a bulk import (a delta's result depends on the base it met) whose every
+    school was applied or found unchanged, each with its fingerprint known.
+    """
+    return (
+        bool(header.bulk)
+        and header.content_key is not None
+        and status in (ImportStatus.SUCCEEDED, ImportStatus.SUCCEEDED_WITH_WARNINGS)
+        and bool(parts)
+        and all(
+            p.fingerprint is not None and p.status in (PartStatus.SUCCEEDED.value, PartStatus.UNCHANGED.value)
+            for p in parts
+        )
+    )
 
 
 class ImportStore:
@@ -163,32 +181,45 @@ class ImportStore:
         format: str,
         bulk: bool,
         counts: Mapping[str, int],
-        errors: Sequence[RosterIssue],
-        warnings: Sequence[RosterIssue],
+        errors: Sequence[Mapping[str, Any]],
+        warnings: Sequence[Mapping[str, Any]],
         error_count: int,
         warning_count: int,
         schools_total: int,
+        content_key: str | None,
     ) -> None:
-        """What reading the file found; set before any part is queued, so totals are known first."""
-        ImportItem(import_id, HEADER_PART).update(
-            actions=[
-                ImportItem.format.set(format),
-                ImportItem.bulk.set(bulk),
-                ImportItem.counts.set({**zero_counts(), **counts}),
-                ImportItem.errors.set([e.to_json() for e in errors]),
-                ImportItem.warnings.set([w.to_json() for w in warnings]),
-                ImportItem.error_count.set(error_count),
-                ImportItem.warning_count.set(warning_count),
-                ImportItem.schools_total.set(schools_total),
-            ]
-        )
+        """What reading the file found; set before any part is queued, so totals are known first.
+
+        ``errors`` and ``warnings`` are report entries (``RosterIssue.to_json()``).
+        """
+        actions: list[Action] = [
+            ImportItem.format.set(format),
+            ImportItem.bulk.set(bulk),
+            ImportItem.counts.set({**zero_counts(), **counts}),
+            ImportItem.errors.set([dict(e) for e in errors]),
+            ImportItem.warnings.set([dict(w) for w in warnings]),
+            ImportItem.error_count.set(error_count),
+            ImportItem.warning_count.set(warning_count),
+            ImportItem.schools_total.set(schools_total),
+        ]
+        if content_key is not None:
+            actions.append(ImportItem.content_key.set(content_key))
+        ImportItem(import_id, HEADER_PART).update(actions=actions)
 
     def add_part(
-        self, import_id: str, *, school_id: str, school_name: str, shard_key: str | None, started_at: str
+        self,
+        import_id: str,
+        *,
+        school_id: str,
+        school_name: str,
+        shard_key: str | None,
+        started_at: str,
+        fingerprint: str | None = None,
     ) -> None:
         """A queued part for one school (a second call for the same school changes nothing).
 
-        ``shard_key`` is None for a school found unchanged, which is finished at once.
+        ``shard_key`` is None for a school found unchanged, which is finished at
+        once; ``fingerprint`` is its roster's, known for bulk imports.
         """
         item = ImportItem(
             import_id=import_id,
@@ -199,6 +230,7 @@ class ImportStore:
             status=PartStatus.QUEUED.value,
             shard_key=shard_key,
             counts={},
+            fingerprint=fingerprint,
         )
         try:
             item.save(condition=ImportItem.part.does_not_exist())
@@ -320,12 +352,15 @@ class ImportStore:
             has_issues=bool(header.error_count or header.warning_count),
         )
         now_final = True
+        actions: list[Action] = [
+            ImportItem.status.set(status.value),
+            ImportItem.finished_at.set(isoformat_utc(now)),
+        ]
+        if _applied_cleanly(header, parts, status):
+            actions.append(ImportItem.applied_content.set(header.content_key))
         try:
             header.update(
-                actions=[
-                    ImportItem.status.set(status.value),
-                    ImportItem.finished_at.set(isoformat_utc(now)),
-                ],
+                actions=actions,
                 condition=ImportItem.status.is_in(ImportStatus.QUEUED.value, ImportStatus.RUNNING.value),
             )
         except UpdateError as error:
@@ -334,6 +369,12 @@ class ImportStore:
             header = self.header(import_id)
             now_final = False
         return Finalized(report_document(header_to_dict(header), [part_to_dict(p) for p in parts]), now_final)
+
+    def applied_content(self, content_key: str) -> tuple[ImportItem, list[ImportItem]] | None:
+        """The latest import that cleanly applied a file with this content, and its parts; or None."""
+        for header in ImportItem.by_applied_content.query(content_key, scan_index_forward=False, limit=1):
+            return header, self.parts(header.import_id)
+        return None
 
     def finalize_if_complete(self, import_id: str, now: datetime) -> dict[str, Any] | None:
         """If every part has finished, set the import's final status; returns its report then."""

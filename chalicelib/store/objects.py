@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import json
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -32,11 +33,20 @@ def school_key(school_id: str) -> str:
     return hashlib.sha256(school_id.encode()).hexdigest()[:32]
 
 
-def download_to_file(bucket: str, key: str, max_bytes: int, target: BinaryIO) -> int:
+@dataclass(frozen=True)
+class Downloaded:
+    """A downloaded object: where it is, and the SHA-256 of its bytes."""
+
+    path: Path
+    sha256: str
+
+
+def download_to_file(bucket: str, key: str, max_bytes: int, target: BinaryIO) -> str:
     """Stream an object into ``target`` in 1 MiB chunks; refuse it beyond ``max_bytes``.
 
-    Never holds the object in memory. Returns the number of bytes written.
+    Never holds the object in memory. Returns the SHA-256 of what it wrote.
     """
+    digest = hashlib.sha256()
     response = client("s3").get_object(Bucket=bucket, Key=key)
     declared = int(response.get("ContentLength", 0))
     if declared > max_bytes:
@@ -49,20 +59,21 @@ def download_to_file(bucket: str, key: str, max_bytes: int, target: BinaryIO) ->
             response["Body"].close()
             raise ObjectTooLarge(f"more than {max_bytes} bytes")
         target.write(chunk)
+        digest.update(chunk)
     target.flush()
-    return written
+    return digest.hexdigest()
 
 
-def spooled_download(bucket: str, key: str, max_bytes: int, directory: str | None = None) -> Path:
+def spooled_download(bucket: str, key: str, max_bytes: int, directory: str | None = None) -> Downloaded:
     """Download an object to a new temporary file (the caller deletes it)."""
     descriptor, name = tempfile.mkstemp(prefix="roster-", dir=directory)
     try:
         with open(descriptor, "wb") as handle:
-            download_to_file(bucket, key, max_bytes, handle)
+            sha256 = download_to_file(bucket, key, max_bytes, handle)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
-    return Path(name)
+    return Downloaded(Path(name), sha256)
 
 
 def put_json(key: str, document: Any, *, compress: bool) -> None:

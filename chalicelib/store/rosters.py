@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
+from chalicelib import planning as planning_package
+from chalicelib import roster as roster_package
 from chalicelib.roster.model import (
     SchoolRoster,
     SchoolRosterUpdate,
@@ -54,7 +57,30 @@ def load_roster(school_id: str) -> SchoolRoster | None:
     return roster_from_json(document) if document is not None else None
 
 
+def _rules_version() -> str:
+    """A digest of the code that turns a file into chats: the roster readers and the planner.
+
+    Mixed into every fingerprint and content key, so that a deployment changing
+    how files are read or what chats they imply never takes a school, or a
+    re-uploaded file, for unchanged: the next import of each school diffs in full.
+    """
+    digest = hashlib.sha256()
+    for package in (roster_package, planning_package):
+        for source in sorted(Path(next(iter(package.__path__))).glob("*.py")):
+            digest.update(source.name.encode())
+            digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+RULES_VERSION = _rules_version()
+
+
 def roster_fingerprint(roster: SchoolRoster) -> str:
-    """A hash of everything in a roster: equal rosters, equal fingerprints."""
+    """A hash of everything in a roster (and of the rules version): equal rosters, equal fingerprints."""
     canonical = json.dumps(roster_to_json(roster), ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256((RULES_VERSION + canonical).encode()).hexdigest()
+
+
+def content_key(file_sha256: str) -> str:
+    """What identifies an uploaded file's content for the unchanged-file shortcut (with the rules version)."""
+    return hashlib.sha256(f"{RULES_VERSION}:{file_sha256}".encode()).hexdigest()

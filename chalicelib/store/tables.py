@@ -254,6 +254,21 @@ class ImportsBySchool(GlobalSecondaryIndex["ImportItem"]):
     started_at = UnicodeAttribute(range_key=True)
 
 
+class ImportsByAppliedContent(GlobalSecondaryIndex["ImportItem"]):
+    """Cleanly applied bulk imports by the content of their file (sparse: only they carry it).
+
+    A byte-identical re-upload finds the import that applied it and, when every
+    school still holds what that import applied, is settled without reading the file.
+    """
+
+    class Meta:
+        index_name = "by-applied-content"
+        projection = AllProjection()
+
+    applied_content = UnicodeAttribute(hash_key=True)
+    started_at = UnicodeAttribute(range_key=True)
+
+
 HEADER_PART = "#"
 
 
@@ -293,9 +308,16 @@ class ImportItem(Model):
     warning_count = NumberAttribute(default=0)
     shard_key = UnicodeAttribute(null=True)
     removal_share = NumberAttribute(null=True)
+    # Header: what identifies the file's content (store.rosters.content_key); set
+    # again as applied_content once the import applied it cleanly, in bulk.
+    content_key = UnicodeAttribute(null=True)
+    applied_content = UnicodeAttribute(null=True)
+    # Part of a bulk import: the fingerprint of the school's roster in this file.
+    fingerprint = UnicodeAttribute(null=True)
 
     newest_first = ImportsNewestFirst()
     by_school = ImportsBySchool()
+    by_applied_content = ImportsByAppliedContent()
 
 
 # --- links ---------------------------------------------------------------------------

@@ -124,6 +124,7 @@ def test_a_finished_import_is_counted_once_with_its_duration(
         error_count=0,
         warning_count=0,
         schools_total=0,
+        content_key=None,
     )
     flush_metrics()
     capfd.readouterr()
