@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from typing import Any
 
 BENCH_JWT_SECRET = "bench-journal-secret-with-enough-entropy-0123456789"
+_PROCESS = uuid.uuid4().hex[:8]
 
 
 def _free_port() -> int:
@@ -67,9 +68,10 @@ def use_emulator(url: str, *, prefix: str | None = None) -> dict[str, str]:
         "STAGE": "bench",
         "TABLE_PREFIX": f"b{unique}-",
         "ROSTER_BUCKET": f"bench-{unique}",
-        "UPLOAD_QUEUE_NAME": f"bench-uploads-{unique}",
-        "SCHOOL_QUEUE_NAME": f"bench-schools-{unique}",
-        "DEAD_LETTER_QUEUE_NAME": f"bench-dead-{unique}",
+        # Queue names are read when app.py is imported, so they stay the same for the process.
+        "UPLOAD_QUEUE_NAME": f"bench-uploads-{_PROCESS}",
+        "SCHOOL_QUEUE_NAME": f"bench-schools-{_PROCESS}",
+        "DEAD_LETTER_QUEUE_NAME": f"bench-dead-{_PROCESS}",
         "JOURNAL_JWT_SECRET": BENCH_JWT_SECRET,
         "LOG_LEVEL": "ERROR",
         "POWERTOOLS_METRICS_NAMESPACE": "SchoolChatsBench",
