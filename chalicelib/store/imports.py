@@ -376,11 +376,6 @@ class ImportStore:
             return header, self.parts(header.import_id)
         return None
 
-    def finalize_if_complete(self, import_id: str, now: datetime) -> dict[str, Any] | None:
-        """If every part has finished, set the import's final status; returns its report then."""
-        finalized = self.finalize(import_id, now)
-        return finalized.report if finalized is not None else None
-
     def reopen_part(self, import_id: str, school_id: str, *, was: PartStatus, force: bool) -> bool:
         """Open a finished part again (a forced re-run of a held part, a replay of a failed one).
 

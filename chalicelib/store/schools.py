@@ -133,11 +133,3 @@ class SchoolStore:
                 return False
             raise
         return True
-
-    def exists(self, school_id: str) -> bool:
-        """Whether any roster has mentioned the school."""
-        try:
-            SchoolItem.get(school_id, attributes_to_get=["school_id"])
-        except DoesNotExist:
-            return False
-        return True
