@@ -118,7 +118,8 @@ def _sync_locked(
         raise LookupError(f"part {message.import_id}/{message.school_id} has no shard")
     update = load_shard(part.shard_key)
     roster = apply_update(None if update.is_bulk else load_roster(message.school_id), update)
-    fingerprint = roster_fingerprint(roster)
+    # Stage 1 already fingerprinted a bulk school's roster; only a delta's result is new here.
+    fingerprint = part.fingerprint or roster_fingerprint(roster)
     now = services().clock.now()
     if fingerprint == applied_fingerprint and not force:
         # Nothing to write to chats; remember the upload so an older one arriving late is refused.
