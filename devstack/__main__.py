@@ -38,38 +38,25 @@ def _configure_environment(port: int, emulator_port: int) -> None:
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "SchoolChatsLocal")
 
 
-def _wait_for_import(import_id: str, timeout_s: float = 120.0) -> str:
-    from chalicelib.store.imports import ImportStore
-
-    deadline = time.monotonic() + timeout_s
-    store = ImportStore()
-    while time.monotonic() < deadline:
-        header = store.find_header(import_id)
-        if header is not None and header.status not in ("queued", "running"):
-            return str(header.status)
-        time.sleep(0.2)
-    return "still running"
-
-
-def _load_demo() -> str:
-    """Upload the demo school like the journal would, and wait until its chats exist."""
+def _load_demo(timeout_s: float = 120.0) -> str:
+    """Upload the demo school like the journal would, and wait until its import has finished."""
     from chalicelib.aws import client
     from chalicelib.config import settings
+    from chalicelib.pipeline.report import FINAL_STATUSES
+    from chalicelib.store.imports import ImportStore
     from devstack.demo import demo_oneroster_zip
 
-    config = settings()
     key = "rosters/demo-school.zip"
-    client("s3").put_object(Bucket=config.roster_bucket, Key=key, Body=demo_oneroster_zip())
-    # The worker picks the upload up from the queue; find its import by key.
-    from chalicelib.store.tables import ImportItem
-
-    deadline = time.monotonic() + 60
+    client("s3").put_object(Bucket=settings().roster_bucket, Key=key, Body=demo_oneroster_zip())
+    # The worker picks the upload up from the queue; its import is found by key.
+    store = ImportStore()
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        for item in ImportItem.newest_first.query("imports", scan_index_forward=False, limit=5):
-            if item.source_key == key:
-                return _wait_for_import(item.import_id)
+        for report in store.newest(5, None).items:
+            if report["source_key"] == key and report["status"] in FINAL_STATUSES:
+                return str(report["status"])
         time.sleep(0.2)
-    return "not picked up"
+    return "still running"
 
 
 def _print_tokens() -> None:
