@@ -35,6 +35,7 @@ from chalicelib.planning.model import (
     SchoolPlan,
     roster_chat_id,
 )
+from chalicelib.roster.codes import IssueCode
 from chalicelib.roster.model import (
     ClassKind,
     EnrollmentRecord,
@@ -45,6 +46,8 @@ from chalicelib.roster.model import (
 )
 
 STAFF_ROOM_TITLE = "Учительская"
+_ROLE_ORDER = (Role.STUDENT, Role.PARENT, Role.TEACHER, Role.ADMIN)
+_ROLE_NAMES = {Role.STUDENT: "students", Role.PARENT: "guardians", Role.TEACHER: "teachers", Role.ADMIN: "admins"}
 PARENTS_TITLE_SUFFIX = " — родители"
 
 
@@ -96,6 +99,25 @@ class _PlanBuilder:
             return
         self.members[key] = PlannedMember(chat_id, person.person_id, chat_role, role, person.display_name)
 
+    def warn_about_people_without_chat(self) -> None:
+        """One warning, with counts by role, for active people the plan puts in no chat."""
+        placed = {person_id for _, person_id in self.members}
+        left: dict[Role, int] = {}
+        for person in self.roster.people.values():
+            if person.active and person.person_id not in placed:
+                role = min(person.roles, key=_ROLE_ORDER.index) if person.roles else Role.STUDENT
+                left[role] = left.get(role, 0) + 1
+        if not left:
+            return
+        by_role = ", ".join(f"{_ROLE_NAMES[role]}: {left[role]}" for role in _ROLE_ORDER if role in left)
+        self.warnings.append(
+            PlanWarning(
+                IssueCode.PEOPLE_WITHOUT_CHAT.value,
+                f"{sum(left.values())} people of the school are in no chat ({by_role}): students need "
+                "a homeroom class, guardians a child in one.",
+            )
+        )
+
     def build(self) -> SchoolPlan:
         return SchoolPlan(
             school_id=self.roster.school_id,
@@ -134,7 +156,7 @@ def _plan_homeroom(
     teacher_ids = class_teacher_ids(present)
     if not teacher_ids:
         builder.warnings.append(
-            PlanWarning("no_class_teacher", f"Class {title!r} ({class_id}) has no class teacher.")
+            PlanWarning(IssueCode.NO_CLASS_TEACHER.value, f"Class {title!r} ({class_id}) has no class teacher.")
         )
     student_ids = {e.person_id for e in present if e.role is EnrollmentRole.STUDENT}
     class_chat = builder.chat(ChatKind.CLASS, class_id, title)
@@ -184,6 +206,7 @@ def plan_school(roster: SchoolRoster, subject_classes: Mapping[str, str] | None 
     for class_id, title in sorted((subject_classes or {}).items()):
         if class_id in roster.classes:
             _plan_subject(builder, class_id, title, by_class.get(class_id, []))
+    builder.warn_about_people_without_chat()
     return builder.build()
 
 

@@ -6,7 +6,9 @@ misspelt, and ``docs/roster-issues.md`` is generated from :data:`REGISTRY`
 
 * ``unreadable`` — the whole file is refused (:class:`~chalicelib.roster.issues.RosterUnreadable`);
 * ``error`` — one row is dropped and counted in ``rows_skipped``;
-* ``warning`` — the row is kept, one value is dropped or reinterpreted.
+* ``warning`` — the row is kept, one value is dropped or reinterpreted;
+* ``school`` — said of one school's part of the import by the planner or the
+  pipeline (it appears among the warnings, with the school's part).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-Kind = Literal["unreadable", "error", "warning"]
+Kind = Literal["unreadable", "error", "warning", "school"]
 
 
 class IssueCode(StrEnum):
@@ -45,6 +47,7 @@ class IssueCode(StrEnum):
     MANIFEST_INVALID = "manifest_invalid"
     UNSUPPORTED_VERSION = "unsupported_version"
     MISSING_FILE = "missing_file"
+    UNSUPPORTED_FORMAT = "unsupported_format"
 
     # One row.
     FIELD_COUNT_MISMATCH = "field_count_mismatch"
@@ -60,6 +63,7 @@ class IssueCode(StrEnum):
     UNKNOWN_USER = "unknown_user"
     UNKNOWN_ORG = "unknown_org"
     NO_ROLE = "no_role"
+    REFERENCE_SKIPPED = "reference_skipped"
 
     # One value.
     EXTRA_COLUMN = "extra_column"
@@ -90,6 +94,18 @@ class IssueCode(StrEnum):
     MANIFEST_FILE_UNLISTED = "manifest_file_unlisted"
     NESTED_FOLDER = "nested_folder"
     NO_ROWS = "no_rows"
+    MANIFEST_MODE_BLANK = "manifest_mode_blank"
+    HEADER_TRAILING_EMPTY = "header_trailing_empty"
+    REFERENCE_DELETED = "reference_deleted"
+    RELATIONSHIP_ROLE_IGNORED = "relationship_role_ignored"
+    HOMEROOM_BY_TITLE = "homeroom_by_title"
+
+    # One school's part of the import (planner and pipeline).
+    NO_CLASS_TEACHER = "no_class_teacher"
+    PEOPLE_WITHOUT_CHAT = "people_without_chat"
+    EMPTY_SCHOOL = "empty_school"
+    HELD_DELETION_THRESHOLD = "held_deletion_threshold"
+    SUPERSEDED = "superseded"
 
 
 @dataclass(frozen=True)
@@ -152,6 +168,11 @@ REGISTRY: Mapping[IssueCode, CodeInfo] = {
     IssueCode.MISSING_FILE: CodeInfo(
         "unreadable", "manifest.csv lists a file as bulk or delta but the zip does not contain it."
     ),
+    IssueCode.UNSUPPORTED_FORMAT: CodeInfo(
+        "unreadable",
+        "The file is a roster format this service does not read (School Data Sync v1, a single CSV of a "
+        "OneRoster or School Data Sync export, OneRoster without manifest.csv); the message names it.",
+    ),
     IssueCode.FIELD_COUNT_MISMATCH: CodeInfo(
         "error", "The row has more or fewer fields than the header (often an unquoted delimiter)."
     ),
@@ -169,6 +190,10 @@ REGISTRY: Mapping[IssueCode, CodeInfo] = {
     IssueCode.NO_ROLE: CodeInfo(
         "error", "The user has no role: none in users.csv and none in roles.csv (OneRoster 1.2)."
     ),
+    IssueCode.REFERENCE_SKIPPED: CodeInfo(
+        "error",
+        "The row refers to a record (user, class, org) whose own row was skipped; the message names that row.",
+    ),
     IssueCode.EXTRA_COLUMN: CodeInfo(
         "warning", "The header has a column the format does not define; it is ignored."
     ),
@@ -183,7 +208,9 @@ REGISTRY: Mapping[IssueCode, CodeInfo] = {
         "warning", "A role without a chat meaning of its own (aide, proctor, counselor) was read as teacher."
     ),
     IssueCode.ORG_NOT_SCHOOL: CodeInfo(
-        "warning", "The org is not typed school (district, department, …); it gets no chats of its own."
+        "warning",
+        "The org is not typed school (district, department, …); it gets chats only for the classes that "
+        "belong to it.",
     ),
     IssueCode.CLASS_IN_NON_SCHOOL_ORG: CodeInfo(
         "warning", "Classes point at an org not typed school; that org is treated as their school."
@@ -244,6 +271,48 @@ REGISTRY: Mapping[IssueCode, CodeInfo] = {
         "warning", "The OneRoster files sit in a folder inside the zip rather than at its top level."
     ),
     IssueCode.NO_ROWS: CodeInfo("warning", "The file has a header but no data rows."),
+    IssueCode.MANIFEST_MODE_BLANK: CodeInfo(
+        "warning", "manifest.csv gives a roster file no mode (file.users,); the file was read as absent."
+    ),
+    IssueCode.HEADER_TRAILING_EMPTY: CodeInfo(
+        "warning", "The header ends with empty cells (…,,); rows may leave those cells out."
+    ),
+    IssueCode.REFERENCE_DELETED: CodeInfo(
+        "warning",
+        "The row refers to a record marked tobedeleted in the same file (an enrollment of a deleted "
+        "class); the row is skipped, as the deletion intends.",
+    ),
+    IssueCode.RELATIONSHIP_ROLE_IGNORED: CodeInfo(
+        "warning",
+        "A School Data Sync relationship is neither parent, guardian nor relative (doctor, aide, other); "
+        "it was skipped.",
+    ),
+    IssueCode.HOMEROOM_BY_TITLE: CodeInfo(
+        "warning",
+        "School Data Sync has no homeroom flag: classes titled like a class name (5А, 11 Б) were read as "
+        "homerooms, the rest as scheduled (reported once, with the counts).",
+    ),
+    IssueCode.NO_CLASS_TEACHER: CodeInfo(
+        "school", "A homeroom class has no class teacher (no primary teacher, and not exactly one teacher)."
+    ),
+    IssueCode.PEOPLE_WITHOUT_CHAT: CodeInfo(
+        "school",
+        "Some active people of the school are in no chat at all (a student with no homeroom, a guardian "
+        "whose children are in no homeroom); the message gives the count.",
+    ),
+    IssueCode.EMPTY_SCHOOL: CodeInfo(
+        "school",
+        "The file names the school but leaves it with no people (a broken header, a wrong export): it is "
+        "held, not applied as everyone leaving; an operator can force it.",
+    ),
+    IssueCode.HELD_DELETION_THRESHOLD: CodeInfo(
+        "school",
+        "The bulk sync would end more than DELETION_THRESHOLD of the school's memberships; it was held "
+        "until an operator forces it.",
+    ),
+    IssueCode.SUPERSEDED: CodeInfo(
+        "school", "A roster of the school uploaded later was already applied; this older one was not."
+    ),
 }
 
 
@@ -256,7 +325,8 @@ def codes_markdown() -> str:
         "",
         "* **unreadable** — the whole file is refused and the import fails, changing nothing;",
         "* **error** — the row is skipped and counted in `rows_skipped`;",
-        "* **warning** — the row is kept; one value was dropped or reinterpreted.",
+        "* **warning** — the row is kept; one value was dropped or reinterpreted;",
+        "* **school** — about one school's part of the import (planner, pipeline); listed among the warnings.",
         "",
         "| code | kind | meaning |",
         "|---|---|---|",

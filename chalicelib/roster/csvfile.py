@@ -222,6 +222,11 @@ class CsvTable:
         header_line = self._read_header_line()
         self.delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
         self.header = [name.strip().lstrip("\ufeff").strip() for name in self._parse_header(header_line)]
+        # Real exports end the header with empty cells ("…,,") over shorter data rows:
+        # rows may stop anywhere from the last named column to the header's full width.
+        self._named_width = len(self.header)
+        while self._named_width and not self.header[self._named_width - 1]:
+            self._named_width -= 1
         self._index: dict[str, int] = {}
 
     def _read_header_line(self) -> str:
@@ -321,6 +326,13 @@ class CsvTable:
                 continue
             yield line
 
+    def _fits_named_width(self, fields: list[str]) -> bool:
+        """A row that stops within the header's trailing empty cells (and is blank there)."""
+        named = self._named_width
+        return named < len(self.header) and named <= len(fields) <= len(self.header) and not any(
+            field.strip() for field in fields[named:]
+        )
+
     def rows(self) -> Iterator[CsvRow]:
         """The well-formed, non-blank data rows; every other row is reported as an error."""
         reader = csv.reader(self._bounded_lines(), delimiter=self.delimiter)
@@ -353,7 +365,16 @@ class CsvTable:
                 ) from error
             if not any(field.strip() for field in fields):
                 continue
-            if len(fields) != width:
+            if len(fields) != width and self._fits_named_width(fields):
+                self.report.warning_once(
+                    "short rows",
+                    start,
+                    None,
+                    IssueCode.HEADER_TRAILING_EMPTY,
+                    f"The header ends with {width - self._named_width} empty cell(s) that rows leave out; "
+                    "such rows were read.",
+                )
+            elif len(fields) != width:
                 self.report.error(
                     start,
                     None,

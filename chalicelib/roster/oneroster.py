@@ -103,6 +103,9 @@ _ENROLLMENT_ROLES = _Enum({"student": EnrollmentRole.STUDENT, "teacher": Enrollm
 _CLASS_TYPES = _Enum({"homeroom": ClassKind.HOMEROOM, "scheduled": ClassKind.SCHEDULED})
 _BOOLEANS = _Enum({"true": True, "false": False})
 _SCHOOL_TYPE = _Enum({"school": True})
+# Files whose records other rows refer to, and what a reference calls them.
+_REFERENCED_FILES = ("orgs", "users", "classes")
+_NOUNS = {"orgs": "org", "users": "user", "classes": "class"}
 
 # The standard's headers, in its order (rostergen writes exactly these).
 ORGS_HEADER = ("sourcedId", "status", "dateLastModified", "name", "type", "identifier", "parentSourcedId")
@@ -318,7 +321,7 @@ class _OneRosterReader:
                         )
                     version = f"1.{match[1]}"
                 elif name.casefold().startswith("file."):
-                    self._manifest_mode(reader, row, name[len("file.") :].casefold())
+                    self._manifest_mode(reader, row, name[len("file.") :])
         if version is None:
             roles_listed = self.modes.get("roles", Mode.ABSENT) is not Mode.ABSENT
             version = "1.2" if roles_listed and "roles.csv" in self.members else "1.1"
@@ -330,16 +333,28 @@ class _OneRosterReader:
             )
         self.version = version
 
-    def _manifest_mode(self, reader: _FileReader, row: CsvRow, file: str) -> None:
+    def _manifest_mode(self, reader: _FileReader, row: CsvRow, written: str) -> None:
+        """One ``file.<name>`` row; ``written`` is the name as the manifest spells it."""
+        file = written.casefold()
+        if file not in ROSTER_FILES:
+            return  # a file this importer never reads (scoreScales, lineItems, …): its mode is moot
+        if not row["value"]:
+            reader.report.warning(
+                row.line,
+                "value",
+                IssueCode.MANIFEST_MODE_BLANK,
+                f"file.{written} has no mode; it was read as absent.",
+            )
+            self.modes.setdefault(file, Mode.ABSENT)
+            return
         found = reader.enum(row, "value", _MODES)
         if found is None:
             raise reader.report.unreadable(
                 IssueCode.MANIFEST_INVALID,
-                f"file.{file} is {row['value']!r}; it must be bulk, delta or absent.",
+                f"file.{written} is {row['value']!r}; it must be bulk, delta or absent.",
                 row.line,
             )
-        if file in ROSTER_FILES:
-            self.modes.setdefault(file, found[1])
+        self.modes.setdefault(file, found[1])
 
     def mode(self, file: str) -> Mode:
         """The mode of one of the roster files, checked against the archive's contents."""
@@ -375,9 +390,51 @@ class _OneRosterReader:
     ) -> None:
         report = FileReport(self.log, f"{file}.csv")
         reader = _FileReader(report, mode)
+        keeps_ids = file in _REFERENCED_FILES
         with self.table(file, report, columns) as table:
             for row in table.rows():
+                skipped_before = self.log.rows_skipped
                 read_row(reader, row)
+                if keeps_ids and self.log.rows_skipped > skipped_before and row["sourcedId"]:
+                    # Rows that refer to this record will say why it is missing.
+                    self.staging.add_skipped(file, row["sourcedId"], report.file, row.line)
+
+    def _left_out(self, reader: _FileReader, row: CsvRow, kind: str, record_id: str) -> None:
+        """Remember a record marked tobedeleted, for the rows that still refer to it."""
+        title = row["title"] if kind == "classes" else ""
+        self.staging.add_skipped(kind, record_id, reader.report.file, row.line, deleted=True, title=title)
+
+    def _missing(
+        self,
+        reader: _FileReader,
+        row: CsvRow,
+        column: str,
+        kind: str,
+        record_id: str,
+        what: str,
+        unknown: tuple[IssueCode, str],
+    ) -> None:
+        """A row refers to a record the roster lacks: say why, if the file left that record out."""
+        noun = _NOUNS[kind]
+        found = self.staging.skipped(kind, record_id)
+        if found is None:
+            reader.report.error(row.line, column, unknown[0], unknown[1])
+            return
+        named = f"{noun} {record_id}" + (f" ({found.title!r})" if found.title else "")
+        if found.deleted:
+            reader.report.warning(
+                row.line,
+                column,
+                IssueCode.REFERENCE_DELETED,
+                f"{what} is skipped: its {named} is marked tobedeleted at {found.file} line {found.line}.",
+            )
+            return
+        reader.report.error(
+            row.line,
+            column,
+            IssueCode.REFERENCE_SKIPPED,
+            f"{what} is skipped because its {named} was skipped at {found.file} line {found.line}.",
+        )
 
     def _first(self, reader: _FileReader, row: CsvRow, kind: str, record_id: str) -> bool:
         """False (after a row error) when this id already appeared in the file."""
@@ -428,6 +485,7 @@ class _OneRosterReader:
             return
         org_id, status = identified
         if status is Status.DELETED:
+            self._left_out(reader, row, "orgs", org_id)
             if reader.mode is Mode.DELTA:
                 reader.report.warning(
                     row.line,
@@ -444,7 +502,8 @@ class _OneRosterReader:
                 row.line,
                 "type",
                 IssueCode.ORG_NOT_SCHOOL,
-                f"Org {org_id} has type {row['type']!r}, not school; it gets no chats of its own.",
+                f"Org {org_id} has type {row['type']!r}, not school; it gets chats only for the classes "
+                "that belong to it.",
             )
         self.staging.add_org(org_id, row["name"], is_school)
 
@@ -459,6 +518,7 @@ class _OneRosterReader:
             return
         user_id, status = identified
         if status is Status.DELETED:
+            self._left_out(reader, row, "users", user_id)
             if reader.mode is Mode.DELTA:
                 # Removing an id a school does not have changes nothing, so a deleted person
                 # goes to every school, and to the orgs the row names so they count as mentioned.
@@ -529,8 +589,14 @@ class _OneRosterReader:
             return
         if not self.staging.has_person(user_id):
             if self.users_bulk:
-                report.error(
-                    row.line, "userSourcedId", IssueCode.UNKNOWN_USER, f"User {user_id} is not in users.csv."
+                self._missing(
+                    reader,
+                    row,
+                    "userSourcedId",
+                    "users",
+                    user_id,
+                    "The role",
+                    (IssueCode.UNKNOWN_USER, f"User {user_id} is not in users.csv."),
                 )
             else:
                 report.warning(
@@ -541,16 +607,25 @@ class _OneRosterReader:
                 )
             return
         if self.orgs_bulk and not self._org_known(org_id):
-            report.error(row.line, "orgSourcedId", IssueCode.UNKNOWN_ORG, f"Org {org_id} is not in orgs.csv.")
+            self._missing(
+                reader,
+                row,
+                "orgSourcedId",
+                "orgs",
+                org_id,
+                "The role",
+                (IssueCode.UNKNOWN_ORG, f"Org {org_id} is not in orgs.csv."),
+            )
             return
         self.staging.add_role(user_id, org_id, role)
 
     def _settle_users(self) -> None:
         report = FileReport(self.log, "users.csv")
-        for user_id, line in self.staging.remove_people_without_roles():
+        for user_id, line in list(self.staging.remove_people_without_roles()):
             report.error(
                 line, "role", IssueCode.NO_ROLE, f"User {user_id} has no role in users.csv or roles.csv."
             )
+            self.staging.add_skipped("users", user_id, report.file, line)
         if not self.users_bulk:
             return
         for user_id, related_id, line in self.staging.remove_dangling_links():
@@ -576,6 +651,7 @@ class _OneRosterReader:
             return
         class_id, status = identified
         if status is Status.DELETED:
+            self._left_out(reader, row, "classes", class_id)
             if reader.mode is Mode.DELTA:
                 self.staging.add_deleted("classes", class_id, row["schoolSourcedId"] or None)
             return
@@ -586,8 +662,14 @@ class _OneRosterReader:
             return
         is_school = self.staging.org_is_school(school_id)
         if is_school is None and self.orgs_bulk:
-            report.error(
-                line, "schoolSourcedId", IssueCode.UNKNOWN_ORG, f"Org {school_id} is not in orgs.csv."
+            self._missing(
+                reader,
+                row,
+                "schoolSourcedId",
+                "orgs",
+                school_id,
+                f"Class {class_id}",
+                (IssueCode.UNKNOWN_ORG, f"Org {school_id} is not in orgs.csv."),
             )
             return
         title = reader.required(row, "title")
@@ -647,12 +729,16 @@ class _OneRosterReader:
             return
         school_id = self.staging.class_school(class_id)
         if school_id is None:
-            if self.classes_bulk:
-                report.error(
-                    line,
+            left_out = self.staging.skipped("classes", class_id)
+            if self.classes_bulk or (left_out is not None and left_out.deleted):
+                self._missing(
+                    reader,
+                    row,
                     "classSourcedId",
-                    IssueCode.UNKNOWN_CLASS,
-                    f"Class {class_id} is not in classes.csv.",
+                    "classes",
+                    class_id,
+                    f"Enrollment {enrollment_id}",
+                    (IssueCode.UNKNOWN_CLASS, f"Class {class_id} is not in classes.csv."),
                 )
                 return
             school_id = reader.required(row, "schoolSourcedId")
@@ -667,8 +753,14 @@ class _OneRosterReader:
                 f"belongs to {school_id}; {school_id} is used.",
             )
         if self.users_bulk and not self.staging.has_person(user_id):
-            report.error(
-                line, "userSourcedId", IssueCode.UNKNOWN_USER, f"User {user_id} is not in users.csv."
+            self._missing(
+                reader,
+                row,
+                "userSourcedId",
+                "users",
+                user_id,
+                f"Enrollment {enrollment_id}",
+                (IssueCode.UNKNOWN_USER, f"User {user_id} is not in users.csv."),
             )
             return
         primary = reader.boolean(row, "primary", default=False)

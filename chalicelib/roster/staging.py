@@ -72,6 +72,9 @@ CREATE TABLE enrollments (
     PRIMARY KEY (school_id, enrollment_id)) WITHOUT ROWID;
 CREATE TABLE deleted (kind TEXT, record_id TEXT, school_id TEXT);
 CREATE TABLE seen (kind TEXT, record_id TEXT, PRIMARY KEY (kind, record_id)) WITHOUT ROWID;
+CREATE TABLE skipped (
+    kind TEXT, record_id TEXT, file TEXT, line INTEGER, deleted INTEGER, title TEXT,
+    PRIMARY KEY (kind, record_id)) WITHOUT ROWID;
 CREATE TEMP TABLE school_members (person_id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TEMP TABLE school_students (person_id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TEMP TABLE school_guardians (person_id TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -114,6 +117,16 @@ class Completeness:
     def bulk(self) -> bool:
         """True when every kind is complete."""
         return self.people and self.classes and self.enrollments
+
+
+@dataclass(frozen=True)
+class SkippedRecord:
+    """Where a record was left out of the roster, and whether it was marked tobedeleted."""
+
+    file: str
+    line: int
+    deleted: bool
+    title: str
 
 
 @dataclass(frozen=True)
@@ -233,6 +246,25 @@ class Staging:
     ) -> None:
         """An enrollment; staging the same id again only ever turns ``primary`` on."""
         self._add("enrollment", (school_id, enrollment_id, class_id, person_id, role.value, int(primary)))
+
+    def add_skipped(
+        self, kind: str, record_id: str, file: str, line: int, *, deleted: bool = False, title: str = ""
+    ) -> None:
+        """A record left out of the roster (a row error, or marked tobedeleted), for rows that refer to it."""
+        self._db.execute(
+            "INSERT OR IGNORE INTO skipped VALUES (?, ?, ?, ?, ?, ?)",
+            (kind, record_id, file, line, int(deleted), title),
+        )
+
+    def skipped(self, kind: str, record_id: str) -> SkippedRecord | None:
+        """Why a record the file mentions is not staged, if it was left out (see :meth:`add_skipped`)."""
+        row = self._db.execute(
+            "SELECT file, line, deleted, title FROM skipped WHERE kind = ? AND record_id = ?",
+            (kind, record_id),
+        ).fetchone()
+        if row is None:
+            return None
+        return SkippedRecord(file=row[0], line=row[1], deleted=bool(row[2]), title=row[3])
 
     def add_deleted(self, kind: str, record_id: str, school_id: str | None) -> None:
         """A delta deletion of a ``people``/``classes``/``enrollments`` record (None: every school)."""

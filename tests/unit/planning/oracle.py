@@ -86,4 +86,7 @@ def expected_plan(
             chats[f"subject:{class_id}"] = subject_classes[class_id]
             members |= {(f"subject:{class_id}", pid, MOD, "teacher") for pid in teachers}
             members |= {(f"subject:{class_id}", pid, MEM, "student") for pid in kids - teachers}
+    # Everyone active has a place somewhere, or the school hears how many do not.
+    if active - {pid for (_, pid, _, _) in members}:
+        warnings.append("people_without_chat")
     return chats, members, warnings

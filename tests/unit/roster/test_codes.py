@@ -8,15 +8,17 @@ from pathlib import Path
 from chalicelib.roster.codes import REGISTRY, IssueCode, codes_markdown
 
 ROOT = Path(__file__).resolve().parents[3]
-# Raised by the pipeline, not by the parsers; tested with it.
-PIPELINE_CODES = {IssueCode.FILE_MISSING, IssueCode.PROCESSING_ERROR}
+# Raised by the pipeline or the planner, not by the parsers; tested with them.
+PIPELINE_CODES = {IssueCode.FILE_MISSING, IssueCode.PROCESSING_ERROR} | {
+    code for code, info in REGISTRY.items() if info.kind == "school"
+}
 
 
 def test_every_code_is_described_once_and_is_snake_case() -> None:
     assert set(REGISTRY) == set(IssueCode)
     for code, info in REGISTRY.items():
         assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", code.value), code
-        assert info.kind in ("unreadable", "error", "warning")
+        assert info.kind in ("unreadable", "error", "warning", "school")
         assert info.description.endswith("."), code
 
 
@@ -47,3 +49,20 @@ def test_the_parsers_use_the_registry_not_string_literals() -> None:
             continue
         literals = set(re.findall(r'"([a-z]+(?:_[a-z]+)+)"', path.read_text(encoding="utf-8")))
         assert not literals & values, f"{path.name} spells codes out: {sorted(literals & values)}"
+
+
+def test_every_code_the_planner_and_pipeline_report_is_in_the_registry() -> None:
+    # The codes school syncs put in a report are spelt in planning/ and pipeline/; each must be listed.
+    sources = "\n".join(
+        path.read_text(encoding="utf-8")
+        for folder in ("planning", "pipeline")
+        for path in (ROOT / "chalicelib" / folder).glob("*.py")
+    )
+    spelt = set(re.findall(r'_issue\([^,]+, "([a-z_]+)"', sources))
+    spelt |= set(re.findall(r"IssueCode\.([A-Z_]+)", sources))
+    values = {code.value for code in IssueCode}
+    names = {code.name for code in IssueCode}
+    assert spelt and all(code in values or code in names for code in spelt), spelt
+    for code, info in REGISTRY.items():
+        if info.kind == "school":
+            assert f'"{code.value}"' in sources or f"IssueCode.{code.name}" in sources, code
