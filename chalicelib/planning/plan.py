@@ -47,7 +47,12 @@ from chalicelib.roster.model import (
 
 STAFF_ROOM_TITLE = "Учительская"
 _ROLE_ORDER = (Role.STUDENT, Role.PARENT, Role.TEACHER, Role.ADMIN)
-_ROLE_NAMES = {Role.STUDENT: "students", Role.PARENT: "guardians", Role.TEACHER: "teachers", Role.ADMIN: "admins"}
+_ROLE_NAMES = {
+    Role.STUDENT: "students",
+    Role.PARENT: "guardians",
+    Role.TEACHER: "teachers",
+    Role.ADMIN: "admins",
+}
 PARENTS_TITLE_SUFFIX = " — родители"
 
 
@@ -156,7 +161,9 @@ def _plan_homeroom(
     teacher_ids = class_teacher_ids(present)
     if not teacher_ids:
         builder.warnings.append(
-            PlanWarning(IssueCode.NO_CLASS_TEACHER.value, f"Class {title!r} ({class_id}) has no class teacher.")
+            PlanWarning(
+                IssueCode.NO_CLASS_TEACHER.value, f"Class {title!r} ({class_id}) has no class teacher."
+            )
         )
     student_ids = {e.person_id for e in present if e.role is EnrollmentRole.STUDENT}
     class_chat = builder.chat(ChatKind.CLASS, class_id, title)

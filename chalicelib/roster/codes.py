@@ -192,7 +192,8 @@ REGISTRY: Mapping[IssueCode, CodeInfo] = {
     ),
     IssueCode.REFERENCE_SKIPPED: CodeInfo(
         "error",
-        "The row refers to a record (user, class, org) whose own row was skipped; the message names that row.",
+        "The row refers to a record (user, class, org) whose own row was skipped; the message names "
+        "that row.",
     ),
     IssueCode.EXTRA_COLUMN: CodeInfo(
         "warning", "The header has a column the format does not define; it is ignored."
@@ -326,7 +327,7 @@ def codes_markdown() -> str:
         "* **unreadable** — the whole file is refused and the import fails, changing nothing;",
         "* **error** — the row is skipped and counted in `rows_skipped`;",
         "* **warning** — the row is kept; one value was dropped or reinterpreted;",
-        "* **school** — about one school's part of the import (planner, pipeline); listed among the warnings.",
+        "* **school** — said of one school's part (planner, pipeline); listed among the warnings.",
         "",
         "| code | kind | meaning |",
         "|---|---|---|",

@@ -329,8 +329,10 @@ class CsvTable:
     def _fits_named_width(self, fields: list[str]) -> bool:
         """A row that stops within the header's trailing empty cells (and is blank there)."""
         named = self._named_width
-        return named < len(self.header) and named <= len(fields) <= len(self.header) and not any(
-            field.strip() for field in fields[named:]
+        return (
+            named < len(self.header)
+            and named <= len(fields) <= len(self.header)
+            and not any(field.strip() for field in fields[named:])
         )
 
     def rows(self) -> Iterator[CsvRow]:

@@ -63,7 +63,12 @@ def oneroster_header(name: str) -> str:
 
 def test_blank_and_unknown_manifest_entries_for_unread_files_are_ignored(tmp_path: Path) -> None:
     modes = [f"file.{name},bulk" for name in ("orgs", "users", "classes", "enrollments")]
-    modes += ["file.scoreScales,", "file.lineItems,", "file.academicSessions,bulk", "file.demographics,whatever"]
+    modes += [
+        "file.scoreScales,",
+        "file.lineItems,",
+        "file.academicSessions,bulk",
+        "file.demographics,whatever",
+    ]
     data = zip_bytes(_members(_school(), modes))
     with parsed(tmp_path, data, ZIP) as roster:
         assert codes(roster.issues) == ([], [])
@@ -92,9 +97,13 @@ def test_an_invalid_mode_is_quoted_as_the_manifest_spells_the_file(tmp_path: Pat
 
 def test_a_header_with_trailing_empty_cells_reads_shorter_rows(tmp_path: Path) -> None:
     school = _school()
-    roles_header = "sourcedId,status,dateLastModified,userSourcedId,roleType,role,orgSourcedId,beginDate,endDate,,"
+    roles_header = (
+        "sourcedId,status,dateLastModified,userSourcedId,roleType,role,orgSourcedId,beginDate,endDate,,"
+    )
     roles = ["r1,active,,t1,primary,teacher,s1,,", "r2,active,,c1,primary,student,s1,,"]
-    members = _members(school, [f"file.{n},bulk" for n in ("orgs", "users", "classes", "enrollments", "roles")])
+    members = _members(
+        school, [f"file.{n},bulk" for n in ("orgs", "users", "classes", "enrollments", "roles")]
+    )
     members["roles.csv"] = "\n".join((roles_header, *roles)) + "\n"
     with parsed(tmp_path, zip_bytes(members), ZIP) as roster:
         assert codes(roster.issues) == ([], ["header_trailing_empty"])
@@ -143,7 +152,9 @@ def test_a_user_without_any_role_is_named_by_the_rows_that_refer_to_them(tmp_pat
             ("users.csv", 3, "role", "no_role"),
             ("enrollments.csv", 3, "userSourcedId", "reference_skipped"),
         ]
-        assert "skipped because its user c1 was skipped at users.csv line 3" in roster.issues.errors[1].message
+        assert (
+            "skipped because its user c1 was skipped at users.csv line 3" in roster.issues.errors[1].message
+        )
 
 
 def test_an_unknown_reference_is_still_unknown(tmp_path: Path) -> None:
@@ -162,7 +173,9 @@ def test_enrollments_of_a_deleted_class_are_skipped_with_a_warning_naming_it(tmp
     school["enrollments"].append(enrollment("e3", "k4b", "s1", "c1", "student"))
     with parsed(tmp_path, oneroster(**school), ZIP) as roster:
         assert roster.issues.errors == []
-        assert located(roster.issues.warnings) == [("enrollments.csv", 4, "classSourcedId", "reference_deleted")]
+        assert located(roster.issues.warnings) == [
+            ("enrollments.csv", 4, "classSourcedId", "reference_deleted")
+        ]
         assert roster.issues.warnings[0].message == (
             "Enrollment e3 is skipped: its class k4b ('4Б') is marked tobedeleted at classes.csv line 3."
         )
