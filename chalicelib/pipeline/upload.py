@@ -21,6 +21,7 @@ from chalicelib.bootstrap import services
 from chalicelib.clock import isoformat_utc
 from chalicelib.config import settings
 from chalicelib.observability import log_event, record_import_finished, record_metric, set_correlation_id
+from chalicelib.pipeline.empty_school import EmptySchool, empty_school_outcome, likely_cause
 from chalicelib.pipeline.messages import SchoolSyncMessage, UploadedObject
 from chalicelib.pipeline.report import FINAL_STATUSES, ImportStatus, PartStatus
 from chalicelib.roster.issues import RosterIssue, RosterUnreadable, Severity
@@ -43,6 +44,8 @@ class SchoolPart:
     school_name: str
     shard_key: str | None
     fingerprint: str | None
+    empty: EmptySchool | None = None
+    """Set when the file leaves the school with no people: the part ends so, unqueued."""
 
 
 def report_key(import_id: str) -> str:
@@ -229,7 +232,12 @@ def split_and_queue(store: ImportStore, import_id: str, parsed: ParsedRoster, co
         ):
             decided.append(SchoolPart(update.school_id, name, None, fingerprint))
         else:
-            decided.append(SchoolPart(update.school_id, name, save_shard(import_id, update), fingerprint))
+            empty = None
+            if update.is_bulk and not update.people.records:
+                synced = schools.state(update.school_id).roster_fingerprint is not None
+                empty = empty_school_outcome(update, synced_before=synced, cause=likely_cause(parsed.issues))
+            shard = save_shard(import_id, update)
+            decided.append(SchoolPart(update.school_id, name, shard, fingerprint, empty))
     issues = parsed.issues
     summary = ReadSummary(
         format=parsed.format,
@@ -282,18 +290,21 @@ def _record_and_queue(
             started_at=started_at,
             fingerprint=school.fingerprint,
         )
+    source = store.header(import_id).source_key if any(s.empty for s in decided) else None
     for school in decided:
-        if school.shard_key is None:
+        if school.shard_key is None or school.empty is not None:
+            empty = school.empty
+            warning = {"file": source or "", "line": None, "column": None}
             store.finish_part(
                 import_id,
                 school.school_id,
-                status=PartStatus.UNCHANGED,
+                status=PartStatus.UNCHANGED if empty is None else empty.status,
                 counts={},
-                warnings=[],
+                warnings=[] if empty is None else [{**warning, "code": empty.code, "message": empty.message}],
                 removal_share=None,
                 now=now,
             )
-    queued = [school.school_id for school in decided if school.shard_key is not None]
+    queued = [school.school_id for school in decided if school.shard_key is not None and school.empty is None]
     enqueue_schools(import_id, queued)
     record_metric("ImportsStarted", 1)
     record_metric("RosterRowsSkipped", summary.counts.get("rows_skipped", 0))

@@ -1,0 +1,189 @@
+"""Issue #12 through the real upload path: S3 upload → S3 event → SQS → handlers → report and chats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chalicelib.aws import client
+from chalicelib.config import settings
+from chalicelib.store.imports import ImportStore
+from chalicelib.store.tables import ChatItem, MembershipItem
+from tests.support import auth_headers
+from tests.unit.roster.helpers import (
+    ENROLLMENTS_HEADER,
+    ORGS_HEADER,
+    USERS_HEADER,
+    enrollment,
+    klass,
+    oneroster,
+    schools_orgs,
+    user,
+    zip_bytes,
+)
+from tests.unit.roster.helpers import CLASSES_HEADER as CLASSES
+
+pytestmark = pytest.mark.emulator
+OPERATOR = auth_headers("ops", operator=True)
+
+
+@pytest.fixture
+def worker(aws: Any) -> Any:
+    from devstack.worker import app_worker
+
+    return app_worker(school_concurrency=2)
+
+
+def upload(worker: Any, key: str, body: bytes) -> dict[str, Any]:
+    """Upload, process every queue, and return the newest import's full report."""
+    client("s3").put_object(Bucket=settings().roster_bucket, Key=key, Body=body)
+    worker.drain()
+    newest = ImportStore().newest(1, None).items[0]
+    assert newest["source_key"] == key
+    report = ImportStore().report(newest["id"])
+    assert report is not None
+    return report
+
+
+def active_memberships() -> set[tuple[str, str]]:
+    return {(m.chat_id, m.person_id) for m in MembershipItem.scan() if m.active}
+
+
+def chat_titles() -> dict[str, bool]:
+    return {c.title: bool(c.archived) for c in ChatItem.scan()}
+
+
+def school(**changes: list[str]) -> dict[str, list[str]]:
+    rows = {
+        "orgs": schools_orgs("s1"),
+        "users": [
+            user("t1", "teacher", "s1", "Смирнова", "Анна"),
+            user("c1", "student", "s1", "Иванов", "Иван", agents="g1"),
+            user("c2", "student", "s1", "Петрова", "Мария"),
+            user("g1", "parent", "s1", "Иванова", "Ольга", agents="c1"),
+        ],
+        "classes": [klass("k5a", "5А", "s1")],
+        "enrollments": [
+            enrollment("e1", "k5a", "s1", "t1", "teacher", "true"),
+            enrollment("e2", "k5a", "s1", "c1", "student"),
+            enrollment("e3", "k5a", "s1", "c2", "student"),
+        ],
+    }
+    rows.update(changes)
+    return rows
+
+
+def codes(items: list[dict[str, Any]]) -> list[str]:
+    return [item["code"] for item in items]
+
+
+def test_blank_manifest_entries_for_unread_files_do_not_fail_the_import(worker: Any) -> None:
+    rows = school()
+    headers = {
+        "orgs": ORGS_HEADER,
+        "users": USERS_HEADER,
+        "classes": CLASSES,
+        "enrollments": ENROLLMENTS_HEADER,
+    }
+    members: dict[str, str | bytes] = {f"{n}.csv": "\n".join((headers[n], *rows[n])) + "\n" for n in headers}
+    members["manifest.csv"] = (
+        "propertyName,value\noneroster.version,1.2\nfile.scoreScales,\nfile.lineItems,\nfile.roles,\n"
+        + "".join(f"file.{n},bulk\n" for n in headers)
+    )
+    report = upload(worker, "rosters/real-1.2.zip", zip_bytes(members))
+    assert report["status"] == "succeeded_with_warnings", report
+    assert codes(report["errors"]) == []
+    assert codes(report["warnings"]) == ["manifest_mode_blank"]
+    assert "file.roles" in report["warnings"][0]["message"]
+    assert {"5А", "5А — родители"} <= set(chat_titles())
+
+
+def test_trailing_header_cells_are_tolerated_and_cascades_name_the_skipped_row(worker: Any) -> None:
+    rows = school()
+    rows["users"][2] = user("c2", "pupil", "s1")  # users.csv line 4 is skipped
+    members: dict[str, str | bytes] = {}
+    data = oneroster(**rows)
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            members[name] = archive.read(name)
+    # The header ends with two empty cells over rows that stop short (as in a real export).
+    enrollments = members["enrollments.csv"].decode().splitlines()
+    members["enrollments.csv"] = "\n".join([enrollments[0] + ",,", *enrollments[1:]]) + "\n"
+    report = upload(worker, "rosters/trailing.zip", zip_bytes(members))
+    assert report["status"] == "succeeded_with_warnings"
+    assert [(e["file"], e["line"], e["code"]) for e in report["errors"]] == [
+        ("users.csv", 4, "unknown_role"),
+        ("enrollments.csv", 4, "reference_skipped"),
+    ]
+    assert report["errors"][1]["message"] == (
+        "Enrollment e3 is skipped because its user c2 was skipped at users.csv line 4."
+    )
+    assert "header_trailing_empty" in codes(report["warnings"])
+    assert report["counts"]["people"] == 3
+
+
+def test_enrollments_of_a_class_marked_tobedeleted_are_skipped_with_a_warning(worker: Any) -> None:
+    rows = school(
+        classes=[klass("k5a", "5А", "s1"), klass("k4b", "4Б", "s1", status="tobedeleted")],
+    )
+    rows["enrollments"].append(enrollment("e9", "k4b", "s1", "c2", "student"))
+    report = upload(worker, "rosters/deleted-class.zip", oneroster(**rows))
+    assert report["status"] == "succeeded_with_warnings"
+    assert codes(report["errors"]) == []
+    [deleted] = [w for w in report["warnings"] if w["code"] == "reference_deleted"]
+    assert deleted["message"] == (
+        "Enrollment e9 is skipped: its class k4b ('4Б') is marked tobedeleted at classes.csv line 3."
+    )
+    assert "4Б" not in chat_titles()
+
+
+def test_a_file_leaving_a_school_with_no_people_is_held_with_its_cause(worker: Any, api: Any) -> None:
+    first = upload(worker, "rosters/good.zip", oneroster(**school()))
+    assert first["status"] == "succeeded"
+    before = active_memberships()
+    # A broken export: users.csv lost a column, so every user row is skipped.
+    broken_users = [row.rsplit(",", 1)[0] for row in school()["users"]]
+    report = upload(worker, "rosters/broken.zip", oneroster(**school(users=broken_users)))
+    assert report["status"] == "held", report
+    [part] = report["schools"]
+    assert part["status"] == "held" and codes(part["warnings"]) == ["empty_school"]
+    message = part["warnings"][0]["message"]
+    assert "leaves it with no people" in message and "users.csv line 2" in message
+    assert active_memberships() == before
+
+    forced = api.http.post(f"/v1/imports/{report['id']}/force", headers=OPERATOR, body="")
+    assert forced.status_code == 200, forced.json_body
+    worker.drain()
+    assert ImportStore().report(report["id"])["status"] == "succeeded_with_warnings"  # type: ignore[index]
+    assert active_memberships() == set()
+
+
+def test_a_new_school_with_no_people_is_reported_not_held(worker: Any) -> None:
+    rows = school(orgs=schools_orgs("s1", "s2"))
+    report = upload(worker, "rosters/two-orgs.zip", oneroster(**rows))
+    assert report["status"] == "succeeded_with_warnings"
+    parts = {p["school_id"]: p for p in report["schools"]}
+    assert parts["s1"]["status"] == "succeeded"
+    assert parts["s2"]["status"] == "unchanged" and codes(parts["s2"]["warnings"]) == ["empty_school"]
+
+
+def test_people_in_no_chat_are_counted_and_a_department_gets_chats_for_its_classes(worker: Any) -> None:
+    rows = school(
+        orgs=[*schools_orgs("s1"), "d1,active,,Кафедра,department,,"],
+        classes=[klass("k5a", "5А", "s1"), klass("k7", "7В", "d1")],
+    )
+    rows["users"].append(user("c3", "student", "s1", "Сидоров", "Олег"))  # in no homeroom of s1
+    rows["enrollments"] += [
+        enrollment("e7", "k7", "d1", "t1", "teacher", "true"),
+        enrollment("e8", "k7", "d1", "c3", "student"),
+    ]
+    report = upload(worker, "rosters/department.zip", oneroster(**rows))
+    [no_chat] = [w for w in report["warnings"] if w["code"] == "people_without_chat"]
+    assert no_chat["message"].startswith("1 people of the school are in no chat (students: 1)")
+    [org] = [w for w in report["warnings"] if w["code"] == "org_not_school"]
+    assert "gets chats only for the classes that belong to it" in org["message"]
+    assert {"7В", "7В — родители"} <= set(chat_titles())
