@@ -11,6 +11,7 @@ from chalicelib.config import settings
 from chalicelib.store.imports import ImportStore
 from chalicelib.store.tables import ChatItem, MembershipItem
 from tests.support import auth_headers
+from tests.unit.roster.helpers import CLASSES_HEADER as CLASSES
 from tests.unit.roster.helpers import (
     ENROLLMENTS_HEADER,
     ORGS_HEADER,
@@ -22,7 +23,6 @@ from tests.unit.roster.helpers import (
     user,
     zip_bytes,
 )
-from tests.unit.roster.helpers import CLASSES_HEADER as CLASSES
 
 pytestmark = pytest.mark.emulator
 OPERATOR = auth_headers("ops", operator=True)

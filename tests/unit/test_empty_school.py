@@ -47,5 +47,6 @@ def test_the_cause_names_the_first_skipped_row() -> None:
     log.error("users.csv", 2, None, "field_count_mismatch", "The row has 17 fields; the header has 18.")
     log.error("users.csv", 3, None, "field_count_mismatch", "The row has 17 fields; the header has 18.")
     assert likely_cause(log) == (
-        "2 rows of the file were skipped; the first: users.csv line 2: The row has 17 fields; the header has 18."
+        "2 rows of the file were skipped; the first: users.csv line 2: "
+        "The row has 17 fields; the header has 18."
     )
