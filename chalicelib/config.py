@@ -43,6 +43,8 @@ class Settings:
     roster_max_uncompressed_bytes: int
     roster_max_compression_ratio: int
     deletion_threshold: float
+    homeroom_title_pattern: str
+    rollover_overlap: float
 
     public_base_url: str
     log_level: str
@@ -94,6 +96,8 @@ class Settings:
             ),
             roster_max_compression_ratio=int(env.get("ROSTER_MAX_COMPRESSION_RATIO", "100")),
             deletion_threshold=float(env.get("DELETION_THRESHOLD", "0.30")),
+            homeroom_title_pattern=env.get("ROSTER_HOMEROOM_TITLE_PATTERN", ""),
+            rollover_overlap=float(env.get("ROLLOVER_OVERLAP", "0.60")),
             public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             log_level=env.get("LOG_LEVEL", "INFO"),
             sms_code_ttl_s=int(env.get("SMS_CODE_TTL_S", "300")),

@@ -147,7 +147,9 @@ def import_upload(upload: UploadedObject) -> None:
         if settle_unchanged_file(store, import_id, content):
             return
         try:
-            parsed = read_roster(download.path, name, limits)
+            parsed = read_roster(
+                download.path, name, limits, homeroom_pattern=settings().homeroom_title_pattern or None
+            )
         except RosterUnreadable as unreadable:
             _fail(store, import_id, unreadable.to_issue(), now)
             return

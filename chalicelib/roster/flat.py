@@ -26,6 +26,7 @@ from chalicelib.roster.codes import IssueCode
 from chalicelib.roster.csvfile import ByteSource, Columns, CsvRow, CsvTable, FileReport, split_multi
 from chalicelib.roster.issues import IssueLog
 from chalicelib.roster.model import ClassKind, EnrollmentRole, Role
+from chalicelib.roster.sds import lone_export_file
 from chalicelib.roster.staging import Completeness, Names, Staging
 
 FORMAT = "flat-csv"
@@ -238,6 +239,9 @@ def read_flat(source: ByteSource, log: IssueLog, staging: Staging) -> None:
     """Validate a flat CSV roster row by row and stage it (see the module docstring)."""
     report = FileReport(log, source.name)
     with CsvTable(source, report) as table:
+        export_file = lone_export_file(table.header_keys)
+        if export_file is not None:
+            raise report.unreadable(IssueCode.UNSUPPORTED_FORMAT, f"This is {export_file}.", 1)
         if table.header_keys & _ONEROSTER_MARKERS:
             raise report.unreadable(
                 IssueCode.ONEROSTER_NOT_ZIPPED,

@@ -26,6 +26,9 @@ from chalicelib.roster.flat import read_flat
 from chalicelib.roster.issues import IssueLog
 from chalicelib.roster.model import SchoolRosterUpdate
 from chalicelib.roster.oneroster import read_oneroster
+from chalicelib.roster.sds import COMPLETENESS as SDS_COMPLETENESS
+from chalicelib.roster.sds import FORMAT as SDS_FORMAT
+from chalicelib.roster.sds import homeroom_rule, is_sds_zip, read_sds
 from chalicelib.roster.staging import Completeness, Staging
 
 # Legacy Excel workbooks (OLE compound files); xlsx/ods are zips, recognised by the OneRoster reader.
@@ -63,7 +66,7 @@ class ParsedRoster(Protocol):
     """A roster file that has been read and validated."""
 
     format: str
-    """``"oneroster-1.1"``, ``"oneroster-1.2"`` or ``"flat-csv"``."""
+    """``"oneroster-1.1"``, ``"oneroster-1.2"``, ``"sds-2.1"`` or ``"flat-csv"``."""
 
     bulk: bool
     """True when every school it mentions is replaced outright (flat CSV, OneRoster bulk)."""
@@ -110,11 +113,15 @@ def _file_source(path: Path, name: str) -> ByteSource:
     return ByteSource(name, open_file)
 
 
-def read_roster(path: Path, source_name: str, limits: RosterLimits) -> ParsedRoster:
+def read_roster(
+    path: Path, source_name: str, limits: RosterLimits, *, homeroom_pattern: str | None = None
+) -> ParsedRoster:
     """Read and validate a roster file (format detected from its content).
 
-    A zip is a OneRoster export; a legacy Excel workbook is refused; anything
-    else is read as the flat CSV (which refuses what is not one). Every row is
+    A zip is a OneRoster export, or (no manifest, its file set) a School Data
+    Sync v2.1 one whose homerooms are the classes ``homeroom_pattern`` (or,
+    without one, the class-name rule) picks; a legacy Excel workbook is
+    refused; anything else is read as the flat CSV (which refuses what is not one). Every row is
     validated before this returns, so ``issues``, ``counts``, ``format`` and
     ``bulk`` are final; the records wait on disk until ``school_updates()``.
     """
@@ -135,6 +142,9 @@ def read_roster(path: Path, source_name: str, limits: RosterLimits) -> ParsedRos
     issues = report.log
     staging = Staging()
     try:
+        if magic.startswith(ZIP_MAGICS) and is_sds_zip(path, source_name, limits):
+            read_sds(path, source_name, limits, issues, staging, homeroom_rule(homeroom_pattern))
+            return StagedRoster(SDS_FORMAT, SDS_COMPLETENESS, issues, staging)
         if magic.startswith(ZIP_MAGICS):
             result = read_oneroster(path, source_name, limits, issues, staging)
             return StagedRoster(result.format, result.completeness, issues, staging)

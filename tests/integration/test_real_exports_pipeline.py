@@ -187,3 +187,26 @@ def test_people_in_no_chat_are_counted_and_a_department_gets_chats_for_its_class
     [org] = [w for w in report["warnings"] if w["code"] == "org_not_school"]
     assert "gets chats only for the classes that belong to it" in org["message"]
     assert {"7В", "7В — родители"} <= set(chat_titles())
+
+
+def test_a_school_data_sync_export_becomes_chats_with_guardians(worker: Any, api: Any) -> None:
+    from tests.unit.roster.sds_helpers import sds_school, sds_zip
+
+    report = upload(worker, "rosters/sds.zip", sds_zip(sds_school()))
+    assert report["format"] == "sds-2.1" and report["status"] == "succeeded_with_warnings", report
+    assert codes(report["errors"]) == []
+    assert {"org_not_school", "role_mapped"} <= set(codes(report["warnings"]))
+    chats = api.http.get("/v1/schools/s1/chats", headers=OPERATOR).json_body["items"]
+    by_title = {c["title"]: c for c in chats}
+    assert set(by_title) == {"Учительская", "5А", "5А — родители", "11 Б", "11 Б — родители"}
+    members = api.http.get(f"/v1/chats/{by_title['5А — родители']['id']}/members", headers=OPERATOR)
+    roles = {m["person_id"]: (m["role"], m["chat_role"]) for m in members.json_body["items"]}
+    assert roles == {"t1": ("teacher", "moderator"), "g1": ("parent", "member")}
+
+
+def test_an_sds_v1_export_fails_naming_its_format(worker: Any) -> None:
+    v1 = zip_bytes({"School.csv": "SIS ID,Name\n1,A\n", "Section.csv": "SIS ID,School SIS ID\n1,1\n"})
+    report = upload(worker, "rosters/sds-v1.zip", v1)
+    assert report["status"] == "failed"
+    [error] = report["errors"]
+    assert error["code"] == "unsupported_format" and "School Data Sync v1" in error["message"]
