@@ -22,6 +22,7 @@ from chalicelib.pipeline.report import PartStatus, change_counts
 from chalicelib.pipeline.upload import finish_import_if_complete
 from chalicelib.planning.diff import diff, must_hold, removal_share
 from chalicelib.planning.plan import plan_school
+from chalicelib.planning.rollover import carry_over
 from chalicelib.roster.model import apply_update
 from chalicelib.store.imports import ImportStore, planned_counts
 from chalicelib.store.rosters import load_roster, load_shard, roster_fingerprint, roster_key, save_roster
@@ -136,7 +137,11 @@ def _sync_locked(
 
     messenger = services().messenger
     state = messenger.load_school_state(message.school_id)
-    plan = plan_school(roster, state.followed_subject_classes())
+    plan = plan_school(
+        roster,
+        state.followed_subject_classes(),
+        carry_over(roster, state, settings().rollover_overlap),
+    )
     changes = diff(plan, state)
     warnings = [_issue(source, w.code, w.message) for w in plan.warnings]
     planned = planned_counts(part)

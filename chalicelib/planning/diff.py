@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from chalicelib.planning.model import (
+    ChatOrigin,
     ExistingChat,
     ExistingMember,
     MemberKey,
@@ -39,6 +40,8 @@ class ChangeSet:
     members_to_add: tuple[PlannedMember, ...] = ()
     members_to_update: tuple[PlannedMember, ...] = ()
     members_to_remove: tuple[ExistingMember, ...] = ()
+    rolled_over_chat_ids: frozenset[str] = frozenset()
+    """Chats a new school year carries to another class: their removals are explained, not counted."""
 
     @property
     def is_empty(self) -> bool:
@@ -88,7 +91,9 @@ def diff(plan: SchoolPlan, state: SchoolState) -> ChangeSet:
             create.append(planned_chat)
         elif existing_chat.archived:
             restore.append(planned_chat)
-        elif existing_chat.title != planned_chat.title and not existing_chat.title_locked:
+        elif _moved(existing_chat, planned_chat) or (
+            existing_chat.title != planned_chat.title and not existing_chat.title_locked
+        ):
             retitle.append(planned_chat)
 
     archive = [
@@ -131,7 +136,22 @@ def diff(plan: SchoolPlan, state: SchoolState) -> ChangeSet:
         members_to_add=tuple(add),
         members_to_update=tuple(update),
         members_to_remove=tuple(remove),
+        rolled_over_chat_ids=plan.rolled_over,
     )
+
+
+def _moved(existing: ExistingChat, planned: PlannedChat) -> bool:
+    """Whether a chat now serves another class (a new school year carried it over)."""
+    if existing.class_id != planned.class_id:
+        return True
+    return planned.origin is not None and planned.origin != existing.effective_origin
+
+
+def stored_origin(class_id: str | None, origin: ChatOrigin | None) -> ChatOrigin | None:
+    """The origin a chat stores: none while it serves the class its id was made from."""
+    if origin is None or origin == ChatOrigin(class_id or ""):
+        return None
+    return origin
 
 
 def _as_existing_chat(planned: PlannedChat, previous: ExistingChat | None) -> ExistingChat:
@@ -140,13 +160,16 @@ def _as_existing_chat(planned: PlannedChat, previous: ExistingChat | None) -> Ex
         # everything else the chat carries (the user's archive flag, its last
         # activity, a moderator's title lock) stays as it was.
         title = previous.title if previous.title_locked else planned.title
-        return replace(previous, archived=False, title=title)
+        origin = stored_origin(planned.class_id, planned.origin or previous.origin)
+        return replace(previous, archived=False, title=title, class_id=planned.class_id, origin=origin)
+    origin = stored_origin(planned.class_id, planned.origin)
     return ExistingChat(
         chat_id=planned.chat_id,
         school_id=planned.school_id,
         kind=planned.kind,
         class_id=planned.class_id,
         title=planned.title,
+        origin=origin,
     )
 
 
@@ -182,11 +205,16 @@ def apply_changes(state: SchoolState, changes: ChangeSet) -> SchoolState:
 
 
 def removal_share(state: SchoolState, changes: ChangeSet) -> float:
-    """The share of the school's active roster memberships the change set would end."""
+    """The share of the school's active roster memberships the change set would end.
+
+    Removals from chats a new school year carries over (a student who did not
+    move up with the class) are explained by the rollover and not counted.
+    """
     current = state.active_roster_member_count()
     if current == 0:
         return 0.0
-    return len(changes.members_to_remove) / current
+    counted = [m for m in changes.members_to_remove if m.chat_id not in changes.rolled_over_chat_ids]
+    return len(counted) / current
 
 
 def must_hold(

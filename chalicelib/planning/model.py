@@ -51,20 +51,36 @@ def _escape_field(value: str) -> str:
     return doubled.replace(_FIELD_SEPARATOR, _FIELD_ESCAPE + _FIELD_SEPARATOR)
 
 
-def roster_chat_id(school_id: str, kind: ChatKind, class_id: str | None) -> str:
+def roster_chat_id(school_id: str, kind: ChatKind, class_id: str | None, generation: int = 1) -> str:
     """The deterministic id of a roster chat: the same school, kind and class give the same id.
 
     This is what makes every sync, retry and duplicate delivery converge on one
     chat. The id reveals nothing about the school or class (it is a hash).
+    ``generation`` > 1 names a later chat of a class id whose earlier chat moved
+    on to another class at a new school year (a flat "5А" is 5А every year).
     """
     if kind is ChatKind.CUSTOM:
         raise ValueError("custom chats have random ids")
     if (kind is ChatKind.STAFF) != (class_id is None):
         raise ValueError("a staff room has no class; every other roster chat has one")
-    fields = ("chat-v1", school_id, kind.value, class_id or "")
+    fields: tuple[str, ...] = ("chat-v1", school_id, kind.value, class_id or "")
+    if generation > 1:
+        fields += (str(generation),)
     material = _FIELD_SEPARATOR.join(_escape_field(f) for f in fields)
     digest = hashlib.sha256(material.encode()).digest()[:15]
     return "ch_" + base64.b32encode(digest).decode().lower()
+
+
+@dataclass(frozen=True, slots=True)
+class ChatOrigin:
+    """The class id (and generation) a homeroom chat's id was made from.
+
+    It stays with the chat when a new school year carries it to another class,
+    so the class chat and its parents chat remain a pair whatever the class is now.
+    """
+
+    class_id: str
+    generation: int = 1
 
 
 MemberKey = tuple[str, str]
@@ -80,6 +96,7 @@ class PlannedChat:
     kind: ChatKind
     class_id: str | None
     title: str
+    origin: ChatOrigin | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +131,8 @@ class SchoolPlan:
     chats: Mapping[str, PlannedChat]
     members: Mapping[MemberKey, PlannedMember]
     warnings: tuple[PlanWarning, ...] = ()
+    rolled_over: frozenset[str] = frozenset()
+    """Chats a new school year carries to another class (their removals do not count towards the valve)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +154,15 @@ class ExistingChat:
     archived_by_user: bool = False
     # When the chat last had a message (or was created): the store sorts chat lists by it.
     last_activity: str = field(default="", compare=False)
+    origin: ChatOrigin | None = None
+    """Stored only once a chat moved to another class; otherwise its class id is its origin."""
+
+    @property
+    def effective_origin(self) -> ChatOrigin | None:
+        """Where the chat's id came from (None for a staff room)."""
+        if self.origin is not None:
+            return self.origin
+        return None if self.class_id is None else ChatOrigin(self.class_id)
 
 
 @dataclass(frozen=True, slots=True)

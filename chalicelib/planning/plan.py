@@ -27,6 +27,7 @@ from collections.abc import Mapping
 
 from chalicelib.planning.model import (
     ChatKind,
+    ChatOrigin,
     ChatRole,
     MemberKey,
     PlannedChat,
@@ -35,6 +36,7 @@ from chalicelib.planning.model import (
     SchoolPlan,
     roster_chat_id,
 )
+from chalicelib.planning.rollover import ClassChats
 from chalicelib.roster.codes import IssueCode
 from chalicelib.roster.model import (
     ClassKind,
@@ -71,8 +73,9 @@ def parents_chat_title(class_title: str) -> str:
 
 
 class _PlanBuilder:
-    def __init__(self, roster: SchoolRoster) -> None:
+    def __init__(self, roster: SchoolRoster, class_chats: ClassChats | None = None) -> None:
         self.roster = roster
+        self.class_chats = class_chats
         self.by_class = roster.enrollments_by_class()
         # Parents chats must never reach a child: anyone the roster shows as a
         # student in any way, not only by role, is kept out of them.
@@ -91,8 +94,12 @@ class _PlanBuilder:
         return person if person is not None and person.active else None
 
     def chat(self, kind: ChatKind, class_id: str | None, title: str) -> str:
-        chat_id = roster_chat_id(self.roster.school_id, kind, class_id)
-        self.chats[chat_id] = PlannedChat(chat_id, self.roster.school_id, kind, class_id, title)
+        origin: ChatOrigin | None = None
+        if self.class_chats is not None and class_id is not None:
+            chat_id, origin = self.class_chats.chat_id(self.roster.school_id, kind, class_id)
+        else:
+            chat_id = roster_chat_id(self.roster.school_id, kind, class_id)
+        self.chats[chat_id] = PlannedChat(chat_id, self.roster.school_id, kind, class_id, title, origin)
         return chat_id
 
     def member(self, chat_id: str, person: PersonRecord, chat_role: ChatRole, role: Role) -> None:
@@ -124,11 +131,13 @@ class _PlanBuilder:
         )
 
     def build(self) -> SchoolPlan:
+        carried = self.class_chats
         return SchoolPlan(
             school_id=self.roster.school_id,
             chats=self.chats,
             members=self.members,
-            warnings=tuple(self.warnings),
+            warnings=(*(carried.warnings if carried else ()), *self.warnings),
+            rolled_over=carried.rolled_over if carried else frozenset(),
         )
 
 
@@ -195,14 +204,20 @@ def _plan_subject(
             builder.member(chat_id, person, ChatRole.MEMBER, Role.STUDENT)
 
 
-def plan_school(roster: SchoolRoster, subject_classes: Mapping[str, str] | None = None) -> SchoolPlan:
+def plan_school(
+    roster: SchoolRoster,
+    subject_classes: Mapping[str, str] | None = None,
+    class_chats: ClassChats | None = None,
+) -> SchoolPlan:
     """The chats and memberships a school's roster implies.
 
     ``subject_classes`` maps the class id of each subject chat that follows the
     roster to the chat's title; a subject chat whose class is gone from the
-    roster is left out (and so archived by the diff).
+    roster is left out (and so archived by the diff). ``class_chats`` (from
+    :func:`~chalicelib.planning.rollover.carry_over`) says which stored chats
+    serve the homeroom classes: a new school year's classes keep their chats.
     """
-    builder = _PlanBuilder(roster)
+    builder = _PlanBuilder(roster, class_chats)
     _plan_staff_room(builder)
     by_class = builder.by_class
     guardians = roster.guardians_by_student()

@@ -106,6 +106,8 @@ class IssueCode(StrEnum):
     EMPTY_SCHOOL = "empty_school"
     HELD_DELETION_THRESHOLD = "held_deletion_threshold"
     SUPERSEDED = "superseded"
+    CLASS_RENAMED = "class_renamed"
+    ROLLOVER_AMBIGUOUS = "rollover_ambiguous"
 
 
 @dataclass(frozen=True)
@@ -310,6 +312,17 @@ REGISTRY: Mapping[IssueCode, CodeInfo] = {
         "school",
         "The bulk sync would end more than DELETION_THRESHOLD of the school's memberships; it was held "
         "until an operator forces it.",
+    ),
+    IssueCode.CLASS_RENAMED: CodeInfo(
+        "school",
+        "A new school year: a homeroom class was replaced by one with mostly the same students "
+        "(ROLLOVER_OVERLAP, default 60 %), so its class and parents chats carried over — renamed "
+        "(renamed 5А → 6А), same chat id, history kept, members updated; not counted by the valve.",
+    ),
+    IssueCode.ROLLOVER_AMBIGUOUS: CodeInfo(
+        "school",
+        "A class chat matched several new classes, or a new class several chats; the largest overlap "
+        "won (then the class id, then the chat id), and the message says which.",
     ),
     IssueCode.SUPERSEDED: CodeInfo(
         "school", "A roster of the school uploaded later was already applied; this older one was not."

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.update import Action
 
 from chalicelib.clock import isoformat_utc
-from chalicelib.planning.diff import ChangeSet, apply_changes
+from chalicelib.planning.diff import ChangeSet, apply_changes, stored_origin
 from chalicelib.planning.model import (
     ROSTER_KINDS,
     ChatKind,
+    ChatOrigin,
     ChatRole,
     ExistingChat,
     ExistingMember,
@@ -37,6 +39,11 @@ def existing_chat(item: ChatItem) -> ExistingChat:
         title_locked=bool(item.title_locked),
         archived_by_user=bool(item.archived_by_user),
         last_activity=item.last_activity,
+        origin=(
+            ChatOrigin(item.origin_class_id, int(item.origin_generation or 1))
+            if item.origin_class_id is not None
+            else None
+        ),
     )
 
 
@@ -180,13 +187,16 @@ class ChatStore:
         # in the same request as any other change to the chat.
         updated: set[str] = {c.chat_id for c in changes.chats_to_create}
         for chat in (*changes.chats_to_restore, *changes.chats_to_retitle):
-            ChatItem(chat.chat_id).update(
-                actions=[
-                    ChatItem.archived.set(False),
-                    ChatItem.title.set(after.chats[chat.chat_id].title),
-                    ChatItem.member_count.set(counts[chat.chat_id]),
-                ]
-            )
+            written = after.chats[chat.chat_id]
+            actions: list[Action] = [
+                ChatItem.archived.set(False),
+                ChatItem.title.set(written.title),
+                ChatItem.member_count.set(counts[chat.chat_id]),
+            ]
+            if written.class_id != state.chats[chat.chat_id].class_id or written.origin is not None:
+                # A new school year carried the chat to another class (planning.rollover).
+                actions += _class_actions(written)
+            ChatItem(chat.chat_id).update(actions=actions)
             updated.add(chat.chat_id)
             stats.requests += 1
         for archived in changes.chats_to_archive:
@@ -201,7 +211,19 @@ class ChatStore:
         return stats
 
 
+def _class_actions(chat: ExistingChat) -> list[Action]:
+    actions: list[Action] = [ChatItem.class_id.set(chat.class_id or "")]
+    if chat.origin is None:
+        return [*actions, ChatItem.origin_class_id.remove(), ChatItem.origin_generation.remove()]
+    return [
+        *actions,
+        ChatItem.origin_class_id.set(chat.origin.class_id),
+        ChatItem.origin_generation.set(chat.origin.generation),
+    ]
+
+
 def _new_chat_item(chat: PlannedChat, now: datetime, now_iso: str, member_count: int) -> ChatItem:
+    origin = stored_origin(chat.class_id, chat.origin)
     return ChatItem(
         chat_id=chat.chat_id,
         school_id=chat.school_id,
@@ -216,4 +238,6 @@ def _new_chat_item(chat: PlannedChat, now: datetime, now_iso: str, member_count:
         member_count=member_count,
         created_at=now,
         last_activity=now_iso,
+        origin_class_id=origin.class_id if origin else None,
+        origin_generation=origin.generation if origin else None,
     )

@@ -96,6 +96,10 @@ class ChatItem(Model):
     # ISO 8601 time of the last message (or of creation): the membership index sorts by it.
     last_activity = UnicodeAttribute()
     last_message = LastMessage(null=True)
+    # A homeroom chat a new school year carried to another class: the class id (and generation)
+    # its id was made from, so its parents chat stays its pair (``planning.rollover``).
+    origin_class_id = UnicodeAttribute(null=True)
+    origin_generation = NumberAttribute(null=True)
 
     by_school = ChatsBySchool()
 

@@ -219,3 +219,33 @@ def _identity(chat_id: str, school_id: str) -> tuple[ChatKind, str | None]:
             if chat_id == roster_chat_id(school_id, kind, class_id):
                 return kind, class_id
     raise AssertionError(chat_id)
+
+
+@st.composite
+def next_school_years(draw: st.DrawFn, roster: SchoolRoster) -> SchoolRoster:
+    """The roster a year on: homeroom classes get new ids (or keep theirs), some students leave or join.
+
+    Class ids come from the same pool, so a class may move up to an id another class used last year
+    (a flat roster's "5А" is 5А every year) — where chat ids would collide if nothing guarded them.
+    """
+    moved = {
+        class_id: draw(st.sampled_from(CLASSES))
+        for class_id, school_class in roster.classes.items()
+        if school_class.kind is ClassKind.HOMEROOM
+    }
+    classes = {
+        moved.get(class_id, class_id): replace(
+            school_class, class_id=moved.get(class_id, class_id), title=draw(st.sampled_from(TITLES))
+        )
+        for class_id, school_class in roster.classes.items()
+    }
+    leaving = draw(st.sets(st.sampled_from(PEOPLE), max_size=3))
+    enrollments: dict[str, EnrollmentRecord] = {}
+    for enrollment in roster.enrollments.values():
+        class_id = moved.get(enrollment.class_id, enrollment.class_id)
+        if enrollment.person_id in leaving or class_id not in classes:
+            continue
+        enrollment_id = f"{class_id}/{enrollment.person_id}/{enrollment.role.value}"
+        enrollments[enrollment_id] = replace(enrollment, enrollment_id=enrollment_id, class_id=class_id)
+    persons = {pid: p for pid, p in roster.people.items() if pid not in leaving}
+    return replace(roster, people=persons, classes=classes, enrollments=enrollments)
