@@ -210,3 +210,59 @@ def test_an_sds_v1_export_fails_naming_its_format(worker: Any) -> None:
     assert report["status"] == "failed"
     [error] = report["errors"]
     assert error["code"] == "unsupported_format" and "School Data Sync v1" in error["message"]
+
+
+def _flat_year(classes: dict[str, tuple[str, range]]) -> bytes:
+    from tests.unit.roster.helpers import flat
+
+    rows = []
+    for title, (teacher_id, kids) in classes.items():
+        rows.append(f"s1,Школа,{title},class_teacher,{teacher_id},Учитель,{teacher_id},,,")
+        for n in kids:
+            rows.append(f"s1,Школа,{title},student,k{n},Ученик,{n},,,")
+            rows.append(f"s1,Школа,{title},parent,g{n},Родитель,{n},,,k{n}")
+    return flat(*rows)
+
+
+def test_a_new_school_year_carries_class_chats_over_and_archives_graduates(worker: Any, api: Any) -> None:
+    june_classes = {
+        "5А": ("t1", range(12)),
+        "6А": ("t4", range(20, 32)),
+        "7А": ("t5", range(40, 52)),
+        "11А": ("t2", range(60, 70)),
+    }
+    june = upload(worker, "rosters/june.csv", _flat_year(june_classes))
+    assert june["status"] == "succeeded"
+    chats_before = {c.title: c for c in ChatItem.scan()}
+
+    # Every class moves up (a flat roster's class ids are its titles: "6А" now names last year's 5А),
+    # 11А graduated, and a new 5А starts.
+    september = _flat_year(
+        {
+            "6А": ("t1", range(1, 13)),
+            "7А": ("t4", range(20, 32)),
+            "8А": ("t5", range(40, 52)),
+            "5А": ("t3", range(100, 110)),
+        }
+    )
+    report = upload(worker, "rosters/september.csv", september)
+    assert report["status"] == "succeeded_with_warnings", report  # not held: the rollover explains it
+    [part] = report["schools"]
+    renamed = sorted(w["message"].split(":")[0] for w in part["warnings"] if w["code"] == "class_renamed")
+    assert renamed == ["renamed 5А → 6А", "renamed 6А → 7А", "renamed 7А → 8А"]
+
+    chats = {c.chat_id: c for c in ChatItem.scan()}
+    old_5a = chats_before["5А"].chat_id
+    assert chats[old_5a].title == "6А" and chats[old_5a].class_id == "6А" and not chats[old_5a].archived
+    assert chats[old_5a].created_at == chats_before["5А"].created_at  # the same chat: its history stays
+    assert chats[chats_before["5А — родители"].chat_id].title == "6А — родители"
+    assert chats[chats_before["11А"].chat_id].archived  # graduated
+    new_5a = [c for c in chats.values() if c.title == "5А" and not c.archived]
+    assert len(new_5a) == 1 and new_5a[0].chat_id != old_5a
+    listed = api.http.get("/v1/schools/s1/chats", headers=OPERATOR).json_body["items"]
+    by_title = {c["title"]: c for c in listed}
+    assert by_title["6А"]["id"] == old_5a and by_title["6А"]["member_count"] == 13
+    assert by_title["5А"]["member_count"] == 11
+
+    again = upload(worker, "rosters/september-again.csv", september + b"\n")
+    assert again["status"] == "succeeded" and again["counts"]["memberships_added"] == 0
