@@ -140,12 +140,18 @@ def carry_over(roster: SchoolRoster, state: SchoolState, overlap: float = DEFAUL
             warnings.append(
                 PlanWarning(
                     IssueCode.CLASS_RENAMED.value,
-                    f"renamed {chat.title} → {homerooms[class_id].title}: a new school year "
+                    f"{_headline(chat.title, homerooms[class_id].title)}: a new school year "
                     f"({stay} of {len(old_students[chat.chat_id])} students stay; class {chat.class_id} "
                     f"→ {class_id}); the chats and their history carry over.",
                 )
             )
     return ClassChats(origins=origins, rolled_over=frozenset(rolled_over), warnings=tuple(warnings))
+
+
+def _headline(old_title: str, new_title: str) -> str:
+    if old_title == new_title:
+        return f"{old_title} continues under a new class id"
+    return f"renamed {old_title} → {new_title}"
 
 
 def _fresh_origin(state: SchoolState, class_id: str) -> ChatOrigin:
