@@ -212,7 +212,13 @@ def test_a_delta_sync_applies_changes_and_is_never_held(worker: Any) -> None:
     delta = delta_update("school-1", deleted_enrollments=[e.enrollment_id for e in leaving])
     second = stage_import([delta], key="rosters/delta.zip", uploaded_at="2026-09-02T08:00:00.000Z")
     worker.drain()
-    assert report(second)["status"] == "succeeded"
+    # Not held; the three students left with no class are in no chat, and the report counts them.
+    assert report(second)["status"] == "succeeded_with_warnings"
+    [part] = report(second)["schools"]
+    assert [w["code"] for w in part["warnings"]] == ["people_without_chat"]
+    assert part["warnings"][0]["message"].startswith(
+        "6 people of the school are in no chat (students: 3, guardians: 3)"
+    )
     class_chat = roster_chat_id("school-1", ChatKind.CLASS, "school-1-c0")
     assert {p for c, p, _ in active_members("school-1") if c == class_chat} == {
         "school-1-c0-t",

@@ -29,9 +29,9 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = reader.read_roster
 
-    def counting(path: Any, source_name: str, limits: Any) -> Any:
+    def counting(path: Any, source_name: str, limits: Any, **options: Any) -> Any:
         seen.append(source_name)
-        return real(path, source_name, limits)
+        return real(path, source_name, limits, **options)
 
     monkeypatch.setattr("chalicelib.pipeline.upload.read_roster", counting)
     return seen
