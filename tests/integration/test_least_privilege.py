@@ -98,7 +98,7 @@ class JsonRoster:
         """Nothing to release."""
 
 
-def read_json_roster(path: Path, source_name: str, limits: RosterLimits) -> JsonRoster:
+def read_json_roster(path: Path, source_name: str, limits: RosterLimits, **options: Any) -> JsonRoster:
     document = json.loads(path.read_text(encoding="utf-8"))
     return JsonRoster(roster_from_json(document["roster"]), bulk=not document["delta"])
 
