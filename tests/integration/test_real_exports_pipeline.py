@@ -255,6 +255,7 @@ def test_a_new_school_year_carries_class_chats_over_and_archives_graduates(worke
     old_5a = chats_before["5А"].chat_id
     assert chats[old_5a].title == "6А" and chats[old_5a].class_id == "6А" and not chats[old_5a].archived
     assert chats[old_5a].created_at == chats_before["5А"].created_at  # the same chat: its history stays
+    assert (chats[old_5a].origin_class_id, chats[old_5a].origin_generation) == ("5А", 1)
     assert chats[chats_before["5А — родители"].chat_id].title == "6А — родители"
     assert chats[chats_before["11А"].chat_id].archived  # graduated
     new_5a = [c for c in chats.values() if c.title == "5А" and not c.archived]

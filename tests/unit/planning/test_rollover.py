@@ -150,3 +150,14 @@ def test_a_rollover_never_merges_two_classes_into_one_chat(data: st.DataObject) 
     planned = plan(september, after)
     homerooms = {cid for cid, c in september.classes.items() if c.kind.value == "homeroom"}
     assert {c.class_id for c in planned.chats.values() if c.kind is ChatKind.CLASS} == homerooms
+
+
+def test_a_class_keeps_its_chats_year_after_year_and_its_parents_chat_stays_its_pair() -> None:
+    state = sync(roster_of(year("k5a", "5А", range(10))), EMPTY)
+    for class_id, title in (("k6a", "6А"), ("k7a", "7А"), ("k8a", "8А")):
+        state = sync(roster_of(year(class_id, title, range(10))), state)
+    assert state.chats[CLASS_5A].class_id == "k8a" and state.chats[CLASS_5A].title == "8А"
+    assert state.chats[PARENTS_5A].class_id == "k8a" and state.chats[PARENTS_5A].title == "8А — родители"
+    assert state.chats[CLASS_5A].origin == state.chats[PARENTS_5A].origin  # stored: what the ids came from
+    assert state.chats[CLASS_5A].origin is not None and state.chats[CLASS_5A].origin.class_id == "k5a"
+    assert [c for c in state.chats.values() if c.archived] == []
