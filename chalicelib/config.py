@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -65,6 +66,14 @@ class Settings:
     qr_links_per_user_hour: int
     web_session_ttl_s: int
     web_session_idle_s: int
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.rollover_overlap <= 1.0:
+            raise ValueError(f"ROLLOVER_OVERLAP must be a share in (0, 1], not {self.rollover_overlap}")
+        try:
+            re.compile(self.homeroom_title_pattern)
+        except re.error as error:
+            raise ValueError(f"ROSTER_HOMEROOM_TITLE_PATTERN is not a regular expression: {error}") from error
 
     def table_name(self, suffix: str) -> str:
         """The physical DynamoDB table name for one of the service's tables."""
