@@ -267,3 +267,59 @@ def test_a_new_school_year_carries_class_chats_over_and_archives_graduates(worke
 
     again = upload(worker, "rosters/september-again.csv", september + b"\n")
     assert again["status"] == "succeeded" and again["counts"]["memberships_added"] == 0
+
+
+def test_a_messy_real_12_export_with_every_quirk_at_once(worker: Any) -> None:
+    from chalicelib.roster import oneroster as fmt
+
+    users_header = ",".join(fmt.USERS_HEADER_12)
+    pad = "," * (len(fmt.USERS_HEADER_12) - 8)
+    users = [
+        f"t1,active,,true,,,Анна,Смирнова{pad}",
+        f"c1,,,true,,,Иван,Иванов{pad}",  # blank status in a bulk file
+        f"c2,active,,true,,,Мария,Петрова{pad}",
+    ]
+    roles_header = ",".join(fmt.ROLES_HEADER) + ",,"  # 12 names over 10-field rows
+    roles = [
+        "r1,active,,t1,primary,Teacher,s1,,,",
+        "r2,active,,c1,primary,student,s1,,,",
+        "r3,active,,c2,primary,student,s1,,,",
+    ]
+    members: dict[str, str | bytes] = {
+        "manifest.csv": (
+            "propertyName,value\nmanifest.version,1.0\noneroster.version,1.2\n"
+            "file.academicSessions,\nfile.categories,\nfile.scoreScales,\nfile.demographics,\n"
+            "file.orgs,bulk\nfile.users,bulk\nfile.roles,bulk\nfile.classes,bulk\nfile.enrollments,bulk\n"
+        ),
+        "orgs.csv": "\n".join((ORGS_HEADER, *schools_orgs("s1"))) + "\n",
+        "users.csv": "\ufeff" + "\n".join((users_header, *users)) + "\n",
+        "roles.csv": "\n".join((roles_header, *roles)) + "\n",
+        "classes.csv": "\n".join(
+            (CLASSES, klass("k5a", "5А", "s1"), klass("k4b", "4Б", "s1", status="tobedeleted"))
+        )
+        + "\n",
+        "enrollments.csv": "\n".join(
+            (
+                ENROLLMENTS_HEADER,
+                enrollment("e1", "k5a", "s1", "t1", "teacher", "TRUE"),
+                enrollment("e2", "k5a", "s1", "c1", "student"),
+                enrollment("e3", "k4b", "s1", "c2", "student"),
+            )
+        )
+        + "\n",
+        "__MACOSX/._users.csv": b"\x00\x05\x16\x07",
+    }
+    report = upload(worker, "rosters/messy-1.2.zip", zip_bytes(members))
+    assert report["status"] == "succeeded_with_warnings", report
+    assert codes(report["errors"]) == []
+    assert set(codes(report["warnings"])) >= {
+        "blank_status",
+        "enum_case",
+        "header_trailing_empty",
+        "reference_deleted",
+        "people_without_chat",  # c2's only class was deleted
+    }
+    assert report["counts"]["people"] == 3 and report["counts"]["rows_skipped"] == 0
+    assert {"5А", "5А — родители", "Учительская"} == {
+        t for t, archived in chat_titles().items() if not archived
+    }
