@@ -15,7 +15,9 @@ which stored chat serves each homeroom class of the new roster:
    chat id and class id — so the outcome never depends on input order. A chat
    or class that had more than one candidate is reported (``rollover_ambiguous``).
 2. **A class that kept its id** and matched nothing keeps its chat (a small
-   class whose students changed a lot is still that class).
+   class whose students changed a lot is still that class) — unless not one of
+   the chat's children, past or present, is in the class: an entirely new
+   group never inherits another group's history (a flat "5А" of new children).
 3. **Anything else** gets a new chat. When its class id's chat moved on to
    another class (a flat roster's "5А" is 5А every year), the new chat's id is
    the next *generation* of that class id, so ids never collide.
@@ -80,12 +82,18 @@ def _new_students(roster: SchoolRoster) -> dict[str, set[str]]:
     return students
 
 
-def _old_students(state: SchoolState) -> dict[str, set[str]]:
+def _old_students(state: SchoolState, *, ever: bool = False) -> dict[str, set[str]]:
+    """Each chat's students now (or, with ``ever``, everyone who was a student member of it)."""
     students: dict[str, set[str]] = defaultdict(set)
     for (chat_id, person_id), member in state.members.items():
-        if member.active and member.person_role is Role.STUDENT:
+        if (ever or member.active) and member.person_role is Role.STUDENT:
             students[chat_id].add(person_id)
     return students
+
+
+def _continues(old: set[str], new: set[str]) -> bool:
+    """Whether a class that kept its id is still the same group: some child in common (or no children)."""
+    return not old or not new or bool(old & new)
 
 
 def carry_over(roster: SchoolRoster, state: SchoolState, overlap: float = DEFAULT_OVERLAP) -> ClassChats:
@@ -97,6 +105,7 @@ def carry_over(roster: SchoolRoster, state: SchoolState, overlap: float = DEFAUL
     )
     new_students = _new_students(roster)
     old_students = _old_students(state)
+    ever_students = _old_students(state, ever=True)
     candidates: list[tuple[float, ExistingChat, str]] = []
     for chat in class_chats:
         if chat.archived:
@@ -117,8 +126,15 @@ def carry_over(roster: SchoolRoster, state: SchoolState, overlap: float = DEFAUL
     for class_id in sorted(homerooms):
         if class_id in chat_of:
             continue
-        # A class that kept its id keeps its chat (archived chats come back), unless that chat moved on.
-        same = [c for c in class_chats if c.class_id == class_id and c.chat_id not in taken]
+        # A class that kept its id keeps its chat (archived chats come back), unless that chat moved on
+        # or none of its children are in the class now (a new group must not inherit another's history).
+        same = [
+            c
+            for c in class_chats
+            if c.class_id == class_id
+            and c.chat_id not in taken
+            and _continues(ever_students[c.chat_id], new_students[class_id])
+        ]
         if same:
             chat = min(same, key=lambda c: (c.archived, c.chat_id))
             chat_of[class_id] = chat

@@ -161,3 +161,16 @@ def test_a_class_keeps_its_chats_year_after_year_and_its_parents_chat_stays_its_
     assert state.chats[CLASS_5A].origin == state.chats[PARENTS_5A].origin  # stored: what the ids came from
     assert state.chats[CLASS_5A].origin is not None and state.chats[CLASS_5A].origin.class_id == "k5a"
     assert [c for c in state.chats.values() if c.archived] == []
+
+
+def test_an_entirely_new_group_under_an_old_class_id_never_inherits_its_chat() -> None:
+    # No moving up in this export: last year's 5А simply left, and 5А now names new children.
+    before = sync(roster_of(year("5А", "5А", range(10))), EMPTY)
+    after = sync(roster_of(year("5А", "5А", range(20, 30))), before)
+    old, new = roster_chat_id(SCHOOL, ChatKind.CLASS, "5А"), roster_chat_id(SCHOOL, ChatKind.CLASS, "5А", 2)
+    assert after.chats[old].archived and not after.chats[new].archived
+    # Last year's children turning up under another class id do not revive the archived chat.
+    back = sync(
+        roster_of(year("5А", "5А", range(20, 30)), year("7Б", "7Б", range(10), teacher_id="t2")), after
+    )
+    assert not back.chats[new].archived and back.chats[old].archived
