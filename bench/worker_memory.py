@@ -32,7 +32,7 @@ def _peak_mib() -> float:
 
 def _child(mode: str, argument: str) -> None:
     from chalicelib.config import settings
-    from chalicelib.pipeline.messages import SchoolSyncMessage, UploadedObject
+    from chalicelib.pipeline.queue_payloads import SchoolSyncMessage, UploadedObject
 
     started = time.process_time()
     if mode == "upload":

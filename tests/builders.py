@@ -181,7 +181,7 @@ def stage_import(
     """Run stage 1 of an import for ready-made updates (no file); returns the import id."""
     from chalicelib.bootstrap import services
     from chalicelib.config import settings
-    from chalicelib.pipeline.messages import UploadedObject
+    from chalicelib.pipeline.queue_payloads import UploadedObject
     from chalicelib.pipeline.upload import split_and_queue
     from chalicelib.store.imports import ImportStore
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.access import require_back_office
 from chalicelib.api.http import ApiBlueprint, RequestContext, page
 from chalicelib.api.shapes import chat_json
+from chalicelib.chats.access import require_back_office
 from chalicelib.store.directory import ChatDirectory
 
 api = ApiBlueprint(__name__)

@@ -18,8 +18,6 @@ from pydantic import (
     model_validator,
 )
 
-from chalicelib import chat_service
-from chalicelib.access import open_chat
 from chalicelib.api.http import (
     MAX_ID_LENGTH,
     ApiBlueprint,
@@ -29,6 +27,8 @@ from chalicelib.api.http import (
     page,
 )
 from chalicelib.api.shapes import chat_json, member_json, message_json
+from chalicelib.chats import service as chat_service
+from chalicelib.chats.access import open_chat
 from chalicelib.messenger.port import ChatEdit
 
 api = ApiBlueprint(__name__)

@@ -17,8 +17,6 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib import access, chat_service
-from chalicelib.access import open_chat
 from chalicelib.api.chats import SendMessageInput
 from chalicelib.api.http import (
     FORM_CONTENT_TYPE,
@@ -29,6 +27,9 @@ from chalicelib.api.http import (
 )
 from chalicelib.api.shapes import chat_json, message_json
 from chalicelib.bootstrap import services
+from chalicelib.chats import access
+from chalicelib.chats import service as chat_service
+from chalicelib.chats.access import open_chat
 from chalicelib.config import settings
 from chalicelib.errors import (
     Conflict,
@@ -41,16 +42,16 @@ from chalicelib.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from chalicelib.web import pages
-from chalicelib.web.pages import Composer, Urls
-from chalicelib.web.render import base_path, html_response, origin_of, static_response
-from chalicelib.web.signin import (
+from chalicelib.identity.signin import (
     WebSession,
     end_session,
     redeem_qr_link,
     resume_session,
     start_session,
 )
+from chalicelib.web import pages
+from chalicelib.web.pages import Composer, Urls
+from chalicelib.web.render import base_path, html_response, origin_of, static_response
 
 api = ApiBlueprint(__name__)
 

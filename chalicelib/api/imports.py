@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.access import require_back_office
 from chalicelib.api.http import ApiBlueprint, RequestContext, page
+from chalicelib.chats.access import require_back_office
 from chalicelib.errors import Conflict, Forbidden, NotFound
 from chalicelib.pipeline.report import PartStatus
 from chalicelib.pipeline.upload import enqueue_schools

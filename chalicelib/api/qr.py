@@ -16,8 +16,8 @@ from chalicelib.api.link import EmptyBody
 from chalicelib.bootstrap import services
 from chalicelib.clock import isoformat_utc
 from chalicelib.config import settings
+from chalicelib.identity.signin import issue_qr_link
 from chalicelib.web.qr import qr_png, qr_svg
-from chalicelib.web.signin import issue_qr_link
 
 api = ApiBlueprint(__name__)
 

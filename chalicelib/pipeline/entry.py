@@ -18,7 +18,7 @@ from chalice.app import SQSEvent, SQSRecord
 from chalicelib.aws import client, queue_url
 from chalicelib.config import settings
 from chalicelib.observability import flush_metrics, logger, record_metric, set_correlation_id
-from chalicelib.pipeline.messages import MalformedMessage, school_sync_message, uploaded_objects
+from chalicelib.pipeline.queue_payloads import MalformedMessage, school_sync_message, uploaded_objects
 from chalicelib.pipeline.school_sync import fail_school_after_retries, sync_school
 from chalicelib.pipeline.upload import fail_after_retries, import_upload
 from chalicelib.store.schools import SchoolBusy

@@ -17,7 +17,7 @@ from typing import Any
 from chalicelib.bootstrap import services
 from chalicelib.config import settings
 from chalicelib.observability import Unit, log_event, record_metric, set_correlation_id
-from chalicelib.pipeline.messages import SchoolSyncMessage
+from chalicelib.pipeline.queue_payloads import SchoolSyncMessage
 from chalicelib.pipeline.report import PartStatus, change_counts
 from chalicelib.pipeline.upload import finish_import_if_complete
 from chalicelib.planning.diff import diff, must_hold, removal_share

@@ -21,7 +21,7 @@ from chalicelib.bootstrap import services
 from chalicelib.clock import isoformat_utc
 from chalicelib.config import settings
 from chalicelib.observability import log_event, record_import_finished, record_metric, set_correlation_id
-from chalicelib.pipeline.messages import SchoolSyncMessage, UploadedObject
+from chalicelib.pipeline.queue_payloads import SchoolSyncMessage, UploadedObject
 from chalicelib.pipeline.report import FINAL_STATUSES, ImportStatus, PartStatus
 from chalicelib.roster.issues import RosterIssue, RosterUnreadable, Severity
 from chalicelib.roster.model import apply_update

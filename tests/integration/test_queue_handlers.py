@@ -14,7 +14,7 @@ from chalicelib.aws import client
 from chalicelib.bootstrap import override_services
 from chalicelib.config import settings
 from chalicelib.messenger.builtin import BuiltinMessenger
-from chalicelib.pipeline.messages import SchoolSyncMessage
+from chalicelib.pipeline.queue_payloads import SchoolSyncMessage
 from chalicelib.planning.diff import ChangeSet
 from chalicelib.planning.model import SchoolState
 from chalicelib.store.chats import ChatStore, WriteStats

@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.aws import client
 from chalicelib.config import settings
-from chalicelib.pipeline.messages import UploadedObject
+from chalicelib.pipeline.queue_payloads import UploadedObject
 from chalicelib.pipeline.upload import import_upload
 from chalicelib.store.imports import ImportStore
 from devstack.rostergen import flat_csv, oneroster_zip

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from chalicelib.clock import MovableClock
+from chalicelib.identity.signin import redeem_qr_link
 from chalicelib.store.web import QrLinkItem, WebSessionItem
-from chalicelib.web.signin import redeem_qr_link
 from tests.integration.chats.phone import Phone, qr_link
 from tests.integration.chats.world import World
 from tests.openapi import assert_documented

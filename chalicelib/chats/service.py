@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from chalicelib import access
-from chalicelib.access import ChatAccess, open_chat
 from chalicelib.bootstrap import services
+from chalicelib.chats import access
+from chalicelib.chats.access import ChatAccess, open_chat
 from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.identity.journal_token import Caller
 from chalicelib.identity.links import find_link
