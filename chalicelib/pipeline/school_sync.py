@@ -12,21 +12,22 @@ against whatever was already written and converges on the same state.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.bootstrap import services
 from chalicelib.config import settings
 from chalicelib.observability import Unit, log_event, record_metric, set_correlation_id
+from chalicelib.pipeline.lifecycle import finish_import_if_complete
 from chalicelib.pipeline.queue_payloads import SchoolSyncMessage
 from chalicelib.pipeline.report import PartStatus, change_counts
-from chalicelib.pipeline.upload import finish_import_if_complete
 from chalicelib.planning.diff import diff, must_hold, removal_share
 from chalicelib.planning.plan import plan_school
 from chalicelib.roster.model import apply_update
-from chalicelib.store.imports import ImportStore, planned_counts
+from chalicelib.store.imports import planned_counts
 from chalicelib.store.rosters import load_roster, load_shard, roster_fingerprint, roster_key, save_roster
-from chalicelib.store.schools import SchoolStore
 from chalicelib.store.tables import ImportItem
+
+if TYPE_CHECKING:
+    from chalicelib.bootstrap import Services
 
 
 def _issue(source: str | None, code: str, message: str) -> dict[str, Any]:
@@ -34,7 +35,7 @@ def _issue(source: str | None, code: str, message: str) -> dict[str, Any]:
 
 
 def _finish(
-    store: ImportStore,
+    services: Services,
     message: SchoolSyncMessage,
     status: PartStatus,
     *,
@@ -42,7 +43,8 @@ def _finish(
     warnings: list[dict[str, Any]] | None = None,
     share: float | None = None,
 ) -> None:
-    now = services().clock.now()
+    store = services.imports
+    now = services.clock.now()
     store.finish_part(
         message.import_id,
         message.school_id,
@@ -56,10 +58,10 @@ def _finish(
     finish_import_if_complete(store, message.import_id, now)
 
 
-def sync_school(message: SchoolSyncMessage) -> None:
+def sync_school(services: Services, message: SchoolSyncMessage) -> None:
     """Run stage 2 for one school of one import (see the module docstring)."""
     set_correlation_id(message.import_id)
-    store = ImportStore()
+    store = services.imports
     part = store.part(message.import_id, message.school_id)
     if part is None:
         log_event("school_sync_unknown_part", school_id=message.school_id, import_id=message.import_id)
@@ -70,11 +72,11 @@ def sync_school(message: SchoolSyncMessage) -> None:
         store.reopen_part(message.import_id, message.school_id, was=PartStatus.FAILED, force=False)
     elif status not in (PartStatus.QUEUED, PartStatus.RUNNING):
         log_event("school_sync_duplicate_delivery", school_id=message.school_id, status=status.value)
-        finish_import_if_complete(store, message.import_id, services().clock.now())
+        finish_import_if_complete(store, message.import_id, services.clock.now())
         return
     header = store.header(message.import_id)
-    schools = SchoolStore()
-    started = services().clock.now()
+    schools = services.schools
+    started = services.clock.now()
     # Each delivery holds the lease under its own name: two deliveries of the same
     # message (SQS is at-least-once) must take turns like two imports do.
     owner = f"{message.import_id}/{uuid.uuid4().hex}"
@@ -85,29 +87,27 @@ def sync_school(message: SchoolSyncMessage) -> None:
             # Another delivery finished it while this one waited for the lease.
             log_event("school_sync_duplicate_delivery", school_id=message.school_id, status=part.status)
             return
-        _sync_locked(
-            store, schools, message, part, header, previous.roster_fingerprint, previous.last_uploaded_at
-        )
+        _sync_locked(services, message, part, header, previous.roster_fingerprint, previous.last_uploaded_at)
     finally:
         schools.release(message.school_id, owner)
-    record_metric("SchoolSyncSeconds", (services().clock.now() - started).total_seconds(), Unit.Seconds)
+    record_metric("SchoolSyncSeconds", (services.clock.now() - started).total_seconds(), Unit.Seconds)
 
 
 def _sync_locked(
-    store: ImportStore,
-    schools: SchoolStore,
+    services: Services,
     message: SchoolSyncMessage,
     part: ImportItem,
     header: ImportItem,
     applied_fingerprint: str | None,
     applied_uploaded_at: str | None,
 ) -> None:
+    store, schools = services.imports, services.schools
     store.mark_running(message.import_id, message.school_id)
     source = header.source_key
     uploaded_at = header.uploaded_at
     if applied_uploaded_at and uploaded_at and uploaded_at < applied_uploaded_at:
         _finish(
-            store,
+            services,
             message,
             PartStatus.SUPERSEDED,
             warnings=[_issue(source, "superseded", "A newer roster of this school was already applied.")],
@@ -120,7 +120,7 @@ def _sync_locked(
     roster = apply_update(None if update.is_bulk else load_roster(message.school_id), update)
     # Stage 1 already fingerprinted a bulk school's roster; only a delta's result is new here.
     fingerprint = part.fingerprint or roster_fingerprint(roster)
-    now = services().clock.now()
+    now = services.clock.now()
     if fingerprint == applied_fingerprint and not force:
         # Nothing to write to chats; remember the upload so an older one arriving late is refused.
         schools.record_applied(
@@ -131,10 +131,10 @@ def _sync_locked(
             uploaded_at=uploaded_at,
             now=now,
         )
-        _finish(store, message, PartStatus.UNCHANGED)
+        _finish(services, message, PartStatus.UNCHANGED)
         return
 
-    messenger = services().messenger
+    messenger = services.messenger
     state = messenger.load_school_state(message.school_id)
     plan = plan_school(roster, state.followed_subject_classes())
     changes = diff(plan, state)
@@ -157,7 +157,7 @@ def _sync_locked(
                     "An operator can re-run it with force.",
                 )
             )
-            _finish(store, message, PartStatus.HELD, counts=counts, warnings=warnings, share=share)
+            _finish(services, message, PartStatus.HELD, counts=counts, warnings=warnings, share=share)
             return
         store.record_planned(message.import_id, message.school_id, counts=counts, removal_share=share)
     requests = messenger.apply_roster_changes(state, changes, now)
@@ -172,14 +172,14 @@ def _sync_locked(
     )
     record_metric("MembershipsChanged", counts["memberships_added"] + counts["memberships_removed"])
     log_event("school_sync_applied", school_id=message.school_id, requests=requests)
-    _finish(store, message, PartStatus.SUCCEEDED, counts=counts, warnings=warnings, share=share)
+    _finish(services, message, PartStatus.SUCCEEDED, counts=counts, warnings=warnings, share=share)
 
 
-def fail_school_after_retries(message: SchoolSyncMessage) -> None:
+def fail_school_after_retries(services: Services, message: SchoolSyncMessage) -> None:
     """The sync failed on its last delivery: mark the part failed (a dead-letter replay reopens it)."""
-    store = ImportStore()
+    store = services.imports
     part = store.part(message.import_id, message.school_id)
     if part is None or PartStatus(part.status) not in (PartStatus.QUEUED, PartStatus.RUNNING):
         return
     detail = "The sync failed repeatedly; the message is in the dead-letter queue, and replaying it retries."
-    _finish(store, message, PartStatus.FAILED, warnings=[_issue(None, "processing_error", detail)])
+    _finish(services, message, PartStatus.FAILED, warnings=[_issue(None, "processing_error", detail)])
