@@ -136,6 +136,7 @@ def configure(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         for name, value in values.items():
             monkeypatch.setenv(name, value)
         settings.cache_clear()
+        settings()  # as at a cold start: a value out of bounds raises here, naming its variable
 
     yield apply
     settings.cache_clear()
