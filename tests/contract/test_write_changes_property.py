@@ -1,4 +1,4 @@
-"""The property ``planning.diff``'s docstring promises: storing a change set gives what ``apply_changes`` says.
+"""The property ``planning.diff``'s docstring promises: a stored change set is what ``apply_changes`` says.
 
 One Hypothesis test, run on both implementations of the messenger port: the
 in-memory twin (many examples) and the DynamoDB adapter (a few, each on a
