@@ -18,10 +18,10 @@ from chalicelib.config import Settings
 from chalicelib.identity.linking import LinkService
 from chalicelib.identity.provider import BuiltinIdentityProvider, IdentityProvider
 from chalicelib.identity.sms import SmsSender, sms_sender_from_settings
-from chalicelib.messenger.builtin import BuiltinMessenger
 from chalicelib.messenger.port import Messenger
 from chalicelib.store.directory import DynamoDBChatDirectory
 from chalicelib.store.imports import ImportStore
+from chalicelib.store.messenger import BuiltinMessenger
 from chalicelib.store.rosters import S3Rosters
 from chalicelib.store.schools import SchoolStore
 

@@ -37,8 +37,8 @@ def ports(request: pytest.FixtureRequest) -> ChatPorts:
         twin = InMemoryChats()
         return ChatPorts(twin, twin, twin.link)
     request.getfixturevalue("aws")
-    from chalicelib.messenger.builtin import BuiltinMessenger
     from chalicelib.store.directory import DynamoDBChatDirectory
+    from chalicelib.store.messenger import BuiltinMessenger
     from tests.support import link_person
 
     return ChatPorts(BuiltinMessenger(), DynamoDBChatDirectory(), link_person)

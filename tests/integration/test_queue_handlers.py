@@ -11,12 +11,12 @@ import pytest
 
 from chalicelib.aws import client
 from chalicelib.config import settings
-from chalicelib.messenger.builtin import BuiltinMessenger
 from chalicelib.pipeline.queue_payloads import SchoolSyncMessage
 from chalicelib.planning.diff import ChangeSet
 from chalicelib.planning.model import SchoolState
 from chalicelib.store.chats import ChatStore, WriteStats
 from chalicelib.store.imports import ImportStore
+from chalicelib.store.messenger import BuiltinMessenger
 from chalicelib.store.objects import put_json
 from chalicelib.store.rosters import shard_key
 from chalicelib.store.schools import SchoolStore

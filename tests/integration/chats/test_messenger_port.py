@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.messenger.builtin import BuiltinMessenger
 from chalicelib.messenger.port import Messenger
+from chalicelib.store.messenger import BuiltinMessenger
 from tests.integration.chats.world import World
 
 pytestmark = pytest.mark.emulator
