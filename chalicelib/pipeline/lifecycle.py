@@ -15,6 +15,7 @@ from chalicelib.aws import client, queue_url
 from chalicelib.config import settings
 from chalicelib.observability import log_event, record_import_finished
 from chalicelib.pipeline.queue_payloads import SchoolSyncMessage
+from chalicelib.pipeline.report import ImportStatus, PartOutcome, final_status
 from chalicelib.roster.issues import RosterIssue
 from chalicelib.store.imports import ImportStore
 from chalicelib.store.objects import put_json
@@ -41,7 +42,7 @@ def _duration_s(report: dict[str, Any]) -> float | None:
 
 def finish_import_if_complete(store: ImportStore, import_id: str, now: datetime) -> dict[str, Any] | None:
     """Once every part is done: set the import's final status, publish its report, count it once."""
-    finalized = store.finalize(import_id, now)
+    finalized = store.finalize(import_id, now, _final_status)
     if finalized is None:
         return None
     publish_report(finalized.report)
@@ -49,6 +50,10 @@ def finish_import_if_complete(store: ImportStore, import_id: str, now: datetime)
         log_event("import_finished", import_id=import_id, status=finalized.report["status"])
         record_import_finished(str(finalized.report["status"]), _duration_s(finalized.report))
     return finalized.report
+
+
+def _final_status(parts: list[PartOutcome], has_issues: bool) -> ImportStatus:
+    return final_status(parts, import_failed=False, has_issues=has_issues)
 
 
 def enqueue_schools(import_id: str, school_ids: Iterable[str], *, force: bool = False) -> None:
