@@ -34,17 +34,14 @@ import unicodedata
 import zipfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
 
 from chalicelib.roster.archive import GuardedZip
 from chalicelib.roster.codes import IssueCode
 from chalicelib.roster.csvfile import Columns, CsvRow, CsvTable, FileReport
 from chalicelib.roster.issues import IssueLog
+from chalicelib.roster.limits import RosterLimits
 from chalicelib.roster.model import ClassKind, EnrollmentRole, Role
 from chalicelib.roster.staging import Completeness, Names, Staging
-
-if TYPE_CHECKING:
-    from chalicelib.roster.reader import RosterLimits
 
 FORMAT = "sds-2.1"
 COMPLETENESS = Completeness(people=True, classes=True, enrollments=True)
