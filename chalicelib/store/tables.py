@@ -19,7 +19,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.aws import botocore_session
@@ -114,12 +114,23 @@ class MembershipsByPerson(GlobalSecondaryIndex["MembershipItem"]):
     activity_key = UnicodeAttribute(range_key=True)
 
 
+# What a school's sync reads of a membership row (``store.chats.existing_member``). Chat
+# activity (``activity_key``, ``member_of``) stays out: a send moves every member's
+# ``activity_key``, and with it projected each send would write once per member into
+# the school's one index partition (see bench/capacity/ASSUMPTIONS.md).
+MEMBERSHIP_SYNC_ATTRIBUTES = ["chat_role", "person_role", "name", "active", "source", "excluded"]
+
+
 class MembershipsBySchool(GlobalSecondaryIndex["MembershipItem"]):
-    """Every membership row of a school's chats (one paginated Query loads a school's state)."""
+    """Every membership row of a school's chats (one paginated Query loads a school's state).
+
+    Projects only what a sync compares, never chat activity or read state: writes
+    into a school's partition come from roster changes alone.
+    """
 
     class Meta:
         index_name = "by-school"
-        projection = AllProjection()
+        projection = IncludeProjection(MEMBERSHIP_SYNC_ATTRIBUTES)
 
     school_id = UnicodeAttribute(hash_key=True)
     chat_id = UnicodeAttribute(range_key=True)
