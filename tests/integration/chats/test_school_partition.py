@@ -1,0 +1,60 @@
+"""A send writes nothing into a school's index partitions of the memberships table (issue #17).
+
+The requests of a real send are recorded through the emulator by
+``bench.capacity.trace`` (each written item is read before and after, and the
+documented index-write rules say which indexes the change reached).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from bench.capacity.model import Access
+from bench.capacity.trace import record
+from chalicelib.clock import MovableClock
+from chalicelib.config import settings
+from chalicelib.store.tables import MembershipItem
+from tests.integration.chats.world import SCHOOL, World
+
+pytestmark = pytest.mark.emulator
+
+
+def _writes(accesses: list[Access], table: str, index: str | None) -> list[Access]:
+    return [a for a in accesses if a.kind == "write" and a.table == table and a.index == index]
+
+
+def test_a_send_moves_every_members_chat_list_but_writes_nothing_under_the_school(
+    world: World, clock: MovableClock
+) -> None:
+    chat_id = world.chats["class"]
+    members = world.member_ids("class")
+    assert len(members) >= 3
+
+    clock.advance(seconds=60)
+    with record(settings().table_prefix) as (trace, _):
+        sent = world.send("stu-1", "class", "Завтра экскурсия")
+    assert sent.status == 201
+    accesses = trace.of()
+
+    # Every member's chat list moved: its entry in the person index changed key,
+    # which the documentation prices as two writes (delete the old, put the new)...
+    by_person = Counter(a.partition for a in _writes(accesses, "memberships", "by-person"))
+    assert by_person == {member: 2 for member in members}
+    # ...and none into the school's partition of the memberships index,
+    assert _writes(accesses, "memberships", "by-school") == []
+    # while the school's index does hold the chat's rows (it is the index a sync reads).
+    rows = list(MembershipItem.by_school.query(SCHOOL))
+    assert {row.person_id for row in rows if row.chat_id == chat_id} >= members
+    assert all(row.activity_key is None for row in rows)
+
+
+def test_a_roster_change_still_reaches_the_school_index(world: World) -> None:
+    from chalicelib.store.tables import MembershipItem as Row
+
+    row = next(iter(Row.query(world.chats["class"])))
+    with record(settings().table_prefix) as (trace, _):
+        row.update(actions=[Row.name.set(row.name + " (ред.)")])
+    by_school = _writes(trace.of(), "memberships", "by-school")
+    assert [(a.partition, a.units) for a in by_school] == [(SCHOOL, 1)]
