@@ -10,7 +10,7 @@ module adds them up into loads per partition and rates per table.
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -167,7 +167,9 @@ def _index_key(entry: Mapping[str, Any], index: Index) -> tuple[Any, ...]:
     return (entry[index.hash_key], entry[index.range_key] if index.range_key else None)
 
 
-def index_writes(before: Item | None, after: Item | None, table: Table, index: Index) -> list[tuple[str, int]]:
+def index_writes(
+    before: Item | None, after: Item | None, table: Table, index: Index
+) -> list[tuple[str, int]]:
     """The writes a change of one item costs an index: ``[(index partition value, units), ...]``.
 
     The documented rules: an entry appears (1 write), disappears (1 write), moves
@@ -226,7 +228,9 @@ def item_write_accesses(
     key_item = after if after is not None else before
     assert key_item is not None
     partition = partition_value(key_item[table.hash_key])
-    accesses = [Access(table.name, None, partition, "write", write_units(max(sized), transactional=transactional))]
+    accesses = [
+        Access(table.name, None, partition, "write", write_units(max(sized), transactional=transactional))
+    ]
     for index in table.indexes:
         for index_partition, units in index_writes(before, after, table, index):
             if index.local:
@@ -240,20 +244,22 @@ def item_write_accesses(
 class Load:
     """Units spent, by (table, index, partition, kind)."""
 
-    units: Counter[tuple[str, str | None, str, Kind]] = field(default_factory=Counter)
+    units: defaultdict[tuple[str, str | None, str, Kind], float] = field(
+        default_factory=lambda: defaultdict(float)
+    )
 
     def add(self, accesses: Iterable[Access], times: float = 1.0) -> None:
         """Add accesses (``times`` over)."""
         for access in accesses:
             self.units[(access.table, access.index, access.partition, access.kind)] += access.units * times
 
-    def by_resource(self, kind: Kind) -> Counter[tuple[str, str | None]]:
+    def by_resource(self, kind: Kind) -> dict[tuple[str, str | None], float]:
         """Units per table or index (summed over partitions)."""
-        totals: Counter[tuple[str, str | None]] = Counter()
+        totals: defaultdict[tuple[str, str | None], float] = defaultdict(float)
         for (table, index, _, k), units in self.units.items():
             if k == kind:
                 totals[(table, index)] += units
-        return totals
+        return dict(totals)
 
     def hottest(self, kind: Kind, count: int = 5) -> list[tuple[tuple[str, str | None, str], float]]:
         """The partitions with the most units of a kind, most first."""

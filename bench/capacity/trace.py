@@ -136,8 +136,13 @@ def _observe_write(trace: Trace, operation: str, params: dict[str, Any], send: R
         # A failed condition (or a cancelled transaction) still spends the write, on the table only.
         trace.add(
             [
-                Access(table.name, None, partition_value(key[table.hash_key]), "write",
-                       write_units(item_size(before) if before else 1, transactional=transactional))
+                Access(
+                    table.name,
+                    None,
+                    partition_value(key[table.hash_key]),
+                    "write",
+                    write_units(item_size(before) if before else 1, transactional=transactional),
+                )
                 for _, table, key, before in plans
             ]
         )
@@ -147,8 +152,13 @@ def _observe_write(trace: Trace, operation: str, params: dict[str, Any], send: R
         if kind == "check":
             size = item_size(before) if before else 1
             accesses.append(
-                Access(table.name, None, partition_value(key[table.hash_key]), "read",
-                       read_units(size, consistent=True, transactional=True))
+                Access(
+                    table.name,
+                    None,
+                    partition_value(key[table.hash_key]),
+                    "read",
+                    read_units(size, consistent=True, transactional=True),
+                )
             )
             continue
         after = _image(raw, table, key)
@@ -199,8 +209,13 @@ def _observe_read(trace: Trace, operation: str, params: dict[str, Any], send: Ra
         item = _image(raw, table, params["Key"])
         size = item_size(item) if item else 0
         accesses.append(
-            Access(table.name, None, partition_value(params["Key"][table.hash_key]), "read",
-                   read_units(size, consistent=bool(params.get("ConsistentRead"))))
+            Access(
+                table.name,
+                None,
+                partition_value(params["Key"][table.hash_key]),
+                "read",
+                read_units(size, consistent=bool(params.get("ConsistentRead"))),
+            )
         )
     elif operation == "BatchGetItem":
         for name, request in params["RequestItems"].items():
@@ -208,9 +223,15 @@ def _observe_read(trace: Trace, operation: str, params: dict[str, Any], send: Ra
             for key in request["Keys"]:
                 item = _image(raw, table, key)
                 accesses.append(
-                    Access(table.name, None, partition_value(key[table.hash_key]), "read",
-                           read_units(item_size(item) if item else 0,
-                                      consistent=bool(request.get("ConsistentRead"))))
+                    Access(
+                        table.name,
+                        None,
+                        partition_value(key[table.hash_key]),
+                        "read",
+                        read_units(
+                            item_size(item) if item else 0, consistent=bool(request.get("ConsistentRead"))
+                        ),
+                    )
                 )
     elif operation == "TransactGetItems":
         for entry in params["TransactItems"]:
@@ -218,23 +239,30 @@ def _observe_read(trace: Trace, operation: str, params: dict[str, Any], send: Ra
             table = _table(trace, raw, body["TableName"])
             item = _image(raw, table, body["Key"])
             accesses.append(
-                Access(table.name, None, partition_value(body["Key"][table.hash_key]), "read",
-                       read_units(item_size(item) if item else 0, consistent=True, transactional=True))
+                Access(
+                    table.name,
+                    None,
+                    partition_value(body["Key"][table.hash_key]),
+                    "read",
+                    read_units(item_size(item) if item else 0, consistent=True, transactional=True),
+                )
             )
     else:
         table = _table(trace, raw, params["TableName"])
         expression = params.get("KeyConditionExpression", "")
         scanned = raw(operation, _unfiltered(params, expression))
         size = sum(item_size(item) for item in scanned.get("Items", []))
-        if operation == "Query":
-            partition = _query_partition(table, params)
-        else:
-            partition = "*scan*"
+        partition = _query_partition(table, params) if operation == "Query" else "*scan*"
         index_name = params.get("IndexName")
         local = any(i.name == index_name and i.local for i in table.indexes)
         accesses.append(
-            Access(table.name, None if local else index_name, partition, "read",
-                   read_units(size, consistent=bool(params.get("ConsistentRead"))))
+            Access(
+                table.name,
+                None if local else index_name,
+                partition,
+                "read",
+                read_units(size, consistent=bool(params.get("ConsistentRead"))),
+            )
         )
     trace.add(accesses)
     return response
