@@ -40,6 +40,13 @@ class RosterLimits:
     max_uncompressed_bytes: int
     max_compression_ratio: int
 
+    def too_large(self) -> str:
+        """Why a file over ``max_bytes`` is refused, and what to upload instead."""
+        return (
+            f"The file is larger than the limit of {self.max_bytes} bytes. Upload the roster as several files, "
+            "one per school (or per group of schools): each is imported on its own."
+        )
+
     @classmethod
     def from_settings(cls, config: Settings) -> RosterLimits:
         """The limits configured for this deployment."""
@@ -123,9 +130,7 @@ def read_roster(path: Path, source_name: str, limits: RosterLimits) -> ParsedRos
     if size == 0:
         raise report.unreadable(IssueCode.FILE_EMPTY, "The file is empty (0 bytes).")
     if size > limits.max_bytes:
-        raise report.unreadable(
-            IssueCode.FILE_TOO_LARGE, f"The file is larger than the limit of {limits.max_bytes} bytes."
-        )
+        raise report.unreadable(IssueCode.FILE_TOO_LARGE, limits.too_large())
     with open(path, "rb") as handle:
         magic = handle.read(len(_OLE_MAGIC))
     if magic.startswith(_OLE_MAGIC):
