@@ -20,11 +20,11 @@ import json
 import re
 import time
 import urllib.request
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from bench.capacity import plan, prices
-from bench.capacity.model import PARTITION_WRITE_UNITS_S, Access
+from bench.capacity.model import NEW_ON_DEMAND_WRITE_UNITS_S, PARTITION_WRITE_UNITS_S, Access
 from bench.capacity.trace import Trace, record
 from bench.support import BENCH_JWT_SECRET, moto_server, use_emulator
 
@@ -264,6 +264,16 @@ def report(figures: dict[str, Any], setting: plan.ImportSetting, profile: plan.D
                 },
                 "hottest_partition_units_s": round(estimate.hottest_partition_units_s),
                 "cost_usd": cost_import(figures, schools, estimate, setting),
+                "wall_min_without_prewarming": round(
+                    plan.estimate_import(
+                        sync,
+                        schools,
+                        mb_per_school,
+                        replace(setting, warm_write_units_s=NEW_ON_DEMAND_WRITE_UNITS_S),
+                    ).wall_s
+                    / 60,
+                    1,
+                ),
             },
             "school_day": {
                 "api_requests_per_s_average": round(api_calls_day / 86_400, 1),
@@ -378,10 +388,11 @@ def headline(result: dict[str, Any]) -> list[str]:
     lines = []
     for schools, region in result["regions"].items():
         first = region["first_import"]
+        month = sum(v for k, v in region["month_usd"].items() if k != "api_gateway_http_if_moved")
         lines.append(
             f"{int(schools):>5} schools: first import {first['wall_min']} min ({first['bound_by']}); "
             f"evening {region['school_day']['write_units_per_s_evening_hour']} write units/s; "
-            f"month ${sum(v for k, v in region['month_usd'].items() if k != 'api_gateway_http_if_moved'):,.0f}"
+            f"month ${month:,.0f}"
         )
     evening = result["busiest_evening_per_school"]
     lines.append(
@@ -404,16 +415,15 @@ def main(
     """
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--schools", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=10)
-    parser.add_argument("--warm-writes", type=int, default=plan.NEW_ON_DEMAND_WRITE_UNITS_S)
+    parser.add_argument("--concurrency", type=int, default=plan.SCHOOL_SYNC_CONCURRENCY)
+    parser.add_argument("--warm-writes", type=int, default=plan.TEMPLATE_WARM_WRITE_UNITS_S)
     args = parser.parse_args(argv)
     figures = measure(args.schools)
-    setting = plan.ImportSetting(
-        concurrency=args.concurrency,
-        warm_write_units_s=args.warm_writes,
-        **({"stage1_cpu_s_per_100mb": stage1_cpu_s_per_100mb} if stage1_cpu_s_per_100mb else {}),
-        **({"sync_cpu_s": sync_cpu_s} if sync_cpu_s else {}),
-    )
+    setting = plan.ImportSetting(concurrency=args.concurrency, warm_write_units_s=args.warm_writes)
+    if stage1_cpu_s_per_100mb:
+        setting = replace(setting, stage1_cpu_s_per_100mb=stage1_cpu_s_per_100mb)
+    if sync_cpu_s:
+        setting = replace(setting, sync_cpu_s=sync_cpu_s)
     result = report(figures, setting, plan.DayProfile())
     result["assumptions"] = {
         "import": asdict(setting),
