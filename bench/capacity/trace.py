@@ -19,6 +19,7 @@ the accesses of each queue message (one school's sync) can be told apart.
 from __future__ import annotations
 
 import contextvars
+import json
 import re
 import threading
 from collections import Counter
@@ -96,6 +97,32 @@ def _image(raw: RawCall, table: Table, key: Mapping[str, Any]) -> Item | None:
     return dict(item) if item is not None else None
 
 
+def _signature(table: Table, item: Mapping[str, Any]) -> tuple[str, ...]:
+    return (table.name, *(json.dumps(item[name], sort_keys=True) for name in table.key_names))
+
+
+def _images(raw: RawCall, targets: list[tuple[Table, dict[str, Any]]]) -> list[Item | None]:
+    """Items for many keys (strongly consistent): one GetItem, or BatchGetItem for a batch."""
+    if len(targets) == 1:
+        table, key = targets[0]
+        return [_image(raw, table, key)]
+    tables = {table.name: table for table, _ in targets}
+    pending: dict[str, list[dict[str, Any]]] = {}
+    for table, key in targets:
+        pending.setdefault(table.name, []).append(dict(key))
+    found: dict[tuple[str, ...], Item] = {}
+    while pending:
+        request = {name: {"Keys": keys[:100], "ConsistentRead": True} for name, keys in pending.items()}
+        pending = {name: keys[100:] for name, keys in pending.items() if keys[100:]}
+        response = raw("BatchGetItem", {"RequestItems": request})
+        for name, items in response.get("Responses", {}).items():
+            for item in items:
+                found[_signature(tables[name], item)] = item
+        for name, left in response.get("UnprocessedKeys", {}).items():
+            pending.setdefault(name, []).extend(left["Keys"])
+    return [found.get(_signature(table, key)) for table, key in targets]
+
+
 def _write_targets(operation: str, params: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     """(kind, table name, item or key) for each item a write request touches."""
     if operation == "PutItem":
@@ -125,11 +152,12 @@ def _write_targets(operation: str, params: dict[str, Any]) -> list[tuple[str, st
 
 def _observe_write(trace: Trace, operation: str, params: dict[str, Any], send: RawCall, raw: RawCall) -> Any:
     transactional = operation == "TransactWriteItems"
-    plans = []
+    targets = []
     for kind, name, item in _write_targets(operation, params):
         table = _table(trace, raw, name)
-        key = _key(table, item)
-        plans.append((kind, table, key, _image(raw, table, key)))
+        targets.append((kind, table, _key(table, item)))
+    befores = _images(raw, [(table, key) for _, table, key in targets])
+    plans = [(kind, table, key, before) for (kind, table, key), before in zip(targets, befores, strict=True)]
     try:
         response = send(operation, params)
     except ClientError:
@@ -148,7 +176,8 @@ def _observe_write(trace: Trace, operation: str, params: dict[str, Any], send: R
         )
         raise
     accesses: list[Access] = []
-    for kind, table, key, before in plans:
+    afters = _images(raw, [(table, key) for _, table, key, _ in plans])
+    for (kind, table, key, before), after in zip(plans, afters, strict=True):
         if kind == "check":
             size = item_size(before) if before else 1
             accesses.append(
@@ -161,7 +190,6 @@ def _observe_write(trace: Trace, operation: str, params: dict[str, Any], send: R
                 )
             )
             continue
-        after = _image(raw, table, key)
         if before is None and after is None:
             accesses.append(Access(table.name, None, partition_value(key[table.hash_key]), "write", 1))
             continue
