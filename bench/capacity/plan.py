@@ -87,6 +87,10 @@ class ImportSetting:
     sync_cpu_s: float = 0.5
     request_latency_s: float = 0.010
     stage1_cpu_s_per_100mb: float = 25.0
+    roster_max_mb: float = 256 * 1024 * 1024 / 1e6
+    """The largest file (ROSTER_MAX_BYTES): a bigger region arrives as several files."""
+    upload_concurrency: int = 2
+    """Files read at once (the upload queue's ``maximum_concurrency`` in app.py)."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,7 @@ class ImportEstimate:
 
     schools: int
     roster_mb: float
+    files: int
     stage1_s: float
     sync_s: float
     syncs_per_s: float
@@ -110,7 +115,8 @@ def estimate_import(
 ) -> ImportEstimate:
     """Expected wall time of a first import of ``schools`` schools.
 
-    One sync lasts its CPU plus its requests one after another, and no less than
+    Stage 1 reads files of at most ``roster_max_mb``, ``upload_concurrency`` at
+    once. One sync lasts its CPU plus its requests one after another, and no less than
     its hottest partition allows (that partition takes at most 1,000 write
     units/s: a global index's partition holds its base table back, the
     documented back-pressure). ``concurrency`` syncs run at once; the
@@ -118,7 +124,8 @@ def estimate_import(
     partitions every sync shares by 1,000 units/s.
     """
     roster_mb = roster_mb_per_school * schools
-    stage1_s = setting.stage1_cpu_s_per_100mb * roster_mb / 100
+    files = math.ceil(roster_mb / setting.roster_max_mb)
+    stage1_s = setting.stage1_cpu_s_per_100mb * roster_mb / 100 / min(files, setting.upload_concurrency)
     own_s = setting.sync_cpu_s + sync.dynamodb_requests * setting.request_latency_s
     (resource, hottest_units) = sync.hottest_partition
     sync_s = max(own_s, hottest_units / PARTITION_WRITE_UNITS_S)
@@ -139,6 +146,7 @@ def estimate_import(
     return ImportEstimate(
         schools=schools,
         roster_mb=roster_mb,
+        files=files,
         stage1_s=stage1_s,
         sync_s=sync_s,
         syncs_per_s=rate,

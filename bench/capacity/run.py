@@ -255,6 +255,7 @@ def report(figures: dict[str, Any], setting: plan.ImportSetting, profile: plan.D
             "people": round(people),
             "first_import": {
                 "roster_mb": round(estimate.roster_mb),
+                "files": estimate.files,
                 "stage1_s": round(estimate.stage1_s),
                 "sync_s": round(estimate.sync_s, 2),
                 "wall_min": round(estimate.wall_s / 60, 1),

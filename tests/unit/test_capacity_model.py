@@ -154,11 +154,20 @@ def test_school_sync_finds_the_hottest_and_the_shared_partitions() -> None:
 def test_an_import_limited_by_concurrency() -> None:
     sync = school_sync([sync_of(100, "s1"), sync_of(100, "s2")], [50, 50])
     setting = ImportSetting(concurrency=10, sync_cpu_s=0.5, request_latency_s=0.01, stage1_cpu_s_per_100mb=25)
-    estimate = estimate_import(sync, 1000, 0.4, setting)
+    estimate = estimate_import(sync, 1000, 0.2, setting)  # one 200 MB file
     assert estimate.sync_s == pytest.approx(1.0)
     assert estimate.bound_by == "concurrency"
-    assert estimate.stage1_s == pytest.approx(100)
-    assert estimate.wall_s == pytest.approx(100 + 100 * 1.0)
+    assert estimate.stage1_s == pytest.approx(50)
+    assert estimate.wall_s == pytest.approx(50 + 100 * 1.0)
+
+
+def test_a_region_over_the_file_limit_arrives_as_files_read_two_at_a_time() -> None:
+    sync = school_sync([sync_of(100, "s1")], [50])
+    setting = ImportSetting(stage1_cpu_s_per_100mb=25, roster_max_mb=250, upload_concurrency=2)
+    one_file = estimate_import(sync, 500, 0.4, setting)  # 200 MB
+    three_files = estimate_import(sync, 1500, 0.4, setting)  # 600 MB
+    assert (one_file.files, one_file.stage1_s) == (1, pytest.approx(50))
+    assert (three_files.files, three_files.stage1_s) == (3, pytest.approx(150 / 2))
 
 
 def test_an_import_limited_by_the_hottest_partition_and_by_warm_throughput() -> None:
