@@ -389,11 +389,12 @@ def headline(result: dict[str, Any]) -> list[str]:
     lines = []
     for schools, region in result["regions"].items():
         first = region["first_import"]
-        month = sum(v for k, v in region["month_usd"].items() if k != "api_gateway_http_if_moved")
+        costs = region["month_usd"]
+        month = sum(v for k, v in costs.items() if k not in ("api_gateway_http_if_moved", "sms_links"))
         lines.append(
             f"{int(schools):>5} schools: first import {first['wall_min']} min ({first['bound_by']}); "
             f"evening {region['school_day']['write_units_per_s_evening_hour']} write units/s; "
-            f"month ${month:,.0f}"
+            f"a month ${month:,.0f} + SMS ${costs['sms_links']:,.0f} at the placeholder price"
         )
     evening = result["busiest_evening_per_school"]
     lines.append(
