@@ -48,12 +48,30 @@ class _Region:
 # --- chats ---------------------------------------------------------------------------
 
 
+# Everything of a chat but its activity (``last_activity``, ``last_message``): a send
+# changes only those, so it writes nothing into the school's index partition.
+CHAT_DIRECTORY_ATTRIBUTES = [
+    "kind",
+    "class_id",
+    "title",
+    "archived",
+    "archived_by_user",
+    "title_locked",
+    "read_only",
+    "managed_by_roster",
+    "member_count",
+    "created_at",
+    "created_by",
+    "request_digest",
+]
+
+
 class ChatsBySchool(GlobalSecondaryIndex["ChatItem"]):
-    """A school's chats (back office listing, loading a school's state for a sync)."""
+    """A school's chats (back office listing, loading a school's state for a sync), without activity."""
 
     class Meta:
         index_name = "by-school"
-        projection = AllProjection()
+        projection = IncludeProjection(CHAT_DIRECTORY_ATTRIBUTES)
 
     school_id = UnicodeAttribute(hash_key=True)
     chat_id = UnicodeAttribute(range_key=True)

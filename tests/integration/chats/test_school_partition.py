@@ -1,4 +1,4 @@
-"""A send writes nothing into a school's index partitions of the memberships table (issue #17).
+"""A send writes nothing into a school's index partitions (issue #17).
 
 The requests of a real send are recorded through the emulator by
 ``bench.capacity.trace`` (each written item is read before and after, and the
@@ -42,8 +42,9 @@ def test_a_send_moves_every_members_chat_list_but_writes_nothing_under_the_schoo
     # which the documentation prices as two writes (delete the old, put the new)...
     by_person = Counter(a.partition for a in _writes(accesses, "memberships", "by-person"))
     assert by_person == {member: 2 for member in members}
-    # ...and none into the school's partition of the memberships index,
-    assert _writes(accesses, "memberships", "by-school") == []
+    # ...and nothing into any school partition: neither index keyed by school carries chat activity,
+    assert [a for a in accesses if a.kind == "write" and a.index == "by-school"] == []
+    assert _writes(accesses, "chats", None) != []  # (the chat's own row did take its last message)
     # while the school's index does hold the chat's rows (it is the index a sync reads).
     rows = list(MembershipItem.by_school.query(SCHOOL))
     assert {row.person_id for row in rows if row.chat_id == chat_id} >= members
@@ -58,3 +59,12 @@ def test_a_roster_change_still_reaches_the_school_index(world: World) -> None:
         row.update(actions=[Row.name.set(row.name + " (ред.)")])
     by_school = _writes(trace.of(), "memberships", "by-school")
     assert [(a.partition, a.units) for a in by_school] == [(SCHOOL, 1)]
+
+
+def test_every_chat_attribute_but_its_activity_is_in_the_school_index() -> None:
+    """A new attribute of a chat must be projected (or be activity, and stay out) on purpose."""
+    from chalicelib.store.tables import CHAT_DIRECTORY_ATTRIBUTES, ChatItem
+
+    keys = {"chat_id", "school_id"}
+    activity = {"last_activity", "last_message"}
+    assert set(CHAT_DIRECTORY_ATTRIBUTES) == set(ChatItem.get_attributes()) - keys - activity
