@@ -8,6 +8,7 @@ documented index-write rules say which indexes the change reached).
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
@@ -68,3 +69,26 @@ def test_every_chat_attribute_but_its_activity_is_in_the_school_index() -> None:
     keys = {"chat_id", "school_id"}
     activity = {"last_activity", "last_message"}
     assert set(CHAT_DIRECTORY_ATTRIBUTES) == set(ChatItem.get_attributes()) - keys - activity
+
+
+def test_a_member_a_sync_adds_finds_the_chat_at_its_last_message(world: World, clock: MovableClock) -> None:
+    """The school index no longer carries activity: the sync reads it from the chat (ordering unchanged)."""
+    from chalicelib.roster.model import Role
+    from chalicelib.store.tables import ChatItem
+    from chalicelib.store.tables import MembershipItem as Row
+    from tests.integration.chats.world import ROSTER, S, enrolled, person
+    from tests.support import install_roster
+
+    chat_id = world.chats["class"]
+    last_activity = ChatItem.get(chat_id).last_activity
+    clock.advance(seconds=3600)
+    newcomer = person("stu-new", Role.STUDENT, "Новикова", "Вера")
+    roster = replace(
+        ROSTER,
+        people={**ROSTER.people, newcomer.person_id: newcomer},
+        enrollments={**ROSTER.enrollments, "e-5a-stu-new": enrolled("5a", "stu-new", S)},
+    )
+    install_roster(roster)
+
+    row = Row.get(chat_id, "stu-new")
+    assert row.activity_key == f"{last_activity}#{chat_id}"  # not the time of the sync, an hour later
