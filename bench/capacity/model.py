@@ -269,8 +269,3 @@ class Load:
     def total(self, kind: Kind) -> float:
         """All units of a kind."""
         return sum(u for (_, _, _, k), u in self.units.items() if k == kind)
-
-
-def partition_limit(kind: Kind) -> int:
-    """The documented per-partition ceiling, in units per second."""
-    return PARTITION_WRITE_UNITS_S if kind == "write" else PARTITION_READ_UNITS_S

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from bench.capacity.model import (
     NEW_ON_DEMAND_READ_UNITS_S,
-    PARTITION_READ_UNITS_S,
     PARTITION_WRITE_UNITS_S,
     Access,
     Load,
@@ -195,11 +194,6 @@ class Operation:
         return sum(a.units for a in self.accesses if a.kind == kind and (a.table, a.index) == (table, index))
 
 
-def peak_partition_units_s(send: Operation, sends_per_s: float, partition: str) -> float:
-    """Write units per second one partition takes when ``sends_per_s`` sends hit it."""
-    return sends_per_s * sum(a.units for a in send.accesses if a.kind == "write" and a.partition == partition)
-
-
 def sends_until_throttled(send: Operation, partition: str) -> float:
     """How many sends per second one partition takes before its 1,000 write units/s run out."""
     units = sum(a.units for a in send.accesses if a.kind == "write" and a.partition == partition)
@@ -209,8 +203,3 @@ def sends_until_throttled(send: Operation, partition: str) -> float:
 def evening_sends_per_s(people: int, profile: DayProfile) -> float:
     """A school's sends per second in the busiest second of its busiest hour."""
     return people * profile.sends * profile.evening_share / 3600 * profile.burst
-
-
-def read_limit() -> int:
-    """The per-partition read ceiling (for symmetry in reports)."""
-    return PARTITION_READ_UNITS_S

@@ -167,6 +167,7 @@ def measure(schools: int) -> dict[str, Any]:
             operations = _day(api, url, school_id)
     return {
         "schools": schools,
+        "school_id": school_id,
         "roster_bytes": size,
         "people": people,
         "import_cpu_s": cpu_s,
@@ -188,12 +189,8 @@ def report(figures: dict[str, Any], setting: plan.ImportSetting, profile: plan.D
     mb_per_school = figures["roster_bytes"] / figures["schools"] / 1e6
     sends = {name: op for name, op in operations.items() if name.startswith("send")}
     send = _average_send(list(sends.values()))
-    school_ids = {
-        a.partition
-        for op in sends.values()
-        for a in op.accesses
-        if (a.table, a.index) == ("chats", "by-school")
-    }
+    # Any table's or index's partition keyed by the school the sends were made in.
+    school_ids = {figures["school_id"]}
     evening = plan.evening_sends_per_s(int(people_per_school), profile)
 
     per_send_school_units = max(_school_partition_units(op, school_ids) for op in sends.values())
@@ -232,7 +229,8 @@ def report(figures: dict[str, Any], setting: plan.ImportSetting, profile: plan.D
             "limit": PARTITION_WRITE_UNITS_S,
             "chat_partition_units_per_send": {name: units for name, (units, _) in chat_partition.items()},
             "sends_per_s_one_chat_takes": {
-                name: round(PARTITION_WRITE_UNITS_S / units, 1) for name, (units, _) in chat_partition.items()
+                name: round(plan.sends_until_throttled(sends[name], partition), 1)
+                for name, (_, partition) in chat_partition.items()
             },
         },
         "regions": {},
