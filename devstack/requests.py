@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.client import BaseClient
+
+RawCall = Callable[[str, dict[str, Any]], Any]
+"""Send one request of the same client, uncounted and unobserved: ``raw(operation, params)``."""
+Observer = Callable[[BaseClient, str, dict[str, Any], RawCall], Any]
+"""Sees a request and makes it: ``observer(client, operation, params, raw)`` returns the response
+(``bench/capacity/trace.py`` reads items before and after each write this way)."""
 
 WRITE_OPERATIONS = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
 
@@ -26,6 +32,7 @@ class RequestLog:
 
     calls: Counter[tuple[str, str]] = field(default_factory=Counter)
     by_table: Counter[tuple[str, str]] = field(default_factory=Counter)
+    observer: Observer | None = None
 
     def of(self, service: str) -> Counter[str]:
         """Requests to one service (``dynamodb``, ``s3``, ``sqs``, ``sns``), by operation."""
@@ -74,13 +81,16 @@ def _counting_call(self: BaseClient, operation_name: str, api_params: dict[str, 
                 for table in _tables(api_params):
                     log.by_table[(operation_name, table)] += 1
         call = _wrapped[0]
+        observers = [log.observer for log in _active if log.observer is not None]
+    if observers:
+        return observers[0](self, operation_name, api_params, lambda op, params: call(self, op, params))
     return call(self, operation_name, api_params)
 
 
 @contextmanager
-def count_aws_requests() -> Iterator[RequestLog]:
-    """Record the AWS requests the process makes inside the block."""
-    log = RequestLog()
+def count_aws_requests(observer: Observer | None = None) -> Iterator[RequestLog]:
+    """Record the AWS requests the process makes inside the block (and let ``observer`` make them)."""
+    log = RequestLog(observer=observer)
     with _lock:
         if not _active:
             _wrapped[:] = [BaseClient._make_api_call]

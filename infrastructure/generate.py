@@ -7,7 +7,10 @@
   deletion protection in prod;
 * the API's gateway responses (errors API Gateway answers itself, before the
   Lambda runs) as ``application/problem+json`` with the problem types of
-  ``chalicelib.errors``.
+  ``chalicelib.errors``;
+* the capacity plan's parameters (``bench/capacity``, README "Capacity and
+  cost"): warm throughput of the tables and indexes a region's first import
+  and its evenings load, and how many school syncs run at once.
 
 Run ``python -m infrastructure.generate`` after adding or changing a model or a
 problem type, and commit the output; a test fails while the committed file is
@@ -73,6 +76,56 @@ GATEWAY_PROBLEMS: dict[str, tuple[type[ServiceError], int, str]] = {
 }
 
 
+# The capacity plan (bench/capacity/ASSUMPTIONS.md): the template's defaults, which the model uses too.
+SCHOOL_SYNC_CONCURRENCY = 10
+"""School syncs at once (the school queue's ``MaximumConcurrency``; at least 2, SQS's minimum)."""
+NEW_TABLE_WRITE_UNITS_S = 4_000
+NEW_TABLE_READ_UNITS_S = 12_000
+WARM_THROUGHPUT: dict[str, tuple[str, int, int]] = {
+    # A first import writes every membership once into the table and each of its two indexes:
+    # ten syncs at once need about 10,000 write units/s on each (4,000 would make it wait).
+    "memberships": ("Memberships", 10_000, NEW_TABLE_READ_UNITS_S),
+}
+"""Table suffix → (parameter name stem, default write and read units/s), for the table and every GSI."""
+
+
+def capacity_parameters() -> dict[str, Any]:
+    """The template parameters of the capacity plan, with the model's defaults."""
+    parameters: dict[str, Any] = {
+        "SchoolSyncConcurrency": {
+            "Type": "Number",
+            "Default": SCHOOL_SYNC_CONCURRENCY,
+            "MinValue": 2,
+            "MaxValue": 1000,
+            "Description": "School syncs running at once (the school queue's maximum concurrency).",
+        }
+    }
+    for suffix, (stem, writes, reads) in sorted(WARM_THROUGHPUT.items()):
+        parameters[f"{stem}WarmWriteUnits"] = {
+            "Type": "Number",
+            "Default": writes,
+            "MinValue": NEW_TABLE_WRITE_UNITS_S,
+            "Description": f"Write units/s the {suffix} table and each of its indexes serve at once.",
+        }
+        parameters[f"{stem}WarmReadUnits"] = {
+            "Type": "Number",
+            "Default": reads,
+            "MinValue": NEW_TABLE_READ_UNITS_S,
+            "Description": f"Read units/s the {suffix} table and each of its indexes serve at once.",
+        }
+    return parameters
+
+
+def _warm(suffix: str) -> dict[str, Any] | None:
+    if suffix not in WARM_THROUGHPUT:
+        return None
+    stem = WARM_THROUGHPUT[suffix][0]
+    return {
+        "ReadUnitsPerSecond": {"Ref": f"{stem}WarmReadUnits"},
+        "WriteUnitsPerSecond": {"Ref": f"{stem}WarmWriteUnits"},
+    }
+
+
 def table_suffix(model: type[Model]) -> str:
     """The part of a model's table name after the configured ``TABLE_PREFIX``."""
     prefix = settings().table_prefix
@@ -93,15 +146,18 @@ def _key_schema(keys: list[dict[str, str]]) -> list[dict[str, str]]:
     return [{"AttributeName": key["AttributeName"], "KeyType": key["KeyType"]} for key in ordered]
 
 
-def _index(index: dict[str, Any]) -> dict[str, Any]:
+def _index(index: dict[str, Any], warm: dict[str, Any] | None = None) -> dict[str, Any]:
     projection = {"ProjectionType": index["projection"]["ProjectionType"]}
     if index["projection"].get("NonKeyAttributes"):
         projection["NonKeyAttributes"] = sorted(index["projection"]["NonKeyAttributes"])
-    return {
+    resource = {
         "IndexName": index["index_name"],
         "KeySchema": _key_schema(index["key_schema"]),
         "Projection": projection,
     }
+    if warm is not None:
+        resource["WarmThroughput"] = warm
+    return resource
 
 
 def table_resource(model: type[Model]) -> dict[str, Any]:
@@ -120,10 +176,13 @@ def table_resource(model: type[Model]) -> dict[str, Any]:
         ],
         "KeySchema": _key_schema(schema["key_schema"]),
     }
+    warm = _warm(table_suffix(model))
+    if warm is not None:
+        properties["WarmThroughput"] = warm
     for kind, prop in (("global", "GlobalSecondaryIndexes"), ("local", "LocalSecondaryIndexes")):
         indexes = sorted(schema[f"{kind}_secondary_indexes"], key=lambda index: str(index["index_name"]))
         if indexes:
-            properties[prop] = [_index(index) for index in indexes]
+            properties[prop] = [_index(index, warm if kind == "global" else None) for index in indexes]
     ttl = model._ttl_attribute()
     if ttl is not None:
         properties["TimeToLiveSpecification"] = {"AttributeName": ttl.attr_name, "Enabled": True}
@@ -176,7 +235,7 @@ def generated_template(models: list[type[Model]] | None = None) -> dict[str, Any
             raise ValueError(f"two models map to the table resource {logical_id}")
         resources[logical_id] = table_resource(model)
     resources["RestAPI"] = {"Properties": {"GatewayResponses": gateway_responses()}}
-    return {"Resources": resources}
+    return {"Parameters": capacity_parameters(), "Resources": resources}
 
 
 def render(template: dict[str, Any]) -> str:

@@ -73,7 +73,7 @@ def import_upload(services: Services, upload: UploadedObject) -> None:
         try:
             download = spooled_download(upload.bucket, upload.key, limits.max_bytes)
         except ObjectTooLarge:
-            message = f"The file is larger than the limit of {limits.max_bytes} bytes."
+            message = limits.too_large()
             fail_import(
                 store,
                 import_id,

@@ -120,7 +120,10 @@ class CodeInfo:
 
 REGISTRY: Mapping[IssueCode, CodeInfo] = {
     IssueCode.FILE_EMPTY: CodeInfo("unreadable", "The file (or a CSV inside the zip) has 0 bytes."),
-    IssueCode.FILE_TOO_LARGE: CodeInfo("unreadable", "The upload is larger than ROSTER_MAX_BYTES."),
+    IssueCode.FILE_TOO_LARGE: CodeInfo(
+        "unreadable",
+        "The upload is larger than ROSTER_MAX_BYTES (256 MiB); the reason asks for a file per school.",
+    ),
     IssueCode.FILE_MISSING: CodeInfo(
         "unreadable", "The uploaded object was deleted before it could be imported (pipeline)."
     ),

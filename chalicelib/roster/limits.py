@@ -15,6 +15,13 @@ class RosterLimits:
     max_uncompressed_bytes: int
     max_compression_ratio: int
 
+    def too_large(self) -> str:
+        """Why a file over ``max_bytes`` is refused, and what to upload instead."""
+        return (
+            f"The file is larger than the limit of {self.max_bytes} bytes. Upload the roster as several "
+            "files, one per school (or per group of schools): each is imported on its own."
+        )
+
     @classmethod
     def from_settings(cls, config: Settings) -> RosterLimits:
         """The limits configured for this deployment."""

@@ -112,9 +112,7 @@ def read_roster(
     if size == 0:
         raise report.unreadable(IssueCode.FILE_EMPTY, "The file is empty (0 bytes).")
     if size > limits.max_bytes:
-        raise report.unreadable(
-            IssueCode.FILE_TOO_LARGE, f"The file is larger than the limit of {limits.max_bytes} bytes."
-        )
+        raise report.unreadable(IssueCode.FILE_TOO_LARGE, limits.too_large())
     with open(path, "rb") as handle:
         magic = handle.read(len(_OLE_MAGIC))
     if magic.startswith(_OLE_MAGIC):

@@ -23,7 +23,7 @@ from chalicelib.planning.model import (
     SchoolState,
 )
 from chalicelib.roster.model import Role
-from chalicelib.store.batch import batch_put
+from chalicelib.store.batch import batch_get, batch_put
 from chalicelib.store.tables import ChatItem, MembershipItem, activity_key
 
 
@@ -38,7 +38,8 @@ def existing_chat(item: ChatItem) -> ExistingChat:
         archived=bool(item.archived),
         title_locked=bool(item.title_locked),
         archived_by_user=bool(item.archived_by_user),
-        last_activity=item.last_activity,
+        # Empty when read from the ``by-school`` index, which leaves chat activity out.
+        last_activity=item.last_activity or "",
         origin=(
             ChatOrigin(item.origin_class_id, int(item.origin_generation or 1))
             if item.origin_class_id is not None
@@ -142,7 +143,7 @@ class ChatStore:
         stats = WriteStats()
         now_iso = isoformat_utc(now)
         after = apply_changes(state, changes)
-        activity = {chat_id: chat.last_activity or now_iso for chat_id, chat in state.chats.items()}
+        activity = _last_activities(state, changes, now_iso)
 
         counts = Counter(m.chat_id for m in after.members.values() if m.active)
         # A new chat is written with its final member count: no second request per chat.
@@ -220,6 +221,22 @@ def _class_actions(chat: ExistingChat) -> list[Action]:
         ChatItem.origin_class_id.set(chat.origin.class_id),
         ChatItem.origin_generation.set(chat.origin.generation),
     ]
+
+
+def _last_activities(state: SchoolState, changes: ChangeSet, now_iso: str) -> dict[str, str]:
+    """Each existing chat's last activity, where a membership row will be written (new rows sort by it).
+
+    The school's state comes from the ``by-school`` index, which does not carry
+    chat activity; the chats that get rows are read from the table (one
+    BatchGetItem per 100), and a chat that has none falls back to now.
+    """
+    activity = {chat_id: chat.last_activity for chat_id, chat in state.chats.items() if chat.last_activity}
+    wanted = {planned.chat_id for planned in (*changes.members_to_add, *changes.members_to_update)}
+    missing = sorted(wanted & set(state.chats) - set(activity))
+    if missing:
+        found = batch_get({ChatItem: [{"chat_id": chat_id} for chat_id in missing]})[ChatItem]
+        activity.update({item.chat_id: item.last_activity for item in found if item.last_activity})
+    return {chat_id: activity.get(chat_id) or now_iso for chat_id in state.chats}
 
 
 def _new_chat_item(chat: PlannedChat, now: datetime, now_iso: str, member_count: int) -> ChatItem:

@@ -19,7 +19,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.aws import botocore_session
@@ -48,12 +48,33 @@ class _Region:
 # --- chats ---------------------------------------------------------------------------
 
 
+# Everything of a chat but its activity (``last_activity``, ``last_message``): a send
+# changes only those, so it writes nothing into the school's index partition.
+CHAT_DIRECTORY_ATTRIBUTES = [
+    "kind",
+    "class_id",
+    "title",
+    "archived",
+    "archived_by_user",
+    "title_locked",
+    "read_only",
+    "managed_by_roster",
+    "member_count",
+    "created_at",
+    "created_by",
+    "request_digest",
+    # A school-year rollover matches classes by the chat's origin (planning.model.ChatOrigin).
+    "origin_class_id",
+    "origin_generation",
+]
+
+
 class ChatsBySchool(GlobalSecondaryIndex["ChatItem"]):
-    """A school's chats (back office listing, loading a school's state for a sync)."""
+    """A school's chats (back office listing, loading a school's state for a sync), without activity."""
 
     class Meta:
         index_name = "by-school"
-        projection = AllProjection()
+        projection = IncludeProjection(CHAT_DIRECTORY_ATTRIBUTES)
 
     school_id = UnicodeAttribute(hash_key=True)
     chat_id = UnicodeAttribute(range_key=True)
@@ -118,12 +139,23 @@ class MembershipsByPerson(GlobalSecondaryIndex["MembershipItem"]):
     activity_key = UnicodeAttribute(range_key=True)
 
 
+# What a school's sync reads of a membership row (``store.chats.existing_member``). Chat
+# activity (``activity_key``, ``member_of``) stays out: a send moves every member's
+# ``activity_key``, and with it projected each send would write once per member into
+# the school's one index partition (see bench/capacity/ASSUMPTIONS.md).
+MEMBERSHIP_SYNC_ATTRIBUTES = ["chat_role", "person_role", "name", "active", "source", "excluded"]
+
+
 class MembershipsBySchool(GlobalSecondaryIndex["MembershipItem"]):
-    """Every membership row of a school's chats (one paginated Query loads a school's state)."""
+    """Every membership row of a school's chats (one paginated Query loads a school's state).
+
+    Projects only what a sync compares, never chat activity or read state: writes
+    into a school's partition come from roster changes alone.
+    """
 
     class Meta:
         index_name = "by-school"
-        projection = AllProjection()
+        projection = IncludeProjection(MEMBERSHIP_SYNC_ATTRIBUTES)
 
     school_id = UnicodeAttribute(hash_key=True)
     chat_id = UnicodeAttribute(range_key=True)

@@ -174,7 +174,39 @@ def test_sqs_event_sources_report_partial_batch_failures(template: dict[str, Any
     for name, _, event in sources:
         assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"], name
         assert template["Resources"][queue_of_event(event)]["Type"] == "AWS::SQS::Queue"
-        assert event["Properties"]["ScalingConfig"]["MaximumConcurrency"] >= 2
+        concurrency = event["Properties"]["ScalingConfig"]["MaximumConcurrency"]
+        if isinstance(concurrency, dict):  # a parameter of the capacity plan
+            parameter = template["Parameters"][concurrency["Ref"]]
+            assert parameter["MinValue"] >= 2 and parameter["Default"] >= 2, name
+        else:
+            assert concurrency >= 2, name
+
+
+def test_the_template_carries_the_capacity_plan(template: dict[str, Any]) -> None:
+    """Issue #17: warm throughput and sync concurrency are parameters; stage 1 fits the largest roster."""
+    from bench.capacity.plan import ImportSetting
+    from chalicelib.config import settings
+    from infrastructure.generate import SCHOOL_SYNC_CONCURRENCY, WARM_THROUGHPUT
+
+    parameters = template["Parameters"]
+    school_sync = chalice_functions(template)["on_school_sync"]
+    event = next(iter(school_sync["Properties"]["Events"].values()))
+    assert event["Properties"]["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "SchoolSyncConcurrency"}
+    assert parameters["SchoolSyncConcurrency"]["Default"] == SCHOOL_SYNC_CONCURRENCY
+    assert ImportSetting().concurrency == SCHOOL_SYNC_CONCURRENCY  # the model plans with the template's
+    for suffix, (stem, writes, _) in WARM_THROUGHPUT.items():
+        table = template["Resources"][f"{stem}Table"]["Properties"]
+        assert parameters[f"{stem}WarmWriteUnits"]["Default"] == writes >= 4000
+        for place in (table, *table.get("GlobalSecondaryIndexes", [])):
+            assert place["WarmThroughput"]["WriteUnitsPerSecond"] == {"Ref": f"{stem}WarmWriteUnits"}, suffix
+    # The largest single roster: refused above ROSTER_MAX_BYTES; below it stage 1 has the room and time.
+    upload = chalice_functions(template)["on_roster_uploaded"]["Properties"]
+    max_bytes = int(upload["Environment"]["Variables"]["ROSTER_MAX_BYTES"])
+    assert max_bytes == settings().roster_max_bytes
+    assert upload["EphemeralStorage"]["Size"] * 1024 * 1024 >= 3 * max_bytes  # the file + SQLite (~2×)
+    assert upload["MemorySize"] >= 1769  # one full vCPU: stage 1 is CPU-bound
+    stage1_cpu_s = ImportSetting().stage1_cpu_s_per_100mb * max_bytes / 100e6
+    assert upload["Timeout"] >= 2 * stage1_cpu_s
 
 
 def test_queues_redrive_to_the_dead_letter_queue_and_outlast_their_functions(

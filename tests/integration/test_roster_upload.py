@@ -118,3 +118,22 @@ def test_a_zip_bomb_fails_the_import_and_changes_nothing(services: Any, aws: Any
     assert report is not None and report["status"] == "failed"
     assert [e["code"] for e in report["errors"]] == ["zip_bomb"]
     assert _keys("imports/") == [] and _queued(aws) == 0
+
+
+def test_a_roster_over_the_size_limit_fails_at_once_and_suggests_per_school_files(
+    aws: Any, configure: Any
+) -> None:
+    from devstack.requests import count_aws_requests
+
+    body = flat_csv(3, 2, 5, 1, seed=3)
+    configure(ROSTER_MAX_BYTES=str(len(body) - 1))
+    upload = _upload("rosters/region.csv", body)
+    with count_aws_requests() as requests:
+        import_upload(upload)
+    report = ImportStore().report(upload.import_id)
+    assert report is not None and report["status"] == "failed"
+    [error] = report["errors"]
+    assert error["code"] == "file_too_large" and "one per school" in error["message"]
+    # Refused on the size S3 declares for the object: one GetObject, nothing split or queued.
+    assert requests.of("s3")["GetObject"] == 1
+    assert _keys("imports/") == [] and _queued(aws) == 0
