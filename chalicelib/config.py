@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import functools
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 DEFAULT_STAGE = "local"
 DEFAULT_REGION = "us-east-1"
 JOURNAL_AUDIENCE = "school-chats"
+_PROCESS_CURSOR_SECRET = secrets.token_hex(32)
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,9 @@ class Settings:
     journal_jwks: str | None
     journal_audience: str
     journal_leeway_s: int
+    # Keys the MAC of page cursors (api.http): CURSOR_SECRET, else the journal's HS256 secret;
+    # with neither (RS256 only) a random key per process, so cursors then last one instance.
+    cursor_secret: str
 
     roster_max_bytes: int
     roster_max_uncompressed_bytes: int
@@ -88,6 +93,7 @@ class Settings:
             journal_jwks=env.get("JOURNAL_JWKS") or None,
             journal_audience=env.get("JOURNAL_JWT_AUDIENCE", JOURNAL_AUDIENCE),
             journal_leeway_s=int(env.get("JOURNAL_JWT_LEEWAY_S", "5")),
+            cursor_secret=env.get("CURSOR_SECRET") or env.get("JOURNAL_JWT_SECRET") or _PROCESS_CURSOR_SECRET,
             roster_max_bytes=int(env.get("ROSTER_MAX_BYTES", str(256 * 1024 * 1024))),
             roster_max_uncompressed_bytes=int(
                 env.get("ROSTER_MAX_UNCOMPRESSED_BYTES", str(1024 * 1024 * 1024))

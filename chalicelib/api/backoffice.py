@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.access import require_back_office
-from chalicelib.api.http import ApiBlueprint, RequestContext, page
+from chalicelib.api.http import ApiBlueprint, RequestContext
 from chalicelib.api.shapes import chat_json
 from chalicelib.store.directory import ChatDirectory
 
@@ -25,4 +25,4 @@ def school_chats(ctx: RequestContext, school_id: str) -> dict[str, Any]:
     require_back_office(ctx.authenticated, school_id)
     limit = ctx.page_size(default=100, maximum=500)
     chats = ChatDirectory().school_chats(school_id, limit, ctx.position(SCHOOL_CHATS_CURSOR))
-    return page([chat_json(chat, None) for chat in chats.items], SCHOOL_CHATS_CURSOR, chats.after)
+    return ctx.page([chat_json(chat, None) for chat in chats.items], SCHOOL_CHATS_CURSOR, chats.after)

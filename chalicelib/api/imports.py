@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.access import require_back_office
-from chalicelib.api.http import ApiBlueprint, RequestContext, page
-from chalicelib.errors import Conflict, Forbidden, NotFound
+from chalicelib.api.http import ApiBlueprint, RequestContext, is_identifier
+from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.pipeline.report import PartStatus
 from chalicelib.pipeline.upload import enqueue_schools
 from chalicelib.store.imports import ImportStore
@@ -36,6 +36,11 @@ def list_imports(ctx: RequestContext) -> dict[str, Any]:
     caller = ctx.authenticated
     limit = ctx.page_size(default=20, maximum=100)
     school_id = ctx.query("school_id")
+    if school_id is not None and not is_identifier(school_id):
+        # An empty or impossible id would reach DynamoDB as a key it refuses (a 500).
+        raise ValidationFailed(
+            "school_id is not a school id.", [{"field": "school_id", "message": "a school id"}]
+        )
     store = ImportStore()
     if school_id is None:
         if not caller.is_operator:
@@ -46,7 +51,7 @@ def list_imports(ctx: RequestContext) -> dict[str, Any]:
         require_back_office(caller, school_id)
         reports = store.newest_for_school(school_id, limit, ctx.position(IMPORTS_CURSOR, compound=True))
         items = reports.items if caller.is_operator else [_school_view(r, school_id) for r in reports.items]
-    return page(items, IMPORTS_CURSOR, reports.before)
+    return ctx.page(items, IMPORTS_CURSOR, reports.before)
 
 
 @api.route("/v1/imports/{import_id}")
