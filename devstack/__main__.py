@@ -106,15 +106,15 @@ def main() -> int:
         provision(settings())
 
         from chalice.cli.factory import CLIFactory
-        from chalice.local import create_local_server
 
         from devstack import journal
+        from devstack.gateway import create_api_server
 
         factory = CLIFactory(str(PROJECT_DIR))
         config = factory.create_config_obj(chalice_stage_name="local")
         application = config.chalice_app
         journal.register(application)  # the demo journal at /demo: local stack only
-        server = create_local_server(application, config, "127.0.0.1", port)
+        server = create_api_server(application, config, "127.0.0.1", port)
         threading.Thread(target=server.server.serve_forever, name="api", daemon=True).start()
 
         worker = app_worker()
