@@ -41,6 +41,7 @@ import pydantic
 from chalice import Blueprint, Response
 from chalice.app import Request
 
+from chalicelib.aws import RETRY_AFTER_S, is_dependency_failure, request_budget
 from chalicelib.config import settings
 from chalicelib.errors import (
     BadRequest,
@@ -48,6 +49,7 @@ from chalicelib.errors import (
     NotFound,
     PayloadTooLarge,
     ServiceError,
+    ServiceUnavailable,
     Unauthorized,
     UnsupportedMediaType,
     ValidationFailed,
@@ -288,6 +290,12 @@ def decode_cursor(cursor: str, scope: str) -> dict[str, Any]:
     return position
 
 
+def _unavailable(request: Request, error: Exception) -> ServiceUnavailable:
+    """503 for a dependency (DynamoDB, S3, SQS) that refused, stayed silent or throttled: not a bug."""
+    logger.warning("dependency unavailable", extra={"path": request.path, "error": repr(error)})
+    return ServiceUnavailable("The service is briefly unavailable; try again shortly.", RETRY_AFTER_S)
+
+
 class ApiBlueprint:
     """A Chalice blueprint whose routes authenticate and speak problem+json."""
 
@@ -321,11 +329,16 @@ class ApiBlueprint:
                         caller = verify_journal_token(request.headers.get("authorization"), settings())
                     for value in path_params.values():
                         check_identifier(value)
-                    return view(RequestContext(request=request, caller=caller), **path_params)
+                    with request_budget():
+                        return view(RequestContext(request=request, caller=caller), **path_params)
                 except ServiceError as error:
                     if error.status >= 500:
                         logger.exception("request failed", extra={"path": request.path})
                     return render_error(error)
+                except Exception as error:
+                    if not is_dependency_failure(error):
+                        raise
+                    return render_error(_unavailable(request, error))
 
             self.blueprint.route(path, methods=list(methods), content_types=list(content_types))(handle)
             return view
