@@ -135,6 +135,9 @@ class ExistingChat:
     archived_by_user: bool = False
     # When the chat last had a message (or was created): the store sorts chat lists by it.
     last_activity: str = field(default="", compare=False)
+    # The member count as stored: a sync corrects it when it disagrees with the memberships
+    # (a crash between writing memberships and counts must not leave it wrong).
+    member_count: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

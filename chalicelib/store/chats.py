@@ -37,6 +37,7 @@ def existing_chat(item: ChatItem) -> ExistingChat:
         title_locked=bool(item.title_locked),
         archived_by_user=bool(item.archived_by_user),
         last_activity=item.last_activity,
+        member_count=int(item.member_count or 0),
     )
 
 
@@ -195,7 +196,16 @@ class ChatStore:
             )
             updated.add(archived.chat_id)
             stats.requests += 1
-        for chat_id in sorted(changes.touched_chat_ids - updated):
+        # A count a crashed sync left stale (memberships written, counts not) is corrected too.
+        stale = {
+            chat_id
+            for chat_id, chat in state.chats.items()
+            if chat.member_count is not None
+            and chat_id in after.chats
+            and not after.chats[chat_id].archived
+            and chat.member_count != counts[chat_id]
+        }
+        for chat_id in sorted((changes.touched_chat_ids | stale) - updated):
             ChatItem(chat_id).update(actions=[ChatItem.member_count.set(counts[chat_id])])
             stats.requests += 1
         return stats

@@ -1,0 +1,64 @@
+"""A school sync's lease heartbeat: a short lease, renewed while the sync runs.
+
+The lease (``store.schools``) lasts :data:`~chalicelib.store.schools.LEASE_SECONDS`
+(a minute) so that a sync whose worker crashed frees its school within about a
+minute; a sync that runs longer keeps it by renewing it every
+:data:`~chalicelib.store.schools.HEARTBEAT_SECONDS` from a background thread.
+A renewal that finds the lease gone (it expired while the worker was stalled,
+and another sync took it) is logged and stops the heartbeat: syncs are
+idempotent and converge, so the worst case is two syncs writing the same rows.
+"""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+
+from chalicelib.bootstrap import services
+from chalicelib.observability import log_event, logger
+from chalicelib.store.schools import HEARTBEAT_SECONDS, SchoolStore
+
+# A sync that is still "running" after this long is stuck (its Lambda allows 120 s): stop renewing.
+MAX_HEARTBEAT_SECONDS = 15 * 60
+
+
+class LeaseHeartbeat:
+    """``with LeaseHeartbeat(schools, school_id, owner):`` renews the lease until the block ends."""
+
+    def __init__(
+        self, schools: SchoolStore, school_id: str, owner: str, interval_s: float = HEARTBEAT_SECONDS
+    ) -> None:
+        self.schools = schools
+        self.school_id = school_id
+        self.owner = owner
+        self.interval_s = interval_s
+        self.renewals = 0
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"lease-{school_id}", daemon=True)
+
+    def __enter__(self) -> LeaseHeartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _beat(self) -> None:
+        beats = int(MAX_HEARTBEAT_SECONDS / self.interval_s)
+        for _ in range(beats):
+            if self._stop.wait(self.interval_s):
+                return
+            try:
+                held = self.schools.renew(self.school_id, self.owner, services().clock.now())
+            except Exception:  # a blip: the next beat tries again, well before the lease runs out
+                logger.warning("lease renewal failed", extra={"school_id": self.school_id}, exc_info=True)
+                continue
+            if not held:
+                self.lost = True
+                log_event("school_lease_lost", school_id=self.school_id)
+                return
+            self.renewals += 1
