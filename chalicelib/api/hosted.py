@@ -37,6 +37,7 @@ from chalicelib.errors import (
     RateLimited,
     ReadOnly,
     ServiceError,
+    ServiceUnavailable,
     Unauthorized,
     ValidationFailed,
 )
@@ -94,6 +95,13 @@ def _error_page(error: ServiceError) -> Response:
         )
     if isinstance(error, RateLimited):
         return _notice(429, "Слишком много запросов", "Подождите немного и попробуйте снова.")
+    if isinstance(error, ServiceUnavailable):
+        return _notice(
+            503,
+            "Сервис временно недоступен",
+            "Попробуйте ещё раз через несколько секунд.",
+            {"Retry-After": str(error.retry_after_s)},
+        )
     if error.status < 500:
         return _notice(error.status, "Запрос не понят", "Вернитесь к списку чатов и попробуйте ещё раз.")
     return _notice(error.status, "Что-то пошло не так", "Попробуйте ещё раз через минуту.")

@@ -78,3 +78,12 @@ def test_a_dependency_that_is_down_is_a_503_with_retry_after(api: Any, proxy: Fa
     proxy.set_mode("pass")
     status, body, _, _ = get_chats(api)
     assert status < 500, body  # and it recovers by itself
+
+
+def test_the_hosted_page_says_so_in_russian_with_retry_after(api: Any, proxy: FaultProxy) -> None:
+    proxy.set_mode("refuse")
+    response = api.http.get("/m/chats", headers={"Cookie": "m_session=" + "a" * 43})
+    assert response.status_code == 503, response.body
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert int(response.headers["Retry-After"]) > 0
+    assert "временно недоступен" in response.body.decode()
