@@ -39,6 +39,7 @@ _per_thread = threading.local()
 # Worst case for one call: 3 × (1 s + 4 s) plus backoff, about 16 s; the request budget cuts it
 # shorter when earlier calls of the same request took their time.
 CONNECT_TIMEOUT_S = 1
+# Also bounds SQS long polls: a receive_message(WaitTimeSeconds=...) must wait less than this.
 READ_TIMEOUT_S = 4
 MAX_ATTEMPTS = 3
 # An HTTP request starts no new attempt after this long (API Gateway gives up at 29 s).

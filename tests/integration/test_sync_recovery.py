@@ -108,3 +108,43 @@ def test_a_crash_between_memberships_and_counts_leaves_no_wrong_count(
     report = ImportStore().report(second)
     assert report is not None and report["status"] == "succeeded", report
     assert stored_counts("school-1") == counts_by_chat("school-1")
+
+
+class WorkerDied(BaseException):
+    """The process ends mid-sync: nothing after it runs (not even the batch's failure report)."""
+
+
+def test_a_crashed_syncs_message_comes_back_within_its_lease_not_the_queues_timeout(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.aws import client
+    from chalicelib.config import settings
+    from chalicelib.pipeline import entry, lease
+    from devstack.resources import queue_arn
+    from devstack.worker import sqs_event
+
+    sqs = client("sqs")
+    url = sqs.get_queue_url(QueueName=settings().school_queue_name)["QueueUrl"]
+    drop_queued_messages()
+    # As deployed: the queue hides a received message for six times its function's timeout.
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "720"})
+    sqs.send_message(QueueUrl=url, MessageBody=school_message("imp_" + "c" * 24, "school-1"))
+    received = sqs.receive_message(QueueUrl=url, AttributeNames=["All"], WaitTimeSeconds=1)["Messages"]
+
+    monkeypatch.setattr(lease, "LEASE_SECONDS", 2)  # the lease (and the message's hiding) lasts 2 s here
+
+    def die(message: Any) -> None:
+        raise WorkerDied
+
+    monkeypatch.setattr(entry, "sync_school", die)
+    with pytest.raises(WorkerDied):
+        entry.handle_school_batch(_sqs_event(sqs_event(received, queue_arn(url))))
+
+    again = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=3).get("Messages", [])
+    assert [m["MessageId"] for m in again] == [received[0]["MessageId"]]
+
+
+def _sqs_event(raw: dict[str, Any]) -> Any:
+    from chalice.app import SQSEvent
+
+    return SQSEvent(raw, None)
