@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -40,17 +41,25 @@ _per_thread = threading.local()
 # shorter when earlier calls of the same request took their time.
 CONNECT_TIMEOUT_S = 1
 # Also bounds SQS long polls: a receive_message(WaitTimeSeconds=...) must wait less than this.
-READ_TIMEOUT_S = 4
+# AWS_READ_TIMEOUT_S raises it where the emulator, not AWS, answers on a busy machine (the test
+# suite, the local stack): there a slow CreateTable retried after a timeout finds its table made.
+READ_TIMEOUT_S = int(os.environ.get("AWS_READ_TIMEOUT_S", "4"))
 MAX_ATTEMPTS = 3
 # An HTTP request starts no new attempt after this long (API Gateway gives up at 29 s).
 REQUEST_BUDGET_S = 20.0
 RETRY_AFTER_S = 5
 
-_CLIENT_CONFIG = Config(
-    connect_timeout=CONNECT_TIMEOUT_S,
-    read_timeout=READ_TIMEOUT_S,
-    retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
-)
+
+def _client_config() -> Config:
+    """The botocore configuration of every boto3 client (PynamoDB's take the same values)."""
+    return Config(
+        connect_timeout=CONNECT_TIMEOUT_S,
+        read_timeout=READ_TIMEOUT_S,
+        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+    )
+
+
+_CLIENT_CONFIG = _client_config()
 
 # Error codes of a dependency that is overloaded or throttling us: worth a retry later, not a 500.
 THROTTLING_CODES = frozenset(

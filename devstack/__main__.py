@@ -39,6 +39,7 @@ def _configure_environment(port: int, emulator_port: int) -> None:
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
     os.environ.setdefault("PRINT_SMS_TO_CONSOLE", "1")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("AWS_READ_TIMEOUT_S", "30")  # the emulator can be slow (chalicelib.aws)
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "SchoolChatsLocal")
 
 

@@ -45,8 +45,12 @@ def _source_queue_url(record: dict[str, Any]) -> str | None:
 
 def _held_while_running(record: dict[str, Any]) -> contextlib.AbstractContextManager[Any]:
     """The record's message kept invisible a minute at a time while it is handled (pipeline.lease)."""
-    url = _source_queue_url(record)
     handle = record.get("receiptHandle")
+    try:
+        url = _source_queue_url(record)
+    except Exception:  # best effort: the record is handled all the same
+        logger.warning("no queue to extend the message's visibility on", exc_info=True)
+        url = None
     if url is None or not isinstance(handle, str):
         return contextlib.nullcontext()
     return MessageHeartbeat(url, handle)

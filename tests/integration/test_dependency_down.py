@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib import aws as aws_module
 from chalicelib.store.schema import ALL_MODELS
 from tests.conftest import reset_process_state
 from tests.faults import FaultProxy
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.emulator
 
 # API Gateway ends every request at 29 s; the service must answer before it does.
 GATEWAY_LIMIT_S = 29
+PRODUCTION_READ_TIMEOUT_S = 4
 
 
 @pytest.fixture
@@ -33,9 +35,13 @@ def proxy(aws: Any, emulator: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     """DynamoDB reached through a fault proxy (S3 and SQS still straight on the emulator)."""
     faults = FaultProxy(emulator)
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", faults.url)
+    # The production read timeout (the suite raises it for a busy emulator: conftest.py).
+    monkeypatch.setattr(aws_module, "READ_TIMEOUT_S", PRODUCTION_READ_TIMEOUT_S)
+    monkeypatch.setattr(aws_module, "_CLIENT_CONFIG", aws_module._client_config())
     for model in ALL_MODELS:
         # PynamoDB keeps a connection per model; start afresh so it reads the proxy's endpoint.
         monkeypatch.setattr(model, "_connection", None)
+        monkeypatch.setattr(model.Meta, "read_timeout_seconds", PRODUCTION_READ_TIMEOUT_S)
     reset_process_state()
     yield faults
     faults.stop()
