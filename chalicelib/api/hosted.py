@@ -17,8 +17,6 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib import access, chat_service
-from chalicelib.access import open_chat
 from chalicelib.api.chats import SendMessageInput
 from chalicelib.api.http import (
     FORM_CONTENT_TYPE,
@@ -27,7 +25,7 @@ from chalicelib.api.http import (
     validate,
 )
 from chalicelib.api.shapes import chat_json, message_json
-from chalicelib.bootstrap import services
+from chalicelib.chats import access
 from chalicelib.config import settings
 from chalicelib.errors import (
     Conflict,
@@ -41,16 +39,16 @@ from chalicelib.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from chalicelib.web import pages
-from chalicelib.web.pages import Composer, Urls
-from chalicelib.web.render import base_path, html_response, origin_of, static_response
-from chalicelib.web.signin import (
+from chalicelib.identity.signin import (
     WebSession,
     end_session,
     redeem_qr_link,
     resume_session,
     start_session,
 )
+from chalicelib.web import pages
+from chalicelib.web.pages import Composer, Urls
+from chalicelib.web.render import base_path, html_response, origin_of, static_response
 
 api = ApiBlueprint(__name__)
 
@@ -132,7 +130,7 @@ def _cookie(value: str, max_age_s: int) -> str:
 
 
 def _signed_in(ctx: RequestContext) -> WebSession:
-    session = resume_session(ctx.cookie(SESSION_COOKIE), services().clock.now(), settings())
+    session = resume_session(ctx.cookie(SESSION_COOKIE), ctx.services.clock.now(), settings())
     if session is None:
         raise Unauthorized("No live session.")
     return session
@@ -159,7 +157,7 @@ def _checked_form(ctx: RequestContext, session: WebSession) -> dict[str, str]:
 @api.route("/m/{token}", auth=False, render_error=_expired_link_page)
 def redeem(ctx: RequestContext, token: str) -> Response:
     """Redeem a QR link once: start a session, set its cookie, go to the chat list (410 otherwise)."""
-    now = services().clock.now()
+    now = ctx.services.clock.now()
     redeemed = redeem_qr_link(token, now)
     if redeemed is None:
         return _expired_link_page()
@@ -192,8 +190,8 @@ def chat_list(ctx: RequestContext) -> Response:
     """The signed-in user's chats, newest activity first."""
     session = _signed_in(ctx)
     before = ctx.position("before", compound=True, owner=session.caller)
-    page = chat_service.list_chats(session.caller, CHATS_PER_PAGE, before)
-    chats = [chat_json(chat, row.chat_role) for row, chat in page.items]
+    page = ctx.services.chats.list_chats(session.caller, CHATS_PER_PAGE, before)
+    chats = [chat_json(chat, row.chat_role.value) for row, chat in page.items]
     more = (
         f"{_urls().home}?cursor={ctx.cursor('before', page.before, owner=session.caller)}"
         if page.before
@@ -206,8 +204,8 @@ def _chat_response(
     ctx: RequestContext, session: WebSession, chat_id: str, draft: str = "", error: ServiceError | None = None
 ) -> Response:
     before = ctx.position("before", compound=True, owner=session.caller)
-    page = chat_service.list_messages(session.caller, chat_id, MESSAGES_PER_PAGE, before)
-    opened = open_chat(session.caller, chat_id)
+    page = ctx.services.chats.list_messages(session.caller, chat_id, MESSAGES_PER_PAGE, before)
+    opened = ctx.services.chats.open_chat(session.caller, chat_id)
     try:
         access.require_can_post(opened)
         can_post = True
@@ -265,7 +263,7 @@ def send(ctx: RequestContext, chat_id: str) -> Response:
         )
     try:
         body = validate(SendMessageInput, {"text": text, "client_msg_id": client_msg_id})
-        chat_service.send_message(session.caller, chat_id, body.text, body.client_msg_id)
+        ctx.services.chats.send_message(session.caller, chat_id, body.text, body.client_msg_id)
     except (ValidationFailed, ReadOnly, Conflict) as error:
         return _chat_response(ctx, session, chat_id, draft=text, error=error)
     return _redirect(_urls().chat(chat_id))

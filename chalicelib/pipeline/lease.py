@@ -15,7 +15,7 @@ import threading
 from types import TracebackType
 
 from chalicelib.aws import client
-from chalicelib.bootstrap import services
+from chalicelib.clock import Clock
 from chalicelib.observability import log_event, logger
 from chalicelib.store.schools import HEARTBEAT_SECONDS, LEASE_SECONDS, SchoolStore
 
@@ -27,9 +27,15 @@ class LeaseHeartbeat:
     """``with LeaseHeartbeat(schools, school_id, owner):`` renews the lease until the block ends."""
 
     def __init__(
-        self, schools: SchoolStore, school_id: str, owner: str, interval_s: float = HEARTBEAT_SECONDS
+        self,
+        schools: SchoolStore,
+        school_id: str,
+        owner: str,
+        clock: Clock,
+        interval_s: float = HEARTBEAT_SECONDS,
     ) -> None:
         self.schools = schools
+        self.clock = clock
         self.school_id = school_id
         self.owner = owner
         self.interval_s = interval_s
@@ -54,7 +60,7 @@ class LeaseHeartbeat:
             if self._stop.wait(self.interval_s):
                 return
             try:
-                held = self.schools.renew(self.school_id, self.owner, services().clock.now())
+                held = self.schools.renew(self.school_id, self.owner, self.clock.now())
             except Exception:  # a blip: the next beat tries again, well before the lease runs out
                 logger.warning("lease renewal failed", extra={"school_id": self.school_id}, exc_info=True)
                 continue

@@ -18,7 +18,7 @@ from cfnlint.api import ManualArgs, lint_file
 
 from chalicelib.pipeline import entry
 from chalicelib.pipeline.lease import MAX_HEARTBEAT_SECONDS
-from chalicelib.pipeline.messages import ROSTER_PREFIX
+from chalicelib.pipeline.queue_payloads import ROSTER_PREFIX
 from chalicelib.store.schema import ALL_MODELS
 from chalicelib.store.schools import HEARTBEAT_SECONDS, LEASE_SECONDS
 from infrastructure.build import package

@@ -65,7 +65,7 @@ def test_a_running_sync_keeps_its_lease_by_renewing_it(aws: Any, clock: MovableC
 
     schools = SchoolStore()
     schools.acquire("school-1", "Школа", "imp_long/worker", clock.now())
-    with LeaseHeartbeat(schools, "school-1", "imp_long/worker", interval_s=0.05) as heartbeat:
+    with LeaseHeartbeat(schools, "school-1", "imp_long/worker", clock, interval_s=0.05) as heartbeat:
         for _ in range(20):  # the sync runs on; its clock moves past the first lease's end
             clock.advance(seconds=LEASE_SECONDS / 4)
             time.sleep(0.1)
