@@ -58,7 +58,8 @@ def local_api(emulator: str) -> Iterator[LocalApi]:
     from chalice.cli.factory import CLIFactory
     from chalice.test import Client
 
-    import app as application
+    from app import create_app
+    from chalicelib.bootstrap import build_services
     from chalicelib.config import settings as service_settings
     from devstack.gateway import create_api_server
     from devstack.resources import provision
@@ -75,8 +76,10 @@ def local_api(emulator: str) -> Iterator[LocalApi]:
         patch.setenv("JOURNAL_JWT_SECRET", TEST_JWT_SECRET)
         reset_process_state()
         provision(service_settings(), visibility_timeout_s=2)
-        with Client(application.app, stage_name="test") as client:
-            world = build_world(client)
+        services = build_services(service_settings())
+        app = create_app(services)
+        with Client(app, stage_name="test") as client:
+            world = build_world(client, services)
         known = {
             "chat_id": sorted(world.chats.values()),
             "message_id": sorted(world.targets.values()),
@@ -85,7 +88,7 @@ def local_api(emulator: str) -> Iterator[LocalApi]:
         }
         config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name="test")
         port = free_port()
-        server = create_api_server(config.chalice_app, config, "127.0.0.1", port)
+        server = create_api_server(app, config, "127.0.0.1", port)
         thread = threading.Thread(target=server.server.serve_forever, daemon=True)
         thread.start()
         try:

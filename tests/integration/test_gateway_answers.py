@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def server(aws: Any) -> Iterator[tuple[str, int]]:
+def server(application: Any) -> Iterator[tuple[str, int]]:
     """The local stack's API server (devstack.gateway) on a free port."""
     from chalice.cli.factory import CLIFactory
 
@@ -34,7 +34,7 @@ def server(aws: Any) -> Iterator[tuple[str, int]]:
 
     config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name="test")
     port = free_port()
-    local = create_api_server(config.chalice_app, config, "127.0.0.1", port)
+    local = create_api_server(application, config, "127.0.0.1", port)
     thread = threading.Thread(target=local.server.serve_forever, daemon=True)
     thread.start()
     yield "127.0.0.1", port

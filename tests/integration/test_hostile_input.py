@@ -22,8 +22,8 @@ DEEPLY_NESTED_OBJECT = b'{"a":' * 1000 + b"1" + b"}" * 1000
 
 
 @pytest.fixture
-def world(api: Any) -> World:
-    return build_world(api)
+def world(api: Any, services: Any) -> World:
+    return build_world(api, services)
 
 
 def json_routes(world: World) -> list[tuple[str, str]]:

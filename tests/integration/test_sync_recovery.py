@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 
 from chalicelib.clock import MovableClock
-from chalicelib.store.imports import ImportStore
-from chalicelib.store.schools import LEASE_SECONDS, SchoolBusy, SchoolStore
+from chalicelib.store.schools import LEASE_SECONDS, SchoolBusy
 from chalicelib.store.tables import ChatItem, MembershipItem, SchoolItem
 from tests.builders import bulk_update, sample_school, stage_import
 from tests.integration.test_queue_handlers import (
@@ -43,27 +42,29 @@ def stored_counts(school_id: str) -> dict[str, int]:
     }
 
 
-def test_a_crashed_syncs_lease_frees_the_school_within_about_a_minute(aws: Any, clock: MovableClock) -> None:
-    import_id = stage_import([bulk_update(sample_school())])
+def test_a_crashed_syncs_lease_frees_the_school_within_about_a_minute(
+    services: Any, application: Any, clock: MovableClock
+) -> None:
+    import_id = stage_import(services, [bulk_update(sample_school())])
     drop_queued_messages()
     # A worker took the lease and died (no release, no more renewals).
-    SchoolStore().acquire("school-1", "Школа", "imp_crashed/worker", clock.now())
+    services.schools.acquire("school-1", "Школа", "imp_crashed/worker", clock.now())
 
     clock.advance(seconds=30)
     with pytest.raises(SchoolBusy):
-        SchoolStore().acquire("school-1", "Школа", "imp_next/worker", clock.now())
+        services.schools.acquire("school-1", "Школа", "imp_next/worker", clock.now())
 
     clock.advance(seconds=40)  # 70 s after the crash
-    assert run_school_batch(event(school_message(import_id))) == {"batchItemFailures": []}
-    report = ImportStore().report(import_id)
+    assert run_school_batch(application, event(school_message(import_id))) == {"batchItemFailures": []}
+    report = services.imports.report(import_id)
     assert report is not None and report["status"] == "succeeded", report
     assert LEASE_SECONDS <= 60
 
 
-def test_a_running_sync_keeps_its_lease_by_renewing_it(aws: Any, clock: MovableClock) -> None:
+def test_a_running_sync_keeps_its_lease_by_renewing_it(services: Any, clock: MovableClock) -> None:
     from chalicelib.pipeline.lease import LeaseHeartbeat
 
-    schools = SchoolStore()
+    schools = services.schools
     schools.acquire("school-1", "Школа", "imp_long/worker", clock.now())
     with LeaseHeartbeat(schools, "school-1", "imp_long/worker", clock, interval_s=0.05) as heartbeat:
         for _ in range(20):  # the sync runs on; its clock moves past the first lease's end
@@ -81,14 +82,15 @@ def test_a_running_sync_keeps_its_lease_by_renewing_it(aws: Any, clock: MovableC
 
 
 def test_a_crash_between_memberships_and_counts_leaves_no_wrong_count(
-    aws: Any, monkeypatch: pytest.MonkeyPatch
+    services: Any, application: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = stage_import([bulk_update(sample_school(students=2))], key="rosters/day-1.csv")
+    first = stage_import(services, [bulk_update(sample_school(students=2))], key="rosters/day-1.csv")
     drop_queued_messages()
-    assert run_school_batch(event(school_message(first))) == {"batchItemFailures": []}
+    assert run_school_batch(application, event(school_message(first))) == {"batchItemFailures": []}
 
     # The next roster adds students to existing chats: memberships first, then each chat's count.
     second = stage_import(
+        services,
         [bulk_update(sample_school(students=5))],
         key="rosters/day-2.csv",
         uploaded_at="2026-09-02T08:00:00.000Z",
@@ -100,12 +102,14 @@ def test_a_crash_between_memberships_and_counts_leaves_no_wrong_count(
         raise RuntimeError("the worker died before writing the counts")
 
     monkeypatch.setattr(ChatItem, "update", crash)
-    assert len(run_school_batch(event(school_message(second)))["batchItemFailures"]) == 1
+    assert len(run_school_batch(application, event(school_message(second)))["batchItemFailures"]) == 1
     monkeypatch.setattr(ChatItem, "update", real_update)
     assert stored_counts("school-1") != counts_by_chat("school-1")  # the crash left counts behind
 
-    assert run_school_batch(event(school_message(second), receive_count=2)) == {"batchItemFailures": []}
-    report = ImportStore().report(second)
+    assert run_school_batch(application, event(school_message(second), receive_count=2)) == {
+        "batchItemFailures": []
+    }
+    report = services.imports.report(second)
     assert report is not None and report["status"] == "succeeded", report
     assert stored_counts("school-1") == counts_by_chat("school-1")
 
@@ -115,7 +119,7 @@ class WorkerDied(BaseException):
 
 
 def test_a_crashed_syncs_message_comes_back_within_its_lease_not_the_queues_timeout(
-    aws: Any, monkeypatch: pytest.MonkeyPatch
+    services: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from chalicelib.aws import client
     from chalicelib.config import settings
@@ -133,12 +137,12 @@ def test_a_crashed_syncs_message_comes_back_within_its_lease_not_the_queues_time
 
     monkeypatch.setattr(lease, "LEASE_SECONDS", 2)  # the lease (and the message's hiding) lasts 2 s here
 
-    def die(message: Any) -> None:
+    def die(services: Any, message: Any) -> None:
         raise WorkerDied
 
     monkeypatch.setattr(entry, "sync_school", die)
     with pytest.raises(WorkerDied):
-        entry.handle_school_batch(_sqs_event(sqs_event(received, queue_arn(url))))
+        entry.handle_school_batch(services, _sqs_event(sqs_event(received, queue_arn(url))))
 
     again = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=3).get("Messages", [])
     assert [m["MessageId"] for m in again] == [received[0]["MessageId"]]
