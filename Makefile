@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: install run test lint unit bench clean package deploy
+.PHONY: install run test lint unit bench fuzz clean package deploy
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ unit: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+## A longer schemathesis run than `make test`'s: 200 examples per operation and credential.
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=200 $(BIN)/python -m pytest tests/fuzz -q
 
 ## Operators (README, "Deploying to AWS"): one SAM template for a stage, and deploying it with the AWS CLI.
 STAGE ?= dev

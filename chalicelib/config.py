@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +23,7 @@ DEFAULT_STAGE = "local"
 DEFAULT_REGION = "us-east-1"
 JOURNAL_AUDIENCE = "school-chats"
 MAX_QR_LINK_TTL_S = 120  # SPEC §7: a sign-in link lives at most two minutes
+_PROCESS_CURSOR_SECRET = secrets.token_hex(32)
 
 
 class ConfigurationError(ValueError):
@@ -54,6 +56,9 @@ class Settings(BaseModel):
     journal_jwks: str | None = _env("JOURNAL_JWKS", None)
     journal_audience: str = _env("JOURNAL_JWT_AUDIENCE", JOURNAL_AUDIENCE, min_length=1)
     journal_leeway_s: int = _env("JOURNAL_JWT_LEEWAY_S", 5, ge=0, le=300)
+    # Keys the MAC of page cursors (api.http, via cursor_key): else the journal's HS256 secret;
+    # with neither (RS256 only) a random key per process, so cursors then last one instance.
+    cursor_secret: str | None = _env("CURSOR_SECRET", None)
 
     roster_max_bytes: int = _env("ROSTER_MAX_BYTES", 256 * 1024 * 1024, gt=0)
     roster_max_uncompressed_bytes: int = _env("ROSTER_MAX_UNCOMPRESSED_BYTES", 1024 * 1024 * 1024, gt=0)
@@ -92,6 +97,11 @@ class Settings(BaseModel):
         except re.error as error:
             raise ValueError(f"not a regular expression: {error}") from error
         return value
+
+    @property
+    def cursor_key(self) -> str:
+        """The page cursors' MAC key: CURSOR_SECRET, else the journal's HS256 secret, else per process."""
+        return self.cursor_secret or self.journal_jwt_secret or _PROCESS_CURSOR_SECRET
 
     def table_name(self, suffix: str) -> str:
         """The physical DynamoDB table name for one of the service's tables."""

@@ -150,3 +150,21 @@ class AccountLocked(ServiceError):
 
 class SmsUnavailable(ServiceError):
     status, slug, title = 503, "sms-unavailable", "The SMS could not be sent"
+
+
+class UriTooLong(ServiceError):
+    status, slug, title = 414, "uri-too-long", "Request URI too long"
+
+
+class HeadersTooLarge(ServiceError):
+    status, slug, title = 431, "headers-too-large", "Request headers too large"
+
+
+class ServiceUnavailable(ServiceError):
+    """503 with ``retry_after_s``: a dependency (DynamoDB, S3, SQS) is unreachable, slow or throttling."""
+
+    status, slug, title = 503, "service-unavailable", "Temporarily unavailable"
+
+    def __init__(self, detail: str, retry_after_s: int = 5) -> None:
+        super().__init__(detail, retry_after_s=retry_after_s)
+        self.retry_after_s = retry_after_s

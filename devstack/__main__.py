@@ -4,9 +4,12 @@ Starts an embedded moto server on 127.0.0.1:$EMULATOR_PORT (default 5000),
 creates the tables, bucket (with its S3→SQS notification), queues and
 dead-letter queue on it, serves the API and hosted page on 127.0.0.1:$PORT
 (default 8000), runs a worker that feeds the queues to the same handlers
-Lambda runs, loads the demo school unless DEMO=0, prints tokens for demo users
-and then one line ``READY api=… emulator=… bucket=…``. Ctrl-C (SIGINT) or
-SIGTERM stops everything it started.
+Lambda runs — in a process of its own (``python -m devstack.worker``), started
+again whenever it dies, so a crash mid-import can be tried while the emulator
+and the API stay up — loads the demo school unless DEMO=0, prints tokens for
+demo users and then one line ``READY api=… emulator=… bucket=… worker_pid=…``
+(a restarted worker prints ``WORKER pid=…``). Ctrl-C (SIGINT) or SIGTERM stops
+everything it started.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -35,6 +39,7 @@ def _configure_environment(port: int, emulator_port: int) -> None:
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
     os.environ.setdefault("PRINT_SMS_TO_CONSOLE", "1")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("AWS_READ_TIMEOUT_S", "30")  # the emulator can be slow (chalicelib.aws)
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "SchoolChatsLocal")
 
 
@@ -74,6 +79,21 @@ def _print_tokens() -> None:
     print(f"  {'operator-1':<12} operator (back office, every school)\n    {operator}")
 
 
+def _start_worker() -> subprocess.Popen[bytes]:
+    """The worker process, with this process's environment (the emulator's endpoint, the names)."""
+    return subprocess.Popen([sys.executable, "-m", "devstack.worker"], cwd=PROJECT_DIR, env=dict(os.environ))
+
+
+def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    if worker.poll() is None:
+        worker.terminate()
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+
 def main() -> int:
     """Run the local stack until interrupted."""
     port = int(os.environ.get("PORT", "8000"))
@@ -85,7 +105,6 @@ def main() -> int:
     from chalicelib.config import settings
     from devstack.emulator import EmbeddedEmulator
     from devstack.resources import provision
-    from devstack.worker import app_worker
 
     stop = threading.Event()
 
@@ -106,21 +125,20 @@ def main() -> int:
         provision(settings())
 
         from chalice.cli.factory import CLIFactory
-        from chalice.local import create_local_server
 
         from chalicelib.bootstrap import build_services
         from devstack import journal
+        from devstack.gateway import create_api_server
 
         factory = CLIFactory(str(PROJECT_DIR))
         config = factory.create_config_obj(chalice_stage_name="local")
         application = config.chalice_app
         # The demo journal at /demo (local stack only); its routes need no adapters of their own.
         journal.register(application, build_services(settings()))
-        server = create_local_server(application, config, "127.0.0.1", port)
+        server = create_api_server(application, config, "127.0.0.1", port)
         threading.Thread(target=server.server.serve_forever, name="api", daemon=True).start()
 
-        worker = app_worker()
-        worker.start()
+        worker = _start_worker()
 
         if demo:
             status = _load_demo()
@@ -135,15 +153,18 @@ def main() -> int:
         )
         print(
             f"READY api=http://127.0.0.1:{port} emulator=http://127.0.0.1:{emulator_port} "
-            f"bucket={settings().roster_bucket}",
+            f"bucket={settings().roster_bucket} worker_pid={worker.pid}",
             flush=True,
         )
         while not stop.wait(0.5):
-            pass
+            if worker.poll() is not None and not stop.is_set():  # it died (or was killed): start another
+                print(f"worker exited ({worker.returncode}); starting another", flush=True)
+                worker = _start_worker()
+                print(f"WORKER pid={worker.pid}", flush=True)
     finally:
         print("Stopping…", flush=True)
         if worker is not None:
-            worker.stop()
+            _stop_worker(worker)
         if server is not None:
             server.server.shutdown()
             server.server.server_close()

@@ -181,3 +181,33 @@ def app_worker(application: Chalice | None = None, school_concurrency: int = 2) 
         if isinstance(source, SQSEventConfig) and source.queue
     ]
     return QueueWorker(bindings, school_concurrency=school_concurrency)
+
+
+def main() -> int:
+    """``python -m devstack.worker``: the local stack's worker as its own process, until SIGTERM or SIGINT.
+
+    The local stack (``devstack.__main__``) starts it with its environment and
+    starts it again when it dies, as Lambda would run the next delivery on a
+    fresh instance; a test can kill it mid-import while the emulator and the
+    API stay up.
+    """
+    import signal
+    from types import FrameType
+
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    worker = app_worker()
+    worker.start()
+    while not stop.wait(0.5):
+        pass
+    worker.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

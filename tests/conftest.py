@@ -29,6 +29,9 @@ os.environ.update(
         "AWS_REGION": "us-east-1",
         "POWERTOOLS_METRICS_NAMESPACE": "SchoolChatsTest",
         "LOG_LEVEL": "WARNING",
+        # The emulator on a shared machine can take longer than AWS's 4 s to answer; the
+        # dependency-down test puts the production timeouts back (chalicelib.aws).
+        "AWS_READ_TIMEOUT_S": "30",
     }
 )
 os.environ.pop("AWS_PROFILE", None)

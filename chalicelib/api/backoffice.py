@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.http import ApiBlueprint, RequestContext, page
+from chalicelib.api.http import ApiBlueprint, RequestContext
 from chalicelib.api.shapes import chat_json
 
 api = ApiBlueprint(__name__)
@@ -24,4 +24,4 @@ def school_chats(ctx: RequestContext, school_id: str) -> dict[str, Any]:
     chats = ctx.services.chats.school_chats(
         ctx.authenticated, school_id, limit, ctx.position(SCHOOL_CHATS_CURSOR)
     )
-    return page([chat_json(chat, None) for chat in chats.items], SCHOOL_CHATS_CURSOR, chats.after)
+    return ctx.page([chat_json(chat, None) for chat in chats.items], SCHOOL_CHATS_CURSOR, chats.after)

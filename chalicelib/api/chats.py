@@ -24,7 +24,6 @@ from chalicelib.api.http import (
     RequestBody,
     RequestContext,
     has_control_characters,
-    page,
 )
 from chalicelib.api.shapes import chat_json, member_json, message_json
 from chalicelib.messenger.port import ChatEdit
@@ -136,7 +135,9 @@ def list_chats(ctx: RequestContext) -> dict[str, Any]:
     """The caller's chats, newest activity first."""
     limit = ctx.page_size(default=50, maximum=100)
     chats = ctx.services.chats.list_chats(ctx.authenticated, limit, ctx.position("before", compound=True))
-    return page([chat_json(chat, row.chat_role.value) for row, chat in chats.items], "before", chats.before)
+    return ctx.page(
+        [chat_json(chat, row.chat_role.value) for row, chat in chats.items], "before", chats.before
+    )
 
 
 @api.route("/v1/chats", methods=("POST",))
@@ -186,7 +187,7 @@ def list_members(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     """A chat's active members: for its members, its school's administrators and operators."""
     limit = ctx.page_size(default=100, maximum=500)
     members = ctx.services.chats.members(ctx.authenticated, chat_id, limit, ctx.position("after"))
-    return page([member_json(m) for m in members.items], "after", members.after)
+    return ctx.page([member_json(m) for m in members.items], "after", members.after)
 
 
 @api.route("/v1/chats/{chat_id}/members", methods=("POST",))
@@ -213,7 +214,7 @@ def list_messages(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     limit = ctx.page_size(default=50, maximum=100)
     before = ctx.position("before", compound=True)
     messages = ctx.services.chats.list_messages(ctx.authenticated, chat_id, limit, before)
-    return page([message_json(m) for m in messages.items], "before", messages.before)
+    return ctx.page([message_json(m) for m in messages.items], "before", messages.before)
 
 
 @api.route("/v1/chats/{chat_id}/messages", methods=("POST",))

@@ -22,7 +22,6 @@ from chalicelib.api.http import (
     FORM_CONTENT_TYPE,
     ApiBlueprint,
     RequestContext,
-    encode_cursor,
     validate,
 )
 from chalicelib.api.shapes import chat_json, message_json
@@ -36,6 +35,7 @@ from chalicelib.errors import (
     RateLimited,
     ReadOnly,
     ServiceError,
+    ServiceUnavailable,
     Unauthorized,
     ValidationFailed,
 )
@@ -93,6 +93,13 @@ def _error_page(error: ServiceError) -> Response:
         )
     if isinstance(error, RateLimited):
         return _notice(429, "Слишком много запросов", "Подождите немного и попробуйте снова.")
+    if isinstance(error, ServiceUnavailable):
+        return _notice(
+            503,
+            "Сервис временно недоступен",
+            "Попробуйте ещё раз через несколько секунд.",
+            {"Retry-After": str(error.retry_after_s)},
+        )
     if error.status < 500:
         return _notice(error.status, "Запрос не понят", "Вернитесь к списку чатов и попробуйте ещё раз.")
     return _notice(error.status, "Что-то пошло не так", "Попробуйте ещё раз через минуту.")
@@ -182,18 +189,21 @@ def logout(ctx: RequestContext) -> Response:
 def chat_list(ctx: RequestContext) -> Response:
     """The signed-in user's chats, newest activity first."""
     session = _signed_in(ctx)
-    page = ctx.services.chats.list_chats(
-        session.caller, CHATS_PER_PAGE, ctx.position("before", compound=True)
-    )
+    before = ctx.position("before", compound=True, owner=session.caller)
+    page = ctx.services.chats.list_chats(session.caller, CHATS_PER_PAGE, before)
     chats = [chat_json(chat, row.chat_role.value) for row, chat in page.items]
-    more = f"{_urls().home}?cursor={encode_cursor({'before': page.before})}" if page.before else None
+    more = (
+        f"{_urls().home}?cursor={ctx.cursor('before', page.before, owner=session.caller)}"
+        if page.before
+        else None
+    )
     return html_response(pages.chat_list_page(_urls(), session.csrf_token, chats, more))
 
 
 def _chat_response(
     ctx: RequestContext, session: WebSession, chat_id: str, draft: str = "", error: ServiceError | None = None
 ) -> Response:
-    before = ctx.position("before", compound=True)
+    before = ctx.position("before", compound=True, owner=session.caller)
     page = ctx.services.chats.list_messages(session.caller, chat_id, MESSAGES_PER_PAGE, before)
     opened = ctx.services.chats.open_chat(session.caller, chat_id)
     try:
@@ -202,7 +212,11 @@ def _chat_response(
     except ReadOnly:
         can_post = False
     urls = _urls()
-    older = f"{urls.chat(chat_id)}?cursor={encode_cursor({'before': page.before})}" if page.before else None
+    older = (
+        f"{urls.chat(chat_id)}?cursor={ctx.cursor('before', page.before, owner=session.caller)}"
+        if page.before
+        else None
+    )
     body = pages.chat_page(
         urls,
         session.csrf_token,

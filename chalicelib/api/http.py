@@ -10,16 +10,17 @@ its own bodies (``{"message": "Unauthorized"}`` and 403s), so the local stack
 and the tests would answer differently from Lambda. Verifying in one wrapper
 gives the same 401 problem+json everywhere, from one piece of code.
 
-Page cursors (:meth:`RequestContext.position`, :func:`page`) are positions, not
-DynamoDB keys: base64 JSON holding one named string, the sort position where
-the previous page stopped (``{"before": "<time>#<id>"}``). Each list names its
-position differently, so a cursor another list made is refused (400); the
-store rebuilds the ``ExclusiveStartKey`` with the partition taken from the
-request (the caller, the chat or school in the path), so a forged position can
-move inside the caller's own list but never out of it, and what reaches
-DynamoDB is always a well-typed key of bounded size. Why not sign cursors with
-an HMAC: a key to provision and rotate buys nothing more — a position in
-one's own list is no secret.
+Page cursors (:meth:`RequestContext.position`, :meth:`RequestContext.page`)
+are positions, not DynamoDB keys: base64 JSON holding one named string, the
+sort position where the previous page stopped (``{"before": "<time>#<id>"}``),
+then ``.`` and an HMAC-SHA256 tag (128 bits, key from ``settings().cursor_secret``)
+over the position and the list it belongs to: the position's name, the path
+parameters (the chat, the school), the query's filters and the caller. A cursor
+another list or another caller made, or one made by hand, is refused (400)
+before anything reaches DynamoDB. The store still rebuilds the
+``ExclusiveStartKey`` with the partition taken from the request, so even a
+leaked key could move a caller only inside their own list, and what reaches
+DynamoDB is always a well-typed key of bounded size.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import hashlib
+import hmac
 import json
 import urllib.parse
 import uuid
@@ -38,6 +41,7 @@ import pydantic
 from chalice import Chalice, Response
 from chalice.app import Request
 
+from chalicelib.aws import RETRY_AFTER_S, is_dependency_failure, request_budget
 from chalicelib.config import settings
 from chalicelib.errors import (
     BadRequest,
@@ -45,6 +49,7 @@ from chalicelib.errors import (
     NotFound,
     PayloadTooLarge,
     ServiceError,
+    ServiceUnavailable,
     Unauthorized,
     UnsupportedMediaType,
     ValidationFailed,
@@ -87,9 +92,14 @@ def has_control_characters(value: str) -> bool:
     return any(ord(ch) < 0x20 or ord(ch) == 0x7F or 0xD800 <= ord(ch) <= 0xDFFF for ch in value)
 
 
+def is_identifier(value: str) -> bool:
+    """Whether ``value`` could be a record's id: non-empty, at most MAX_ID_LENGTH, no control characters."""
+    return bool(value) and len(value) <= MAX_ID_LENGTH and not has_control_characters(value)
+
+
 def check_identifier(value: str) -> str:
     """Reject path identifiers no record can have (over-long, control characters) with 404."""
-    if not value or len(value) > MAX_ID_LENGTH or has_control_characters(value):
+    if not is_identifier(value):
         raise NotFound("No such resource.")
     return value
 
@@ -121,7 +131,7 @@ class RequestContext:
             return {}
         try:
             parsed = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: "[[[[…" nested deep
             raise BadRequest("The body is not valid JSON.") from exc
         if not isinstance(parsed, dict):
             raise BadRequest("The body must be a JSON object.")
@@ -171,25 +181,27 @@ class RequestContext:
         raw = self.query("limit")
         if raw is None:
             return default
-        if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        # Only ASCII digits: str.isdigit() and int() also take "٥" and fullwidth "５".
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
             raise ValidationFailed(
                 "limit must be a whole number in range.",
                 [{"field": "limit", "message": f"between 1 and {maximum}"}],
             )
         return int(raw)
 
-    def position(self, name: str, *, compound: bool = False) -> str | None:
-        """Where the previous page stopped: the ``name`` position inside ``?cursor=`` (see :func:`page`).
+    def position(self, name: str, *, compound: bool = False, owner: Caller | None = None) -> str | None:
+        """Where the previous page stopped: the ``name`` position inside ``?cursor=`` (see :meth:`page`).
 
-        None without a cursor; 400 for anything but a cursor of this list: one
-        field ``name`` holding a non-empty string of at most
+        None without a cursor; 400 for anything but a cursor this list made for
+        this caller (``owner``, by default the token's caller): a tag that
+        matches, and one field ``name`` holding a non-empty string of at most
         :data:`MAX_CURSOR_POSITION_BYTES` UTF-8 bytes without control characters
         and, when ``compound``, of the form ``<head>#<id>`` with both parts present.
         """
         raw = self.query("cursor")
         if not raw:
             return None
-        decoded = decode_cursor(raw)
+        decoded = decode_cursor(raw, self._list_scope(name, owner))
         value = decoded.get(name)
         if set(decoded) != {name} or not isinstance(value, str) or not _is_position(value):
             raise BadRequest("The cursor is not valid.")
@@ -199,14 +211,33 @@ class RequestContext:
                 raise BadRequest("The cursor is not valid.")
         return value
 
+    def cursor(self, name: str, position: str, *, owner: Caller | None = None) -> str:
+        """A cursor to this list's next page, starting after ``position`` (read back by :meth:`position`)."""
+        return encode_cursor({name: position}, self._list_scope(name, owner))
+
+    def page(
+        self, items: list[dict[str, Any]], name: str, position: str | None, *, owner: Caller | None = None
+    ) -> dict[str, Any]:
+        """A page (SPEC §6): its items, and a cursor with ``position`` under ``name`` if more follow."""
+        return {"items": items, "next_cursor": self.cursor(name, position, owner=owner) if position else None}
+
+    def _list_scope(self, name: str, owner: Caller | None) -> str:
+        """What a cursor is bound to: its position's name, the path's ids, the query's filters, the caller."""
+        caller = owner or self.caller
+        who = f"{'operator' if caller.is_operator else 'user'}:{caller.person_id}" if caller else ""
+        path = sorted((self.request.uri_params or {}).items())
+        params = self.request.query_params
+        filters = sorted(
+            (key, value)
+            for key in (params or {})
+            if key not in ("cursor", "limit")
+            for value in (params.getlist(key) if params is not None else [])
+        )
+        return json.dumps([name, path, filters, who], separators=(",", ":"), ensure_ascii=False)
+
 
 def _is_position(value: str) -> bool:
     return not has_control_characters(value) and 0 < len(value.encode()) <= MAX_CURSOR_POSITION_BYTES
-
-
-def page(items: list[dict[str, Any]], name: str, position: str | None) -> dict[str, Any]:
-    """A page of a list (SPEC §6): its items, and a cursor with ``position`` under ``name`` if more follow."""
-    return {"items": items, "next_cursor": encode_cursor({name: position}) if position else None}
 
 
 class RequestBody(pydantic.BaseModel):
@@ -230,25 +261,43 @@ def validate(model: type[ModelT], data: Any) -> ModelT:
         raise ValidationFailed("Some fields are invalid.", errors) from exc
 
 
-def encode_cursor(position: dict[str, str]) -> str:
-    """An opaque page cursor for a named position (read back by :meth:`RequestContext.position`)."""
+def _cursor_tag(scope: str, payload: str) -> str:
+    """The cursor's MAC: HMAC-SHA256 over the list it belongs to and its payload, 128 bits, base64url."""
+    secret = settings().cursor_key.encode()
+    key = hmac.new(secret, b"school-chats page cursor v1", hashlib.sha256).digest()
+    digest = hmac.new(key, f"{scope}\n{payload}".encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def encode_cursor(position: dict[str, str], scope: str) -> str:
+    """An opaque page cursor for a named position in the list ``scope`` (see the module docstring)."""
     # Raw UTF-8 (not \u escapes): the longest position still fits MAX_CURSOR_CHARS once base64-encoded.
     raw = json.dumps(position, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    payload = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return f"{payload}.{_cursor_tag(scope, payload)}"
 
 
-def decode_cursor(cursor: str) -> dict[str, Any]:
-    """The position inside a cursor from :func:`encode_cursor`; 400 when it is not one."""
-    if len(cursor) > MAX_CURSOR_CHARS:
+def decode_cursor(cursor: str, scope: str) -> dict[str, Any]:
+    """The position inside a cursor :func:`encode_cursor` made for ``scope``; 400 when it is not one."""
+    payload, separator, tag = cursor.rpartition(".")
+    if len(cursor) > MAX_CURSOR_CHARS or not separator or not cursor.isascii():
+        raise BadRequest("The cursor is not valid.")
+    if not hmac.compare_digest(tag, _cursor_tag(scope, payload)):
         raise BadRequest("The cursor is not valid.")
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
+        padded = payload + "=" * (-len(payload) % 4)
         position = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, binascii.Error, RecursionError) as exc:  # RecursionError: "[[[[…" nested deep
         raise BadRequest("The cursor is not valid.") from exc
     if not isinstance(position, dict):
         raise BadRequest("The cursor is not valid.")
     return position
+
+
+def _unavailable(request: Request, error: Exception) -> ServiceUnavailable:
+    """503 for a dependency (DynamoDB, S3, SQS) that refused, stayed silent or throttled: not a bug."""
+    logger.warning("dependency unavailable", extra={"path": request.path, "error": repr(error)})
+    return ServiceUnavailable("The service is briefly unavailable; try again shortly.", RETRY_AFTER_S)
 
 
 @dataclass(frozen=True)
@@ -314,13 +363,18 @@ def _handler(app: Chalice, services: Services, route: _Route) -> Callable[..., A
                 caller = verify_journal_token(request.headers.get("authorization"), settings())
             for value in path_params.values():
                 check_identifier(value)
-            return route.view(
-                RequestContext(request=request, caller=caller, services=services), **path_params
-            )
+            with request_budget():
+                return route.view(
+                    RequestContext(request=request, caller=caller, services=services), **path_params
+                )
         except ServiceError as error:
             if error.status >= 500:
                 logger.exception("request failed", extra={"path": request.path})
             return route.render_error(error)
+        except Exception as error:
+            if not is_dependency_failure(error):
+                raise
+            return route.render_error(_unavailable(request, error))
 
     return handle
 

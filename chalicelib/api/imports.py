@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.http import ApiBlueprint, RequestContext, page
-from chalicelib.errors import Conflict, Forbidden, NotFound
+from chalicelib.api.http import ApiBlueprint, RequestContext, is_identifier
+from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.pipeline.lifecycle import enqueue_schools
 from chalicelib.pipeline.report import PartStatus
 
@@ -34,6 +34,11 @@ def list_imports(ctx: RequestContext) -> dict[str, Any]:
     caller = ctx.authenticated
     limit = ctx.page_size(default=20, maximum=100)
     school_id = ctx.query("school_id")
+    if school_id is not None and not is_identifier(school_id):
+        # An empty or impossible id would reach DynamoDB as a key it refuses (a 500).
+        raise ValidationFailed(
+            "school_id is not a school id.", [{"field": "school_id", "message": "a school id"}]
+        )
     store = ctx.services.imports
     if school_id is None:
         if not caller.is_operator:
@@ -44,7 +49,7 @@ def list_imports(ctx: RequestContext) -> dict[str, Any]:
         ctx.services.chats.require_back_office(caller, school_id)
         reports = store.newest_for_school(school_id, limit, ctx.position(IMPORTS_CURSOR, compound=True))
         items = reports.items if caller.is_operator else [_school_view(r, school_id) for r in reports.items]
-    return page(items, IMPORTS_CURSOR, reports.before)
+    return ctx.page(items, IMPORTS_CURSOR, reports.before)
 
 
 @api.route("/v1/imports/{import_id}")

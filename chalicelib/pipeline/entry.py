@@ -10,6 +10,7 @@ retry could help it.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from chalice.app import SQSEvent, SQSRecord
 from chalicelib.aws import client, queue_url
 from chalicelib.config import settings
 from chalicelib.observability import flush_metrics, logger, record_metric, set_correlation_id
+from chalicelib.pipeline.lease import MessageHeartbeat
 from chalicelib.pipeline.queue_payloads import MalformedMessage, school_sync_message, uploaded_objects
 from chalicelib.pipeline.school_sync import fail_school_after_retries, sync_school
 from chalicelib.pipeline.upload import fail_after_retries, import_upload
@@ -44,6 +46,19 @@ def _source_queue_url(record: dict[str, Any]) -> str | None:
     return queue_url(arn.rsplit(":", 1)[1])
 
 
+def _held_while_running(record: dict[str, Any]) -> contextlib.AbstractContextManager[Any]:
+    """The record's message kept invisible a minute at a time while it is handled (pipeline.lease)."""
+    handle = record.get("receiptHandle")
+    try:
+        url = _source_queue_url(record)
+    except Exception:  # best effort: the record is handled all the same
+        logger.warning("no queue to extend the message's visibility on", exc_info=True)
+        url = None
+    if url is None or not isinstance(handle, str):
+        return contextlib.nullcontext()
+    return MessageHeartbeat(url, handle)
+
+
 def _dead_letter(record: dict[str, Any], reason: str) -> None:
     client("sqs").send_message(
         QueueUrl=queue_url(settings().dead_letter_queue_name),
@@ -59,6 +74,8 @@ def _run_batch(
     event: SQSEvent,
     handle: Callable[[str], None],
     on_last_failure: Callable[[str], None],
+    *,
+    heartbeat: bool = False,
 ) -> dict[str, Any]:
     failures: list[dict[str, str]] = []
     record: SQSRecord
@@ -68,7 +85,8 @@ def _run_batch(
         # Until the handler knows the import id, this record's log lines carry its message id.
         set_correlation_id(message_id)
         try:
-            handle(record.body)
+            with _held_while_running(raw) if heartbeat else contextlib.nullcontext():
+                handle(record.body)
         except MalformedMessage as malformed:
             logger.error(
                 "malformed queue message", extra={"message_id": message_id, "reason": str(malformed)}
@@ -120,4 +138,5 @@ def handle_school_batch(services: Services, event: SQSEvent) -> dict[str, Any]:
         event,
         lambda body: sync_school(services, school_sync_message(body)),
         lambda body: fail_school_after_retries(services, school_sync_message(body)),
+        heartbeat=True,
     )

@@ -1,12 +1,13 @@
 """Stage 2 of an import: make one school's chats match its roster.
 
-Steps: take the school's lease; skip an upload older than the roster already
-applied; build the school's new roster (a delta is applied to the last one);
-stop if it equals the last applied roster (fingerprint — no reads of chats,
-no writes); otherwise load the school's chats, plan, diff, hold the sync if it
-would end too many memberships, apply, remember the roster, and record the
-part's result. A crash anywhere is safe: the retry recomputes the diff
-against whatever was already written and converges on the same state.
+Steps: take the school's lease (renewed while the sync runs, ``pipeline.lease``);
+skip an upload older than the roster already applied; build the school's new
+roster (a delta is applied to the last one); stop if it equals the last applied
+roster (fingerprint — no reads of chats, no writes); otherwise load the school's
+chats, plan, diff, hold the sync if it would end too many memberships, apply,
+remember the roster, and record the part's result. A crash anywhere is safe:
+the retry recomputes the diff against whatever was already written and
+converges on the same state, member counts included.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.config import settings
 from chalicelib.observability import Unit, log_event, record_metric, set_correlation_id
+from chalicelib.pipeline.lease import LeaseHeartbeat
 from chalicelib.pipeline.lifecycle import finish_import_if_complete
 from chalicelib.pipeline.queue_payloads import SchoolSyncMessage
 from chalicelib.pipeline.report import PartStatus, change_counts
@@ -92,7 +94,10 @@ def sync_school(services: Services, message: SchoolSyncMessage) -> None:
             # Another delivery finished it while this one waited for the lease.
             log_event("school_sync_duplicate_delivery", school_id=message.school_id, status=part.status)
             return
-        _sync_locked(services, message, part, header, previous.roster_fingerprint, previous.last_uploaded_at)
+        with LeaseHeartbeat(schools, message.school_id, owner, services.clock):
+            _sync_locked(
+                services, message, part, header, previous.roster_fingerprint, previous.last_uploaded_at
+            )
     finally:
         schools.release(message.school_id, owner)
     record_metric("SchoolSyncSeconds", (services.clock.now() - started).total_seconds(), Unit.Seconds)

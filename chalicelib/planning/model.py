@@ -156,6 +156,9 @@ class ExistingChat:
     last_activity: str = field(default="", compare=False)
     origin: ChatOrigin | None = None
     """Stored only once a chat moved to another class; otherwise its class id is its origin."""
+    # The member count as stored: a sync corrects it when it disagrees with the memberships
+    # (a crash between writing memberships and counts must not leave it wrong).
+    member_count: int | None = field(default=None, compare=False)
 
     @property
     def effective_origin(self) -> ChatOrigin | None:

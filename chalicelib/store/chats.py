@@ -45,6 +45,7 @@ def existing_chat(item: ChatItem) -> ExistingChat:
             if item.origin_class_id is not None
             else None
         ),
+        member_count=int(item.member_count or 0),
     )
 
 
@@ -206,7 +207,16 @@ class ChatStore:
             )
             updated.add(archived.chat_id)
             stats.requests += 1
-        for chat_id in sorted(changes.touched_chat_ids - updated):
+        # A count a crashed sync left stale (memberships written, counts not) is corrected too.
+        stale = {
+            chat_id
+            for chat_id, chat in state.chats.items()
+            if chat.member_count is not None
+            and chat_id in after.chats
+            and not after.chats[chat_id].archived
+            and chat.member_count != counts[chat_id]
+        }
+        for chat_id in sorted((changes.touched_chat_ids | stale) - updated):
             ChatItem(chat_id).update(actions=[ChatItem.member_count.set(counts[chat_id])])
             stats.requests += 1
         return stats

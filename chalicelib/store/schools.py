@@ -11,9 +11,10 @@ from pynamodb.expressions.update import Action
 from chalicelib.store.conditions import is_condition_failure
 from chalicelib.store.tables import SchoolItem
 
-# Longer than a school sync may run (its Lambda timeout), short enough that a crashed
-# worker's school is free again within minutes.
-LEASE_SECONDS = 5 * 60
+# A running sync renews its lease every HEARTBEAT_SECONDS (pipeline.lease), so the lease can be
+# short: a crashed worker's school is free again within a minute.
+LEASE_SECONDS = 60
+HEARTBEAT_SECONDS = 15
 
 
 class SchoolBusy(Exception):
@@ -38,7 +39,8 @@ class SchoolStore:
 
         Two imports of one school running at once would each diff against a state
         the other is changing; the lease makes them take turns. A lease left by a
-        crashed worker expires after :data:`LEASE_SECONDS`.
+        crashed worker expires after :data:`LEASE_SECONDS`; a live one is renewed
+        (:meth:`renew`) while its sync runs.
         """
         moment = int(now.timestamp())
         try:
@@ -59,6 +61,19 @@ class SchoolStore:
                 raise SchoolBusy(school_id) from error
             raise
         return self.state(school_id)
+
+    def renew(self, school_id: str, owner: str, now: datetime) -> bool:
+        """Extend ``owner``'s lease to :data:`LEASE_SECONDS` from ``now``; False if ``owner`` lost it."""
+        try:
+            SchoolItem(school_id).update(
+                actions=[SchoolItem.lease_until.set(int(now.timestamp()) + LEASE_SECONDS)],
+                condition=(SchoolItem.lease_owner == owner) & (SchoolItem.lease_until > 0),
+            )
+        except UpdateError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
 
     def release(self, school_id: str, owner: str) -> None:
         """Give the lease back (only if ``owner`` still holds it)."""

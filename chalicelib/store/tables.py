@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pynamodb.connection.base
+import pynamodb.settings
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -22,12 +23,19 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.aws import botocore_session
+from chalicelib.aws import CONNECT_TIMEOUT_S, MAX_ATTEMPTS, READ_TIMEOUT_S, botocore_session
 from chalicelib.config import settings
 
 # PynamoDB makes a botocore session per model (and per thread); share ours instead,
 # so the service definitions are parsed once per thread, not once per table.
 pynamodb.connection.base.get_session = botocore_session  # type: ignore[attr-defined]
+# PynamoDB's defaults (15 s connect, 30 s read, 4 attempts) outlast API Gateway's 29 s; every
+# model defined below takes the same timeouts and attempts as the boto3 clients (chalicelib.aws).
+pynamodb.settings.default_settings_dict.update(
+    connect_timeout_seconds=CONNECT_TIMEOUT_S,
+    read_timeout_seconds=READ_TIMEOUT_S,
+    max_retry_attempts=MAX_ATTEMPTS - 1,  # retries after the first attempt
+)
 
 
 class _TableName:

@@ -2,9 +2,9 @@
 
 A cursor is a named position in one list (``api.http``). Forged ones — not
 base64, not JSON, a raw DynamoDB key, the wrong type, too long, control
-characters, nested deep — and cursors made by another list are refused with
-400 problem+json before anything reaches DynamoDB; a well-formed position
-from someone else's list only moves inside the caller's own.
+characters, nested deep, a well-formed position without the API's MAC — and
+cursors made for another list or another caller are refused with 400
+problem+json before anything reaches DynamoDB.
 """
 
 from __future__ import annotations
@@ -189,13 +189,58 @@ def test_a_cursor_another_list_made_is_a_bad_request(world: World, route: str) -
         )
 
 
-def test_a_cursor_from_another_schools_list_stays_in_the_callers_school(world: World) -> None:
+def test_a_cursor_from_another_schools_list_is_a_bad_request(world: World) -> None:
     theirs = get(world, OPERATOR, f"/v1/schools/{OTHER_SCHOOL}/chats?limit=1").body["next_cursor"]
     mine = get(world, "adm", f"/v1/schools/{SCHOOL}/chats?cursor={theirs}")
-    assert mine.status == 200
-    assert {chat["school_id"] for chat in mine.body["items"]} <= {SCHOOL}
+    assert (mine.status, mine.problem_type) == (400, "bad-request"), mine.body
 
     every_import = get(world, OPERATOR, "/v1/imports?limit=1").body["next_cursor"]
     own = get(world, "adm", f"/v1/imports?school_id={SCHOOL}&cursor={every_import}")
-    assert own.status == 200
-    assert all([part["school_id"] for part in report["schools"]] == [SCHOOL] for report in own.body["items"])
+    assert (own.status, own.problem_type) == (400, "bad-request"), own.body
+
+
+def test_a_cursor_is_bound_to_its_list_its_chat_and_its_caller(world: World) -> None:
+    """Same position name, another list: the chat list's cursor on messages, chat A's on chat B."""
+    chats_cursor = get(world, "t-class", "/v1/chats?limit=1").body["next_cursor"]
+    class_chat, custom_chat = world.chats["class"], world.chats["custom"]
+    assert world.send("t-class", "custom", "one").status == 201
+    assert world.send("t-class", "custom", "two").status == 201
+    messages_cursor = get(world, "t-class", f"/v1/chats/{class_chat}/messages?limit=1").body["next_cursor"]
+    assert chats_cursor and messages_cursor
+    refused = {
+        "the chats list's cursor on messages": ("t-class", f"/v1/chats/{class_chat}/messages", chats_cursor),
+        "the messages' cursor on the chats list": ("t-class", "/v1/chats", messages_cursor),
+        "chat A's cursor on chat B": ("t-class", f"/v1/chats/{custom_chat}/messages", messages_cursor),
+        "another caller's cursor on the same chat": (
+            "stu-1",
+            f"/v1/chats/{class_chat}/messages",
+            messages_cursor,
+        ),
+        "a cursor without its tag": ("t-class", "/v1/chats", chats_cursor.rpartition(".")[0]),
+        "a cursor with a changed tag": (
+            "t-class",
+            "/v1/chats",
+            chats_cursor[:-2] + ("AA" if chats_cursor[-2:] != "AA" else "BB"),
+        ),
+    }
+    for what, (who, path, cursor) in refused.items():
+        reply = get(world, who, f"{path}?cursor={cursor}")
+        assert (reply.status, reply.problem_type) == (400, "bad-request"), (
+            f"{what}: {reply.status} {reply.body}"
+        )
+    # The cursor still works where it was made.
+    assert get(world, "t-class", f"/v1/chats/{class_chat}/messages?cursor={messages_cursor}").status == 200
+
+
+def test_a_hand_made_cursor_with_a_valid_position_is_a_bad_request(world: World) -> None:
+    """A well-formed position in the caller's own list is still not a cursor the API made."""
+    made = get(world, "t-class", "/v1/chats?limit=1").body["next_cursor"]
+    payload = made.rpartition(".")[0]
+    position = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    for cursor in (
+        encode(position),
+        encode(position) + ".",
+        encode(position) + "." + made.rpartition(".")[2] + "x",
+    ):
+        reply = get(world, "t-class", f"/v1/chats?cursor={cursor}")
+        assert (reply.status, reply.problem_type) == (400, "bad-request"), reply.body

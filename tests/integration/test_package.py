@@ -17,9 +17,10 @@ import pytest
 from cfnlint.api import ManualArgs, lint_file
 
 from chalicelib.pipeline import entry
+from chalicelib.pipeline.lease import MAX_HEARTBEAT_SECONDS
 from chalicelib.pipeline.queue_payloads import ROSTER_PREFIX
 from chalicelib.store.schema import ALL_MODELS
-from chalicelib.store.schools import LEASE_SECONDS
+from chalicelib.store.schools import HEARTBEAT_SECONDS, LEASE_SECONDS
 from infrastructure.build import package
 from infrastructure.generate import table_suffix
 from tests.iam_audit import Need, Resolver, allows, function_policy_files
@@ -227,8 +228,10 @@ def test_queues_redrive_to_the_dead_letter_queue_and_outlast_their_functions(
         # entry.py marks an import failed on the last delivery, so the two must agree.
         assert redrive["maxReceiveCount"] == entry.MAX_RECEIVE_COUNT >= 5
         assert queue["Properties"]["VisibilityTimeout"] >= 6 * consumer_timeouts[name], name
-    # A school's sync lease must outlive the sync that holds it.
-    assert consumer_timeouts["SchoolQueue"] < LEASE_SECONDS
+    # A school's sync lease is renewed while the sync runs (pipeline.lease): often enough that
+    # one failed renewal does not lose it, and for as long as the function may run.
+    assert 2 * HEARTBEAT_SECONDS < LEASE_SECONDS
+    assert consumer_timeouts["SchoolQueue"] < MAX_HEARTBEAT_SECONDS
     assert queues["DeadLetterQueue"]["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
 
 

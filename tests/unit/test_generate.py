@@ -134,4 +134,8 @@ def test_gateway_errors_are_problem_documents_of_the_apis_types() -> None:
         assert body["type"].startswith(PROBLEM_BASE)
         assert body["status"] == int(response["StatusCode"])
         assert set(body) == {"type", "title", "status", "detail", "request_id"}
+        # Nothing from the request: $context.error.message repeats an Authorization header verbatim.
+        template = response["ResponseTemplates"]["application/json"]
+        assert "$input" not in template and "$context.error" not in template, response_type
+        assert "$context.authorizer" not in template and "$util" not in template, response_type
     assert responses["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == "404"

@@ -205,14 +205,14 @@ def test_an_archived_chat_keeps_its_history_read_only(world: World) -> None:
     assert world.member_ids("custom") == {"t-class", "t-math", "par-1", "t-other"}
 
 
-def test_a_cursor_from_someone_elses_list_stays_in_mine(world: World, clock: MovableClock) -> None:
+def test_a_cursor_from_someone_elses_list_is_refused(world: World, clock: MovableClock) -> None:
     for number in range(3):
         clock.advance(seconds=1)
         world.post("t-class", "/v1/chats", {"kind": "custom", "title": f"Учителя {number}", "member_ids": []})
     theirs = world.get("t-class", "/v1/chats?limit=1").body["next_cursor"]
 
+    # A cursor is bound to its list and its caller (api.http): another caller's is a 400.
     mine = world.get("stu-1", f"/v1/chats?limit=100&cursor={theirs}")
-    assert mine.status == 200
-    assert {chat["id"] for chat in mine.body["items"]} <= set(world.chat_ids_of("stu-1"))
+    assert (mine.status, mine.problem_type) == (400, "bad-request")
     foreign = world.get("stu-1", f"/v1/chats/{world.chats['class']}/messages?cursor={theirs}")
-    assert foreign.status == 200 and all(m["chat_id"] == world.chats["class"] for m in foreign.body["items"])
+    assert (foreign.status, foreign.problem_type) == (400, "bad-request")
