@@ -215,12 +215,13 @@ class CodeOutcome:
     accepted: bool
 
 
-def enter_code(session: LinkSession, entered: str, now: datetime, timings: FlowTimings) -> CodeOutcome:
-    """Check an entered code.
+def require_code_open(session: LinkSession, now: datetime, timings: FlowTimings) -> None:
+    """409 outside ``code``; 410 once the code expired or its wrong entries are used up.
 
-    A right code proves the phone and is used up. A wrong one counts; after
-    :data:`MAX_WRONG_ENTRIES` wrong entries, or once it expired, the code is dead
-    (410) and only a resend helps — even the right code is refused then.
+    Checked before an entry is reserved (:func:`enter_code` then checks the
+    reserved entry): after :data:`MAX_WRONG_ENTRIES` entries, or once it
+    expired, the code is dead and only a resend helps — even the right code is
+    refused then.
     """
     require_step(session, Step.CODE)
     if (
@@ -229,14 +230,38 @@ def enter_code(session: LinkSession, entered: str, now: datetime, timings: FlowT
         or session.code_digest is None
     ):
         raise CodeExpired("The code has expired or was entered wrongly too often; request a new one.")
-    if code_matches(session.session_id, session.code_salt, session.code_digest, entered):
+
+
+def count_entry(session: LinkSession) -> LinkSession:
+    """The session with one more entry of its code counted (``linking`` does this atomically)."""
+    return dataclasses.replace(session, wrong_codes=session.wrong_codes + 1)
+
+
+def check_entry(reserved: LinkSession, entered: str) -> CodeOutcome:
+    """Check an entry that was already counted (``wrong_codes`` includes it: see ``linking``).
+
+    Counting first and checking after is what keeps parallel guesses to the
+    same number of tries as sequential ones. A right code proves the phone and
+    is used up; a wrong one stays counted.
+    """
+    require_step(reserved, Step.CODE)
+    if (
+        reserved.code_salt is not None
+        and reserved.code_digest is not None
+        and code_matches(reserved.session_id, reserved.code_salt, reserved.code_digest, entered)
+    ):
         # Used up at once: the session moves on from ``code`` with the next call to one of the
         # ``after_code_*`` moves, and until then no digest is left to match a second time.
-        used = dataclasses.replace(session, code_salt=None, code_digest=None, wrong_codes=0)
+        used = dataclasses.replace(reserved, code_salt=None, code_digest=None, wrong_codes=0)
         return CodeOutcome(session=used, accepted=True)
-    return CodeOutcome(
-        session=dataclasses.replace(session, wrong_codes=session.wrong_codes + 1), accepted=False
-    )
+    return CodeOutcome(session=reserved, accepted=False)
+
+
+def enter_code(session: LinkSession, entered: str, now: datetime, timings: FlowTimings) -> CodeOutcome:
+    """Check an entered code, counting it first: :func:`require_code_open`, :func:`count_entry`,
+    :func:`check_entry` in one step (the sequential rule that the atomic version must match)."""
+    require_code_open(session, now, timings)
+    return check_entry(count_entry(session), entered)
 
 
 def wrong_code_error(session: LinkSession) -> WrongCode:

@@ -14,7 +14,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from chalicelib.clock import Clock
 from chalicelib.config import Settings
@@ -27,10 +27,11 @@ from chalicelib.errors import (
     RateLimited,
     SmsUnavailable,
     ValidationFailed,
+    WrongStep,
 )
 from chalicelib.identity import link_flow as flow
 from chalicelib.identity import throttle
-from chalicelib.identity.codes import issue_code
+from chalicelib.identity.codes import MAX_WRONG_ENTRIES, issue_code
 from chalicelib.identity.link_flow import FlowTimings, LinkSession, Purpose, Step
 from chalicelib.identity.links import create_link, find_link, remove_link, require_not_linked
 from chalicelib.identity.passwords import PasswordRejected, check_new_password, hash_password
@@ -112,6 +113,56 @@ def _save(session: LinkSession) -> LinkSession:
             raise Conflict("The session was changed by another request; reload it.") from exc
         raise
     return dataclasses.replace(session, version=item.version)
+
+
+def _reserve_code_entry(session: LinkSession) -> LinkSession | None:
+    """Count one entry of the session's current code, atomically, before it is checked.
+
+    One conditional ``ADD`` per entry, whoever else is entering at the same
+    time: it holds only while the same code is current and has entries left,
+    so parallel guesses get exactly as many tries as sequential ones. None when
+    the code is gone or used up (the caller reloads to say why).
+    """
+    item = _to_item(session)
+    condition = (
+        (LinkSessionItem.step == Step.CODE.value)
+        & (LinkSessionItem.code_digest == (session.code_digest or ""))
+        & (LinkSessionItem.wrong_codes < MAX_WRONG_ENTRIES)
+    )
+    try:
+        item.update(
+            actions=[LinkSessionItem.wrong_codes.add(1)], condition=condition, add_version_condition=False
+        )
+    except UpdateError as exc:
+        if is_condition_failure(exc):
+            return None
+        raise
+    return _from_item(item)
+
+
+def _claim_code(reserved: LinkSession, used: LinkSession) -> LinkSession | None:
+    """Use up a right code: the one write that wins, however many requests entered it.
+
+    Conditional on the code still being there, so only one request ever gets
+    past a code; anything that follows (creating an account) happens only after
+    this write won. None when another request used the code first.
+    """
+    item = _to_item(reserved)
+    try:
+        item.update(
+            actions=[
+                LinkSessionItem.code_digest.remove(),
+                LinkSessionItem.code_salt.remove(),
+                LinkSessionItem.wrong_codes.set(0),
+            ],
+            condition=LinkSessionItem.code_digest == (reserved.code_digest or ""),
+            add_version_condition=False,
+        )
+    except UpdateError as exc:
+        if is_condition_failure(exc):
+            return None
+        raise
+    return dataclasses.replace(used, version=item.version)
 
 
 # --- the use cases -------------------------------------------------------------------
@@ -307,13 +358,21 @@ class LinkService:
         """``POST …/code``: the SMS code; right → the profile (or its form), wrong → counted."""
         now = self.clock.now()
         session = self._live(person_id, session_id, now)
-        outcome = flow.enter_code(session, entered, now, self.timings)
+        flow.require_code_open(session, now, self.timings)
+        reserved = _reserve_code_entry(session)
+        if reserved is None:  # another request used the code, or its last entry, or a resend replaced it
+            flow.require_code_open(self._live(person_id, session_id, now), now, self.timings)
+            raise Conflict("The session was changed by another request; reload it.")
+        outcome = flow.check_entry(reserved, entered)
         if not outcome.accepted:
-            saved = _save(outcome.session)
-            self._event("code_wrong", saved, attempts_left=flow.attempts_left(saved))
-            if flow.attempts_left(saved) == 0:
-                self._event("code_locked", saved)
-            raise flow.wrong_code_error(saved)
+            self._event("code_wrong", reserved, attempts_left=flow.attempts_left(reserved))
+            if flow.attempts_left(reserved) == 0:
+                self._event("code_locked", reserved)
+            raise flow.wrong_code_error(reserved)
+        claimed = _claim_code(reserved, outcome.session)
+        if claimed is None:
+            raise WrongStep("The code was already used by another request.", step=session.step.value)
+        outcome = flow.CodeOutcome(session=claimed, accepted=True)
         if session.purpose is Purpose.SIGN_IN:
             account = self._account(session)
             moved = flow.after_code_sign_in(outcome.session, account.profile is not None)

@@ -1,0 +1,125 @@
+"""Attacks on the linking flow (issue #10), each reproduced through the HTTP API.
+
+Every test here was written before its fix and failed against the code it guards.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from chalicelib.store.identity import AccountItem
+from tests.identity_support import (
+    STRONG_PASSWORD,
+    call,
+    last_code,
+    open_session,
+    sms_to,
+    step,
+    unique_phone,
+)
+from tests.support import assert_problem
+
+
+def wrong(code: str, offset: int = 1) -> str:
+    return f"{(int(code) + offset) % 1_000_000:06d}"
+
+
+@pytest.fixture(autouse=True)
+def one_request_per_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chalice keeps "the current request" on the app object, as Lambda runs one request per
+    process; threads standing in for parallel Lambdas each get their own, or they would read
+    each other's bodies."""
+    from chalice import app as chalice_app
+
+    per_thread = threading.local()
+    monkeypatch.setattr(
+        chalice_app.Chalice,
+        "current_request",
+        property(
+            lambda self: getattr(per_thread, "request", None),
+            lambda self, value: setattr(per_thread, "request", value),
+        ),
+        raising=False,
+    )
+
+
+def at_the_same_time(requests: list[Any]) -> list[Any]:
+    """Run the calls in parallel threads released together; their answers, in order."""
+    barrier = threading.Barrier(len(requests))
+    answers: list[Any] = [None] * len(requests)
+
+    def run(index: int, request: Any) -> None:
+        barrier.wait()
+        answers[index] = request()
+
+    threads = [threading.Thread(target=run, args=(i, r)) for i, r in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def registering_at_code(api, person, phone):
+    session_id = open_session(api, person, phone)
+    step(api, person, session_id, "register")
+    sent = step(api, person, session_id, "password", {"password": STRONG_PASSWORD})
+    assert sent.json_body["step"] == "code", sent.body
+    return session_id
+
+
+def account_exists(phone: str) -> bool:
+    return AccountItem.count(phone) > 0
+
+
+# --- 1. parallel code guesses ------------------------------------------------------------
+
+
+def test_parallel_wrong_codes_get_no_more_tries_than_sequential_ones(api, clock, emulator):
+    phone = unique_phone()
+    session_id = registering_at_code(api, "race-1", phone)
+    code = last_code(emulator, phone)
+    guesses = [wrong(code, offset) for offset in range(1, 21)]
+    answers = at_the_same_time(
+        [lambda g=g: step(api, "race-1", session_id, "code", {"code": g}) for g in guesses]
+    )
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses.count(400) <= 5, statuses  # at most five wrong entries were ever checked
+    assert set(statuses) <= {400, 409, 410}, statuses
+    assert_problem(step(api, "race-1", session_id, "code", {"code": code}), 410, "code-expired")
+    assert not account_exists(phone)
+
+
+def test_a_right_code_that_loses_the_race_creates_no_account(api, clock, emulator):
+    for attempt in range(3):
+        phone = unique_phone()
+        person = f"race-2-{attempt}"
+        session_id = registering_at_code(api, person, phone)
+        code = last_code(emulator, phone)
+        entries = [wrong(code, offset) for offset in range(1, 8)] + [code]
+        answers = at_the_same_time(
+            [lambda e=e, p=person, s=session_id: step(api, p, s, "code", {"code": e}) for e in entries]
+        )
+        right = answers[-1]
+        if right.status_code == 200:
+            assert right.json_body["step"] == "create_profile"
+            assert account_exists(phone)
+        else:
+            assert right.status_code in (409, 410), right.body
+            assert not account_exists(phone)
+        won = [a for a in answers if a.status_code == 200]
+        assert len(won) <= 1
+
+
+def test_parallel_right_codes_create_one_account_once(api, clock, emulator):
+    phone = unique_phone()
+    session_id = registering_at_code(api, "race-3", phone)
+    code = last_code(emulator, phone)
+    answers = at_the_same_time([lambda: step(api, "race-3", session_id, "code", {"code": code})] * 6)
+    assert [a.status_code for a in answers].count(200) == 1, [a.status_code for a in answers]
+    assert account_exists(phone)
+    assert call(api, "get", f"/v1/link/sessions/{session_id}", "race-3").json_body["step"] == "create_profile"
+    assert len(sms_to(emulator, phone)) == 1
