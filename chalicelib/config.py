@@ -57,6 +57,7 @@ class Settings:
     sms_per_user_hour: int
     sms_per_user_day: int
     password_attempts_per_user_hour: int
+    password_attempts_per_phone_day: int
 
     qr_link_ttl_s: int
     qr_links_per_user_minute: int
@@ -106,6 +107,7 @@ class Settings:
             sms_per_user_hour=int(env.get("SMS_PER_USER_HOUR", "10")),
             sms_per_user_day=int(env.get("SMS_PER_USER_DAY", "20")),
             password_attempts_per_user_hour=int(env.get("PASSWORD_ATTEMPTS_PER_USER_HOUR", "20")),
+            password_attempts_per_phone_day=int(env.get("PASSWORD_ATTEMPTS_PER_PHONE_DAY", "300")),
             qr_link_ttl_s=int(env.get("QR_LINK_TTL_S", "120")),
             qr_links_per_user_minute=int(env.get("QR_LINKS_PER_USER_MINUTE", "6")),
             qr_links_per_user_hour=int(env.get("QR_LINKS_PER_USER_HOUR", "60")),

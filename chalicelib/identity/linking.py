@@ -57,6 +57,11 @@ def sms_text(code: str, ttl_s: int) -> str:
     )
 
 
+def password_run_key(phone: str, person_id: str) -> str:
+    """The counter key of one journal user's run of wrong passwords for one number."""
+    return throttle.subject_key("password-run", f"{phone}\n{person_id}")
+
+
 # --- persistence ---------------------------------------------------------------------
 
 
@@ -314,20 +319,38 @@ class LinkService:
         staged = dataclasses.replace(session, new_password_hash=hash_password(accepted))
         return self.view(self._send_code(staged, now), now)
 
-    def _sign_in(self, session: LinkSession, password: str, now: datetime) -> dict[str, Any]:
-        throttle.take(
-            [
+    def _password_logs(self, session: LinkSession) -> list[throttle.EventLog]:
+        """The caps a password attempt counts against: the journal user's, and the number's ceiling.
+
+        The ceiling binds only sessions that have not proven the phone: its owner,
+        after an SMS code, gets in however many strangers guessed (SPEC §3).
+        """
+        logs = [
+            throttle.EventLog(
+                throttle.subject_key("password-person", session.person_id),
+                (throttle.Cap(self.config.password_attempts_per_user_hour, HOUR_S),),
+            )
+        ]
+        if not session.phone_verified:
+            logs.append(
                 throttle.EventLog(
-                    throttle.subject_key("password-person", session.person_id),
-                    (throttle.Cap(self.config.password_attempts_per_user_hour, HOUR_S),),
+                    throttle.subject_key("password-phone", session.phone),
+                    (throttle.Cap(self.config.password_attempts_per_phone_day, DAY_S),),
+                    refusal="Too many password attempts for this number today. Confirm the phone by SMS "
+                    "code instead: «Forgot password?».",
                 )
-            ],
-            now,
-            "Too many password attempts; try later.",
-        )
-        phone_key = throttle.subject_key("password-phone", session.phone)
+            )
+        return logs
+
+    def _sign_in(self, session: LinkSession, password: str, now: datetime) -> dict[str, Any]:
         try:
-            run = throttle.reserve_password_attempt(phone_key, now)
+            throttle.take(self._password_logs(session), now, "Too many password attempts; try later.")
+        except RateLimited as refused:
+            self._event("password_throttled", session, reason="cap")
+            raise refused from None
+        run_key = password_run_key(session.phone, session.person_id)
+        try:
+            run = throttle.reserve_password_attempt(run_key, now)
         except (RateLimited, AccountLocked) as refused:
             self._event("password_throttled", session, reason=refused.slug)
             raise
@@ -337,7 +360,7 @@ class LinkService:
             if run >= throttle.MAX_CONSECUTIVE_FAILURES:
                 self._event("phone_locked", session)
             raise InvalidCredentials("Wrong phone number or password.")
-        throttle.clear_password_failures(phone_key)
+        throttle.clear_password_failures(run_key)
         self._event("password_accepted", session)
         if session.phone_verified:
             moved = flow.signed_in_with_proven_phone(session, account.account_id, account.profile is not None)
@@ -385,7 +408,7 @@ class LinkService:
             saved = _save(flow.after_code_number_taken(outcome.session))
             self._event("phone_confirmed", saved, account_exists=True)
             return self.view(saved, now)
-        throttle.clear_password_failures(throttle.subject_key("password-phone", session.phone))
+        throttle.clear_password_failures(password_run_key(session.phone, session.person_id))
         saved = _save(flow.after_code_registered(outcome.session, account.account_id))
         self._event("account_created", saved, account_id=account.account_id)
         return self.view(saved, now)

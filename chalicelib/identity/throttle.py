@@ -6,10 +6,14 @@ Two kinds of record, both in the counters table:
   phone, SMS sent for a journal user, password attempts of a journal user),
   checked against sliding-window caps (per hour, per day). Sliding windows
   are exact: "5 per hour" never lets 10 through across a window boundary.
-* a phone's run of consecutive password failures, with a back-off that grows
-  with the run and a hard stop at 100 (NIST SP 800-63B §5.2.2). The run is kept
-  per phone number whether or not an account has it, so the back-off itself
-  does not tell who has an account. An attempt is counted before the password
+* a run of consecutive password failures for one (phone, journal user) pair,
+  with a back-off that grows with the run and a hard stop at 100 (NIST SP
+  800-63B §5.2.2). Keyed on the pair, so a stranger's wrong guesses slow down
+  and lock out only the stranger; a high sliding-window ceiling per phone
+  (an event log) bounds all journal users together, and a session that proved
+  the phone by SMS code is exempt from it (the owner can always get in). The
+  run is kept whether or not an account has the number, so the back-off
+  itself does not tell who has an account. An attempt is counted before the password
   is checked and the run is cleared when it was right, so parallel guesses
   cannot slip past the count.
 
@@ -52,6 +56,7 @@ class EventLog:
 
     key: str
     caps: tuple[Cap, ...]
+    refusal: str = ""  # the 429's detail when this log is the one full (default: the caller's)
 
 
 def subject_key(kind: str, subject: str) -> str:
@@ -100,7 +105,8 @@ def take(logs: Sequence[EventLog], now: datetime, detail: str) -> None:
         for item, log in zip(items, logs, strict=True)
     ]
     if max(waits, default=0) > 0:
-        raise RateLimited(detail, retry_after_s=max(waits))
+        fullest = max(zip(waits, logs, strict=True), key=lambda pair: pair[0])[1]
+        raise RateLimited(fullest.refusal or detail, retry_after_s=max(waits))
     try:
         with write_transaction() as transaction:
             for item, log in zip(items, logs, strict=True):

@@ -15,6 +15,7 @@ from tests.identity_support import (
     STRONG_PASSWORD,
     call,
     last_code,
+    make_account,
     open_session,
     sms_to,
     step,
@@ -123,3 +124,55 @@ def test_parallel_right_codes_create_one_account_once(api, clock, emulator):
     assert account_exists(phone)
     assert call(api, "get", f"/v1/link/sessions/{session_id}", "race-3").json_body["step"] == "create_profile"
     assert len(sms_to(emulator, phone)) == 1
+
+
+# --- 2. nobody locks the owner out ----------------------------------------------------------
+
+
+def wrong_password(api, person, phone):
+    session_id = open_session(api, person, phone)
+    return step(api, person, session_id, "password", {"password": "a wrong guess"})
+
+
+def test_a_strangers_wrong_passwords_do_not_slow_the_owner_down(api, clock, emulator):
+    phone = unique_phone()
+    make_account(phone)
+    for _ in range(5):
+        assert_problem(wrong_password(api, "stranger-1", phone), 400, "invalid-credentials")
+    assert_problem(wrong_password(api, "stranger-1", phone), 429, "rate-limited")  # the stranger waits
+    owner = open_session(api, "owner-1", phone)
+    assert step(api, "owner-1", owner, "password", {"password": STRONG_PASSWORD}).json_body["step"] == "code"
+
+
+def test_a_stranger_locked_out_after_a_hundred_failures_does_not_lock_the_owner(api, clock, emulator):
+    phone = unique_phone()
+    make_account(phone)
+    for _ in range(100):
+        clock.advance(seconds=3601)  # past the back-off and the per-user hourly cap
+        assert_problem(wrong_password(api, "stranger-2", phone), 400, "invalid-credentials")
+    clock.advance(seconds=3601)
+    assert_problem(wrong_password(api, "stranger-2", phone), 423, "locked")
+    owner = open_session(api, "owner-2", phone)
+    assert step(api, "owner-2", owner, "password", {"password": STRONG_PASSWORD}).json_body["step"] == "code"
+
+
+def test_past_the_numbers_ceiling_the_owner_gets_in_by_proving_the_phone(api, clock, configure, emulator):
+    configure(PASSWORD_ATTEMPTS_PER_PHONE_DAY="6")
+    phone = unique_phone()
+    make_account(phone)
+    for stranger in ("s-a", "s-b", "s-c"):
+        for _ in range(2):
+            assert_problem(wrong_password(api, stranger, phone), 400, "invalid-credentials")
+    owner = open_session(api, "owner-3", phone)
+    refused = assert_problem(
+        step(api, "owner-3", owner, "password", {"password": STRONG_PASSWORD}), 429, "rate-limited"
+    )
+    assert "SMS" in refused["detail"]
+    assert sms_to(emulator, phone) == []
+    # Proving the phone by SMS code first lets the owner in past the ceiling.
+    step(api, "owner-3", owner, "register")
+    assert step(api, "owner-3", owner, "password", {"password": "another long passphrase"}).status_code == 200
+    proven = step(api, "owner-3", owner, "code", {"code": last_code(emulator, phone)}).json_body
+    assert proven["step"] == "password" and proven["phone_verified"] is True
+    signed_in = step(api, "owner-3", owner, "password", {"password": STRONG_PASSWORD})
+    assert signed_in.json_body["step"] == "choose_profile", signed_in.body
