@@ -16,6 +16,22 @@ from dataclasses import dataclass
 DEFAULT_STAGE = "local"
 DEFAULT_REGION = "us-east-1"
 JOURNAL_AUDIENCE = "school-chats"
+OPERATOR_AUDIENCE = "school-chats-operator"
+MIN_HS256_SECRET_BYTES = 32
+
+
+class ConfigurationError(ValueError):
+    """The environment asks for something the service refuses to run with (stops it at start)."""
+
+
+def _check_secret(name: str, value: str | None) -> str | None:
+    """An HS256 secret of at least 32 bytes (RFC 7518 §3.2: the size of the hash), or None."""
+    if value is not None and len(value.encode()) < MIN_HS256_SECRET_BYTES:
+        raise ConfigurationError(
+            f"{name} is {len(value.encode())} bytes long; an HS256 secret needs at least "
+            f"{MIN_HS256_SECRET_BYTES} (e.g. `openssl rand -base64 48`)."
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -38,6 +54,10 @@ class Settings:
     journal_jwks: str | None
     journal_audience: str
     journal_leeway_s: int
+    operator_jwt_secret: str | None
+    operator_jwt_public_key: str | None
+    operator_audience: str
+    token_max_lifetime_s: int
 
     roster_max_bytes: int
     roster_max_uncompressed_bytes: int
@@ -83,12 +103,18 @@ class Settings:
             upload_queue_name=env.get("UPLOAD_QUEUE_NAME", f"{prefix}-uploads"),
             school_queue_name=env.get("SCHOOL_QUEUE_NAME", f"{prefix}-school-syncs"),
             dead_letter_queue_name=env.get("DEAD_LETTER_QUEUE_NAME", f"{prefix}-dead-letters"),
-            journal_jwt_secret=env.get("JOURNAL_JWT_SECRET") or None,
-            journal_jwt_previous_secret=env.get("JOURNAL_JWT_PREVIOUS_SECRET") or None,
+            journal_jwt_secret=_check_secret("JOURNAL_JWT_SECRET", env.get("JOURNAL_JWT_SECRET") or None),
+            journal_jwt_previous_secret=_check_secret(
+                "JOURNAL_JWT_PREVIOUS_SECRET", env.get("JOURNAL_JWT_PREVIOUS_SECRET") or None
+            ),
             journal_jwt_public_key=env.get("JOURNAL_JWT_PUBLIC_KEY") or None,
             journal_jwks=env.get("JOURNAL_JWKS") or None,
             journal_audience=env.get("JOURNAL_JWT_AUDIENCE", JOURNAL_AUDIENCE),
             journal_leeway_s=int(env.get("JOURNAL_JWT_LEEWAY_S", "5")),
+            operator_jwt_secret=_check_secret("OPERATOR_JWT_SECRET", env.get("OPERATOR_JWT_SECRET") or None),
+            operator_jwt_public_key=env.get("OPERATOR_JWT_PUBLIC_KEY") or None,
+            operator_audience=env.get("OPERATOR_JWT_AUDIENCE", OPERATOR_AUDIENCE),
+            token_max_lifetime_s=int(env.get("TOKEN_MAX_LIFETIME_S", str(24 * 3600))),
             roster_max_bytes=int(env.get("ROSTER_MAX_BYTES", str(256 * 1024 * 1024))),
             roster_max_uncompressed_bytes=int(
                 env.get("ROSTER_MAX_UNCOMPRESSED_BYTES", str(1024 * 1024 * 1024))
@@ -116,7 +142,23 @@ class Settings:
         )
 
 
+def _checked(config: Settings) -> Settings:
+    """Refuse combinations that would let one credential stand in for another."""
+    journal = {config.journal_jwt_secret, config.journal_jwt_previous_secret} - {None}
+    if config.operator_jwt_secret is not None and config.operator_jwt_secret in journal:
+        raise ConfigurationError("OPERATOR_JWT_SECRET must not be the journal's secret.")
+    if config.journal_audience == config.operator_audience:
+        raise ConfigurationError("The journal's and the operators' token audiences must differ.")
+    return config
+
+
 @functools.cache
 def settings() -> Settings:
-    """The process-wide settings (cached; ``settings.cache_clear()`` re-reads them)."""
-    return Settings.from_environment(os.environ)
+    """The process-wide settings (cached; ``settings.cache_clear()`` re-reads them).
+
+    Secrets named by ``*_PARAMETER`` variables come from SSM Parameter Store
+    (``chalicelib.secrets``), read here: once per process, i.e. per cold start.
+    """
+    from chalicelib.secrets import with_parameter_store_secrets
+
+    return _checked(Settings.from_environment(with_parameter_store_secrets(os.environ)))

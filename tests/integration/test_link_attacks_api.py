@@ -176,3 +176,43 @@ def test_past_the_numbers_ceiling_the_owner_gets_in_by_proving_the_phone(api, cl
     assert proven["step"] == "password" and proven["phone_verified"] is True
     signed_in = step(api, "owner-3", owner, "password", {"password": STRONG_PASSWORD})
     assert signed_in.json_body["step"] == "choose_profile", signed_in.body
+
+
+# --- 5. operators have their own credential -------------------------------------------------
+
+
+def test_a_journal_token_claiming_the_operator_scope_is_no_operator(api):
+    import time
+
+    import jwt
+
+    from tests.support import TEST_JWT_SECRET
+
+    now = int(time.time())
+    for audience in ("school-chats", "school-chats-operator"):
+        forged = jwt.encode(
+            {"sub": "op-1", "iat": now, "exp": now + 600, "aud": audience, "scope": "operator"},
+            TEST_JWT_SECRET,
+            algorithm="HS256",
+        )
+        response = api.http.get("/v1/imports", headers={"Authorization": f"Bearer {forged}"})
+        assert response.status_code in (401, 403), (audience, response.body)
+        assert response.headers["Content-Type"] == "application/problem+json"
+
+
+def test_an_operator_token_is_signed_with_the_operator_secret(api):
+    from tests.support import auth_headers
+
+    response = api.http.get("/v1/imports", headers=auth_headers("op-1", operator=True))
+    assert response.status_code == 200, response.body
+
+
+def test_tokens_living_longer_than_the_maximum_are_refused(api, configure):
+    from tests.support import auth_headers
+
+    for operator in (False, True):
+        too_long = auth_headers("op-1", operator=operator, lifetime_s=24 * 3600 + 1)
+        assert_problem(api.http.get("/v1/me", headers=too_long), 401, "unauthorized")
+    configure(TOKEN_MAX_LIFETIME_S="600")
+    assert_problem(api.http.get("/v1/me", headers=auth_headers("p", lifetime_s=601)), 401, "unauthorized")
+    assert api.http.get("/v1/me", headers=auth_headers("p", lifetime_s=600)).status_code == 200

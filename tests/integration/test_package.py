@@ -272,15 +272,18 @@ def test_functions_find_every_resource_through_their_environment(template: dict[
         ("DEAD_LETTER_QUEUE_NAME", "DeadLetterQueue"),
     ):
         assert variables[variable] == {"Fn::GetAtt": [queue, "QueueName"]}
-    for variable in (
-        "JOURNAL_JWT_SECRET",
-        "JOURNAL_JWT_PREVIOUS_SECRET",
-        "JOURNAL_JWT_PUBLIC_KEY",
-        "JOURNAL_JWKS",
-    ):
+    for variable in ("JOURNAL_JWT_PUBLIC_KEY", "JOURNAL_JWKS"):
         assert variable in variables
-    for secret in ("JournalJwtSecret", "JournalJwtPreviousSecret"):
-        assert template["Parameters"][secret]["NoEcho"] is True
+    # Secrets are never plain environment variables: the API names their Parameter Store entries.
+    assert not {"JOURNAL_JWT_SECRET", "JOURNAL_JWT_PREVIOUS_SECRET", "OPERATOR_JWT_SECRET"} & set(variables)
+    api_variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    for variable in (
+        "JOURNAL_JWT_SECRET_PARAMETER",
+        "JOURNAL_JWT_PREVIOUS_SECRET_PARAMETER",
+        "OPERATOR_JWT_SECRET_PARAMETER",
+    ):
+        assert variable in api_variables
+        assert not {"JOURNAL_JWT_SECRET", "OPERATOR_JWT_SECRET"} & set(api_variables)
 
 
 def test_sms_settings_are_transactional_with_a_sender_id_and_a_spend_limit(template: dict[str, Any]) -> None:
