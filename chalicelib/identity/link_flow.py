@@ -39,6 +39,7 @@ class Step(StrEnum):
 
     PASSWORD = "password"  # noqa: S105 - a step name, not a password
     REGISTER = "register"
+    RESET = "reset"
     CODE = "code"
     CHOOSE_PROFILE = "choose_profile"
     CREATE_PROFILE = "create_profile"
@@ -50,6 +51,7 @@ class Purpose(StrEnum):
 
     SIGN_IN = "sign_in"
     REGISTER = "register"
+    RESET = "reset"
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class LinkSession:
 _RANKS = {
     (Step.PASSWORD, False): 0,
     (Step.REGISTER, False): 1,
+    (Step.RESET, False): 1,
     (Step.CODE, False): 2,
     (Step.PASSWORD, True): 3,
     (Step.CREATE_PROFILE, True): 4,
@@ -153,6 +156,15 @@ def start_registration(session: LinkSession) -> LinkSession:
     return _advance(session, step=Step.REGISTER, purpose=Purpose.REGISTER)
 
 
+def start_reset(session: LinkSession) -> LinkSession:
+    """``password`` → ``reset``: forgot the password; the next password replaces it once the code proves
+    the phone. Allowed whether or not the number has an account: nothing is told before the code."""
+    require_step(session, Step.PASSWORD)
+    if session.phone_verified:
+        raise WrongStep("The phone number is confirmed already: enter the account's password.", step="password")
+    return _advance(session, step=Step.RESET, purpose=Purpose.RESET)
+
+
 def with_new_code(session: LinkSession, code: IssuedCode, now: datetime) -> LinkSession:
     """The session at ``code`` with a fresh code: any earlier code and its wrong entries are gone.
 
@@ -175,8 +187,8 @@ def code_sent_for_sign_in(
 def code_sent_for_registration(
     session: LinkSession, new_password_hash: str, code: IssuedCode, now: datetime
 ) -> LinkSession:
-    """``register`` → ``code`` with the chosen password's hash kept until the phone is proven."""
-    require_step(session, Step.REGISTER)
+    """``register`` / ``reset`` → ``code`` with the chosen password's hash kept until the phone is proven."""
+    require_step(session, Step.REGISTER, Step.RESET)
     return with_new_code(dataclasses.replace(session, new_password_hash=new_password_hash), code, now)
 
 
@@ -287,6 +299,19 @@ def after_code_registered(session: LinkSession, account_id: str) -> LinkSession:
     require_step(session, Step.CODE)
     return _advance(
         session, step=Step.CREATE_PROFILE, phone_verified=True, account_id=account_id, new_password_hash=None
+    )
+
+
+def after_code_reset(session: LinkSession, account_id: str, has_profile: bool) -> LinkSession:
+    """``code`` → ``choose_profile`` / ``create_profile``: the phone is proven and its account has the
+    new password (created with it when the number had none): on as after a sign-in."""
+    require_step(session, Step.CODE)
+    return _advance(
+        session,
+        step=profile_step(has_profile),
+        phone_verified=True,
+        account_id=account_id,
+        new_password_hash=None,
     )
 
 

@@ -243,7 +243,7 @@ class LinkService:
         code = issue_code(before.session_id)
         if before.step is Step.PASSWORD:
             after = flow.code_sent_for_sign_in(before, before.account_id or "", code, now)
-        elif before.step is Step.REGISTER:
+        elif before.step in (Step.REGISTER, Step.RESET):
             after = flow.code_sent_for_registration(before, before.new_password_hash or "", code, now)
         else:
             after = flow.with_new_code(before, code, now)
@@ -299,12 +299,18 @@ class LinkService:
         session = _save(flow.start_registration(self._live(person_id, session_id, now)))
         return self.view(session, now)
 
+    def reset(self, person_id: str, session_id: str) -> dict[str, Any]:
+        """``POST …/reset``: forgot the password; the next password replaces it once the code proves the phone."""
+        now = self.clock.now()
+        session = _save(flow.start_reset(self._live(person_id, session_id, now)))
+        return self.view(session, now)
+
     def password(self, person_id: str, session_id: str, password: str) -> dict[str, Any]:
-        """``POST …/password``: the account's password (``password``) or a new one (``register``)."""
+        """``POST …/password``: the account's password (``password``) or a new one (``register``, ``reset``)."""
         now = self.clock.now()
         session = self._live(person_id, session_id, now)
-        flow.require_step(session, Step.PASSWORD, Step.REGISTER)
-        if session.step is Step.REGISTER:
+        flow.require_step(session, Step.PASSWORD, Step.REGISTER, Step.RESET)
+        if session.step in (Step.REGISTER, Step.RESET):
             return self._choose_password(session, password, now)
         return self._sign_in(session, password, now)
 
@@ -402,6 +408,8 @@ class LinkService:
             saved = _save(moved)
             self._event("phone_confirmed", saved)
             return self.view(saved, now, account.profile)
+        if session.purpose is Purpose.RESET:
+            return self._finish_reset(outcome.session, now)
         try:
             account = self.provider.create_account(session.phone, session.new_password_hash or "", now)
         except AccountExists:
@@ -412,6 +420,24 @@ class LinkService:
         saved = _save(flow.after_code_registered(outcome.session, account.account_id))
         self._event("account_created", saved, account_id=account.account_id)
         return self.view(saved, now)
+
+    def _finish_reset(self, proven: LinkSession, now: datetime) -> dict[str, Any]:
+        """The phone is proven: its account gets the new password (or is created with it), and the
+        session goes on as after a sign-in. Only now, to the phone's holder, does it show which."""
+        new_hash = proven.new_password_hash or ""
+        account = self.provider.set_password(proven.phone, new_hash)
+        created = account is None
+        if account is None:
+            try:
+                account = self.provider.create_account(proven.phone, new_hash, now)
+            except AccountExists:  # created between the two calls: set its password after all
+                account = self.provider.set_password(proven.phone, new_hash)
+                if account is None:
+                    raise Conflict("The messenger account changed meanwhile; start again.") from None
+        throttle.clear_password_failures(password_run_key(proven.phone, proven.person_id))
+        saved = _save(flow.after_code_reset(proven, account.account_id, account.profile is not None))
+        self._event("account_created" if created else "password_reset", saved, account_id=account.account_id)
+        return self.view(saved, now, account.profile)
 
     def create_profile(self, person_id: str, session_id: str, profile: ProfileInput) -> dict[str, Any]:
         """``POST …/profile``: the account's educational profile, shown next for confirmation."""

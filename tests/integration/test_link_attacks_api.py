@@ -216,3 +216,86 @@ def test_tokens_living_longer_than_the_maximum_are_refused(api, configure):
     configure(TOKEN_MAX_LIFETIME_S="600")
     assert_problem(api.http.get("/v1/me", headers=auth_headers("p", lifetime_s=601)), 401, "unauthorized")
     assert api.http.get("/v1/me", headers=auth_headers("p", lifetime_s=600)).status_code == 200
+
+
+# --- 3. forgot password ---------------------------------------------------------------------
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+def resetting(api, person, phone, password=NEW_PASSWORD):
+    session_id = open_session(api, person, phone)
+    started = step(api, person, session_id, "reset")
+    assert started.status_code == 200 and started.json_body["step"] == "reset", started.body
+    return session_id, step(api, person, session_id, "password", {"password": password})
+
+
+def test_a_reset_sets_the_new_password_once_the_code_proves_the_phone(api, clock, emulator):
+    phone = unique_phone()
+    make_account(phone)
+    session_id, sent = resetting(api, "reset-1", phone)
+    assert sent.status_code == 200 and sent.json_body["step"] == "code"
+    proven = step(api, "reset-1", session_id, "code", {"code": last_code(emulator, phone)})
+    assert proven.json_body["step"] == "choose_profile" and proven.json_body["phone_verified"] is True
+    assert step(api, "reset-1", session_id, "confirm").json_body["step"] == "done"
+    # The old password no longer works; the new one does.
+    clock.advance(seconds=1)
+    old = open_session(api, "reset-2", phone)
+    assert_problem(
+        step(api, "reset-2", old, "password", {"password": STRONG_PASSWORD}), 400, "invalid-credentials"
+    )
+    new = open_session(api, "reset-3", phone)
+    assert step(api, "reset-3", new, "password", {"password": NEW_PASSWORD}).json_body["step"] == "code"
+
+
+def test_a_reset_does_not_tell_whether_the_number_had_an_account_before_the_code(api, clock, emulator):
+    known, unknown = unique_phone(), unique_phone()
+    make_account(known)
+    answers, sessions = {}, {}
+    for phone in (known, unknown):
+        sessions[phone], sent = resetting(api, f"reset-{phone}", phone)
+        body = {k: v for k, v in sent.json_body.items() if k not in ("id", "phone_masked")}
+        answers[phone] = (sent.status_code, body, len(sms_to(emulator, phone)))
+    assert answers[known] == answers[unknown]
+    # Only after the code: the unknown number gets an account with the new password.
+    person = f"reset-{unknown}"
+    created = step(api, person, sessions[unknown], "code", {"code": last_code(emulator, unknown)})
+    assert created.json_body["step"] == "create_profile"
+    assert account_exists(unknown)
+    session_id = open_session(api, "reset-u", unknown)
+    assert (
+        step(api, "reset-u", session_id, "password", {"password": NEW_PASSWORD}).json_body["step"] == "code"
+    )
+
+
+def test_a_reset_without_the_code_changes_nothing(api, clock, emulator):
+    phone = unique_phone()
+    make_account(phone)
+    session_id, _ = resetting(api, "reset-4", phone)
+    code = last_code(emulator, phone)
+    for _ in range(5):
+        step(api, "reset-4", session_id, "code", {"code": wrong(code)})
+    assert_problem(step(api, "reset-4", session_id, "code", {"code": code}), 410, "code-expired")
+    other = open_session(api, "reset-5", phone)
+    assert step(api, "reset-5", other, "password", {"password": STRONG_PASSWORD}).json_body["step"] == "code"
+
+
+def test_a_reset_refuses_weak_passwords_and_wrong_steps(api, clock, emulator):
+    phone = unique_phone()
+    _, weak = resetting(api, "reset-6", phone, password="12345678")
+    assert_problem(weak, 422, "validation")
+    assert sms_to(emulator, phone) == []
+    session_id, _ = resetting(api, "reset-7", phone)
+    assert_problem(step(api, "reset-7", session_id, "reset"), 409, "wrong-step")
+    assert_problem(step(api, "reset-7", session_id, "register"), 409, "wrong-step")
+
+
+def test_the_owner_gets_in_past_the_ceiling_by_resetting(api, clock, configure, emulator):
+    configure(PASSWORD_ATTEMPTS_PER_PHONE_DAY="2")
+    phone = unique_phone()
+    make_account(phone)
+    for stranger in ("r-a", "r-b"):
+        assert_problem(wrong_password(api, stranger, phone), 400, "invalid-credentials")
+    session_id, _ = resetting(api, "reset-owner", phone)
+    proven = step(api, "reset-owner", session_id, "code", {"code": last_code(emulator, phone)})
+    assert proven.json_body["step"] == "choose_profile"
