@@ -76,6 +76,9 @@ class Settings:
     sms_per_phone_day: int
     sms_per_user_hour: int
     sms_per_user_day: int
+    sms_allowed_prefixes: tuple[str, ...]
+    sms_global_per_hour: int
+    sms_global_per_day: int
     password_attempts_per_user_hour: int
     password_attempts_per_phone_day: int
 
@@ -132,6 +135,11 @@ class Settings:
             sms_per_phone_day=int(env.get("SMS_PER_PHONE_DAY", "10")),
             sms_per_user_hour=int(env.get("SMS_PER_USER_HOUR", "10")),
             sms_per_user_day=int(env.get("SMS_PER_USER_DAY", "20")),
+            sms_allowed_prefixes=tuple(
+                p.strip() for p in env.get("SMS_ALLOWED_PREFIXES", "+7").split(",") if p.strip()
+            ),
+            sms_global_per_hour=int(env.get("SMS_GLOBAL_PER_HOUR", "200")),
+            sms_global_per_day=int(env.get("SMS_GLOBAL_PER_DAY", "1000")),
             password_attempts_per_user_hour=int(env.get("PASSWORD_ATTEMPTS_PER_USER_HOUR", "20")),
             password_attempts_per_phone_day=int(env.get("PASSWORD_ATTEMPTS_PER_PHONE_DAY", "300")),
             qr_link_ttl_s=int(env.get("QR_LINK_TTL_S", "120")),

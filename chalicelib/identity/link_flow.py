@@ -161,7 +161,7 @@ def start_reset(session: LinkSession) -> LinkSession:
     the phone. Allowed whether or not the number has an account: nothing is told before the code."""
     require_step(session, Step.PASSWORD)
     if session.phone_verified:
-        raise WrongStep("The phone number is confirmed already: enter the account's password.", step="password")
+        raise WrongStep("The phone is confirmed already: enter the account's password.", step="password")
     return _advance(session, step=Step.RESET, purpose=Purpose.RESET)
 
 

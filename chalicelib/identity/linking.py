@@ -39,7 +39,12 @@ from chalicelib.identity.phone import mask_phone
 from chalicelib.identity.profiles import Profile, ProfileInput
 from chalicelib.identity.provider import Account, AccountExists, IdentityProvider, ProfileAlreadyExists
 from chalicelib.identity.sms import SmsNotSent, SmsSender
-from chalicelib.observability import log_event, record_link_completed, record_sms_sent
+from chalicelib.observability import (
+    log_event,
+    record_link_completed,
+    record_sms_budget_exhausted,
+    record_sms_sent,
+)
 from chalicelib.store.conditions import is_condition_failure
 from chalicelib.store.identity import LinkSessionItem
 
@@ -55,6 +60,16 @@ def sms_text(code: str, ttl_s: int) -> str:
     return (
         f"{code} — код для привязки профиля School Chats. Действует {minutes} мин. Никому его не сообщайте."
     )
+
+
+SMS_CAPPED = "Too many SMS for this number or account; try later."
+
+
+def require_sms_destination(phone: str, config: Settings) -> None:
+    """422 (field ``phone``) for a number in a country SMS may not go to (``SMS_ALLOWED_PREFIXES``)."""
+    if not any(phone.startswith(prefix) for prefix in config.sms_allowed_prefixes):
+        message = "SMS codes cannot be sent to numbers of this country."
+        raise ValidationFailed(message, [{"field": "phone", "message": message}])
 
 
 def password_run_key(phone: str, person_id: str) -> str:
@@ -233,10 +248,38 @@ class LinkService:
             ),
         ]
 
+    def _sms_budgets(self) -> list[throttle.Budget]:
+        c = self.config
+        return [
+            throttle.Budget("sms", c.sms_global_per_hour, HOUR_S),
+            throttle.Budget("sms", c.sms_global_per_day, DAY_S),
+        ]
+
+    def _budget_exhausted(self, session: LinkSession) -> SmsUnavailable:
+        self._event("sms_budget_exhausted", session)
+        record_sms_budget_exhausted()
+        return SmsUnavailable(
+            "SMS sending is paused for now (the service's SMS budget is used up); try later."
+        )
+
+    def _require_sms_possible(self, session: LinkSession, now: datetime) -> None:
+        """Refuse (429 / 503) before any expensive work when no SMS could go out: caps, then the budget."""
+        require_sms_destination(session.phone, self.config)
+        try:
+            throttle.check(self._sms_logs(session), now, SMS_CAPPED)
+        except RateLimited:
+            self._event("sms_capped", session)
+            raise
+        if not throttle.budget_left(self._sms_budgets(), now):
+            raise self._budget_exhausted(session)
+
     def _send_code(self, before: LinkSession, now: datetime, *, resend: bool = False) -> LinkSession:
         """Issue a code for the session (replacing any earlier one), store its hash, send it by SMS."""
+        self._require_sms_possible(before, now)
+        if not throttle.take_budget(self._sms_budgets(), now):
+            raise self._budget_exhausted(before)
         try:
-            throttle.take(self._sms_logs(before), now, "Too many SMS for this number or account; try later.")
+            throttle.take(self._sms_logs(before), now, SMS_CAPPED)
         except RateLimited:
             self._event("sms_capped", before)
             raise
@@ -282,6 +325,7 @@ class LinkService:
     def open(self, person_id: str, phone: str) -> dict[str, Any]:
         """``POST /v1/link/sessions``: a new session for a (normalised) phone, at ``password``."""
         require_not_linked(person_id)
+        require_sms_destination(phone, self.config)
         now = self.clock.now()
         session_id = secrets.token_urlsafe(SESSION_ID_BYTES)
         session = _save(flow.open_session(session_id, person_id, phone, now, self.timings))
@@ -300,13 +344,13 @@ class LinkService:
         return self.view(session, now)
 
     def reset(self, person_id: str, session_id: str) -> dict[str, Any]:
-        """``POST …/reset``: forgot the password; the next password replaces it once the code proves the phone."""
+        """``POST …/reset``: forgot the password; the next one replaces it once the code proves the phone."""
         now = self.clock.now()
         session = _save(flow.start_reset(self._live(person_id, session_id, now)))
         return self.view(session, now)
 
     def password(self, person_id: str, session_id: str, password: str) -> dict[str, Any]:
-        """``POST …/password``: the account's password (``password``) or a new one (``register``, ``reset``)."""
+        """``POST …/password``: the password (``password``) or a new one (``register``, ``reset``)."""
         now = self.clock.now()
         session = self._live(person_id, session_id, now)
         flow.require_step(session, Step.PASSWORD, Step.REGISTER, Step.RESET)
@@ -321,7 +365,8 @@ class LinkService:
         except PasswordRejected as exc:
             raise ValidationFailed(str(exc), [{"field": "password", "message": str(exc)}]) from exc
         # Whether the number already has an account is not looked at here: only the phone's owner,
-        # after entering the code, learns it (docs/identity.md).
+        # after entering the code, learns it (docs/identity.md). No Argon2id work when no SMS could go.
+        self._require_sms_possible(session, now)
         staged = dataclasses.replace(session, new_password_hash=hash_password(accepted))
         return self.view(self._send_code(staged, now), now)
 

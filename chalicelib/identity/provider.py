@@ -131,19 +131,6 @@ class BuiltinIdentityProvider:
             raise
         return _account_from(item)
 
-    def set_password(self, phone: str, password_hash: str) -> Account | None:
-        """Replace the password of the phone's account (a proven phone reset it); None when there is none."""
-        item = AccountItem(phone)
-        try:
-            item.update(
-                actions=[AccountItem.password_hash.set(password_hash)], condition=AccountItem.phone.exists()
-            )
-        except UpdateError as exc:
-            if is_condition_failure(exc):
-                return None
-            raise
-        return _account_from(item)
-
     def account(self, account_id: str) -> Account | None:
         """An account by id (via the ``by-account`` index), with its profile."""
         for item in AccountItem.by_account.query(account_id, limit=1):

@@ -28,10 +28,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
 from chalicelib.errors import AccountLocked, RateLimited
-from chalicelib.store.conditions import write_transaction
+from chalicelib.store.conditions import is_condition_failure, write_transaction
 from chalicelib.store.identity import CounterItem
 
 MAX_CONSECUTIVE_FAILURES = 100
@@ -92,6 +92,23 @@ def _load(key: str) -> CounterItem:
         return CounterItem(key)
 
 
+def _refuse_when_full(
+    logs: Sequence[EventLog], items: Sequence[CounterItem], now_ts: float, detail: str
+) -> None:
+    waits = [
+        wait_before_next([float(t) for t in item.times or []], log.caps, now_ts)
+        for item, log in zip(items, logs, strict=True)
+    ]
+    if max(waits, default=0) > 0:
+        fullest = max(zip(waits, logs, strict=True), key=lambda pair: pair[0])[1]
+        raise RateLimited(fullest.refusal or detail, retry_after_s=max(waits))
+
+
+def check(logs: Sequence[EventLog], now: datetime, detail: str) -> None:
+    """429 when one more event would not fit, recording nothing (before expensive work, e.g. hashing)."""
+    _refuse_when_full(logs, [_load(log.key) for log in logs], now.timestamp(), detail)
+
+
 def take(logs: Sequence[EventLog], now: datetime, detail: str) -> None:
     """Record one event in every log, or 429 (changing nothing) when a cap is reached.
 
@@ -100,13 +117,7 @@ def take(logs: Sequence[EventLog], now: datetime, detail: str) -> None:
     """
     now_ts = now.timestamp()
     items = [_load(log.key) for log in logs]
-    waits = [
-        wait_before_next([float(t) for t in item.times or []], log.caps, now_ts)
-        for item, log in zip(items, logs, strict=True)
-    ]
-    if max(waits, default=0) > 0:
-        fullest = max(zip(waits, logs, strict=True), key=lambda pair: pair[0])[1]
-        raise RateLimited(fullest.refusal or detail, retry_after_s=max(waits))
+    _refuse_when_full(logs, items, now_ts, detail)
     try:
         with write_transaction() as transaction:
             for item, log in zip(items, logs, strict=True):
@@ -144,3 +155,49 @@ def reserve_password_attempt(phone_key: str, now: datetime) -> int:
 def clear_password_failures(phone_key: str) -> None:
     """End a phone's run of failures (its password was right, or an account was just created for it)."""
     CounterItem(phone_key).delete(add_version_condition=False)
+
+
+# --- a global budget (fixed windows) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Budget:
+    """At most ``limit`` events per calendar window of ``window_s`` seconds (UTC), for everyone together."""
+
+    name: str
+    limit: int
+    window_s: int
+
+    def key(self, now: datetime) -> str:
+        """The counter of the window ``now`` falls in."""
+        return f"budget#{self.name}#{self.window_s}#{int(now.timestamp()) // self.window_s}"
+
+
+def budget_left(budgets: Sequence[Budget], now: datetime) -> bool:
+    """Whether every budget has room for one more event (a read: nothing is recorded)."""
+    return all(int(_load(b.key(now)).spent or 0) < b.limit for b in budgets)
+
+
+def take_budget(budgets: Sequence[Budget], now: datetime) -> bool:
+    """Count one event against every budget; False (circuit open) when one of them is used up.
+
+    One conditional ``ADD`` per window: a hot item, but a single atomic write
+    each, so parallel senders can never overspend. A refusal by a later budget
+    leaves the earlier ones counted: the budget errs on the side of sending less.
+    """
+    for budget in budgets:
+        window_end = datetime.fromtimestamp(
+            (int(now.timestamp()) // budget.window_s + 1) * budget.window_s, tz=now.tzinfo
+        )
+        item = CounterItem(budget.key(now))
+        try:
+            item.update(
+                actions=[CounterItem.spent.add(1), CounterItem.forget_at.set(window_end + _FORGET_MARGIN)],
+                condition=CounterItem.spent.does_not_exist() | (CounterItem.spent < budget.limit),
+                add_version_condition=False,
+            )
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+    return True

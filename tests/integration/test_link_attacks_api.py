@@ -68,7 +68,7 @@ def registering_at_code(api, person, phone):
     session_id = open_session(api, person, phone)
     step(api, person, session_id, "register")
     sent = step(api, person, session_id, "password", {"password": STRONG_PASSWORD})
-    assert sent.json_body["step"] == "code", sent.body
+    assert sent.status_code == 200 and sent.json_body["step"] == "code", sent.body
     return session_id
 
 
@@ -299,3 +299,48 @@ def test_the_owner_gets_in_past_the_ceiling_by_resetting(api, clock, configure, 
     session_id, _ = resetting(api, "reset-owner", phone)
     proven = step(api, "reset-owner", session_id, "code", {"code": last_code(emulator, phone)})
     assert proven.json_body["step"] == "choose_profile"
+
+
+# --- 4. SMS pumping ----------------------------------------------------------------------------
+
+
+def test_sms_go_only_to_countries_on_the_list(api, clock, configure, emulator):
+    for phone in ("+881631234567", "+447911123456", "+12015550123"):
+        response = call(api, "post", "/v1/link/sessions", "pump-1", {"phone": phone})
+        body = assert_problem(response, 422, "validation")
+        assert body["errors"][0]["field"] == "phone"
+    configure(SMS_ALLOWED_PREFIXES="+7,+375")
+    assert call(api, "post", "/v1/link/sessions", "pump-1", {"phone": "+375291234567"}).status_code == 201
+
+
+def test_a_global_sms_budget_trips_a_circuit_breaker(api, clock, configure, emulator, capsys):
+    configure(SMS_GLOBAL_PER_HOUR="3", SMS_GLOBAL_PER_DAY="100")
+    for n in range(3):
+        registering_at_code(api, f"pump-{n}", unique_phone())
+    phone = unique_phone()
+    session_id = open_session(api, "pump-x", phone)
+    step(api, "pump-x", session_id, "register")
+    refused = step(api, "pump-x", session_id, "password", {"password": STRONG_PASSWORD})
+    assert_problem(refused, 503, "sms-unavailable")
+    assert sms_to(emulator, phone) == []
+    assert call(api, "get", f"/v1/link/sessions/{session_id}", "pump-x").json_body["step"] == "register"
+    assert '"SmsBudgetExhausted"' in capsys.readouterr().out  # the metric the alarm watches
+    clock.advance(seconds=3600)  # the next hour's budget
+    assert registering_at_code(api, "pump-y", phone)
+
+
+def test_past_the_caps_no_new_password_is_hashed(api, clock, configure, emulator, monkeypatch):
+    configure(SMS_PER_PHONE_HOUR="1")
+    phone = unique_phone()
+    registering_at_code(api, "pump-h1", phone)
+    from chalicelib.identity import linking
+
+    hashed = []
+    real = linking.hash_password
+    monkeypatch.setattr(linking, "hash_password", lambda p: hashed.append(p) or real(p))
+    for n in range(5):
+        session_id = open_session(api, f"pump-h{n + 2}", phone)
+        step(api, f"pump-h{n + 2}", session_id, "register")
+        refused = step(api, f"pump-h{n + 2}", session_id, "password", {"password": STRONG_PASSWORD})
+        assert_problem(refused, 429, "rate-limited")
+    assert hashed == []

@@ -298,3 +298,10 @@ def test_api_gateway_errors_are_problem_json(template: dict[str, Any]) -> None:
     assert {"DEFAULT_4XX", "DEFAULT_5XX"} <= set(responses)
     for response in responses.values():
         assert response["ResponseParameters"]["Headers"]["Content-Type"] == "'application/problem+json'"
+
+
+def test_an_exhausted_sms_budget_raises_an_alarm(template: dict[str, Any]) -> None:
+    alarm = template["Resources"]["SmsBudgetAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("SchoolChats", "SmsBudgetExhausted")
+    assert {d["Name"] for d in alarm["Dimensions"]} == {"service", "stage"}
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
