@@ -58,6 +58,7 @@ class Settings:
     operator_jwt_public_key: str | None
     operator_audience: str
     token_max_lifetime_s: int
+    throttle_pepper: str | None
 
     roster_max_bytes: int
     roster_max_uncompressed_bytes: int
@@ -118,6 +119,7 @@ class Settings:
             operator_jwt_public_key=env.get("OPERATOR_JWT_PUBLIC_KEY") or None,
             operator_audience=env.get("OPERATOR_JWT_AUDIENCE", OPERATOR_AUDIENCE),
             token_max_lifetime_s=int(env.get("TOKEN_MAX_LIFETIME_S", str(24 * 3600))),
+            throttle_pepper=_check_secret("THROTTLE_PEPPER", env.get("THROTTLE_PEPPER") or None),
             roster_max_bytes=int(env.get("ROSTER_MAX_BYTES", str(256 * 1024 * 1024))),
             roster_max_uncompressed_bytes=int(
                 env.get("ROSTER_MAX_UNCOMPRESSED_BYTES", str(1024 * 1024 * 1024))
@@ -155,6 +157,12 @@ def _checked(config: Settings) -> Settings:
     journal = {config.journal_jwt_secret, config.journal_jwt_previous_secret} - {None}
     if config.operator_jwt_secret is not None and config.operator_jwt_secret in journal:
         raise ConfigurationError("OPERATOR_JWT_SECRET must not be the journal's secret.")
+    if config.print_sms_to_console and config.stage != DEFAULT_STAGE:
+        raise ConfigurationError(
+            f"PRINT_SMS_TO_CONSOLE=1 is for the local stack only (stage {DEFAULT_STAGE!r}), "
+            f"not {config.stage!r}: "
+            "it would put every code and number in the logs."
+        )
     if config.journal_audience == config.operator_audience:
         raise ConfigurationError("The journal's and the operators' token audiences must differ.")
     return config

@@ -17,7 +17,12 @@ import boto3
 from chalicelib.config import ConfigurationError
 
 # The secrets that may come from Parameter Store: the variable <NAME>_PARAMETER names NAME's parameter.
-SECRET_VARIABLES = ("JOURNAL_JWT_SECRET", "JOURNAL_JWT_PREVIOUS_SECRET", "OPERATOR_JWT_SECRET")
+SECRET_VARIABLES = (
+    "JOURNAL_JWT_SECRET",
+    "JOURNAL_JWT_PREVIOUS_SECRET",
+    "OPERATOR_JWT_SECRET",
+    "THROTTLE_PEPPER",
+)
 PARAMETER_SUFFIX = "_PARAMETER"
 
 

@@ -23,6 +23,7 @@ Subjects are stored as hashes: the table holds no phone numbers.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
+from chalicelib.config import settings
 from chalicelib.errors import AccountLocked, RateLimited
 from chalicelib.store.conditions import is_condition_failure, write_transaction
 from chalicelib.store.identity import CounterItem
@@ -38,6 +40,8 @@ MAX_CONSECUTIVE_FAILURES = 100
 FREE_FAILURES = 4
 FIRST_BACKOFF_S = 30
 MAX_BACKOFF_S = 3600
+# A run of failures nobody added to for this long is over (and the table forgets it).
+RUN_EXPIRY = timedelta(days=7)
 # Records outlive their windows a little: DynamoDB's TTL is only garbage collection.
 _FORGET_MARGIN = timedelta(days=1)
 
@@ -59,9 +63,24 @@ class EventLog:
     refusal: str = ""  # the 429's detail when this log is the one full (default: the caller's)
 
 
+def _pepper() -> bytes:
+    """The secret the counter keys are keyed with: ``THROTTLE_PEPPER``, else derived from a signing secret.
+
+    A bare SHA-256 of a phone number is no secret (Russian mobile numbers are
+    few enough to hash them all), so whoever reads the table must not be able
+    to tell whose counters they are without this key.
+    """
+    config = settings()
+    if config.throttle_pepper:
+        return config.throttle_pepper.encode()
+    secret = config.operator_jwt_secret or config.journal_jwt_secret or config.journal_jwt_previous_secret
+    return hmac.new((secret or "school-chats-local").encode(), b"throttle-pepper", hashlib.sha256).digest()
+
+
 def subject_key(kind: str, subject: str) -> str:
-    """The counter key for a subject (a phone number, a journal user id), without the subject itself."""
-    return f"{kind}#{hashlib.sha256(subject.encode()).hexdigest()[:40]}"
+    """The counter key for a subject (a phone number, a journal user id): an HMAC, never the subject."""
+    digest = hmac.new(_pepper(), f"{kind}\n{subject}".encode(), hashlib.sha256).hexdigest()
+    return f"{kind}#{digest[:40]}"
 
 
 def wait_before_next(times: Sequence[float], caps: Sequence[Cap], now_ts: float) -> int:
@@ -137,6 +156,8 @@ def reserve_password_attempt(phone_key: str, now: datetime) -> int:
     """
     item = _load(phone_key)
     failures = int(item.failures or 0)
+    if item.last_at is not None and now - item.last_at >= RUN_EXPIRY:
+        failures = 0  # the run expired
     if failures >= MAX_CONSECUTIVE_FAILURES:
         raise AccountLocked("Too many wrong passwords for this number: signing in with a password is locked.")
     if item.last_at is not None:
@@ -145,6 +166,7 @@ def reserve_password_attempt(phone_key: str, now: datetime) -> int:
             raise RateLimited(f"Too many wrong passwords: try again in {wait} s.", retry_after_s=wait)
     item.failures = failures + 1
     item.last_at = now
+    item.forget_at = now + RUN_EXPIRY + _FORGET_MARGIN
     try:
         item.save()
     except PutError as exc:  # a concurrent attempt on the same phone took this turn

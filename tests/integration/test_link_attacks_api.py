@@ -344,3 +344,59 @@ def test_past_the_caps_no_new_password_is_hashed(api, clock, configure, emulator
         refused = step(api, f"pump-h{n + 2}", session_id, "password", {"password": STRONG_PASSWORD})
         assert_problem(refused, 429, "rate-limited")
     assert hashed == []
+
+
+# --- 7. smaller holes ---------------------------------------------------------------------------
+
+
+def test_the_counters_table_holds_no_bare_hash_of_a_number(api, clock, emulator):
+    import hashlib
+
+    from chalicelib.store.identity import CounterItem
+
+    phone = unique_phone()
+    registering_at_code(api, "pepper-1", phone)
+    assert_problem(wrong_password(api, "pepper-2", phone), 400, "invalid-credentials")
+    keys = [item.key for item in CounterItem.scan(consistent_read=True)]
+    assert keys
+    for subject in (phone, "pepper-1", "pepper-2"):
+        bare = hashlib.sha256(subject.encode()).hexdigest()[:40]
+        assert not any(bare in key for key in keys), (subject, keys)
+    for text in (phone, phone.lstrip("+"), "pepper-1"):
+        assert not any(text in key for key in keys)
+
+
+def test_a_run_of_wrong_passwords_expires(api, clock, emulator):
+    phone = unique_phone()
+    make_account(phone)
+    for _ in range(5):
+        assert_problem(wrong_password(api, "expiry-1", phone), 400, "invalid-credentials")
+    assert_problem(wrong_password(api, "expiry-1", phone), 429, "rate-limited")
+    clock.advance(days=8)
+    for _ in range(4):  # a fresh run: the first failures cost nothing again
+        assert_problem(wrong_password(api, "expiry-1", phone), 400, "invalid-credentials")
+
+
+def test_printing_sms_to_the_console_is_refused_outside_the_local_stack(aws, monkeypatch):
+    from chalicelib.config import ConfigurationError, settings
+
+    monkeypatch.setenv("PRINT_SMS_TO_CONSOLE", "1")
+    for stage in ("test", "dev", "prod"):
+        monkeypatch.setenv("STAGE", stage)
+        settings.cache_clear()
+        with pytest.raises(ConfigurationError, match="PRINT_SMS_TO_CONSOLE"):
+            settings()
+    monkeypatch.setenv("STAGE", "local")
+    settings.cache_clear()
+    assert settings().print_sms_to_console
+
+
+def test_the_api_may_publish_sms_to_phone_numbers_only():
+    from tests.iam_audit import ACCOUNT, Need, allows, current_view
+
+    policy = current_view()["policies"]["api_handler"]
+    assert allows(policy, Need("sns:Publish", "*"))  # an SMS to a phone number has no ARN
+    for topic in (f"arn:aws:sns:us-east-1:{ACCOUNT}:anything", f"arn:aws:sns:eu-west-1:{ACCOUNT}:alarms"):
+        assert not allows(policy, Need("sns:Publish", topic)), topic
+    denies = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
+    assert any("sns:Publish" in s["Action"] for s in denies)  # explicitly, not just by omission
