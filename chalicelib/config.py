@@ -77,6 +77,8 @@ class Settings:
     sms_per_phone_day: int
     sms_per_user_hour: int
     sms_per_user_day: int
+    sms_per_phone_and_user_hour: int
+    sms_per_phone_and_user_day: int
     sms_allowed_prefixes: tuple[str, ...]
     sms_global_per_hour: int
     sms_global_per_day: int
@@ -133,8 +135,10 @@ class Settings:
             link_session_ttl_s=int(env.get("LINK_SESSION_TTL_S", "900")),
             sms_sender_id=env.get("SMS_SENDER_ID", "SchoolChat"),
             print_sms_to_console=env.get("PRINT_SMS_TO_CONSOLE", "0") == "1",
-            sms_per_phone_hour=int(env.get("SMS_PER_PHONE_HOUR", "5")),
-            sms_per_phone_day=int(env.get("SMS_PER_PHONE_DAY", "10")),
+            sms_per_phone_hour=int(env.get("SMS_PER_PHONE_HOUR", "10")),
+            sms_per_phone_day=int(env.get("SMS_PER_PHONE_DAY", "30")),
+            sms_per_phone_and_user_hour=int(env.get("SMS_PER_PHONE_AND_USER_HOUR", "3")),
+            sms_per_phone_and_user_day=int(env.get("SMS_PER_PHONE_AND_USER_DAY", "6")),
             sms_per_user_hour=int(env.get("SMS_PER_USER_HOUR", "10")),
             sms_per_user_day=int(env.get("SMS_PER_USER_DAY", "20")),
             sms_allowed_prefixes=tuple(

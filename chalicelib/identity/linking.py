@@ -246,6 +246,14 @@ class LinkService:
                 throttle.subject_key("sms-person", session.person_id),
                 (throttle.Cap(c.sms_per_user_hour, HOUR_S), throttle.Cap(c.sms_per_user_day, DAY_S)),
             ),
+            # One journal user's share of a number's SMS: a stranger cannot use up the owner's.
+            throttle.EventLog(
+                throttle.subject_key("sms-pair", f"{session.phone}\n{session.person_id}"),
+                (
+                    throttle.Cap(c.sms_per_phone_and_user_hour, HOUR_S),
+                    throttle.Cap(c.sms_per_phone_and_user_day, DAY_S),
+                ),
+            ),
         ]
 
     def _sms_budgets(self) -> list[throttle.Budget]:

@@ -400,3 +400,18 @@ def test_the_api_may_publish_sms_to_phone_numbers_only():
         assert not allows(policy, Need("sns:Publish", topic)), topic
     denies = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
     assert any("sns:Publish" in s["Action"] for s in denies)  # explicitly, not just by omission
+
+
+def test_a_stranger_cannot_use_up_the_owners_sms(api, clock, emulator):
+    phone = unique_phone()
+    make_account(phone)
+    sent = 0
+    for _ in range(12):  # a stranger asks again and again for codes to the owner's number
+        session_id = open_session(api, "sms-stranger", phone)
+        step(api, "sms-stranger", session_id, "register")
+        answer = step(api, "sms-stranger", session_id, "password", {"password": STRONG_PASSWORD})
+        sent += answer.status_code == 200
+        clock.advance(seconds=60)
+    assert sent < 12  # the stranger is capped
+    owner = open_session(api, "sms-owner", phone)
+    assert step(api, "sms-owner", owner, "password", {"password": STRONG_PASSWORD}).json_body["step"] == "code"
