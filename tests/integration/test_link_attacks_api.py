@@ -414,4 +414,6 @@ def test_a_stranger_cannot_use_up_the_owners_sms(api, clock, emulator):
         clock.advance(seconds=60)
     assert sent < 12  # the stranger is capped
     owner = open_session(api, "sms-owner", phone)
-    assert step(api, "sms-owner", owner, "password", {"password": STRONG_PASSWORD}).json_body["step"] == "code"
+    assert (
+        step(api, "sms-owner", owner, "password", {"password": STRONG_PASSWORD}).json_body["step"] == "code"
+    )
