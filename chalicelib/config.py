@@ -11,85 +11,112 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from chalicelib.planning.diff import DEFAULT_DELETION_THRESHOLD
 
 DEFAULT_STAGE = "local"
 DEFAULT_REGION = "us-east-1"
 JOURNAL_AUDIENCE = "school-chats"
+MAX_QR_LINK_TTL_S = 120  # SPEC §7: a sign-in link lives at most two minutes
 OPERATOR_AUDIENCE = "school-chats-operator"
 MIN_HS256_SECRET_BYTES = 32
+SECRET_NAMES = ("JOURNAL_JWT_SECRET", "JOURNAL_JWT_PREVIOUS_SECRET", "OPERATOR_JWT_SECRET", "THROTTLE_PEPPER")
 
 
 class ConfigurationError(ValueError):
-    """The environment asks for something the service refuses to run with (stops it at start)."""
+    """An environment variable has a value the service cannot run with (raised at start)."""
 
 
-def _check_secret(name: str, value: str | None) -> str | None:
-    """An HS256 secret of at least 32 bytes (RFC 7518 §3.2: the size of the hash), or None."""
+def _check_secret(name: str, value: str | None) -> None:
+    """An HS256 secret (or pepper) of at least 32 bytes (RFC 7518 §3.2: the size of the hash)."""
     if value is not None and len(value.encode()) < MIN_HS256_SECRET_BYTES:
         raise ConfigurationError(
             f"{name} is {len(value.encode())} bytes long; an HS256 secret needs at least "
             f"{MIN_HS256_SECRET_BYTES} (e.g. `openssl rand -base64 48`)."
         )
-    return value
 
 
-@dataclass(frozen=True)
-class Settings:
-    """The service's configuration, read once per process from the environment."""
+def _checked(config: Settings) -> Settings:
+    """Refuse what would weaken the service: short secrets, one credential standing in for another,
+    SMS codes printed outside the local stack."""
+    journal = {config.journal_jwt_secret, config.journal_jwt_previous_secret} - {None}
+    if config.operator_jwt_secret is not None and config.operator_jwt_secret in journal:
+        raise ConfigurationError("OPERATOR_JWT_SECRET must not be the journal's secret.")
+    if config.print_sms_to_console and config.stage != DEFAULT_STAGE:
+        raise ConfigurationError(
+            f"PRINT_SMS_TO_CONSOLE=1 is for the local stack only (stage {DEFAULT_STAGE!r}), "
+            f"not {config.stage!r}: it would put every code and number in the logs."
+        )
+    if config.journal_audience == config.operator_audience:
+        raise ConfigurationError("The journal's and the operators' token audiences must differ.")
+    return config
 
-    stage: str
-    region: str
+
+def _env(name: str, default: Any, **bounds: Any) -> Any:
+    """A setting read from the environment variable ``name`` (its alias), with its bounds."""
+    return Field(default, alias=name, **bounds)
+
+
+class Settings(BaseModel):
+    """The service's configuration, read once per process from the environment and checked then."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    stage: str = _env("STAGE", DEFAULT_STAGE, min_length=1)
+    region: str = _env("AWS_REGION", DEFAULT_REGION, min_length=1)
     # AWS_ENDPOINT_URL itself is read by botocore; we keep it only to report it.
-    endpoint_url: str | None
-    table_prefix: str
-    roster_bucket: str
-    upload_queue_name: str
-    school_queue_name: str
-    dead_letter_queue_name: str
+    endpoint_url: str | None = _env("AWS_ENDPOINT_URL", None)
+    table_prefix: str = _env("TABLE_PREFIX", "", min_length=1)
+    roster_bucket: str = _env("ROSTER_BUCKET", "", min_length=1)
+    upload_queue_name: str = _env("UPLOAD_QUEUE_NAME", "", min_length=1)
+    school_queue_name: str = _env("SCHOOL_QUEUE_NAME", "", min_length=1)
+    dead_letter_queue_name: str = _env("DEAD_LETTER_QUEUE_NAME", "", min_length=1)
 
-    journal_jwt_secret: str | None
-    journal_jwt_previous_secret: str | None
-    journal_jwt_public_key: str | None
-    journal_jwks: str | None
-    journal_audience: str
-    journal_leeway_s: int
-    operator_jwt_secret: str | None
-    operator_jwt_public_key: str | None
-    operator_audience: str
-    token_max_lifetime_s: int
-    throttle_pepper: str | None
+    journal_jwt_secret: str | None = _env("JOURNAL_JWT_SECRET", None)
+    journal_jwt_previous_secret: str | None = _env("JOURNAL_JWT_PREVIOUS_SECRET", None)
+    journal_jwt_public_key: str | None = _env("JOURNAL_JWT_PUBLIC_KEY", None)
+    journal_jwks: str | None = _env("JOURNAL_JWKS", None)
+    journal_audience: str = _env("JOURNAL_JWT_AUDIENCE", JOURNAL_AUDIENCE, min_length=1)
+    journal_leeway_s: int = _env("JOURNAL_JWT_LEEWAY_S", 5, ge=0, le=300)
+    operator_jwt_secret: str | None = _env("OPERATOR_JWT_SECRET", None)
+    operator_jwt_public_key: str | None = _env("OPERATOR_JWT_PUBLIC_KEY", None)
+    operator_audience: str = _env("OPERATOR_JWT_AUDIENCE", OPERATOR_AUDIENCE, min_length=1)
+    token_max_lifetime_s: int = _env("TOKEN_MAX_LIFETIME_S", 24 * 3600, ge=60)
+    throttle_pepper: str | None = _env("THROTTLE_PEPPER", None)
 
-    roster_max_bytes: int
-    roster_max_uncompressed_bytes: int
-    roster_max_compression_ratio: int
-    deletion_threshold: float
+    roster_max_bytes: int = _env("ROSTER_MAX_BYTES", 256 * 1024 * 1024, gt=0)
+    roster_max_uncompressed_bytes: int = _env("ROSTER_MAX_UNCOMPRESSED_BYTES", 1024 * 1024 * 1024, gt=0)
+    roster_max_compression_ratio: int = _env("ROSTER_MAX_COMPRESSION_RATIO", 100, gt=0)
+    deletion_threshold: float = _env("DELETION_THRESHOLD", DEFAULT_DELETION_THRESHOLD, ge=0, le=1)
 
-    public_base_url: str
-    log_level: str
+    public_base_url: str = _env("PUBLIC_BASE_URL", "http://127.0.0.1:8000", min_length=1)
+    log_level: str = _env("LOG_LEVEL", "INFO", pattern=r"(?i)^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
 
-    sms_code_ttl_s: int
-    sms_resend_cooldown_s: int
-    link_session_ttl_s: int
-    sms_sender_id: str
-    print_sms_to_console: bool
-    sms_per_phone_hour: int
-    sms_per_phone_day: int
-    sms_per_user_hour: int
-    sms_per_user_day: int
-    sms_per_phone_and_user_hour: int
-    sms_per_phone_and_user_day: int
-    sms_allowed_prefixes: tuple[str, ...]
-    sms_global_per_hour: int
-    sms_global_per_day: int
-    password_attempts_per_user_hour: int
-    password_attempts_per_phone_day: int
+    sms_code_ttl_s: int = _env("SMS_CODE_TTL_S", 300, gt=0)
+    sms_resend_cooldown_s: int = _env("SMS_RESEND_COOLDOWN_S", 120, ge=0)
+    link_session_ttl_s: int = _env("LINK_SESSION_TTL_S", 900, gt=0)
+    sms_sender_id: str = _env("SMS_SENDER_ID", "SchoolChat", min_length=1, max_length=11)
+    print_sms_to_console: bool = _env("PRINT_SMS_TO_CONSOLE", False)
+    sms_per_phone_hour: int = _env("SMS_PER_PHONE_HOUR", 10, gt=0)
+    sms_per_phone_day: int = _env("SMS_PER_PHONE_DAY", 30, gt=0)
+    sms_per_user_hour: int = _env("SMS_PER_USER_HOUR", 10, gt=0)
+    sms_per_user_day: int = _env("SMS_PER_USER_DAY", 20, gt=0)
+    sms_per_phone_and_user_hour: int = _env("SMS_PER_PHONE_AND_USER_HOUR", 3, gt=0)
+    sms_per_phone_and_user_day: int = _env("SMS_PER_PHONE_AND_USER_DAY", 6, gt=0)
+    sms_allowed_prefixes: tuple[str, ...] = _env("SMS_ALLOWED_PREFIXES", ("+7",), min_length=1)
+    sms_global_per_hour: int = _env("SMS_GLOBAL_PER_HOUR", 200, gt=0)
+    sms_global_per_day: int = _env("SMS_GLOBAL_PER_DAY", 1000, gt=0)
+    password_attempts_per_user_hour: int = _env("PASSWORD_ATTEMPTS_PER_USER_HOUR", 20, gt=0)
+    password_attempts_per_phone_day: int = _env("PASSWORD_ATTEMPTS_PER_PHONE_DAY", 300, gt=0)
 
-    qr_link_ttl_s: int
-    qr_links_per_user_minute: int
-    qr_links_per_user_hour: int
-    web_session_ttl_s: int
-    web_session_idle_s: int
+    qr_link_ttl_s: int = _env("QR_LINK_TTL_S", MAX_QR_LINK_TTL_S, gt=0, le=MAX_QR_LINK_TTL_S)
+    qr_links_per_user_minute: int = _env("QR_LINKS_PER_USER_MINUTE", 6, gt=0)
+    qr_links_per_user_hour: int = _env("QR_LINKS_PER_USER_HOUR", 60, gt=0)
+    web_session_ttl_s: int = _env("WEB_SESSION_TTL_S", 12 * 3600, gt=0)
+    web_session_idle_s: int = _env("WEB_SESSION_IDLE_S", 30 * 60, gt=0)
 
     def table_name(self, suffix: str) -> str:
         """The physical DynamoDB table name for one of the service's tables."""
@@ -97,79 +124,36 @@ class Settings:
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> Settings:
-        """Build settings from an environment mapping, applying per-stage defaults."""
-        stage = env.get("STAGE", DEFAULT_STAGE)
+        """Read and check the settings; :class:`ConfigurationError` names each variable that is wrong."""
+        stage = env.get("STAGE") or DEFAULT_STAGE
         prefix = f"school-chats-{stage}"
-        return cls(
-            stage=stage,
-            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
-            endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
-            table_prefix=env.get("TABLE_PREFIX", f"{prefix}-"),
-            roster_bucket=env.get("ROSTER_BUCKET", f"{prefix}-rosters"),
-            upload_queue_name=env.get("UPLOAD_QUEUE_NAME", f"{prefix}-uploads"),
-            school_queue_name=env.get("SCHOOL_QUEUE_NAME", f"{prefix}-school-syncs"),
-            dead_letter_queue_name=env.get("DEAD_LETTER_QUEUE_NAME", f"{prefix}-dead-letters"),
-            journal_jwt_secret=_check_secret("JOURNAL_JWT_SECRET", env.get("JOURNAL_JWT_SECRET") or None),
-            journal_jwt_previous_secret=_check_secret(
-                "JOURNAL_JWT_PREVIOUS_SECRET", env.get("JOURNAL_JWT_PREVIOUS_SECRET") or None
-            ),
-            journal_jwt_public_key=env.get("JOURNAL_JWT_PUBLIC_KEY") or None,
-            journal_jwks=env.get("JOURNAL_JWKS") or None,
-            journal_audience=env.get("JOURNAL_JWT_AUDIENCE", JOURNAL_AUDIENCE),
-            journal_leeway_s=int(env.get("JOURNAL_JWT_LEEWAY_S", "5")),
-            operator_jwt_secret=_check_secret("OPERATOR_JWT_SECRET", env.get("OPERATOR_JWT_SECRET") or None),
-            operator_jwt_public_key=env.get("OPERATOR_JWT_PUBLIC_KEY") or None,
-            operator_audience=env.get("OPERATOR_JWT_AUDIENCE", OPERATOR_AUDIENCE),
-            token_max_lifetime_s=int(env.get("TOKEN_MAX_LIFETIME_S", str(24 * 3600))),
-            throttle_pepper=_check_secret("THROTTLE_PEPPER", env.get("THROTTLE_PEPPER") or None),
-            roster_max_bytes=int(env.get("ROSTER_MAX_BYTES", str(256 * 1024 * 1024))),
-            roster_max_uncompressed_bytes=int(
-                env.get("ROSTER_MAX_UNCOMPRESSED_BYTES", str(1024 * 1024 * 1024))
-            ),
-            roster_max_compression_ratio=int(env.get("ROSTER_MAX_COMPRESSION_RATIO", "100")),
-            deletion_threshold=float(env.get("DELETION_THRESHOLD", "0.30")),
-            public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
-            log_level=env.get("LOG_LEVEL", "INFO"),
-            sms_code_ttl_s=int(env.get("SMS_CODE_TTL_S", "300")),
-            sms_resend_cooldown_s=int(env.get("SMS_RESEND_COOLDOWN_S", "120")),
-            link_session_ttl_s=int(env.get("LINK_SESSION_TTL_S", "900")),
-            sms_sender_id=env.get("SMS_SENDER_ID", "SchoolChat"),
-            print_sms_to_console=env.get("PRINT_SMS_TO_CONSOLE", "0") == "1",
-            sms_per_phone_hour=int(env.get("SMS_PER_PHONE_HOUR", "10")),
-            sms_per_phone_day=int(env.get("SMS_PER_PHONE_DAY", "30")),
-            sms_per_phone_and_user_hour=int(env.get("SMS_PER_PHONE_AND_USER_HOUR", "3")),
-            sms_per_phone_and_user_day=int(env.get("SMS_PER_PHONE_AND_USER_DAY", "6")),
-            sms_per_user_hour=int(env.get("SMS_PER_USER_HOUR", "10")),
-            sms_per_user_day=int(env.get("SMS_PER_USER_DAY", "20")),
-            sms_allowed_prefixes=tuple(
-                p.strip() for p in env.get("SMS_ALLOWED_PREFIXES", "+7").split(",") if p.strip()
-            ),
-            sms_global_per_hour=int(env.get("SMS_GLOBAL_PER_HOUR", "200")),
-            sms_global_per_day=int(env.get("SMS_GLOBAL_PER_DAY", "1000")),
-            password_attempts_per_user_hour=int(env.get("PASSWORD_ATTEMPTS_PER_USER_HOUR", "20")),
-            password_attempts_per_phone_day=int(env.get("PASSWORD_ATTEMPTS_PER_PHONE_DAY", "300")),
-            qr_link_ttl_s=int(env.get("QR_LINK_TTL_S", "120")),
-            qr_links_per_user_minute=int(env.get("QR_LINKS_PER_USER_MINUTE", "6")),
-            qr_links_per_user_hour=int(env.get("QR_LINKS_PER_USER_HOUR", "60")),
-            web_session_ttl_s=int(env.get("WEB_SESSION_TTL_S", str(12 * 3600))),
-            web_session_idle_s=int(env.get("WEB_SESSION_IDLE_S", str(30 * 60))),
-        )
-
-
-def _checked(config: Settings) -> Settings:
-    """Refuse combinations that would let one credential stand in for another."""
-    journal = {config.journal_jwt_secret, config.journal_jwt_previous_secret} - {None}
-    if config.operator_jwt_secret is not None and config.operator_jwt_secret in journal:
-        raise ConfigurationError("OPERATOR_JWT_SECRET must not be the journal's secret.")
-    if config.print_sms_to_console and config.stage != DEFAULT_STAGE:
-        raise ConfigurationError(
-            f"PRINT_SMS_TO_CONSOLE=1 is for the local stack only (stage {DEFAULT_STAGE!r}), "
-            f"not {config.stage!r}: "
-            "it would put every code and number in the logs."
-        )
-    if config.journal_audience == config.operator_audience:
-        raise ConfigurationError("The journal's and the operators' token audiences must differ.")
-    return config
+        values: dict[str, Any] = {
+            "TABLE_PREFIX": f"{prefix}-",
+            "ROSTER_BUCKET": f"{prefix}-rosters",
+            "UPLOAD_QUEUE_NAME": f"{prefix}-uploads",
+            "SCHOOL_QUEUE_NAME": f"{prefix}-school-syncs",
+            "DEAD_LETTER_QUEUE_NAME": f"{prefix}-dead-letters",
+        }
+        names = {field.alias for field in cls.model_fields.values()}
+        # An empty optional variable means "not set", as it always has.
+        values.update({name: value for name, value in env.items() if name in names and value != ""})
+        values["AWS_REGION"] = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+        values["PRINT_SMS_TO_CONSOLE"] = env.get("PRINT_SMS_TO_CONSOLE", "0") == "1"
+        if env.get("SMS_ALLOWED_PREFIXES"):
+            values["SMS_ALLOWED_PREFIXES"] = tuple(
+                p.strip() for p in env["SMS_ALLOWED_PREFIXES"].split(",") if p.strip()
+            )
+        for name in SECRET_NAMES:  # before validation, whose messages would quote the value
+            _check_secret(name, values.get(name))
+        try:
+            config = cls.model_validate(values)
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in issue['loc'])}={issue.get('input')!r}: {issue['msg']}"
+                for issue in error.errors()
+            )
+            raise ConfigurationError(f"Invalid environment: {problems}") from None
+        return config.model_copy(update={"public_base_url": config.public_base_url.rstrip("/")})
 
 
 @functools.cache

@@ -17,8 +17,6 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib import access, chat_service
-from chalicelib.access import open_chat
 from chalicelib.api.chats import SendMessageInput
 from chalicelib.api.http import (
     FORM_CONTENT_TYPE,
@@ -28,7 +26,7 @@ from chalicelib.api.http import (
     validate,
 )
 from chalicelib.api.shapes import chat_json, message_json
-from chalicelib.bootstrap import services
+from chalicelib.chats import access
 from chalicelib.config import settings
 from chalicelib.errors import (
     Conflict,
@@ -41,12 +39,8 @@ from chalicelib.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from chalicelib.identity.linking import LinkService
 from chalicelib.identity.me import describe_me
-from chalicelib.web import pages
-from chalicelib.web.pages import Composer, Urls
-from chalicelib.web.render import base_path, html_response, origin_of, static_response
-from chalicelib.web.signin import (
+from chalicelib.identity.signin import (
     WebSession,
     end_session,
     peek_qr_link,
@@ -54,6 +48,9 @@ from chalicelib.web.signin import (
     resume_session,
     start_session,
 )
+from chalicelib.web import pages
+from chalicelib.web.pages import Composer, Urls
+from chalicelib.web.render import base_path, html_response, origin_of, static_response
 
 api = ApiBlueprint(__name__)
 
@@ -128,7 +125,7 @@ def _cookie(value: str, max_age_s: int) -> str:
 
 
 def _signed_in(ctx: RequestContext) -> WebSession:
-    session = resume_session(ctx.cookie(SESSION_COOKIE), services().clock.now(), settings())
+    session = resume_session(ctx.cookie(SESSION_COOKIE), ctx.services.clock.now(), settings())
     if session is None:
         raise Unauthorized("No live session.")
     return session
@@ -157,11 +154,9 @@ def _checked_form(ctx: RequestContext, session: WebSession) -> dict[str, str]:
     return form
 
 
-def _name_of(person_id: str) -> str:
+def _name_of(ctx: RequestContext, person_id: str) -> str:
     """A journal user's name as the rosters know it (what the «Продолжить» page shows)."""
-    current = services()
-    service = LinkService(current.identity_provider, current.sms_sender, current.clock, settings())
-    name = describe_me(person_id, service)["name"]
+    name = describe_me(person_id, ctx.services.linking(settings()))["name"]
     return str(name) if name else "пользователь электронного журнала"
 
 
@@ -173,13 +168,13 @@ def confirm(ctx: RequestContext, token: str) -> Response:
     redeems. If this browser is signed in as someone else, the page says who
     will be signed out before it happens.
     """
-    now = services().clock.now()
+    now = ctx.services.clock.now()
     link = peek_qr_link(token, now)
     if link is None:
         return _expired_link_page()
     previous = resume_session(ctx.cookie(SESSION_COOKIE), now, settings())
-    current = _name_of(previous.person_id) if previous and previous.person_id != link.person_id else None
-    body = pages.qr_confirm_page(_urls(), f"{_urls().base}/m/{token}", _name_of(link.person_id), current)
+    current = _name_of(ctx, previous.person_id) if previous and previous.person_id != link.person_id else None
+    body = pages.qr_confirm_page(_urls(), f"{_urls().base}/m/{token}", _name_of(ctx, link.person_id), current)
     # same-origin, not no-referrer: the button's POST must carry this origin (a no-referrer page's
     # POST says "Origin: null"); the token still never leaves the site in a Referer.
     return html_response(body, 200, {"Cache-Control": "no-store"}, referrer_policy="same-origin")
@@ -198,7 +193,7 @@ def redeem(ctx: RequestContext, token: str) -> Response:
         _require_same_origin(ctx)  # no other site can sign this browser in to someone's chats
     except CsrfRefused as refused:
         return _error_page(refused)
-    now = services().clock.now()
+    now = ctx.services.clock.now()
     redeemed = redeem_qr_link(token, now)
     if redeemed is None:
         return _expired_link_page()
@@ -230,8 +225,10 @@ def logout(ctx: RequestContext) -> Response:
 def chat_list(ctx: RequestContext) -> Response:
     """The signed-in user's chats, newest activity first."""
     session = _signed_in(ctx)
-    page = chat_service.list_chats(session.caller, CHATS_PER_PAGE, ctx.position("before", compound=True))
-    chats = [chat_json(chat, row.chat_role) for row, chat in page.items]
+    page = ctx.services.chats.list_chats(
+        session.caller, CHATS_PER_PAGE, ctx.position("before", compound=True)
+    )
+    chats = [chat_json(chat, row.chat_role.value) for row, chat in page.items]
     more = f"{_urls().home}?cursor={encode_cursor({'before': page.before})}" if page.before else None
     return html_response(pages.chat_list_page(_urls(), session.csrf_token, chats, more))
 
@@ -240,8 +237,8 @@ def _chat_response(
     ctx: RequestContext, session: WebSession, chat_id: str, draft: str = "", error: ServiceError | None = None
 ) -> Response:
     before = ctx.position("before", compound=True)
-    page = chat_service.list_messages(session.caller, chat_id, MESSAGES_PER_PAGE, before)
-    opened = open_chat(session.caller, chat_id)
+    page = ctx.services.chats.list_messages(session.caller, chat_id, MESSAGES_PER_PAGE, before)
+    opened = ctx.services.chats.open_chat(session.caller, chat_id)
     try:
         access.require_can_post(opened)
         can_post = True
@@ -295,7 +292,7 @@ def send(ctx: RequestContext, chat_id: str) -> Response:
         )
     try:
         body = validate(SendMessageInput, {"text": text, "client_msg_id": client_msg_id})
-        chat_service.send_message(session.caller, chat_id, body.text, body.client_msg_id)
+        ctx.services.chats.send_message(session.caller, chat_id, body.text, body.client_msg_id)
     except (ValidationFailed, ReadOnly, Conflict) as error:
         return _chat_response(ctx, session, chat_id, draft=text, error=error)
     return _redirect(_urls().chat(chat_id))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
 import time
 
@@ -67,7 +66,9 @@ def test_no_token_crosses_between_the_journal_and_the_operators(payload: dict[st
 
 
 def test_an_rs256_operator_key(rsa_key: rsa.RSAPrivateKey) -> None:
-    config = dataclasses.replace(BASE, operator_jwt_secret=None, operator_jwt_public_key=public_pem(rsa_key))
+    config = BASE.model_copy(
+        update={"operator_jwt_secret": None, "operator_jwt_public_key": public_pem(rsa_key)}
+    )
     token = jwt.encode(claims(aud="school-chats-operator"), rsa_key, algorithm="RS256")
     assert verify_journal_token(bearer(token), config).is_operator
     hs = issue_operator_token("op-1", OPERATOR_SECRET, issued_at=int(time.time()))
@@ -162,8 +163,11 @@ def test_alg_none_is_refused() -> None:
 
 
 def test_during_a_rotation_the_previous_secret_still_works_and_others_do_not() -> None:
-    rotated = dataclasses.replace(
-        BASE, journal_jwt_secret="new-secret-0123456789abcdef0123456789", journal_jwt_previous_secret=SECRET
+    rotated = BASE.model_copy(
+        update={
+            "journal_jwt_secret": "new-secret-0123456789abcdef0123456789",
+            "journal_jwt_previous_secret": SECRET,
+        }
     )
     old = jwt.encode(claims(), SECRET, algorithm="HS256")
     new = jwt.encode(claims(), "new-secret-0123456789abcdef0123456789", algorithm="HS256")
