@@ -24,10 +24,38 @@ DEFAULT_REGION = "us-east-1"
 JOURNAL_AUDIENCE = "school-chats"
 MAX_QR_LINK_TTL_S = 120  # SPEC §7: a sign-in link lives at most two minutes
 _PROCESS_CURSOR_SECRET = secrets.token_hex(32)
+OPERATOR_AUDIENCE = "school-chats-operator"
+MIN_HS256_SECRET_BYTES = 32
+SECRET_NAMES = ("JOURNAL_JWT_SECRET", "JOURNAL_JWT_PREVIOUS_SECRET", "OPERATOR_JWT_SECRET", "THROTTLE_PEPPER")
 
 
 class ConfigurationError(ValueError):
     """An environment variable has a value the service cannot run with (raised at start)."""
+
+
+def _check_secret(name: str, value: str | None) -> None:
+    """An HS256 secret (or pepper) of at least 32 bytes (RFC 7518 §3.2: the size of the hash)."""
+    if value is not None and len(value.encode()) < MIN_HS256_SECRET_BYTES:
+        raise ConfigurationError(
+            f"{name} is {len(value.encode())} bytes long; an HS256 secret needs at least "
+            f"{MIN_HS256_SECRET_BYTES} (e.g. `openssl rand -base64 48`)."
+        )
+
+
+def _checked(config: Settings) -> Settings:
+    """Refuse what would weaken the service: short secrets, one credential standing in for another,
+    SMS codes printed outside the local stack."""
+    journal = {config.journal_jwt_secret, config.journal_jwt_previous_secret} - {None}
+    if config.operator_jwt_secret is not None and config.operator_jwt_secret in journal:
+        raise ConfigurationError("OPERATOR_JWT_SECRET must not be the journal's secret.")
+    if config.print_sms_to_console and config.stage != DEFAULT_STAGE:
+        raise ConfigurationError(
+            f"PRINT_SMS_TO_CONSOLE=1 is for the local stack only (stage {DEFAULT_STAGE!r}), "
+            f"not {config.stage!r}: it would put every code and number in the logs."
+        )
+    if config.journal_audience == config.operator_audience:
+        raise ConfigurationError("The journal's and the operators' token audiences must differ.")
+    return config
 
 
 def _env(name: str, default: Any, **bounds: Any) -> Any:
@@ -59,6 +87,11 @@ class Settings(BaseModel):
     # Keys the MAC of page cursors (api.http, via cursor_key): else the journal's HS256 secret;
     # with neither (RS256 only) a random key per process, so cursors then last one instance.
     cursor_secret: str | None = _env("CURSOR_SECRET", None)
+    operator_jwt_secret: str | None = _env("OPERATOR_JWT_SECRET", None)
+    operator_jwt_public_key: str | None = _env("OPERATOR_JWT_PUBLIC_KEY", None)
+    operator_audience: str = _env("OPERATOR_JWT_AUDIENCE", OPERATOR_AUDIENCE, min_length=1)
+    token_max_lifetime_s: int = _env("TOKEN_MAX_LIFETIME_S", 24 * 3600, ge=60)
+    throttle_pepper: str | None = _env("THROTTLE_PEPPER", None)
 
     roster_max_bytes: int = _env("ROSTER_MAX_BYTES", 256 * 1024 * 1024, gt=0)
     roster_max_uncompressed_bytes: int = _env("ROSTER_MAX_UNCOMPRESSED_BYTES", 1024 * 1024 * 1024, gt=0)
@@ -77,11 +110,17 @@ class Settings(BaseModel):
     link_session_ttl_s: int = _env("LINK_SESSION_TTL_S", 900, gt=0)
     sms_sender_id: str = _env("SMS_SENDER_ID", "SchoolChat", min_length=1, max_length=11)
     print_sms_to_console: bool = _env("PRINT_SMS_TO_CONSOLE", False)
-    sms_per_phone_hour: int = _env("SMS_PER_PHONE_HOUR", 5, gt=0)
-    sms_per_phone_day: int = _env("SMS_PER_PHONE_DAY", 10, gt=0)
+    sms_per_phone_hour: int = _env("SMS_PER_PHONE_HOUR", 10, gt=0)
+    sms_per_phone_day: int = _env("SMS_PER_PHONE_DAY", 30, gt=0)
     sms_per_user_hour: int = _env("SMS_PER_USER_HOUR", 10, gt=0)
     sms_per_user_day: int = _env("SMS_PER_USER_DAY", 20, gt=0)
+    sms_per_phone_and_user_hour: int = _env("SMS_PER_PHONE_AND_USER_HOUR", 3, gt=0)
+    sms_per_phone_and_user_day: int = _env("SMS_PER_PHONE_AND_USER_DAY", 6, gt=0)
+    sms_allowed_prefixes: tuple[str, ...] = _env("SMS_ALLOWED_PREFIXES", ("+7",), min_length=1)
+    sms_global_per_hour: int = _env("SMS_GLOBAL_PER_HOUR", 200, gt=0)
+    sms_global_per_day: int = _env("SMS_GLOBAL_PER_DAY", 1000, gt=0)
     password_attempts_per_user_hour: int = _env("PASSWORD_ATTEMPTS_PER_USER_HOUR", 20, gt=0)
+    password_attempts_per_phone_day: int = _env("PASSWORD_ATTEMPTS_PER_PHONE_DAY", 300, gt=0)
 
     qr_link_ttl_s: int = _env("QR_LINK_TTL_S", MAX_QR_LINK_TTL_S, gt=0, le=MAX_QR_LINK_TTL_S)
     qr_links_per_user_minute: int = _env("QR_LINKS_PER_USER_MINUTE", 6, gt=0)
@@ -124,6 +163,12 @@ class Settings(BaseModel):
         values.update({name: value for name, value in env.items() if name in names and value != ""})
         values["AWS_REGION"] = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
         values["PRINT_SMS_TO_CONSOLE"] = env.get("PRINT_SMS_TO_CONSOLE", "0") == "1"
+        if env.get("SMS_ALLOWED_PREFIXES"):
+            values["SMS_ALLOWED_PREFIXES"] = tuple(
+                p.strip() for p in env["SMS_ALLOWED_PREFIXES"].split(",") if p.strip()
+            )
+        for name in SECRET_NAMES:  # before validation, whose messages would quote the value
+            _check_secret(name, values.get(name))
         try:
             config = cls.model_validate(values)
         except ValidationError as error:
@@ -137,5 +182,11 @@ class Settings(BaseModel):
 
 @functools.cache
 def settings() -> Settings:
-    """The process-wide settings (cached; ``settings.cache_clear()`` re-reads them)."""
-    return Settings.from_environment(os.environ)
+    """The process-wide settings (cached; ``settings.cache_clear()`` re-reads them).
+
+    Secrets named by ``*_PARAMETER`` variables come from SSM Parameter Store
+    (``chalicelib.secrets``), read here: once per process, i.e. per cold start.
+    """
+    from chalicelib.secrets import with_parameter_store_secrets
+
+    return _checked(Settings.from_environment(with_parameter_store_secrets(os.environ)))

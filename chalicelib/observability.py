@@ -67,6 +67,11 @@ def record_sms_sent(count: int = 1) -> None:
     record_metric("SmsSent", count)
 
 
+def record_sms_budget_exhausted() -> None:
+    """The global SMS budget refused an SMS (the circuit breaker is open; an alarm watches this)."""
+    record_metric("SmsBudgetExhausted", 1)
+
+
 def record_link_completed() -> None:
     """A journal user finished linking an educational profile (the flow reached ``done``)."""
     record_metric("LinksCompleted", 1)

@@ -25,6 +25,7 @@ from pathlib import Path
 from types import FrameType
 
 LOCAL_JWT_SECRET = "local-dev-secret-do-not-use-in-production"
+LOCAL_OPERATOR_SECRET = "local-operator-secret-do-not-use-in-production"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -36,6 +37,7 @@ def _configure_environment(port: int, emulator_port: int) -> None:
     os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{emulator_port}"
     os.environ.setdefault("STAGE", "local")
     os.environ.setdefault("JOURNAL_JWT_SECRET", LOCAL_JWT_SECRET)
+    os.environ.setdefault("OPERATOR_JWT_SECRET", LOCAL_OPERATOR_SECRET)
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
     os.environ.setdefault("PRINT_SMS_TO_CONSOLE", "1")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -66,7 +68,7 @@ def _load_demo(timeout_s: float = 120.0) -> str:
 
 def _print_tokens() -> None:
     from chalicelib.config import settings
-    from chalicelib.identity.journal_token import issue_journal_token
+    from chalicelib.identity.journal_token import issue_journal_token, issue_operator_token
     from devstack.demo import DEMO_USERS
 
     secret = settings().journal_jwt_secret or LOCAL_JWT_SECRET
@@ -75,7 +77,9 @@ def _print_tokens() -> None:
     for person_id, description in DEMO_USERS:
         token = issue_journal_token(person_id, secret, issued_at=now, lifetime_s=86_400)
         print(f"  {person_id:<12} {description}\n    {token}")
-    operator = issue_journal_token("operator-1", secret, issued_at=now, lifetime_s=86_400, operator=True)
+    operator_secret = settings().operator_jwt_secret or LOCAL_OPERATOR_SECRET
+    operator = issue_operator_token("operator-1", operator_secret, issued_at=now, lifetime_s=86_400)
+    print("Operator token (HS256 with OPERATOR_JWT_SECRET, audience school-chats-operator, valid 24 h):")
     print(f"  {'operator-1':<12} operator (back office, every school)\n    {operator}")
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import TEST_JWT_SECRET, free_port
+from tests.support import TEST_JWT_SECRET, TEST_OPERATOR_SECRET, free_port
 
 # Credentials and region for the emulator, set before anything creates a client.
 os.environ.update(
@@ -81,6 +81,7 @@ def aws(emulator: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("TABLE_PREFIX", f"t{unique}-")
     monkeypatch.setenv("ROSTER_BUCKET", f"rosters-{unique}")
     monkeypatch.setenv("JOURNAL_JWT_SECRET", TEST_JWT_SECRET)
+    monkeypatch.setenv("OPERATOR_JWT_SECRET", TEST_OPERATOR_SECRET)
     reset_process_state()
     sqs = client("sqs")
     config = settings()

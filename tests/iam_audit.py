@@ -291,6 +291,12 @@ def needs_for_call(service: str, operation: str, params: Mapping[str, Any], regi
         target = params.get("TopicArn") or params.get("TargetArn")
         # SMS to a phone number has no ARN: IAM evaluates it against "*".
         return [Need("sns:Publish", str(target) if target else "*")]
+    if service == "ssm" and operation in ("GetParameter", "GetParameters"):
+        names = params.get("Names") or [params.get("Name", "")]
+        return [
+            Need(f"ssm:{operation}", f"arn:{PARTITION}:ssm:{region}:{ACCOUNT}:parameter/{str(n).lstrip('/')}")
+            for n in names
+        ]
     return [Need(f"{service}:{operation}", "*")]
 
 
@@ -400,11 +406,20 @@ def _resolved(
     return {"policies": {name: resolver.resolve(doc) for name, doc in policies.items()}, "stack": stack_arns}
 
 
+def _settings() -> Any:
+    """The configuration the calls were made under, read from the environment without fetching
+    secrets (the audit also sees the Parameter Store call that ``config.settings()`` makes)."""
+    import os
+
+    from chalicelib.config import Settings
+
+    return Settings.from_environment(os.environ)
+
+
 def current_view() -> dict[str, Any]:
     """The policies resolved for the current test's resource names, and the stack's ARNs."""
-    from chalicelib.config import settings
 
-    config = settings()
+    config = _settings()
     template = _merge_template_for(config.stage)
     parameters = {"Stage": config.stage, "AWS::Region": config.region}
     names = physical_names(template, parameters, config)
@@ -502,12 +517,11 @@ def ensure_installed() -> None:
 
 def _deployed_needs(function: str, needs: list[Need]) -> set[tuple[str, str, str]]:
     """Needs with the test's resource names swapped for the template's logical ids (``${ChatsTable}``)."""
-    from chalicelib.config import settings
 
-    names = physical_names(_merge_template_for(settings().stage), _parameters(), settings())
+    names = physical_names(_merge_template_for(_settings().stage), _parameters(), _settings())
     out = set()
     for need in needs:
-        resource = need.resource.replace(f":{settings().region}:", ":${AWS::Region}:")
+        resource = need.resource.replace(f":{_settings().region}:", ":${AWS::Region}:")
         for logical, name in sorted(names.items(), key=lambda item: -len(item[1])):
             resource = re.sub(rf"(?<=[:/]){re.escape(name)}(?=$|[/:])", "${" + logical + "}", resource)
         out.add((function, need.action, resource))
@@ -515,9 +529,8 @@ def _deployed_needs(function: str, needs: list[Need]) -> set[tuple[str, str, str
 
 
 def _parameters() -> dict[str, str]:
-    from chalicelib.config import settings
 
-    return {"Stage": settings().stage, "AWS::Region": settings().region}
+    return {"Stage": _settings().stage, "AWS::Region": _settings().region}
 
 
 def unused_grants(seen: set[tuple[str, str, str]]) -> list[str]:

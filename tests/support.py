@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 TEST_JWT_SECRET = "test-journal-secret-with-enough-entropy-0123456789"
+TEST_OPERATOR_SECRET = "test-operator-secret-not-the-journals-0123456789"
 
 
 def free_port() -> int:
@@ -17,16 +18,23 @@ def free_port() -> int:
 
 
 def token_for(person_id: str, *, operator: bool = False, lifetime_s: int = 3600, **overrides: Any) -> str:
-    """A journal token as the journal would sign it."""
-    from chalicelib.identity.journal_token import issue_journal_token
+    """A journal token as the journal signs it (``operator``: an operator token, as operators sign it)."""
+    from chalicelib.identity.journal_token import issue_journal_token, issue_operator_token
 
+    if operator:
+        return issue_operator_token(
+            person_id,
+            overrides.pop("secret", TEST_OPERATOR_SECRET),
+            issued_at=overrides.pop("issued_at", int(time.time())),
+            lifetime_s=lifetime_s,
+            audience=overrides.pop("audience", "school-chats-operator"),
+        )
     return issue_journal_token(
         person_id,
         overrides.pop("secret", TEST_JWT_SECRET),
         issued_at=overrides.pop("issued_at", int(time.time())),
         lifetime_s=lifetime_s,
         audience=overrides.pop("audience", "school-chats"),
-        operator=operator,
     )
 
 

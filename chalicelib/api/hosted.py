@@ -39,9 +39,11 @@ from chalicelib.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from chalicelib.identity.me import describe_me
 from chalicelib.identity.signin import (
     WebSession,
     end_session,
+    peek_qr_link,
     redeem_qr_link,
     resume_session,
     start_session,
@@ -136,8 +138,8 @@ def _signed_in(ctx: RequestContext) -> WebSession:
     return session
 
 
-def _checked_form(ctx: RequestContext, session: WebSession) -> dict[str, str]:
-    """The form of a state-changing request that came from this origin with the session's CSRF token."""
+def _require_same_origin(ctx: RequestContext) -> None:
+    """403 unless a state-changing request came from this origin (``Origin``, else ``Referer``)."""
     headers = ctx.request.headers
     expected = origin_of(settings().public_base_url)
     origin = headers.get("origin")
@@ -148,15 +150,56 @@ def _checked_form(ctx: RequestContext, session: WebSession) -> dict[str, str]:
         same_origin = bool(referer) and origin_of(str(referer)) == expected
     if not same_origin:
         raise CsrfRefused("The request did not come from this site.")
+
+
+def _checked_form(ctx: RequestContext, session: WebSession) -> dict[str, str]:
+    """The form of a state-changing request that came from this origin with the session's CSRF token."""
+    _require_same_origin(ctx)
     form = ctx.form()
     if not session.csrf_matches(form.pop("csrf", None)):
         raise CsrfRefused("The CSRF token is missing or wrong.")
     return form
 
 
+def _name_of(ctx: RequestContext, person_id: str) -> str:
+    """A journal user's name as the rosters know it (what the «Продолжить» page shows)."""
+    name = describe_me(person_id, ctx.services.linking(settings()))["name"]
+    return str(name) if name else "пользователь электронного журнала"
+
+
 @api.route("/m/{token}", auth=False, render_error=_expired_link_page)
+def confirm(ctx: RequestContext, token: str) -> Response:
+    """What a QR link opens, with one «Продолжить» button; the GET uses nothing up (410 for a dead link).
+
+    Link previews and URL scanners fetch links: only the button's POST
+    redeems. If this browser is signed in as someone else, the page says who
+    will be signed out before it happens.
+    """
+    now = ctx.services.clock.now()
+    link = peek_qr_link(token, now)
+    if link is None:
+        return _expired_link_page()
+    previous = resume_session(ctx.cookie(SESSION_COOKIE), now, settings())
+    current = _name_of(ctx, previous.person_id) if previous and previous.person_id != link.person_id else None
+    body = pages.qr_confirm_page(_urls(), f"{_urls().base}/m/{token}", _name_of(ctx, link.person_id), current)
+    # same-origin, not no-referrer: the button's POST must carry this origin (a no-referrer page's
+    # POST says "Origin: null"); the token still never leaves the site in a Referer.
+    return html_response(body, 200, {"Cache-Control": "no-store"}, referrer_policy="same-origin")
+
+
+@api.route(
+    "/m/{token}",
+    methods=("POST",),
+    auth=False,
+    content_types=(FORM_CONTENT_TYPE,),
+    render_error=_expired_link_page,
+)
 def redeem(ctx: RequestContext, token: str) -> Response:
-    """Redeem a QR link once: start a session, set its cookie, go to the chat list (410 otherwise)."""
+    """«Продолжить»: redeem a QR link once, from this site only; start a session, go to the chat list."""
+    try:
+        _require_same_origin(ctx)  # no other site can sign this browser in to someone's chats
+    except CsrfRefused as refused:
+        return _error_page(refused)
     now = ctx.services.clock.now()
     redeemed = redeem_qr_link(token, now)
     if redeemed is None:

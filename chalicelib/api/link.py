@@ -88,6 +88,13 @@ def register(ctx: RequestContext, session_id: str) -> dict[str, Any]:
     return _service(ctx).register(ctx.authenticated.person_id, session_id)
 
 
+@api.route("/v1/link/sessions/{session_id}/reset", methods=("POST",))
+def reset(ctx: RequestContext, session_id: str) -> dict[str, Any]:
+    """Forgot the password: ``password`` → ``reset`` (a new password, then the SMS code)."""
+    ctx.body(EmptyBody)
+    return _service(ctx).reset(ctx.authenticated.person_id, session_id)
+
+
 @api.route("/v1/link/sessions/{session_id}/password", methods=("POST",))
 def password(ctx: RequestContext, session_id: str) -> dict[str, Any]:
     """The account's password (step ``password``) or a new one (step ``register``) → ``code``."""

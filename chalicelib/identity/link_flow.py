@@ -39,6 +39,7 @@ class Step(StrEnum):
 
     PASSWORD = "password"  # noqa: S105 - a step name, not a password
     REGISTER = "register"
+    RESET = "reset"
     CODE = "code"
     CHOOSE_PROFILE = "choose_profile"
     CREATE_PROFILE = "create_profile"
@@ -50,6 +51,7 @@ class Purpose(StrEnum):
 
     SIGN_IN = "sign_in"
     REGISTER = "register"
+    RESET = "reset"
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class LinkSession:
 _RANKS = {
     (Step.PASSWORD, False): 0,
     (Step.REGISTER, False): 1,
+    (Step.RESET, False): 1,
     (Step.CODE, False): 2,
     (Step.PASSWORD, True): 3,
     (Step.CREATE_PROFILE, True): 4,
@@ -153,6 +156,15 @@ def start_registration(session: LinkSession) -> LinkSession:
     return _advance(session, step=Step.REGISTER, purpose=Purpose.REGISTER)
 
 
+def start_reset(session: LinkSession) -> LinkSession:
+    """``password`` → ``reset``: forgot the password; the next password replaces it once the code proves
+    the phone. Allowed whether or not the number has an account: nothing is told before the code."""
+    require_step(session, Step.PASSWORD)
+    if session.phone_verified:
+        raise WrongStep("The phone is confirmed already: enter the account's password.", step="password")
+    return _advance(session, step=Step.RESET, purpose=Purpose.RESET)
+
+
 def with_new_code(session: LinkSession, code: IssuedCode, now: datetime) -> LinkSession:
     """The session at ``code`` with a fresh code: any earlier code and its wrong entries are gone.
 
@@ -175,8 +187,8 @@ def code_sent_for_sign_in(
 def code_sent_for_registration(
     session: LinkSession, new_password_hash: str, code: IssuedCode, now: datetime
 ) -> LinkSession:
-    """``register`` → ``code`` with the chosen password's hash kept until the phone is proven."""
-    require_step(session, Step.REGISTER)
+    """``register`` / ``reset`` → ``code`` with the chosen password's hash kept until the phone is proven."""
+    require_step(session, Step.REGISTER, Step.RESET)
     return with_new_code(dataclasses.replace(session, new_password_hash=new_password_hash), code, now)
 
 
@@ -215,12 +227,13 @@ class CodeOutcome:
     accepted: bool
 
 
-def enter_code(session: LinkSession, entered: str, now: datetime, timings: FlowTimings) -> CodeOutcome:
-    """Check an entered code.
+def require_code_open(session: LinkSession, now: datetime, timings: FlowTimings) -> None:
+    """409 outside ``code``; 410 once the code expired or its wrong entries are used up.
 
-    A right code proves the phone and is used up. A wrong one counts; after
-    :data:`MAX_WRONG_ENTRIES` wrong entries, or once it expired, the code is dead
-    (410) and only a resend helps — even the right code is refused then.
+    Checked before an entry is reserved (:func:`enter_code` then checks the
+    reserved entry): after :data:`MAX_WRONG_ENTRIES` entries, or once it
+    expired, the code is dead and only a resend helps — even the right code is
+    refused then.
     """
     require_step(session, Step.CODE)
     if (
@@ -229,14 +242,38 @@ def enter_code(session: LinkSession, entered: str, now: datetime, timings: FlowT
         or session.code_digest is None
     ):
         raise CodeExpired("The code has expired or was entered wrongly too often; request a new one.")
-    if code_matches(session.session_id, session.code_salt, session.code_digest, entered):
+
+
+def count_entry(session: LinkSession) -> LinkSession:
+    """The session with one more entry of its code counted (``linking`` does this atomically)."""
+    return dataclasses.replace(session, wrong_codes=session.wrong_codes + 1)
+
+
+def check_entry(reserved: LinkSession, entered: str) -> CodeOutcome:
+    """Check an entry that was already counted (``wrong_codes`` includes it: see ``linking``).
+
+    Counting first and checking after is what keeps parallel guesses to the
+    same number of tries as sequential ones. A right code proves the phone and
+    is used up; a wrong one stays counted.
+    """
+    require_step(reserved, Step.CODE)
+    if (
+        reserved.code_salt is not None
+        and reserved.code_digest is not None
+        and code_matches(reserved.session_id, reserved.code_salt, reserved.code_digest, entered)
+    ):
         # Used up at once: the session moves on from ``code`` with the next call to one of the
         # ``after_code_*`` moves, and until then no digest is left to match a second time.
-        used = dataclasses.replace(session, code_salt=None, code_digest=None, wrong_codes=0)
+        used = dataclasses.replace(reserved, code_salt=None, code_digest=None, wrong_codes=0)
         return CodeOutcome(session=used, accepted=True)
-    return CodeOutcome(
-        session=dataclasses.replace(session, wrong_codes=session.wrong_codes + 1), accepted=False
-    )
+    return CodeOutcome(session=reserved, accepted=False)
+
+
+def enter_code(session: LinkSession, entered: str, now: datetime, timings: FlowTimings) -> CodeOutcome:
+    """Check an entered code, counting it first: :func:`require_code_open`, :func:`count_entry`,
+    :func:`check_entry` in one step (the sequential rule that the atomic version must match)."""
+    require_code_open(session, now, timings)
+    return check_entry(count_entry(session), entered)
 
 
 def wrong_code_error(session: LinkSession) -> WrongCode:
@@ -262,6 +299,19 @@ def after_code_registered(session: LinkSession, account_id: str) -> LinkSession:
     require_step(session, Step.CODE)
     return _advance(
         session, step=Step.CREATE_PROFILE, phone_verified=True, account_id=account_id, new_password_hash=None
+    )
+
+
+def after_code_reset(session: LinkSession, account_id: str, has_profile: bool) -> LinkSession:
+    """``code`` → ``choose_profile`` / ``create_profile``: the phone is proven and its account has the
+    new password (created with it when the number had none): on as after a sign-in."""
+    require_step(session, Step.CODE)
+    return _advance(
+        session,
+        step=profile_step(has_profile),
+        phone_verified=True,
+        account_id=account_id,
+        new_password_hash=None,
     )
 
 

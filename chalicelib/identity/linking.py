@@ -14,7 +14,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from chalicelib.clock import Clock
 from chalicelib.config import Settings
@@ -27,10 +27,11 @@ from chalicelib.errors import (
     RateLimited,
     SmsUnavailable,
     ValidationFailed,
+    WrongStep,
 )
 from chalicelib.identity import link_flow as flow
 from chalicelib.identity import throttle
-from chalicelib.identity.codes import issue_code
+from chalicelib.identity.codes import MAX_WRONG_ENTRIES, issue_code
 from chalicelib.identity.link_flow import FlowTimings, LinkSession, Purpose, Step
 from chalicelib.identity.links import create_link, find_link, remove_link, require_not_linked
 from chalicelib.identity.passwords import PasswordRejected, check_new_password, hash_password
@@ -38,7 +39,12 @@ from chalicelib.identity.phone import mask_phone
 from chalicelib.identity.profiles import Profile, ProfileInput
 from chalicelib.identity.provider import Account, AccountExists, IdentityProvider, ProfileAlreadyExists
 from chalicelib.identity.sms import SmsNotSent, SmsSender
-from chalicelib.observability import log_event, record_link_completed, record_sms_sent
+from chalicelib.observability import (
+    log_event,
+    record_link_completed,
+    record_sms_budget_exhausted,
+    record_sms_sent,
+)
 from chalicelib.store.conditions import is_condition_failure
 from chalicelib.store.identity import LinkSessionItem
 
@@ -54,6 +60,21 @@ def sms_text(code: str, ttl_s: int) -> str:
     return (
         f"{code} — код для привязки профиля School Chats. Действует {minutes} мин. Никому его не сообщайте."
     )
+
+
+SMS_CAPPED = "Too many SMS for this number or account; try later."
+
+
+def require_sms_destination(phone: str, config: Settings) -> None:
+    """422 (field ``phone``) for a number in a country SMS may not go to (``SMS_ALLOWED_PREFIXES``)."""
+    if not any(phone.startswith(prefix) for prefix in config.sms_allowed_prefixes):
+        message = "SMS codes cannot be sent to numbers of this country."
+        raise ValidationFailed(message, [{"field": "phone", "message": message}])
+
+
+def password_run_key(phone: str, person_id: str) -> str:
+    """The counter key of one journal user's run of wrong passwords for one number."""
+    return throttle.subject_key("password-run", f"{phone}\n{person_id}")
 
 
 # --- persistence ---------------------------------------------------------------------
@@ -112,6 +133,56 @@ def _save(session: LinkSession) -> LinkSession:
             raise Conflict("The session was changed by another request; reload it.") from exc
         raise
     return dataclasses.replace(session, version=item.version)
+
+
+def _reserve_code_entry(session: LinkSession) -> LinkSession | None:
+    """Count one entry of the session's current code, atomically, before it is checked.
+
+    One conditional ``ADD`` per entry, whoever else is entering at the same
+    time: it holds only while the same code is current and has entries left,
+    so parallel guesses get exactly as many tries as sequential ones. None when
+    the code is gone or used up (the caller reloads to say why).
+    """
+    item = _to_item(session)
+    condition = (
+        (LinkSessionItem.step == Step.CODE.value)
+        & (LinkSessionItem.code_digest == (session.code_digest or ""))
+        & (LinkSessionItem.wrong_codes < MAX_WRONG_ENTRIES)
+    )
+    try:
+        item.update(
+            actions=[LinkSessionItem.wrong_codes.add(1)], condition=condition, add_version_condition=False
+        )
+    except UpdateError as exc:
+        if is_condition_failure(exc):
+            return None
+        raise
+    return _from_item(item)
+
+
+def _claim_code(reserved: LinkSession, used: LinkSession) -> LinkSession | None:
+    """Use up a right code: the one write that wins, however many requests entered it.
+
+    Conditional on the code still being there, so only one request ever gets
+    past a code; anything that follows (creating an account) happens only after
+    this write won. None when another request used the code first.
+    """
+    item = _to_item(reserved)
+    try:
+        item.update(
+            actions=[
+                LinkSessionItem.code_digest.remove(),
+                LinkSessionItem.code_salt.remove(),
+                LinkSessionItem.wrong_codes.set(0),
+            ],
+            condition=LinkSessionItem.code_digest == (reserved.code_digest or ""),
+            add_version_condition=False,
+        )
+    except UpdateError as exc:
+        if is_condition_failure(exc):
+            return None
+        raise
+    return dataclasses.replace(used, version=item.version)
 
 
 # --- the use cases -------------------------------------------------------------------
@@ -175,19 +246,55 @@ class LinkService:
                 throttle.subject_key("sms-person", session.person_id),
                 (throttle.Cap(c.sms_per_user_hour, HOUR_S), throttle.Cap(c.sms_per_user_day, DAY_S)),
             ),
+            # One journal user's share of a number's SMS: a stranger cannot use up the owner's.
+            throttle.EventLog(
+                throttle.subject_key("sms-pair", f"{session.phone}\n{session.person_id}"),
+                (
+                    throttle.Cap(c.sms_per_phone_and_user_hour, HOUR_S),
+                    throttle.Cap(c.sms_per_phone_and_user_day, DAY_S),
+                ),
+            ),
         ]
+
+    def _sms_budgets(self) -> list[throttle.Budget]:
+        c = self.config
+        return [
+            throttle.Budget("sms", c.sms_global_per_hour, HOUR_S),
+            throttle.Budget("sms", c.sms_global_per_day, DAY_S),
+        ]
+
+    def _budget_exhausted(self, session: LinkSession) -> SmsUnavailable:
+        self._event("sms_budget_exhausted", session)
+        record_sms_budget_exhausted()
+        return SmsUnavailable(
+            "SMS sending is paused for now (the service's SMS budget is used up); try later."
+        )
+
+    def _require_sms_possible(self, session: LinkSession, now: datetime) -> None:
+        """Refuse (429 / 503) before any expensive work when no SMS could go out: caps, then the budget."""
+        require_sms_destination(session.phone, self.config)
+        try:
+            throttle.check(self._sms_logs(session), now, SMS_CAPPED)
+        except RateLimited:
+            self._event("sms_capped", session)
+            raise
+        if not throttle.budget_left(self._sms_budgets(), now):
+            raise self._budget_exhausted(session)
 
     def _send_code(self, before: LinkSession, now: datetime, *, resend: bool = False) -> LinkSession:
         """Issue a code for the session (replacing any earlier one), store its hash, send it by SMS."""
+        self._require_sms_possible(before, now)
+        if not throttle.take_budget(self._sms_budgets(), now):
+            raise self._budget_exhausted(before)
         try:
-            throttle.take(self._sms_logs(before), now, "Too many SMS for this number or account; try later.")
+            throttle.take(self._sms_logs(before), now, SMS_CAPPED)
         except RateLimited:
             self._event("sms_capped", before)
             raise
         code = issue_code(before.session_id)
         if before.step is Step.PASSWORD:
             after = flow.code_sent_for_sign_in(before, before.account_id or "", code, now)
-        elif before.step is Step.REGISTER:
+        elif before.step in (Step.REGISTER, Step.RESET):
             after = flow.code_sent_for_registration(before, before.new_password_hash or "", code, now)
         else:
             after = flow.with_new_code(before, code, now)
@@ -226,6 +333,7 @@ class LinkService:
     def open(self, person_id: str, phone: str) -> dict[str, Any]:
         """``POST /v1/link/sessions``: a new session for a (normalised) phone, at ``password``."""
         require_not_linked(person_id)
+        require_sms_destination(phone, self.config)
         now = self.clock.now()
         session_id = secrets.token_urlsafe(SESSION_ID_BYTES)
         session = _save(flow.open_session(session_id, person_id, phone, now, self.timings))
@@ -243,12 +351,18 @@ class LinkService:
         session = _save(flow.start_registration(self._live(person_id, session_id, now)))
         return self.view(session, now)
 
+    def reset(self, person_id: str, session_id: str) -> dict[str, Any]:
+        """``POST …/reset``: forgot the password; the next one replaces it once the code proves the phone."""
+        now = self.clock.now()
+        session = _save(flow.start_reset(self._live(person_id, session_id, now)))
+        return self.view(session, now)
+
     def password(self, person_id: str, session_id: str, password: str) -> dict[str, Any]:
-        """``POST …/password``: the account's password (``password``) or a new one (``register``)."""
+        """``POST …/password``: the password (``password``) or a new one (``register``, ``reset``)."""
         now = self.clock.now()
         session = self._live(person_id, session_id, now)
-        flow.require_step(session, Step.PASSWORD, Step.REGISTER)
-        if session.step is Step.REGISTER:
+        flow.require_step(session, Step.PASSWORD, Step.REGISTER, Step.RESET)
+        if session.step in (Step.REGISTER, Step.RESET):
             return self._choose_password(session, password, now)
         return self._sign_in(session, password, now)
 
@@ -259,24 +373,43 @@ class LinkService:
         except PasswordRejected as exc:
             raise ValidationFailed(str(exc), [{"field": "password", "message": str(exc)}]) from exc
         # Whether the number already has an account is not looked at here: only the phone's owner,
-        # after entering the code, learns it (docs/identity.md).
+        # after entering the code, learns it (docs/identity.md). No Argon2id work when no SMS could go.
+        self._require_sms_possible(session, now)
         staged = dataclasses.replace(session, new_password_hash=hash_password(accepted))
         return self.view(self._send_code(staged, now), now)
 
-    def _sign_in(self, session: LinkSession, password: str, now: datetime) -> dict[str, Any]:
-        throttle.take(
-            [
+    def _password_logs(self, session: LinkSession) -> list[throttle.EventLog]:
+        """The caps a password attempt counts against: the journal user's, and the number's ceiling.
+
+        The ceiling binds only sessions that have not proven the phone: its owner,
+        after an SMS code, gets in however many strangers guessed (SPEC §3).
+        """
+        logs = [
+            throttle.EventLog(
+                throttle.subject_key("password-person", session.person_id),
+                (throttle.Cap(self.config.password_attempts_per_user_hour, HOUR_S),),
+            )
+        ]
+        if not session.phone_verified:
+            logs.append(
                 throttle.EventLog(
-                    throttle.subject_key("password-person", session.person_id),
-                    (throttle.Cap(self.config.password_attempts_per_user_hour, HOUR_S),),
+                    throttle.subject_key("password-phone", session.phone),
+                    (throttle.Cap(self.config.password_attempts_per_phone_day, DAY_S),),
+                    refusal="Too many password attempts for this number today. Confirm the phone by SMS "
+                    "code instead: «Forgot password?».",
                 )
-            ],
-            now,
-            "Too many password attempts; try later.",
-        )
-        phone_key = throttle.subject_key("password-phone", session.phone)
+            )
+        return logs
+
+    def _sign_in(self, session: LinkSession, password: str, now: datetime) -> dict[str, Any]:
         try:
-            run = throttle.reserve_password_attempt(phone_key, now)
+            throttle.take(self._password_logs(session), now, "Too many password attempts; try later.")
+        except RateLimited as refused:
+            self._event("password_throttled", session, reason="cap")
+            raise refused from None
+        run_key = password_run_key(session.phone, session.person_id)
+        try:
+            run = throttle.reserve_password_attempt(run_key, now)
         except (RateLimited, AccountLocked) as refused:
             self._event("password_throttled", session, reason=refused.slug)
             raise
@@ -286,7 +419,7 @@ class LinkService:
             if run >= throttle.MAX_CONSECUTIVE_FAILURES:
                 self._event("phone_locked", session)
             raise InvalidCredentials("Wrong phone number or password.")
-        throttle.clear_password_failures(phone_key)
+        throttle.clear_password_failures(run_key)
         self._event("password_accepted", session)
         if session.phone_verified:
             moved = flow.signed_in_with_proven_phone(session, account.account_id, account.profile is not None)
@@ -307,29 +440,57 @@ class LinkService:
         """``POST …/code``: the SMS code; right → the profile (or its form), wrong → counted."""
         now = self.clock.now()
         session = self._live(person_id, session_id, now)
-        outcome = flow.enter_code(session, entered, now, self.timings)
+        flow.require_code_open(session, now, self.timings)
+        reserved = _reserve_code_entry(session)
+        if reserved is None:  # another request used the code, or its last entry, or a resend replaced it
+            flow.require_code_open(self._live(person_id, session_id, now), now, self.timings)
+            raise Conflict("The session was changed by another request; reload it.")
+        outcome = flow.check_entry(reserved, entered)
         if not outcome.accepted:
-            saved = _save(outcome.session)
-            self._event("code_wrong", saved, attempts_left=flow.attempts_left(saved))
-            if flow.attempts_left(saved) == 0:
-                self._event("code_locked", saved)
-            raise flow.wrong_code_error(saved)
+            self._event("code_wrong", reserved, attempts_left=flow.attempts_left(reserved))
+            if flow.attempts_left(reserved) == 0:
+                self._event("code_locked", reserved)
+            raise flow.wrong_code_error(reserved)
+        claimed = _claim_code(reserved, outcome.session)
+        if claimed is None:
+            raise WrongStep("The code was already used by another request.", step=session.step.value)
+        outcome = flow.CodeOutcome(session=claimed, accepted=True)
         if session.purpose is Purpose.SIGN_IN:
             account = self._account(session)
             moved = flow.after_code_sign_in(outcome.session, account.profile is not None)
             saved = _save(moved)
             self._event("phone_confirmed", saved)
             return self.view(saved, now, account.profile)
+        if session.purpose is Purpose.RESET:
+            return self._finish_reset(outcome.session, now)
         try:
             account = self.provider.create_account(session.phone, session.new_password_hash or "", now)
         except AccountExists:
             saved = _save(flow.after_code_number_taken(outcome.session))
             self._event("phone_confirmed", saved, account_exists=True)
             return self.view(saved, now)
-        throttle.clear_password_failures(throttle.subject_key("password-phone", session.phone))
+        throttle.clear_password_failures(password_run_key(session.phone, session.person_id))
         saved = _save(flow.after_code_registered(outcome.session, account.account_id))
         self._event("account_created", saved, account_id=account.account_id)
         return self.view(saved, now)
+
+    def _finish_reset(self, proven: LinkSession, now: datetime) -> dict[str, Any]:
+        """The phone is proven: its account gets the new password (or is created with it), and the
+        session goes on as after a sign-in. Only now, to the phone's holder, does it show which."""
+        new_hash = proven.new_password_hash or ""
+        account = self.provider.set_password(proven.phone, new_hash)
+        created = account is None
+        if account is None:
+            try:
+                account = self.provider.create_account(proven.phone, new_hash, now)
+            except AccountExists:  # created between the two calls: set its password after all
+                account = self.provider.set_password(proven.phone, new_hash)
+                if account is None:
+                    raise Conflict("The messenger account changed meanwhile; start again.") from None
+        throttle.clear_password_failures(password_run_key(proven.phone, proven.person_id))
+        saved = _save(flow.after_code_reset(proven, account.account_id, account.profile is not None))
+        self._event("account_created" if created else "password_reset", saved, account_id=account.account_id)
+        return self.view(saved, now, account.profile)
 
     def create_profile(self, person_id: str, session_id: str, profile: ProfileInput) -> dict[str, Any]:
         """``POST …/profile``: the account's educational profile, shown next for confirmation."""

@@ -55,6 +55,10 @@ class IdentityProvider(Protocol):
         """A new account for a phone its owner proved; :class:`AccountExists` when it has one."""
         ...
 
+    def set_password(self, phone: str, password_hash: str) -> Account | None:
+        """Replace the password of the phone's account (its owner proved the phone); None when it has none."""
+        ...
+
     def account(self, account_id: str) -> Account | None:
         """An account by id, with its profile."""
         ...
@@ -111,6 +115,19 @@ class BuiltinIdentityProvider:
         except PutError as exc:
             if is_condition_failure(exc):
                 raise AccountExists from exc
+            raise
+        return _account_from(item)
+
+    def set_password(self, phone: str, password_hash: str) -> Account | None:
+        """Replace the password of the phone's account (a proven phone reset it); None when there is none."""
+        item = AccountItem(phone)
+        try:
+            item.update(
+                actions=[AccountItem.password_hash.set(password_hash)], condition=AccountItem.phone.exists()
+            )
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                return None
             raise
         return _account_from(item)
 

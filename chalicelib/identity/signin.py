@@ -98,6 +98,23 @@ def issue_qr_link(person_id: str, now: datetime, config: Settings) -> QrLink:
     return QrLink(url=f"{config.public_base_url}/m/{token}", expires_at=expires_at)
 
 
+def peek_qr_link(token: str, now: datetime) -> QrLinkItem | None:
+    """A link that could still be redeemed, without using it (the page a GET shows); else None.
+
+    Link previews and URL scanners fetch what is pasted or scanned: a GET must
+    use nothing up (SPEC §7), so only :func:`redeem_qr_link` writes.
+    """
+    if not _QR_TOKEN_SHAPE.match(token):
+        return None
+    try:
+        item = QrLinkItem.get(_hash(token), consistent_read=True)
+    except QrLinkItem.DoesNotExist:
+        return None
+    if item.redeemed_at is not None or item.expires_at <= now:
+        return None
+    return item
+
+
 def redeem_qr_link(token: str, now: datetime) -> QrLinkItem | None:
     """Use a link once: its record if this call redeemed it, else None (used, expired or unknown)."""
     if not _QR_TOKEN_SHAPE.match(token):

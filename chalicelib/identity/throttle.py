@@ -6,10 +6,14 @@ Two kinds of record, both in the counters table:
   phone, SMS sent for a journal user, password attempts of a journal user),
   checked against sliding-window caps (per hour, per day). Sliding windows
   are exact: "5 per hour" never lets 10 through across a window boundary.
-* a phone's run of consecutive password failures, with a back-off that grows
-  with the run and a hard stop at 100 (NIST SP 800-63B §5.2.2). The run is kept
-  per phone number whether or not an account has it, so the back-off itself
-  does not tell who has an account. An attempt is counted before the password
+* a run of consecutive password failures for one (phone, journal user) pair,
+  with a back-off that grows with the run and a hard stop at 100 (NIST SP
+  800-63B §5.2.2). Keyed on the pair, so a stranger's wrong guesses slow down
+  and lock out only the stranger; a high sliding-window ceiling per phone
+  (an event log) bounds all journal users together, and a session that proved
+  the phone by SMS code is exempt from it (the owner can always get in). The
+  run is kept whether or not an account has the number, so the back-off
+  itself does not tell who has an account. An attempt is counted before the password
   is checked and the run is cleared when it was right, so parallel guesses
   cannot slip past the count.
 
@@ -19,21 +23,25 @@ Subjects are stored as hashes: the table holds no phone numbers.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
+from chalicelib.config import settings
 from chalicelib.errors import AccountLocked, RateLimited
-from chalicelib.store.conditions import write_transaction
+from chalicelib.store.conditions import is_condition_failure, write_transaction
 from chalicelib.store.identity import CounterItem
 
 MAX_CONSECUTIVE_FAILURES = 100
 FREE_FAILURES = 4
 FIRST_BACKOFF_S = 30
 MAX_BACKOFF_S = 3600
+# A run of failures nobody added to for this long is over (and the table forgets it).
+RUN_EXPIRY = timedelta(days=7)
 # Records outlive their windows a little: DynamoDB's TTL is only garbage collection.
 _FORGET_MARGIN = timedelta(days=1)
 
@@ -52,11 +60,27 @@ class EventLog:
 
     key: str
     caps: tuple[Cap, ...]
+    refusal: str = ""  # the 429's detail when this log is the one full (default: the caller's)
+
+
+def _pepper() -> bytes:
+    """The secret the counter keys are keyed with: ``THROTTLE_PEPPER``, else derived from a signing secret.
+
+    A bare SHA-256 of a phone number is no secret (Russian mobile numbers are
+    few enough to hash them all), so whoever reads the table must not be able
+    to tell whose counters they are without this key.
+    """
+    config = settings()
+    if config.throttle_pepper:
+        return config.throttle_pepper.encode()
+    secret = config.operator_jwt_secret or config.journal_jwt_secret or config.journal_jwt_previous_secret
+    return hmac.new((secret or "school-chats-local").encode(), b"throttle-pepper", hashlib.sha256).digest()
 
 
 def subject_key(kind: str, subject: str) -> str:
-    """The counter key for a subject (a phone number, a journal user id), without the subject itself."""
-    return f"{kind}#{hashlib.sha256(subject.encode()).hexdigest()[:40]}"
+    """The counter key for a subject (a phone number, a journal user id): an HMAC, never the subject."""
+    digest = hmac.new(_pepper(), f"{kind}\n{subject}".encode(), hashlib.sha256).hexdigest()
+    return f"{kind}#{digest[:40]}"
 
 
 def wait_before_next(times: Sequence[float], caps: Sequence[Cap], now_ts: float) -> int:
@@ -87,6 +111,23 @@ def _load(key: str) -> CounterItem:
         return CounterItem(key)
 
 
+def _refuse_when_full(
+    logs: Sequence[EventLog], items: Sequence[CounterItem], now_ts: float, detail: str
+) -> None:
+    waits = [
+        wait_before_next([float(t) for t in item.times or []], log.caps, now_ts)
+        for item, log in zip(items, logs, strict=True)
+    ]
+    if max(waits, default=0) > 0:
+        fullest = max(zip(waits, logs, strict=True), key=lambda pair: pair[0])[1]
+        raise RateLimited(fullest.refusal or detail, retry_after_s=max(waits))
+
+
+def check(logs: Sequence[EventLog], now: datetime, detail: str) -> None:
+    """429 when one more event would not fit, recording nothing (before expensive work, e.g. hashing)."""
+    _refuse_when_full(logs, [_load(log.key) for log in logs], now.timestamp(), detail)
+
+
 def take(logs: Sequence[EventLog], now: datetime, detail: str) -> None:
     """Record one event in every log, or 429 (changing nothing) when a cap is reached.
 
@@ -95,12 +136,7 @@ def take(logs: Sequence[EventLog], now: datetime, detail: str) -> None:
     """
     now_ts = now.timestamp()
     items = [_load(log.key) for log in logs]
-    waits = [
-        wait_before_next([float(t) for t in item.times or []], log.caps, now_ts)
-        for item, log in zip(items, logs, strict=True)
-    ]
-    if max(waits, default=0) > 0:
-        raise RateLimited(detail, retry_after_s=max(waits))
+    _refuse_when_full(logs, items, now_ts, detail)
     try:
         with write_transaction() as transaction:
             for item, log in zip(items, logs, strict=True):
@@ -120,6 +156,8 @@ def reserve_password_attempt(phone_key: str, now: datetime) -> int:
     """
     item = _load(phone_key)
     failures = int(item.failures or 0)
+    if item.last_at is not None and now - item.last_at >= RUN_EXPIRY:
+        failures = 0  # the run expired
     if failures >= MAX_CONSECUTIVE_FAILURES:
         raise AccountLocked("Too many wrong passwords for this number: signing in with a password is locked.")
     if item.last_at is not None:
@@ -128,6 +166,7 @@ def reserve_password_attempt(phone_key: str, now: datetime) -> int:
             raise RateLimited(f"Too many wrong passwords: try again in {wait} s.", retry_after_s=wait)
     item.failures = failures + 1
     item.last_at = now
+    item.forget_at = now + RUN_EXPIRY + _FORGET_MARGIN
     try:
         item.save()
     except PutError as exc:  # a concurrent attempt on the same phone took this turn
@@ -138,3 +177,49 @@ def reserve_password_attempt(phone_key: str, now: datetime) -> int:
 def clear_password_failures(phone_key: str) -> None:
     """End a phone's run of failures (its password was right, or an account was just created for it)."""
     CounterItem(phone_key).delete(add_version_condition=False)
+
+
+# --- a global budget (fixed windows) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Budget:
+    """At most ``limit`` events per calendar window of ``window_s`` seconds (UTC), for everyone together."""
+
+    name: str
+    limit: int
+    window_s: int
+
+    def key(self, now: datetime) -> str:
+        """The counter of the window ``now`` falls in."""
+        return f"budget#{self.name}#{self.window_s}#{int(now.timestamp()) // self.window_s}"
+
+
+def budget_left(budgets: Sequence[Budget], now: datetime) -> bool:
+    """Whether every budget has room for one more event (a read: nothing is recorded)."""
+    return all(int(_load(b.key(now)).spent or 0) < b.limit for b in budgets)
+
+
+def take_budget(budgets: Sequence[Budget], now: datetime) -> bool:
+    """Count one event against every budget; False (circuit open) when one of them is used up.
+
+    One conditional ``ADD`` per window: a hot item, but a single atomic write
+    each, so parallel senders can never overspend. A refusal by a later budget
+    leaves the earlier ones counted: the budget errs on the side of sending less.
+    """
+    for budget in budgets:
+        window_end = datetime.fromtimestamp(
+            (int(now.timestamp()) // budget.window_s + 1) * budget.window_s, tz=now.tzinfo
+        )
+        item = CounterItem(budget.key(now))
+        try:
+            item.update(
+                actions=[CounterItem.spent.add(1), CounterItem.forget_at.set(window_end + _FORGET_MARGIN)],
+                condition=CounterItem.spent.does_not_exist() | (CounterItem.spent < budget.limit),
+                add_version_condition=False,
+            )
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+    return True

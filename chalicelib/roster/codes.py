@@ -181,7 +181,9 @@ REGISTRY: Mapping[IssueCode, CodeInfo] = {
     IssueCode.FIELD_COUNT_MISMATCH: CodeInfo(
         "error", "The row has more or fewer fields than the header (often an unquoted delimiter)."
     ),
-    IssueCode.FIELD_TOO_LONG: CodeInfo("error", "A field is longer than the field size limit."),
+    IssueCode.FIELD_TOO_LONG: CodeInfo(
+        "error", "A value is longer than its column allows (256 characters; 16384 for lists of ids)."
+    ),
     IssueCode.LINE_TOO_LONG: CodeInfo("error", "A physical line is longer than the line length limit."),
     IssueCode.MALFORMED_ROW: CodeInfo("error", "The CSV parser could not read the row."),
     IssueCode.NUL_BYTE: CodeInfo("error", "A field contains a NUL byte."),

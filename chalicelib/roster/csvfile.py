@@ -30,6 +30,19 @@ FIELD_LIMIT_CHARS = 1 << 20
 """The longest field a roster may hold; csv.field_size_limit is raised to at least this."""
 
 LINE_LIMIT_CHARS = 4 << 20
+# Per-column caps on what the service reads (ids, names, class titles end up in DynamoDB items and
+# messages): a value over its cap skips the row. List columns (ids separated by , or |) get more room.
+VALUE_LIMIT_CHARS = 256
+LIST_VALUE_LIMIT_CHARS = 16384
+_LIST_COLUMNS = frozenset({"guardian_of", "grades", "subjects", "subjectcodes", "periods", "userids"})
+
+
+def value_limit(column: str) -> int:
+    """The longest value a column may hold."""
+    key = column.casefold()
+    return LIST_VALUE_LIMIT_CHARS if key in _LIST_COLUMNS or key.endswith("sourcedids") else VALUE_LIMIT_CHARS
+
+
 """The longest physical line read in one piece; longer lines are dropped as errors."""
 
 HEADER_LIMIT_CHARS = 64 << 10
@@ -388,6 +401,22 @@ class CsvTable:
             if bad is not None:
                 self.report.error(
                     start, names[bad] or None, IssueCode.NUL_BYTE, "The field contains a NUL byte."
+                )
+                continue
+            too_long = next(
+                (
+                    column
+                    for column, position in self._index.items()
+                    if len(fields[position].strip()) > value_limit(column)
+                ),
+                None,
+            )
+            if too_long is not None:
+                self.report.error(
+                    start,
+                    too_long,
+                    IssueCode.FIELD_TOO_LONG,
+                    f"The value is longer than {value_limit(too_long)} characters.",
                 )
                 continue
             yield CsvRow(start, fields, self._index)

@@ -8,6 +8,8 @@ import before anything changes.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -30,10 +32,38 @@ class RosterIssue:
     message: str
 
     def to_json(self) -> dict[str, Any]:
-        """The report's ``{"file", "line", "column", "code", "message"}`` shape."""
+        """The report's ``{"file", "line", "column", "code", "message"}`` shape, each text trimmed."""
         data = asdict(self)
         del data["severity"]
+        for key, limit in _TEXT_LIMITS.items():
+            if isinstance(data[key], str) and len(data[key]) > limit:
+                data[key] = data[key][: limit - 1] + "…"
         return data
+
+
+# A report entry's texts are trimmed: a hostile file name or header must not swell the report.
+_TEXT_LIMITS = {"file": 256, "column": 128, "code": 64, "message": 512}
+# What a list of entries may take in one DynamoDB item (400 KB in all): the counts keep the totals.
+ITEM_ISSUES_BUDGET_BYTES = 96 * 1024
+
+
+def fit_in_item(
+    entries: Sequence[Mapping[str, Any]], budget: int = ITEM_ISSUES_BUDGET_BYTES
+) -> list[dict[str, Any]]:
+    """The leading report entries that fit in ``budget`` bytes of JSON (an import item's share).
+
+    An import's ``error_count`` / ``warning_count`` still count every issue;
+    only the listed details stop, so no import can overflow its item.
+    """
+    kept: list[dict[str, Any]] = []
+    used = 2  # the list's brackets
+    for entry in entries:
+        size = len(json.dumps(entry, ensure_ascii=False).encode()) + 2  # and its ", "
+        if used + size > budget:
+            break
+        kept.append(dict(entry))
+        used += size
+    return kept
 
 
 class RosterUnreadable(Exception):

@@ -119,6 +119,7 @@ class CounterItem(Model):
     times = ListAttribute[float](of=NumberAttribute, default=list)  # type: ignore[arg-type]  # elements are numbers
     failures = NumberAttribute(default=0)
     last_at = UTCDateTimeAttribute(null=True)
+    spent = NumberAttribute(null=True)  # a fixed-window budget (the global SMS budget)
     version = VersionAttribute()
     forget_at = TTLAttribute(null=True)
 

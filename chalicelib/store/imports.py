@@ -26,7 +26,7 @@ from chalicelib.pipeline.report import (
     report_document,
     zero_counts,
 )
-from chalicelib.roster.issues import RosterIssue
+from chalicelib.roster.issues import RosterIssue, fit_in_item
 from chalicelib.store.conditions import is_condition_failure, write_transaction
 from chalicelib.store.paging import one_page
 from chalicelib.store.tables import HEADER_PART, ImportItem, school_part
@@ -198,8 +198,8 @@ class ImportStore:
             ImportItem.format.set(format),
             ImportItem.bulk.set(bulk),
             ImportItem.counts.set({**zero_counts(), **counts}),
-            ImportItem.errors.set([dict(e) for e in errors]),
-            ImportItem.warnings.set([dict(w) for w in warnings]),
+            ImportItem.errors.set(fit_in_item(errors)),
+            ImportItem.warnings.set(fit_in_item(warnings)),
             ImportItem.error_count.set(error_count),
             ImportItem.warning_count.set(warning_count),
             ImportItem.schools_total.set(schools_total),
@@ -318,7 +318,7 @@ class ImportStore:
         part_actions: list[Action] = [
             ImportItem.status.set(status.value),
             ImportItem.counts.set(dict(counts)),
-            ImportItem.warnings.set([dict(w) for w in warnings]),
+            ImportItem.warnings.set(fit_in_item(warnings)),
             ImportItem.finished_at.set(isoformat_utc(now)),
         ]
         if removal_share is not None:

@@ -201,6 +201,17 @@ def chat_page(
     return _layout(urls, chat["title"], main, _signed_in_bar(urls, csrf))
 
 
+def qr_confirm_page(urls: Urls, action: str, name: str, current: str | None) -> Markup:
+    """The page a QR link opens: whose chats it signs in to, one «Продолжить» button (its POST redeems).
+
+    ``current``: the name of someone else this browser is signed in as, who
+    would be signed out (said before it happens).
+    """
+    replacing = TEMPLATES.render("qr_replacing", current=current) if current else Markup("")
+    main = TEMPLATES.render("qr_confirm", name=name, action=action, replacing=replacing)
+    return _layout(urls, "Вход", main, TEMPLATES.render("bar_signed_out"))
+
+
 def notice_page(urls: Urls, heading: str, text: str) -> Markup:
     """A page with one message and no session: signed out, an expired link, an error."""
     main = TEMPLATES.render("notice", heading=heading, text=text)

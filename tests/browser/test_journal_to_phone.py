@@ -117,12 +117,23 @@ def test_a_teacher_links_in_the_journal_then_chats_from_the_phone_by_qr_code(
     url = read_png(journal.locator("#qr-image").screenshot())
     assert re.fullmatch(re.escape(api) + r"/m/[A-Za-z0-9_-]{22}", url), url
 
+    # A messenger's link preview fetches the URL first: that uses nothing up.
+    preview = browser.new_context().request.get(url)
+    assert preview.status == 200 and "Продолжить" in preview.text()
+
     phone_context = browser.new_context(
         viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True, user_agent=ANDROID, locale="ru-RU"
     )
     phone = phone_context.new_page()
     phone_errors = _watch(phone)
     phone.goto(url)
+    # The page says whose chats the link opens; only its button signs the phone in.
+    expect(phone.locator("main")).to_contain_text("Откроются чаты: Иванова Мария")
+    assert phone_context.cookies() == []
+    _fits_the_phone(phone)
+    phone.screenshot(path=str(screenshots / "06a-phone-continue.png"), full_page=True)
+    phone.get_by_role("button", name="Продолжить").click()
+    phone.wait_for_url(f"{api}/m/chats")
     assert phone.url == f"{api}/m/chats"
     expect(phone.locator("#chats")).to_contain_text("Учительская")
     [cookie] = phone_context.cookies()
@@ -162,6 +173,7 @@ def test_a_teacher_links_in_the_journal_then_chats_from_the_phone_by_qr_code(
     with journal_context.expect_page() as opened:
         journal.click("#open-messenger")
     messenger = opened.value
+    messenger.get_by_role("button", name="Продолжить").click()
     messenger.wait_for_url(f"{api}/m/chats")
     expect(messenger.locator("#chats")).to_contain_text("5А")
 

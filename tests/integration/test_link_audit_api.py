@@ -141,6 +141,7 @@ def test_sns_refusing_a_number_is_reported_as_not_sent(aws):
 
 def test_the_local_console_shows_the_sms(aws, emulator, monkeypatch, capsys):
     monkeypatch.setenv("PRINT_SMS_TO_CONSOLE", "1")
+    monkeypatch.setenv("STAGE", "local")  # refused anywhere else
     settings.cache_clear()
     phone = unique_phone()
     sms_sender_from_settings(settings()).send(phone, "123456 is your code")

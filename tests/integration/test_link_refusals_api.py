@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from chalicelib.identity.throttle import MAX_CONSECUTIVE_FAILURES, subject_key
+from chalicelib.identity.linking import password_run_key
+from chalicelib.identity.throttle import MAX_CONSECUTIVE_FAILURES
 from chalicelib.store.identity import CounterItem
 from tests.identity_support import (
     STRONG_PASSWORD,
@@ -327,13 +328,15 @@ def test_a_right_password_clears_the_run_of_failures(api, clock):
     for _ in range(4):
         step(api, "b2", session_id, "password", {"password": "wrong password"})
     assert step(api, "b2", session_id, "password", {"password": STRONG_PASSWORD}).status_code == 200
-    assert CounterItem.count(subject_key("password-phone", phone)) == 0
+    assert CounterItem.count(password_run_key(phone, "b2")) == 0
 
 
-def test_after_a_hundred_consecutive_failures_even_the_right_password_is_refused(api, clock):
+def test_after_a_hundred_consecutive_failures_of_one_journal_user_even_the_right_password_is_refused(
+    api, clock
+):
     phone = unique_phone()
     make_account(phone)
-    run = CounterItem(subject_key("password-phone", phone))
+    run = CounterItem(password_run_key(phone, "b3"))
     run.failures = MAX_CONSECUTIVE_FAILURES - 1
     run.last_at = clock.now()
     run.save()

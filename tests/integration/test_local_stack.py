@@ -91,13 +91,19 @@ def test_sigterm_stops_everything(demo_stack: Stack) -> None:
 
 
 def test_demo_0_starts_empty_and_ctrl_c_stops_it() -> None:
-    stack = start_stack({"DEMO": "0", "JOURNAL_JWT_SECRET": "my-own-secret-0123456789abcdef0123"})
+    stack = start_stack(
+        {
+            "DEMO": "0",
+            "JOURNAL_JWT_SECRET": "my-own-secret-0123456789abcdef0123",
+            "OPERATOR_JWT_SECRET": "my-own-operator-secret-0123456789abcdef",
+        }
+    )
     try:
         assert not _tokens(stack.output)
-        from chalicelib.identity.journal_token import issue_journal_token
+        from chalicelib.identity.journal_token import issue_operator_token
 
-        token = issue_journal_token(
-            "op", "my-own-secret-0123456789abcdef0123", issued_at=int(time.time()), operator=True
+        token = issue_operator_token(
+            "op", "my-own-operator-secret-0123456789abcdef", issued_at=int(time.time())
         )
         status, body = _get(stack.ready["api"] + "/v1/imports", token)
         assert status == 200 and body["items"] == []

@@ -307,15 +307,18 @@ def test_functions_find_every_resource_through_their_environment(template: dict[
         ("DEAD_LETTER_QUEUE_NAME", "DeadLetterQueue"),
     ):
         assert variables[variable] == {"Fn::GetAtt": [queue, "QueueName"]}
-    for variable in (
-        "JOURNAL_JWT_SECRET",
-        "JOURNAL_JWT_PREVIOUS_SECRET",
-        "JOURNAL_JWT_PUBLIC_KEY",
-        "JOURNAL_JWKS",
-    ):
+    for variable in ("JOURNAL_JWT_PUBLIC_KEY", "JOURNAL_JWKS"):
         assert variable in variables
-    for secret in ("JournalJwtSecret", "JournalJwtPreviousSecret"):
-        assert template["Parameters"][secret]["NoEcho"] is True
+    # Secrets are never plain environment variables: the API names their Parameter Store entries.
+    assert not {"JOURNAL_JWT_SECRET", "JOURNAL_JWT_PREVIOUS_SECRET", "OPERATOR_JWT_SECRET"} & set(variables)
+    api_variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    for variable in (
+        "JOURNAL_JWT_SECRET_PARAMETER",
+        "JOURNAL_JWT_PREVIOUS_SECRET_PARAMETER",
+        "OPERATOR_JWT_SECRET_PARAMETER",
+    ):
+        assert variable in api_variables
+        assert not {"JOURNAL_JWT_SECRET", "OPERATOR_JWT_SECRET"} & set(api_variables)
 
 
 def test_sms_settings_are_transactional_with_a_sender_id_and_a_spend_limit(template: dict[str, Any]) -> None:
@@ -330,3 +333,10 @@ def test_api_gateway_errors_are_problem_json(template: dict[str, Any]) -> None:
     assert {"DEFAULT_4XX", "DEFAULT_5XX"} <= set(responses)
     for response in responses.values():
         assert response["ResponseParameters"]["Headers"]["Content-Type"] == "'application/problem+json'"
+
+
+def test_an_exhausted_sms_budget_raises_an_alarm(template: dict[str, Any]) -> None:
+    alarm = template["Resources"]["SmsBudgetAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("SchoolChats", "SmsBudgetExhausted")
+    assert {d["Name"] for d in alarm["Dimensions"]} == {"service", "stage"}
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]

@@ -11,12 +11,18 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from chalicelib.config import Settings
+from chalicelib.config import ConfigurationError, Settings, settings
 from chalicelib.errors import Unauthorized
-from chalicelib.identity.journal_token import Caller, issue_journal_token, verify_journal_token
+from chalicelib.identity.journal_token import (
+    Caller,
+    issue_journal_token,
+    issue_operator_token,
+    verify_journal_token,
+)
 
 SECRET = "s3cret-for-tests-0123456789abcdef0123456789"
-BASE = Settings.from_environment({"JOURNAL_JWT_SECRET": SECRET})
+OPERATOR_SECRET = "operators-own-secret-0123456789abcdef01234"
+BASE = Settings.from_environment({"JOURNAL_JWT_SECRET": SECRET, "OPERATOR_JWT_SECRET": OPERATOR_SECRET})
 
 
 def bearer(token: str) -> str:
@@ -35,9 +41,69 @@ def test_a_valid_token_names_the_caller() -> None:
     assert verify_journal_token(bearer(token), BASE) == Caller("t-ivanova", is_operator=False)
 
 
-def test_the_operator_scope_marks_back_office_callers() -> None:
-    token = issue_journal_token("op-1", SECRET, issued_at=int(time.time()), operator=True)
-    assert verify_journal_token(bearer(token), BASE).is_operator
+def test_an_operator_token_marks_back_office_callers() -> None:
+    token = issue_operator_token("op-1", OPERATOR_SECRET, issued_at=int(time.time()))
+    assert verify_journal_token(bearer(token), BASE) == Caller("op-1", is_operator=True)
+
+
+@pytest.mark.parametrize(
+    ("payload", "key"),
+    [
+        (claims(scope="operator"), SECRET),  # the journal's secret, any claims: never an operator
+        (claims(aud="school-chats-operator"), SECRET),  # the operators' audience, the journal's secret
+        (claims(aud="school-chats-operator", scope="operator"), SECRET),
+        (claims(), OPERATOR_SECRET),  # the operators' secret signs no journal user
+    ],
+    ids=["scope-claim", "journal-secret-operator-aud", "both", "operator-secret-journal-aud"],
+)
+def test_no_token_crosses_between_the_journal_and_the_operators(payload: dict[str, object], key: str) -> None:
+    token = jwt.encode(payload, key, algorithm="HS256")
+    try:
+        caller = verify_journal_token(bearer(token), BASE)
+    except Unauthorized:
+        return
+    assert not caller.is_operator and key == SECRET
+
+
+def test_an_rs256_operator_key(rsa_key: rsa.RSAPrivateKey) -> None:
+    config = BASE.model_copy(
+        update={"operator_jwt_secret": None, "operator_jwt_public_key": public_pem(rsa_key)}
+    )
+    token = jwt.encode(claims(aud="school-chats-operator"), rsa_key, algorithm="RS256")
+    assert verify_journal_token(bearer(token), config).is_operator
+    hs = issue_operator_token("op-1", OPERATOR_SECRET, issued_at=int(time.time()))
+    with pytest.raises(Unauthorized):
+        verify_journal_token(bearer(hs), config)
+
+
+@pytest.mark.parametrize("operator", [False, True])
+def test_tokens_living_longer_than_the_maximum_are_refused(operator: bool) -> None:
+    sign = issue_operator_token if operator else issue_journal_token
+    key = OPERATOR_SECRET if operator else SECRET
+    now = int(time.time())
+    assert verify_journal_token(bearer(sign("p", key, issued_at=now, lifetime_s=86_400)), BASE)
+    with pytest.raises(Unauthorized) as refused:
+        verify_journal_token(bearer(sign("p", key, issued_at=now, lifetime_s=86_401)), BASE)
+    assert "longer" in refused.value.detail
+
+
+@pytest.mark.parametrize("name", ["JOURNAL_JWT_SECRET", "JOURNAL_JWT_PREVIOUS_SECRET", "OPERATOR_JWT_SECRET"])
+def test_an_hs256_secret_under_32_bytes_stops_the_service_at_start(name: str) -> None:
+    with pytest.raises(ConfigurationError, match=name):
+        Settings.from_environment({name: "x" * 31})
+    assert Settings.from_environment({name: "x" * 32})
+
+
+def test_the_operators_secret_must_not_be_the_journals(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JOURNAL_JWT_SECRET", SECRET)
+    monkeypatch.setenv("OPERATOR_JWT_SECRET", SECRET)
+    settings.cache_clear()
+    try:
+        with pytest.raises(ConfigurationError, match="OPERATOR_JWT_SECRET"):
+            settings()
+    finally:
+        monkeypatch.delenv("OPERATOR_JWT_SECRET")
+        settings.cache_clear()
 
 
 @pytest.mark.parametrize(

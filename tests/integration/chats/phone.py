@@ -89,9 +89,16 @@ class Phone:
         """GET, as following a link or scanning a code."""
         return self._send("get", path_of(url_or_path), {})
 
+    def redeem(self, url: str) -> Page:
+        """Open a QR link and press «Продолжить»: the page's POST redeems it (a GET uses nothing up)."""
+        shown = self.open(url)
+        if shown.status != 200:
+            return shown
+        return self.post_form(path_of(url), {})
+
     def scan(self, api_person: str) -> Page:
-        """Scan a fresh QR code of a journal user, following the redirect to the chat list."""
-        redeemed = self.open(qr_link(self.api, api_person)["url"])
+        """Scan a fresh QR code of a journal user, press «Продолжить», follow the redirect to the chats."""
+        redeemed = self.redeem(qr_link(self.api, api_person)["url"])
         assert redeemed.status == 303, redeemed.html
         return self.open(redeemed.headers["Location"])
 

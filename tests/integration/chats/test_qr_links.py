@@ -128,7 +128,7 @@ def test_the_url_uses_the_public_base_url(world: World, configure: Any) -> None:
 
 def test_redeeming_sets_a_locked_down_session_cookie_and_goes_to_the_chat_list(world: World) -> None:
     phone = Phone(world.api)
-    redeemed = phone.open(qr_link(world.api, "stu-1")["url"])
+    redeemed = phone.redeem(qr_link(world.api, "stu-1")["url"])
 
     assert redeemed.status == 303
     assert redeemed.headers["Location"] == "/m/chats"
@@ -159,7 +159,7 @@ def _expired_page(page: Any) -> None:
 
 def test_a_link_works_once(world: World) -> None:
     url = qr_link(world.api, "stu-1")["url"]
-    first, second = Phone(world.api).open(url), Phone(world.api).open(url)
+    first, second = Phone(world.api).redeem(url), Phone(world.api).redeem(url)
 
     assert first.status == 303
     _expired_page(second)
@@ -195,9 +195,9 @@ def test_a_link_expires_after_two_minutes(world: World, clock: MovableClock) -> 
     early, late = qr_link(world.api, "stu-1")["url"], qr_link(world.api, "stu-1")["url"]
 
     clock.advance(seconds=119)
-    assert Phone(world.api).open(early).status == 303
+    assert Phone(world.api).redeem(early).status == 303
     clock.advance(seconds=1)
-    _expired_page(Phone(world.api).open(late))
+    _expired_page(Phone(world.api).redeem(late))
     assert [item.redeemed_at for item in _stored_links() if item.redeemed_at] == [
         clock.now() - timedelta(seconds=1)
     ]
@@ -216,7 +216,7 @@ def test_a_link_expires_after_two_minutes(world: World, clock: MovableClock) -> 
 )
 def test_unknown_and_malformed_tokens_get_the_same_page_as_a_used_one(world: World, token: str) -> None:
     used = qr_link(world.api, "stu-1")["url"]
-    Phone(world.api).open(used)
+    Phone(world.api).redeem(used)
     used_page = Phone(world.api).open(used)
 
     unknown = Phone(world.api).open(f"/m/{token}")

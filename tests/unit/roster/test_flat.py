@@ -521,3 +521,19 @@ def test_a_spreadsheet_export_as_excel_writes_it(tmp_path: Path) -> None:
         "S-01",
         "S-02",
     }
+
+
+def test_each_column_has_a_length_cap(tmp_path: Path) -> None:
+    """A 300-character surname is no name: the row is skipped and named, the value never stored (#10.7)."""
+    data = flat(
+        f"{SCHOOL},5А,student,c1,{'Я' * 300},Иван,,,",
+        f"{SCHOOL},5А,student,{'x' * 300},Петров,Пётр,,,",
+        f"{SCHOOL},5А,student,c3,Петров,Пётр,,,",
+    )
+    with parsed(tmp_path, data) as roster:
+        assert located(roster.issues.errors) == [
+            (NAME, 2, "last_name", "field_too_long"),
+            (NAME, 3, "person_id", "field_too_long"),
+        ]
+        assert all(len(issue.message) < 300 for issue in roster.issues.errors)
+        assert set(updates(roster)["s1"].people.records) == {"c3"}
