@@ -10,7 +10,7 @@ from typing import Any
 from chalice import Chalice
 from chalice.app import SQSEvent
 
-from chalicelib.api import backoffice, chats, hosted, imports, link, qr
+from chalicelib.api import backoffice, calls, chats, hosted, imports, link, qr
 from chalicelib.api.http import http_middleware
 from chalicelib.config import settings
 from chalicelib.pipeline import entry
@@ -21,6 +21,7 @@ app.register_blueprint(imports.api.blueprint)
 app.register_blueprint(backoffice.api.blueprint)
 app.register_blueprint(link.api.blueprint)
 app.register_blueprint(chats.api.blueprint)
+app.register_blueprint(calls.api.blueprint)
 app.register_blueprint(qr.api.blueprint)
 app.register_blueprint(hosted.api.blueprint)
 

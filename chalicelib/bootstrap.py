@@ -12,6 +12,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.calls.factory import call_service_from_settings
+from chalicelib.calls.service import CallService
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.config import settings
 from chalicelib.identity.provider import BuiltinIdentityProvider, IdentityProvider
@@ -28,14 +30,17 @@ class Services:
     messenger: Messenger
     sms_sender: SmsSender
     identity_provider: IdentityProvider
+    calls: CallService
 
 
 def _build_default() -> Services:
+    clock = SystemClock()
     return Services(
-        clock=SystemClock(),
+        clock=clock,
         messenger=BuiltinMessenger(),
         sms_sender=sms_sender_from_settings(settings()),
         identity_provider=BuiltinIdentityProvider(),
+        calls=call_service_from_settings(settings(), clock),
     )
 
 
@@ -57,7 +62,10 @@ def override_services(**replacements: Any) -> Services:
     """Replace some services (tests): ``override_services(clock=MovableClock())``."""
     global _current
     with _lock:
-        _current = dataclasses.replace(_current or _build_default(), **replacements)
+        base = _current or _build_default()
+        if "clock" in replacements and "calls" not in replacements:  # the calls service keeps time too
+            replacements["calls"] = base.calls.with_clock(replacements["clock"])
+        _current = dataclasses.replace(base, **replacements)
         return _current
 
 

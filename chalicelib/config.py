@@ -64,6 +64,12 @@ class Settings:
     web_session_ttl_s: int
     web_session_idle_s: int
 
+    call_provider: str = "builtin"
+    call_max_length_s: int = 3 * 3600
+    call_max_participants: int = 6
+    call_ice_servers: str = "[]"
+    call_media_region: str = "us-east-1"
+
     def table_name(self, suffix: str) -> str:
         """The physical DynamoDB table name for one of the service's tables."""
         return f"{self.table_prefix}{suffix}"
@@ -111,6 +117,14 @@ class Settings:
             qr_links_per_user_hour=int(env.get("QR_LINKS_PER_USER_HOUR", "60")),
             web_session_ttl_s=int(env.get("WEB_SESSION_TTL_S", str(12 * 3600))),
             web_session_idle_s=int(env.get("WEB_SESSION_IDLE_S", str(30 * 60))),
+            # Video calls (SPEC §9): which provider, how long a call may last, how many join it.
+            call_provider=env.get("CALL_PROVIDER", "builtin"),
+            call_max_length_s=int(env.get("CALL_MAX_LENGTH_S", str(3 * 3600))),
+            call_max_participants=int(
+                env.get("CALL_MAX_PARTICIPANTS") or (250 if env.get("CALL_PROVIDER") == "chime" else 6)
+            ),
+            call_ice_servers=env.get("CALL_ICE_SERVERS", "[]"),
+            call_media_region=env.get("CALL_MEDIA_REGION") or env.get("AWS_REGION") or DEFAULT_REGION,
         )
 
 

@@ -19,7 +19,8 @@ from pydantic import (
 )
 
 from chalicelib import chat_service
-from chalicelib.access import open_chat
+from chalicelib.access import ChatAccess, open_chat
+from chalicelib.api.calls import call_summary_json
 from chalicelib.api.http import (
     MAX_ID_LENGTH,
     ApiBlueprint,
@@ -29,6 +30,7 @@ from chalicelib.api.http import (
     page,
 )
 from chalicelib.api.shapes import chat_json, member_json, message_json
+from chalicelib.bootstrap import services
 from chalicelib.messenger.port import ChatEdit
 
 api = ApiBlueprint(__name__)
@@ -130,6 +132,14 @@ def _json(body: dict[str, Any], status: int) -> Response:
     return Response(body=body, status_code=status, headers={"Content-Type": "application/json"})
 
 
+def _chat_with_call(opened: ChatAccess) -> dict[str, Any]:
+    """A chat with its call under way (for members; one more read, only for them)."""
+    call = None
+    if opened.membership is not None and not opened.chat.archived:
+        call = call_summary_json(services().calls.summaries([opened.chat.chat_id]).get(opened.chat.chat_id))
+    return chat_json(opened.chat, opened.my_role, call)
+
+
 # --- chats ---------------------------------------------------------------------------
 
 
@@ -138,7 +148,11 @@ def list_chats(ctx: RequestContext) -> dict[str, Any]:
     """The caller's chats, newest activity first."""
     limit = ctx.page_size(default=50, maximum=100)
     chats = chat_service.list_chats(ctx.authenticated, limit, ctx.position("before", compound=True))
-    return page([chat_json(chat, row.chat_role) for row, chat in chats.items], "before", chats.before)
+    calls = services().calls.summaries(chat.chat_id for _, chat in chats.items)
+    items = [
+        chat_json(chat, row.chat_role, call_summary_json(calls.get(chat.chat_id))) for row, chat in chats.items
+    ]
+    return page(items, "before", chats.before)
 
 
 @api.route("/v1/chats", methods=("POST",))
@@ -158,7 +172,7 @@ def create_chat(ctx: RequestContext) -> Response:
 def get_chat(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     """One chat (members; administrators and operators through the back office)."""
     opened = open_chat(ctx.authenticated, chat_id)
-    return chat_json(opened.chat, opened.my_role)
+    return _chat_with_call(opened)
 
 
 @api.route("/v1/chats/{chat_id}", methods=("PATCH",))
@@ -168,7 +182,7 @@ def edit_chat(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     opened = chat_service.edit_chat(
         ctx.authenticated, chat_id, ChatEdit(title=body.title, read_only=body.read_only)
     )
-    return chat_json(opened.chat, opened.my_role)
+    return _chat_with_call(opened)
 
 
 @api.route("/v1/chats/{chat_id}", methods=("DELETE",))

@@ -39,8 +39,11 @@ def _last_message(chat_id: str, last: LastMessage) -> Message:
     )
 
 
-def chat_json(chat: ChatItem, my_role: str | None) -> dict[str, Any]:
-    """A chat: ``{"id", "kind", "title", "school_id", "class_id", "member_count", "my_role", ...}``."""
+def chat_json(chat: ChatItem, my_role: str | None, call: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A chat: ``{"id", "kind", "title", "school_id", "class_id", "member_count", "my_role", ...}``.
+
+    ``call`` is the call under way (``api.calls.call_summary_json``), shown to members only.
+    """
     last = chat.last_message
     return {
         "id": chat.chat_id,
@@ -54,6 +57,7 @@ def chat_json(chat: ChatItem, my_role: str | None) -> dict[str, Any]:
         "archived": bool(chat.archived),
         "managed_by_roster": bool(chat.managed_by_roster),
         "last_message": None if last is None else message_json(_last_message(chat.chat_id, last)),
+        "call": call if my_role is not None and not chat.archived else None,
     }
 
 
