@@ -287,6 +287,10 @@ def needs_for_call(service: str, operation: str, params: Mapping[str, Any], regi
         return [Need(f"s3:{operation}", f"arn:{PARTITION}:s3:::{bucket}")]
     if service == "sqs":
         return [Need(f"sqs:{_SQS_BATCH_ACTIONS.get(operation, operation)}", _queue_arn(region, params))]
+    if service == "chime" and params.get("MeetingId"):
+        # Chime SDK meetings: everything but CreateMeeting acts on a meeting's ARN.
+        meeting = f"arn:{PARTITION}:chime:{region}:{ACCOUNT}:meeting/{params['MeetingId']}"
+        return [Need(f"chime:{operation}", meeting)]
     if service == "sns" and operation == "Publish":
         target = params.get("TopicArn") or params.get("TargetArn")
         # SMS to a phone number has no ARN: IAM evaluates it against "*".

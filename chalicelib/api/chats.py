@@ -150,7 +150,8 @@ def list_chats(ctx: RequestContext) -> dict[str, Any]:
     chats = chat_service.list_chats(ctx.authenticated, limit, ctx.position("before", compound=True))
     calls = services().calls.summaries(chat.chat_id for _, chat in chats.items)
     items = [
-        chat_json(chat, row.chat_role, call_summary_json(calls.get(chat.chat_id))) for row, chat in chats.items
+        chat_json(chat, row.chat_role, call_summary_json(calls.get(chat.chat_id)))
+        for row, chat in chats.items
     ]
     return page(items, "before", chats.before)
 

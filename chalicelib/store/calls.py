@@ -101,9 +101,7 @@ class DynamoCallStore:
 
     def current(self, chat_id: str) -> Call | None:
         """The chat's call and its participants: one strongly consistent Query."""
-        items = list(
-            CallItem.query(chat_id, CallItem.item < _BEFORE_SIGNALS, consistent_read=True)
-        )
+        items = list(CallItem.query(chat_id, CallItem.item < _BEFORE_SIGNALS, consistent_read=True))
         header = next((i for i in items if i.item == HEADER), None)
         if header is None:
             return None
