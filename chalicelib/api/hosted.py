@@ -19,6 +19,7 @@ from chalice import Response
 
 from chalicelib import access, chat_service
 from chalicelib.access import open_chat
+from chalicelib.api.calls import call_summary_json
 from chalicelib.api.chats import SendMessageInput
 from chalicelib.api.http import (
     FORM_CONTENT_TYPE,
@@ -133,6 +134,15 @@ def _signed_in(ctx: RequestContext) -> WebSession:
 
 def _checked_form(ctx: RequestContext, session: WebSession) -> dict[str, str]:
     """The form of a state-changing request that came from this origin with the session's CSRF token."""
+    _require_same_origin(ctx)
+    form = ctx.form()
+    if not session.csrf_matches(form.pop("csrf", None)):
+        raise CsrfRefused("The CSRF token is missing or wrong.")
+    return form
+
+
+def _require_same_origin(ctx: RequestContext) -> None:
+    """A state-changing request must come from this site (``Origin``, else ``Referer``)."""
     headers = ctx.request.headers
     expected = origin_of(settings().public_base_url)
     origin = headers.get("origin")
@@ -143,10 +153,6 @@ def _checked_form(ctx: RequestContext, session: WebSession) -> dict[str, str]:
         same_origin = bool(referer) and origin_of(str(referer)) == expected
     if not same_origin:
         raise CsrfRefused("The request did not come from this site.")
-    form = ctx.form()
-    if not session.csrf_matches(form.pop("csrf", None)):
-        raise CsrfRefused("The CSRF token is missing or wrong.")
-    return form
 
 
 @api.route("/m/{token}", auth=False, render_error=_expired_link_page)
@@ -185,7 +191,10 @@ def chat_list(ctx: RequestContext) -> Response:
     """The signed-in user's chats, newest activity first."""
     session = _signed_in(ctx)
     page = chat_service.list_chats(session.caller, CHATS_PER_PAGE, ctx.position("before", compound=True))
-    chats = [chat_json(chat, row.chat_role) for row, chat in page.items]
+    calls = services().calls.summaries(chat.chat_id for _, chat in page.items)
+    chats = [
+        chat_json(chat, row.chat_role, call_summary_json(calls.get(chat.chat_id))) for row, chat in page.items
+    ]
     more = f"{_urls().home}?cursor={encode_cursor({'before': page.before})}" if page.before else None
     return html_response(pages.chat_list_page(_urls(), session.csrf_token, chats, more))
 
@@ -212,6 +221,7 @@ def _chat_response(
         older,
         showing_older=before is not None,
         composer=Composer(can_post, draft, _send_error_text(error) if error else None),
+        call_action=services().calls.action_for(opened),
     )
     return html_response(body, error.status if error else 200)
 

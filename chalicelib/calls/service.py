@@ -100,6 +100,15 @@ class CallService:
             raise NotFound(NO_CALL)
         return call
 
+    def action_for(self, opened: ChatAccess) -> str | None:
+        """What the chat's page offers the caller: ``join`` the call under way, ``start`` one, or nothing."""
+        who = _caller_in_chat(opened)
+        if not who.member or who.archived:
+            return None
+        if self.summaries([opened.chat.chat_id]):
+            return "join"
+        return "start" if rules.may_start(who) else None
+
     # --- joining and leaving ---------------------------------------------------
 
     def start_or_join(self, caller: Caller, chat_id: str) -> Joined:
@@ -208,6 +217,18 @@ class CallService:
         signal = Signal(signal_id(now), call.call_id, caller.person_id, to, kind, payload, now)
         self.store.add_signal(chat_id, signal, SIGNAL_TTL_S)
         return signal
+
+    def poll(self, caller: Caller, chat_id: str, after: str | None) -> SignalPage | None:
+        """What a call screen asks every second: the call and the caller's new signals, or None once
+        the caller is no longer in the chat's call (it ended, or they left it)."""
+        if after is not None and not SIGNAL_ID.fullmatch(after):
+            raise BadRequest("The cursor is not valid.")
+        rules.require_reader(_caller_in_chat(open_chat(caller, chat_id)))
+        call = self._live(chat_id)
+        if call is None or call.participant(caller.person_id) is None:
+            return None
+        items = self.store.signals_for(chat_id, call.call_id, caller.person_id, after)
+        return SignalPage(call, items, items[-1].signal_id if items else after)
 
     def signals(self, caller: Caller, chat_id: str, after: str | None) -> SignalPage:
         """The signals sent to the caller in their call after ``after`` (a signal id), oldest first."""
