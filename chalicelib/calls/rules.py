@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.calls.model import Call
-from chalicelib.errors import Conflict, Forbidden, ReadOnly
+from chalicelib.errors import Conflict, Forbidden, LinkRequired, ReadOnly
 from chalicelib.planning.model import ChatKind
+
+LINK_REQUIRED_DETAIL = "Link your journal account to an educational profile to see chats."
 
 OPEN_CALL_KINDS = frozenset({ChatKind.STAFF, ChatKind.CUSTOM})
 """Chats where any member may start a call; in the others only moderators do."""
@@ -32,6 +34,7 @@ class CallerInChat:
     archived: bool
     member: bool
     moderator: bool
+    linked: bool = True
 
 
 def may_start(who: CallerInChat) -> bool:
@@ -42,8 +45,11 @@ def may_start(who: CallerInChat) -> bool:
 
 
 def require_reader(who: CallerInChat) -> None:
-    """Seeing or joining a call is for the chat's members (back-office viewers: 403)."""
+    """Seeing or joining a call is for the chat's members (back-office viewers: 403, or 409
+    ``link-required`` without a linked profile, as for the chat's messages)."""
     if not who.member:
+        if not who.linked:
+            raise LinkRequired(LINK_REQUIRED_DETAIL)
         raise Forbidden("Only the chat's members take part in its calls.")
 
 

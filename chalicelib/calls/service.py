@@ -52,6 +52,7 @@ def _caller_in_chat(opened: ChatAccess) -> CallerInChat:
         archived=bool(opened.chat.archived),
         member=opened.membership is not None,
         moderator=opened.is_moderator,
+        linked=opened.linked,
     )
 
 

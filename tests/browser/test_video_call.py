@@ -229,6 +229,8 @@ def test_a_class_teacher_and_a_pupil_see_each_other_and_the_teacher_ends_the_cal
     expect(teacher.locator("#call-ended")).to_be_visible()
     expect(pupil.locator("#call-status")).to_have_text("Звонок завершён", timeout=10_000)
     expect(pupil.locator("#call-ended")).to_contain_text("Вернуться в чат")
+    expect(pupil.locator("#call-controls")).to_be_hidden()
+    expect(pupil.locator(".tile")).to_have_count(0)
     pupil.screenshot(path=str(screenshots / "26-call-pupil-ended.png"), full_page=True)
     ended = requests.get(f"{api}/v1/chats?limit=100", headers=pupil_auth, timeout=10).json()["items"]
     assert all(chat["call"] is None for chat in ended)
