@@ -419,6 +419,8 @@ def current_view() -> dict[str, Any]:
 def _in_stack(need: Need, stack_arns: list[str]) -> bool:
     if need.resource == "*":
         return True
+    if need.resource.startswith(f"arn:{PARTITION}:chime:"):  # Chime meetings: made by the service at run time
+        return True
     return any(need.resource == arn or need.resource.startswith(arn + "/") for arn in stack_arns)
 
 
