@@ -69,6 +69,7 @@ class Settings:
     call_max_participants: int = 6
     call_ice_servers: str = "[]"
     call_media_region: str = "us-east-1"
+    call_control_region: str = "us-east-1"
 
     def table_name(self, suffix: str) -> str:
         """The physical DynamoDB table name for one of the service's tables."""
@@ -125,6 +126,7 @@ class Settings:
             ),
             call_ice_servers=env.get("CALL_ICE_SERVERS", "[]"),
             call_media_region=env.get("CALL_MEDIA_REGION") or env.get("AWS_REGION") or DEFAULT_REGION,
+            call_control_region=env.get("CALL_CONTROL_REGION") or "us-east-1",
         )
 
 

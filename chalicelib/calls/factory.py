@@ -24,7 +24,9 @@ def provider_from_settings(config: Settings) -> CallProvider:
         from chalicelib.aws import client
 
         return ChimeCallProvider(
-            lambda: client("chime-sdk-meetings"), config.call_media_region, config.call_max_participants
+            lambda: client("chime-sdk-meetings", config.call_control_region),
+            config.call_media_region,
+            config.call_max_participants,
         )
     return BuiltinCallProvider(config.call_max_participants, ice_servers_from(config.call_ice_servers))
 

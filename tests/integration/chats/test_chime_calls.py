@@ -28,9 +28,9 @@ pytestmark = pytest.mark.emulator
 @pytest.fixture
 def chime(world: World, clock: MovableClock, configure: Any) -> Iterator[Stubber]:
     """The service on the Chime provider; its Chime client stubbed."""
-    configure(CALL_PROVIDER="chime", CALL_MEDIA_REGION=REGION)
+    configure(CALL_PROVIDER="chime", CALL_MEDIA_REGION=REGION, CALL_CONTROL_REGION="us-west-2")
     override_services(calls=call_service_from_settings(settings(), clock))
-    with Stubber(client("chime-sdk-meetings")) as stubber:
+    with Stubber(client("chime-sdk-meetings", settings().call_control_region)) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()
 
