@@ -236,3 +236,32 @@ def test_a_class_teacher_and_a_pupil_see_each_other_and_the_teacher_ends_the_cal
     assert all(chat["call"] is None for chat in ended)
 
     assert teacher_errors == [] and pupil_errors == []
+
+
+def test_the_chime_sdk_bundle_loads_under_the_pages_policy_and_builds_a_meeting_session(
+    media_browser: Any, call_stack: Stack
+) -> None:
+    """``CALL_PROVIDER=chime`` needs AWS to connect; offline, the bundle and the page's adapter are checked:
+    both load from this origin under the page's CSP, and a join answer becomes a Chime meeting session."""
+    from tests.chime_support import attendee, meeting
+
+    api = call_stack.ready["api"]
+    page = media_browser.new_context(viewport=PHONE_VIEWPORT, locale="ru-RU").new_page()
+    page.goto(f"{api}/m/chats")  # signed out (401): a page of the site, with its CSP
+    errors = _watch(page)
+    page.add_script_tag(url=f"{api}/m/static/amazon-chime-sdk.js")
+    page.add_script_tag(url=f"{api}/m/static/chime-call.js")
+    join = {"provider": "chime", "meeting": meeting("call_x"), "attendee": attendee("t-ivanova")}
+    built = page.evaluate(
+        """(join) => {
+          const session = window.SchoolChatsChime.meetingSession(join);
+          return [session.configuration.meetingId, session.configuration.credentials.attendeeId,
+                  typeof session.audioVideo.start];
+        }""",
+        join,
+    )
+    assert built == [join["meeting"]["MeetingId"], join["attendee"]["AttendeeId"], "function"]
+    assert errors == []
+    for name in ("amazon-chime-sdk.LICENSE.txt", "amazon-chime-sdk.js.LEGAL.txt"):
+        licence = requests.get(f"{api}/m/static/{name}", timeout=10)
+        assert licence.status_code == 200 and "License" in licence.text

@@ -9,6 +9,7 @@ CSRF on every POST, and ``call: null`` once a call is over.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -133,3 +134,21 @@ def test_leaving_from_the_screen_ends_a_call_with_no_one_left(world: World, teac
     assert teacher.post_json(chat_path(world, "class", "/call/leave"), {}, csrf=csrf).status == 204
     assert body(teacher.open(chat_path(world, "class", "/call/poll")))["call"] is None
     assert world.get("stu-1", f"/v1/chats/{world.chats['class']}/call").status == 404
+
+
+def test_with_chime_the_screen_loads_the_sdk_and_may_connect_to_chime_only(
+    world: World, teacher: Phone, clock: MovableClock, configure: Any
+) -> None:
+    from chalicelib.bootstrap import override_services
+    from chalicelib.calls.factory import call_service_from_settings
+    from chalicelib.config import settings
+
+    configure(CALL_PROVIDER="chime")
+    override_services(calls=call_service_from_settings(settings(), clock))
+    screen = teacher.open(chat_path(world, "class", "/call"))
+    assert screen.status == 200 and 'data-provider="chime"' in screen.html
+    scripts = re.findall(r'<script src="([^"]+)"', screen.html)
+    assert scripts[-2:] == ["/m/static/amazon-chime-sdk.js", "/m/static/chime-call.js"]
+    policy = screen.headers["Content-Security-Policy"]
+    assert "connect-src 'self' https://*.chime.aws wss://*.chime.aws https://*.amazonaws.com;" in policy
+    assert "script-src 'self';" in policy
