@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.access import open_chat
 from chalicelib.calls.factory import call_service_from_settings
 from chalicelib.calls.service import CallService
 from chalicelib.clock import Clock, SystemClock
@@ -40,7 +41,7 @@ def _build_default() -> Services:
         messenger=BuiltinMessenger(),
         sms_sender=sms_sender_from_settings(settings()),
         identity_provider=BuiltinIdentityProvider(),
-        calls=call_service_from_settings(settings(), clock),
+        calls=call_service_from_settings(settings(), clock, open_chat),
     )
 
 

@@ -90,15 +90,16 @@ def join(ctx: RequestContext, chat_id: str) -> Response:
 
 @api.route("/m/chats/{chat_id}/call/poll", auth=False)
 def poll(ctx: RequestContext, chat_id: str) -> Response:
-    """The call and the caller's new signals; ``{"call": null}`` once the caller's call is over."""
+    """The call, whether the caller is in it, and their new signals; ``{"call": null}`` once it is over."""
     session = _signed_in(ctx)
     found = services().calls.poll(session.caller, chat_id, ctx.position("after"))
     if found is None:
-        return _json({"call": None, "signals": [], "next_cursor": None})
+        return _json({"call": None, "in_call": False, "signals": [], "next_cursor": None})
     cursor = encode_cursor({"after": found.after}) if found.after else None
     return _json(
         {
             "call": call_json(found.call),
+            "in_call": found.in_call,
             "signals": [signal_json(s) for s in found.items],
             "next_cursor": cursor,
         }

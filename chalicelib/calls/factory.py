@@ -7,7 +7,7 @@ from datetime import timedelta
 from chalicelib.calls.builtin import BuiltinCallProvider
 from chalicelib.calls.chime import ChimeCallProvider
 from chalicelib.calls.port import CallProvider
-from chalicelib.calls.service import CallService, ice_servers_from
+from chalicelib.calls.service import CallService, ChatOpener, ice_servers_from
 from chalicelib.clock import Clock
 from chalicelib.config import Settings
 
@@ -31,12 +31,17 @@ def provider_from_settings(config: Settings) -> CallProvider:
     return BuiltinCallProvider(config.call_max_participants, ice_servers_from(config.call_ice_servers))
 
 
-def call_service_from_settings(config: Settings, clock: Clock) -> CallService:
-    """The calls use cases over the DynamoDB store and the configured provider."""
+def call_service_from_settings(config: Settings, clock: Clock, open_chat: ChatOpener) -> CallService:
+    """The calls use cases over the DynamoDB store and the configured provider; ``open_chat`` is the
+    chats feature's (who sees which chat)."""
     from chalicelib.store.calls import DynamoCallStore
 
     if config.call_max_length_s < 60:
         raise ValueError("CALL_MAX_LENGTH_S must be at least 60")
     return CallService(
-        DynamoCallStore(), provider_from_settings(config), clock, timedelta(seconds=config.call_max_length_s)
+        DynamoCallStore(),
+        provider_from_settings(config),
+        clock,
+        timedelta(seconds=config.call_max_length_s),
+        open_chat,
     )

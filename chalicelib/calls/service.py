@@ -1,7 +1,7 @@
 """What the calls routes do (SPEC §9): start or join, look, leave, end, and relay signals.
 
 Each use case opens the chat the way every chats request does (the chats
-feature's ``open_chat``: 404 for non-members, 409 ``link-required``), turns
+feature's ``open_chat``, handed in: 404 for non-members, 409 ``link-required``), turns
 what it learned into a :class:`~chalicelib.calls.rules.CallerInChat` for the
 pure rules, and changes calls only through the two ports: the
 :class:`~chalicelib.calls.port.CallStore` and the configured
@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from chalicelib.access import ChatAccess, open_chat
 from chalicelib.calls import rules
 from chalicelib.calls.model import Call, CallSummary, Joined, JoinOutcome, Participant, Signal
 from chalicelib.calls.port import Admission, CallProvider, CallStore
@@ -44,9 +44,15 @@ class SignalPage:
     call: Call
     items: list[Signal]
     after: str | None
+    in_call: bool = True
 
 
-def _caller_in_chat(opened: ChatAccess) -> CallerInChat:
+ChatOpener = Callable[[Caller, str], Any]
+"""The chats feature's ``self.open_chat(caller, chat_id)``: the chat as the caller may see it (its ``chat``
+with ``kind`` and ``archived``, the caller's ``membership`` with ``name``, ``linked``, ``is_moderator``)."""
+
+
+def _caller_in_chat(opened: Any) -> CallerInChat:
     return CallerInChat(
         kind=ChatKind(opened.chat.kind),
         archived=bool(opened.chat.archived),
@@ -64,15 +70,23 @@ def signal_id(now: datetime) -> str:
 class CallService:
     """The calls use cases, over a store, a provider and a clock."""
 
-    def __init__(self, store: CallStore, provider: CallProvider, clock: Clock, max_length: timedelta) -> None:
+    def __init__(
+        self,
+        store: CallStore,
+        provider: CallProvider,
+        clock: Clock,
+        max_length: timedelta,
+        open_chat: ChatOpener,
+    ) -> None:
         self.store = store
         self.provider = provider
         self.clock = clock
         self.max_length = max_length
+        self.open_chat = open_chat
 
     def with_clock(self, clock: Clock) -> CallService:
         """The same service keeping another clock (tests move time)."""
-        return CallService(self.store, self.provider, clock, self.max_length)
+        return CallService(self.store, self.provider, clock, self.max_length, self.open_chat)
 
     # --- reading ---------------------------------------------------------------
 
@@ -95,13 +109,13 @@ class CallService:
 
     def current(self, caller: Caller, chat_id: str) -> Call:
         """The chat's call under way (members; 404 when there is none)."""
-        rules.require_reader(_caller_in_chat(open_chat(caller, chat_id)))
+        rules.require_reader(_caller_in_chat(self.open_chat(caller, chat_id)))
         call = self._live(chat_id)
         if call is None:
             raise NotFound(NO_CALL)
         return call
 
-    def action_for(self, opened: ChatAccess) -> str | None:
+    def action_for(self, opened: Any) -> str | None:
         """What the chat's page offers the caller: ``join`` the call under way, ``start`` one, or nothing."""
         who = _caller_in_chat(opened)
         if not who.member or who.archived:
@@ -114,7 +128,7 @@ class CallService:
 
     def start_or_join(self, caller: Caller, chat_id: str) -> Joined:
         """Join the chat's call, starting one if none is under way and the caller may start it."""
-        opened = open_chat(caller, chat_id)
+        opened = self.open_chat(caller, chat_id)
         who = _caller_in_chat(opened)
         rules.require_can_join(who)
         assert opened.membership is not None  # require_can_join: members only
@@ -168,7 +182,7 @@ class CallService:
 
     def leave(self, caller: Caller, chat_id: str) -> None:
         """The caller leaves the chat's call; the last one out ends it (404 if they are not in it)."""
-        rules.require_reader(_caller_in_chat(open_chat(caller, chat_id)))
+        rules.require_reader(_caller_in_chat(self.open_chat(caller, chat_id)))
         call = self._live(chat_id)
         participant = call.participant(caller.person_id) if call is not None else None
         if call is None or participant is None:
@@ -182,7 +196,7 @@ class CallService:
 
     def end(self, caller: Caller, chat_id: str) -> Call:
         """A moderator ends the chat's call for everyone."""
-        rules.require_can_end(_caller_in_chat(open_chat(caller, chat_id)))
+        rules.require_can_end(_caller_in_chat(self.open_chat(caller, chat_id)))
         call = self._live(chat_id)
         if call is None:
             raise NotFound(NO_CALL)
@@ -196,7 +210,7 @@ class CallService:
     # --- signalling (the built-in provider) ------------------------------------
 
     def _my_call(self, caller: Caller, chat_id: str) -> Call:
-        rules.require_reader(_caller_in_chat(open_chat(caller, chat_id)))
+        rules.require_reader(_caller_in_chat(self.open_chat(caller, chat_id)))
         call = self._live(chat_id)
         if call is None:
             raise NotFound(NO_CALL)
@@ -220,14 +234,17 @@ class CallService:
         return signal
 
     def poll(self, caller: Caller, chat_id: str, after: str | None) -> SignalPage | None:
-        """What a call screen asks every second: the call and the caller's new signals, or None once
-        the caller is no longer in the chat's call (it ended, or they left it)."""
+        """What a call screen asks every second: the call and the caller's new signals; None once the
+        chat has no call. ``in_call`` False: the call goes on without the caller (another page of
+        theirs left it, e.g. the one a reload replaced), so the screen joins again."""
         if after is not None and not SIGNAL_ID.fullmatch(after):
             raise BadRequest("The cursor is not valid.")
-        rules.require_reader(_caller_in_chat(open_chat(caller, chat_id)))
+        rules.require_reader(_caller_in_chat(self.open_chat(caller, chat_id)))
         call = self._live(chat_id)
-        if call is None or call.participant(caller.person_id) is None:
+        if call is None:
             return None
+        if call.participant(caller.person_id) is None:
+            return SignalPage(call, [], after, in_call=False)
         items = self.store.signals_for(chat_id, call.call_id, caller.person_id, after)
         return SignalPage(call, items, items[-1].signal_id if items else after)
 

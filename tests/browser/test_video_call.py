@@ -212,6 +212,12 @@ def test_a_class_teacher_and_a_pupil_see_each_other_and_the_teacher_ends_the_cal
     pupil.click("#mute")
     expect(pupil.locator("#mute")).to_have_text("Выключить микрофон")
 
+    # The pupil reloads the call screen: leaving as the page goes, joining again, both reconnect.
+    pupil.reload()
+    expect(pupil.locator("#call-status")).to_have_text("В звонке: 2", timeout=15_000)
+    assert _wait_decoding(pupil) > 0
+    assert _wait_decoding(teacher) > 0
+
     # The demo journal marks the chat with the call under way.
     journal = media_browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU").new_page()
     journal.goto(f"{api}/demo")

@@ -66,17 +66,18 @@ class Opened:
 
 
 @pytest.fixture
-def service(monkeypatch: pytest.MonkeyPatch) -> Any:
+def service() -> Any:
     """The calls service on the in-memory store, the built-in provider (limit 3) and a movable clock."""
-    from chalicelib.calls import service as module
+    from chalicelib.calls.service import CallService
 
     roles = {"t-1": True, "s-1": False, "s-2": False, "s-3": False}
-    monkeypatch.setattr(
-        module,
-        "open_chat",
-        lambda caller, chat_id: Opened(ChatKind.CLASS, caller.person_id, roles[caller.person_id]),
+
+    def open_chat(caller: Any, chat_id: str) -> Opened:
+        return Opened(ChatKind.CLASS, caller.person_id, roles[caller.person_id])
+
+    return CallService(
+        MemoryCallStore(), BuiltinCallProvider(3), MovableClock(), timedelta(hours=3), open_chat
     )
-    return module.CallService(MemoryCallStore(), BuiltinCallProvider(3), MovableClock(), timedelta(hours=3))
 
 
 def caller(person_id: str) -> Any:

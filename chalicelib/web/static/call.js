@@ -184,16 +184,36 @@
       say(text);
     }
 
+    function greet(call) {
+      // Those who make the offers to us start again; we offer to the others ourselves (showCall).
+      call.participants.forEach(function (p) {
+        if (p.person_id !== me && p.person_id < me) { send(p.person_id, "bye", "", {}); }
+      });
+    }
+
+    function rejoin() {
+      Object.keys(peers).forEach(closePeer);
+      return post(urls.join)
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (joined) {
+          if (!joined || joined.call.id !== callId) { finish("Звонок завершён"); return; }
+          greet(joined.call);
+          showCall(joined.call);
+        });
+    }
+
     function poll() {
       if (over) { return; }
       var url = urls.poll + (cursor ? "?cursor=" + encodeURIComponent(cursor) : "");
       fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
         .then(function (response) {
+          if (response.status === 401 || response.status === 404) { return { call: null }; }  // signed out, or no longer in the chat
           if (!response.ok) { throw new Error(String(response.status)); }
           return response.json();
         })
         .then(function (state) {
           if (!state.call || state.call.id !== callId) { finish("Звонок завершён"); return null; }
+          if (state.in_call === false) { return rejoin(); }  // another page of ours left the call
           showCall(state.call);
           if (state.next_cursor) { cursor = state.next_cursor; }
           return state.signals.reduce(function (done, signal) {
@@ -212,6 +232,16 @@
         button.textContent = off ? onText : offText;
       });
     }
+
+    // Closing or leaving the page leaves the call (the last one out ends it).
+    window.addEventListener("pagehide", function () {
+      if (!over && callId) {
+        fetch(urls.leave, {
+          method: "POST", keepalive: true, credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf }, body: "{}"
+        });
+      }
+    });
 
     navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } })
       .then(function (stream) {
@@ -235,9 +265,7 @@
         if (!joined) { return; }
         callId = joined.call.id;
         iceServers = joined.join.ice_servers || [];
-        joined.call.participants.forEach(function (p) {
-          if (p.person_id !== me && p.person_id < me) { send(p.person_id, "bye", "", {}); }
-        });
+        greet(joined.call);
         showCall(joined.call);
         toggle(document.getElementById("mute"), "audio", "Выключить микрофон", "Включить микрофон");
         toggle(document.getElementById("camera"), "video", "Выключить камеру", "Включить камеру");

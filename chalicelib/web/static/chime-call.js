@@ -80,9 +80,13 @@
     function poll() {
       if (over) { return; }
       fetch(urls.poll, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (response) {
+          if (response.status === 401 || response.status === 404) { return { call: null }; }
+          return response.ok ? response.json() : null;
+        })
         .then(function (state) {
           if (state && (!state.call || state.call.id !== callId)) { finish("Звонок завершён"); return; }
+          if (state && state.in_call === false) { post(urls.join); }  // a page of ours left: take our place back
           if (state) { showCall(state.call); }
         })
         .catch(function () {})
@@ -97,6 +101,15 @@
         button.textContent = off ? onText : offText;
       });
     }
+
+    window.addEventListener("pagehide", function () {
+      if (!over && callId) {
+        fetch(urls.leave, {
+          method: "POST", keepalive: true, credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf }, body: "{}"
+        });
+      }
+    });
 
     post(urls.join)
       .then(function (response) {

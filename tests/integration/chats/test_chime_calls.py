@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from botocore.stub import ANY, Stubber
 
+from chalicelib.access import open_chat
 from chalicelib.aws import client
 from chalicelib.bootstrap import override_services
 from chalicelib.calls.factory import call_service_from_settings
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.emulator
 def chime(world: World, clock: MovableClock, configure: Any) -> Iterator[Stubber]:
     """The service on the Chime provider; its Chime client stubbed."""
     configure(CALL_PROVIDER="chime", CALL_MEDIA_REGION=REGION, CALL_CONTROL_REGION="us-west-2")
-    override_services(calls=call_service_from_settings(settings(), clock))
+    override_services(calls=call_service_from_settings(settings(), clock, open_chat))
     with Stubber(client("chime-sdk-meetings", settings().call_control_region)) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()

@@ -111,7 +111,7 @@ def test_the_screen_polls_signals_and_learns_when_the_call_ended(
     assert sent.status == 201
     polled = body(teacher.open(chat_path(world, "class", "/call/poll")))
     assert [s["from"] for s in polled["signals"]] == ["stu-1"] and polled["next_cursor"]
-    assert len(polled["call"]["participants"]) == 2
+    assert len(polled["call"]["participants"]) == 2 and polled["in_call"] is True
     again = body(teacher.open(chat_path(world, "class", f"/call/poll?cursor={polled['next_cursor']}")))
     assert again["signals"] == []
     bad = teacher.post_json(chat_path(world, "class", "/call/signals"), {**signal, "kind": "x"}, csrf=t_csrf)
@@ -122,10 +122,24 @@ def test_the_screen_polls_signals_and_learns_when_the_call_ended(
     assert teacher.post_json(chat_path(world, "class", "/call/end"), {}, csrf=t_csrf).status == 204
     assert body(pupil.open(chat_path(world, "class", "/call/poll"))) == {
         "call": None,
+        "in_call": False,
         "signals": [],
         "next_cursor": None,
     }
     assert "идёт звонок" not in pupil.open("/m/chats").html
+
+
+def test_a_screen_whose_person_left_from_another_page_is_told_to_join_again(
+    world: World, teacher: Phone, pupil: Phone
+) -> None:
+    csrf = csrf_of(teacher.open(chat_path(world, "class", "/call")))
+    teacher.post_json(chat_path(world, "class", "/call/join"), {}, csrf=csrf)
+    p_csrf = csrf_of(pupil.open(chat_path(world, "class", "/call")))
+    pupil.post_json(chat_path(world, "class", "/call/join"), {}, csrf=p_csrf)
+    # A reload: the old page's leave arrives after the new page joined.
+    pupil.post_json(chat_path(world, "class", "/call/leave"), {}, csrf=p_csrf)
+    state = body(pupil.open(chat_path(world, "class", "/call/poll")))
+    assert state["call"] is not None and state["in_call"] is False and state["signals"] == []
 
 
 def test_leaving_from_the_screen_ends_a_call_with_no_one_left(world: World, teacher: Phone) -> None:
@@ -139,12 +153,13 @@ def test_leaving_from_the_screen_ends_a_call_with_no_one_left(world: World, teac
 def test_with_chime_the_screen_loads_the_sdk_and_may_connect_to_chime_only(
     world: World, teacher: Phone, clock: MovableClock, configure: Any
 ) -> None:
+    from chalicelib.access import open_chat
     from chalicelib.bootstrap import override_services
     from chalicelib.calls.factory import call_service_from_settings
     from chalicelib.config import settings
 
     configure(CALL_PROVIDER="chime")
-    override_services(calls=call_service_from_settings(settings(), clock))
+    override_services(calls=call_service_from_settings(settings(), clock, open_chat))
     screen = teacher.open(chat_path(world, "class", "/call"))
     assert screen.status == 200 and 'data-provider="chime"' in screen.html
     scripts = re.findall(r'<script src="([^"]+)"', screen.html)
