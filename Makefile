@@ -52,9 +52,9 @@ deploy: package
 		--parameter-overrides Stage=$(STAGE) $(PARAMS)
 	aws cloudformation describe-stacks --stack-name $(STACK) --query "Stacks[0].Outputs" --output table
 
-## The Amazon Chime SDK for JavaScript (versions pinned in vendor/chime-sdk/package-lock.json), bundled
+## The Amazon Chime SDK for JavaScript (versions pinned in frontend/chime-sdk/package-lock.json), bundled
 ## with esbuild into the static file the hosted call page loads when CALL_PROVIDER=chime; licence beside it.
-CHIME_DIR := vendor/chime-sdk
+CHIME_DIR := frontend/chime-sdk
 STATIC := chalicelib/web/static
 
 chime-sdk:
