@@ -1,6 +1,8 @@
 """The Chalice application: wiring only.
 
-Routes live in ``chalicelib/api``, queue handlers in ``chalicelib/pipeline``.
+Routes live in ``chalicelib/api``, queue handlers in ``chalicelib/pipeline``;
+both get the services built once here (``chalicelib/bootstrap.py``). Tests
+call :func:`create_app` with their own services.
 """
 
 from __future__ import annotations
@@ -12,28 +14,42 @@ from chalice.app import SQSEvent
 
 from chalicelib.api import backoffice, calls, chats, hosted, hosted_calls, imports, link, qr
 from chalicelib.api.http import http_middleware
+from chalicelib.bootstrap import Services, build_services
 from chalicelib.config import settings
 from chalicelib.pipeline import entry
 
-app = Chalice(app_name="school-chats")
-app.register_middleware(http_middleware, "http")
-app.register_blueprint(imports.api.blueprint)
-app.register_blueprint(backoffice.api.blueprint)
-app.register_blueprint(link.api.blueprint)
-app.register_blueprint(chats.api.blueprint)
-app.register_blueprint(calls.api.blueprint)
-app.register_blueprint(qr.api.blueprint)
-app.register_blueprint(hosted.api.blueprint)
-app.register_blueprint(hosted_calls.api.blueprint)
+
+def create_app(services: Services) -> Chalice:
+    """The application: every route and queue handler, on ``services``."""
+    app = Chalice(app_name="school-chats")
+    app.register_middleware(http_middleware, "http")
+    routes = (
+        imports.api,
+        backoffice.api,
+        link.api,
+        chats.api,
+        calls.api,
+        qr.api,
+        hosted.api,
+        hosted_calls.api,
+    )
+    for api in routes:
+        api.register(app, services)
+
+    @app.on_sqs_message(queue=settings().upload_queue_name, batch_size=5, maximum_concurrency=2)
+    def on_roster_uploaded(event: SQSEvent) -> dict[str, Any]:
+        """S3 ``ObjectCreated`` under ``rosters/`` → read, split per school, fan out."""
+        return entry.handle_upload_batch(services, event)
+
+    @app.on_sqs_message(queue=settings().school_queue_name, batch_size=1, maximum_concurrency=10)
+    def on_school_sync(event: SQSEvent) -> dict[str, Any]:
+        """One school's part of an import → plan, diff, apply."""
+        return entry.handle_school_batch(services, event)
+
+    return app
 
 
-@app.on_sqs_message(queue=settings().upload_queue_name, batch_size=5, maximum_concurrency=2)
-def on_roster_uploaded(event: SQSEvent) -> dict[str, Any]:
-    """S3 ``ObjectCreated`` under ``rosters/`` → read, split per school, fan out."""
-    return entry.handle_upload_batch(event)
-
-
-@app.on_sqs_message(queue=settings().school_queue_name, batch_size=1, maximum_concurrency=10)
-def on_school_sync(event: SQSEvent) -> dict[str, Any]:
-    """One school's part of an import → plan, diff, apply."""
-    return entry.handle_school_batch(event)
+app = create_app(build_services(settings()))
+# Lambda finds the queue handlers by these names (``app.on_roster_uploaded``, ``app.on_school_sync``).
+on_roster_uploaded = app.handler_map["on_roster_uploaded"]
+on_school_sync = app.handler_map["on_school_sync"]

@@ -78,12 +78,11 @@ def use_emulator(url: str, *, prefix: str | None = None) -> dict[str, str]:
         "POWERTOOLS_METRICS_DISABLED": "true",
     }
     os.environ.update(env)
-    from chalicelib import aws, bootstrap, config
+    from chalicelib import aws, config
     from devstack.resources import provision
 
     config.settings.cache_clear()
     aws.reset_clients()
-    bootstrap.reset_services()
     provision(config.settings())
     return env
 

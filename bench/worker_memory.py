@@ -31,21 +31,24 @@ def _peak_mib() -> float:
 
 
 def _child(mode: str, argument: str) -> None:
+    from chalicelib.bootstrap import build_services
     from chalicelib.config import settings
-    from chalicelib.pipeline.messages import SchoolSyncMessage, UploadedObject
+    from chalicelib.pipeline.queue_payloads import SchoolSyncMessage, UploadedObject
+
+    services = build_services(settings())
 
     started = time.process_time()
     if mode == "upload":
         from chalicelib.pipeline.upload import import_upload
 
         upload = UploadedObject(settings().roster_bucket, argument, None, "bench", "2026-09-01T08:00:00.000Z")
-        import_upload(upload)
+        import_upload(services, upload)
         result: dict[str, Any] = {"import_id": upload.import_id}
     else:
         from chalicelib.pipeline.school_sync import sync_school
 
         import_id, school_id = argument.split("/", 1)
-        sync_school(SchoolSyncMessage(import_id=import_id, school_id=school_id))
+        sync_school(services, SchoolSyncMessage(import_id=import_id, school_id=school_id))
         result = {}
     result.update({"peak_rss_mib": round(_peak_mib(), 1), "cpu_s": round(time.process_time() - started, 1)})
     print(json.dumps(result))

@@ -1,77 +1,77 @@
-"""Wiring: the adapters the entry points use, built once per process and replaceable in tests.
+"""Wiring: the one place adapters are built. Entry points get the result handed in.
 
-Entry points (routes, queue handlers) ask :func:`services` for what they need
-instead of constructing adapters themselves, so a test can swap in a movable
-clock or a recording messenger with :func:`override_services`.
+``app.py`` builds :class:`Services` once per process (:func:`build_services`)
+and gives it to the routes (``api.routes.register``) and to the queue
+handlers (``pipeline.entry``). Nothing else constructs an adapter. A test
+builds its own ``Services`` — DynamoDB adapters on the emulator, or the
+in-memory twins (``tests/twins.py``) — and passes it in the same way.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import threading
 from dataclasses import dataclass
-from typing import Any
+from datetime import timedelta
 
-from chalicelib.access import open_chat
-from chalicelib.calls.factory import call_service_from_settings
+from chalicelib.calls.factory import provider_from_settings
+from chalicelib.calls.port import CallProvider, CallStore
 from chalicelib.calls.service import CallService
+from chalicelib.chats.directory import ChatDirectory
+from chalicelib.chats.service import ChatService, Rosters
 from chalicelib.clock import Clock, SystemClock
-from chalicelib.config import settings
+from chalicelib.config import Settings
+from chalicelib.identity.linking import LinkService
 from chalicelib.identity.provider import BuiltinIdentityProvider, IdentityProvider
 from chalicelib.identity.sms import SmsSender, sms_sender_from_settings
-from chalicelib.messenger.builtin import BuiltinMessenger
 from chalicelib.messenger.port import Messenger
+from chalicelib.store.calls import DynamoCallStore
+from chalicelib.store.directory import DynamoDBChatDirectory
+from chalicelib.store.imports import ImportStore
+from chalicelib.store.messenger import BuiltinMessenger
+from chalicelib.store.rosters import S3Rosters
+from chalicelib.store.schools import SchoolStore
 
 
 @dataclass
 class Services:
-    """The process's adapters."""
+    """The process's adapters, and the use cases built on them."""
 
     clock: Clock
     messenger: Messenger
     sms_sender: SmsSender
     identity_provider: IdentityProvider
-    calls: CallService
+    chat_directory: ChatDirectory
+    rosters: Rosters
+    imports: ImportStore
+    schools: SchoolStore
+    call_store: CallStore
+    call_provider: CallProvider
+
+    @property
+    def chats(self) -> ChatService:
+        """The chats use cases on these adapters."""
+        return ChatService(self.chat_directory, self.messenger, self.rosters, self.clock)
+
+    def calls(self, config: Settings) -> CallService:
+        """The calls use cases on these adapters; who sees which chat is the chats feature's rule."""
+        max_length = timedelta(seconds=config.call_max_length_s)
+        return CallService(self.call_store, self.call_provider, self.clock, max_length, self.chats.open_chat)
+
+    def linking(self, config: Settings) -> LinkService:
+        """The linking use cases on these adapters, under the given settings."""
+        return LinkService(self.identity_provider, self.sms_sender, self.clock, config)
 
 
-def _build_default() -> Services:
-    clock = SystemClock()
+def build_services(config: Settings) -> Services:
+    """The production adapters (DynamoDB, S3, SNS), configured from ``config``."""
     return Services(
-        clock=clock,
+        clock=SystemClock(),
         messenger=BuiltinMessenger(),
-        sms_sender=sms_sender_from_settings(settings()),
+        sms_sender=sms_sender_from_settings(config),
         identity_provider=BuiltinIdentityProvider(),
-        calls=call_service_from_settings(settings(), clock, open_chat),
+        chat_directory=DynamoDBChatDirectory(),
+        rosters=S3Rosters(),
+        imports=ImportStore(),
+        schools=SchoolStore(),
+        call_store=DynamoCallStore(),
+        call_provider=provider_from_settings(config),
     )
-
-
-_lock = threading.Lock()
-_current: Services | None = None
-
-
-def services() -> Services:
-    """The process-wide services (built on first use)."""
-    global _current
-    if _current is None:
-        with _lock:
-            if _current is None:
-                _current = _build_default()
-    return _current
-
-
-def override_services(**replacements: Any) -> Services:
-    """Replace some services (tests): ``override_services(clock=MovableClock())``."""
-    global _current
-    with _lock:
-        base = _current or _build_default()
-        if "clock" in replacements and "calls" not in replacements:  # the calls service keeps time too
-            replacements["calls"] = base.calls.with_clock(replacements["clock"])
-        _current = dataclasses.replace(base, **replacements)
-        return _current
-
-
-def reset_services() -> None:
-    """Forget every service; the next :func:`services` call builds the defaults again."""
-    global _current
-    with _lock:
-        _current = None

@@ -11,65 +11,81 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from chalicelib.planning.diff import DEFAULT_DELETION_THRESHOLD
 
 DEFAULT_STAGE = "local"
 DEFAULT_REGION = "us-east-1"
 JOURNAL_AUDIENCE = "school-chats"
+MAX_QR_LINK_TTL_S = 120  # SPEC §7: a sign-in link lives at most two minutes
 
 
-@dataclass(frozen=True)
-class Settings:
-    """The service's configuration, read once per process from the environment."""
+class ConfigurationError(ValueError):
+    """An environment variable has a value the service cannot run with (raised at start)."""
 
-    stage: str
-    region: str
+
+def _env(name: str, default: Any, **bounds: Any) -> Any:
+    """A setting read from the environment variable ``name`` (its alias), with its bounds."""
+    return Field(default, alias=name, **bounds)
+
+
+class Settings(BaseModel):
+    """The service's configuration, read once per process from the environment and checked then."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    stage: str = _env("STAGE", DEFAULT_STAGE, min_length=1)
+    region: str = _env("AWS_REGION", DEFAULT_REGION, min_length=1)
     # AWS_ENDPOINT_URL itself is read by botocore; we keep it only to report it.
-    endpoint_url: str | None
-    table_prefix: str
-    roster_bucket: str
-    upload_queue_name: str
-    school_queue_name: str
-    dead_letter_queue_name: str
+    endpoint_url: str | None = _env("AWS_ENDPOINT_URL", None)
+    table_prefix: str = _env("TABLE_PREFIX", "", min_length=1)
+    roster_bucket: str = _env("ROSTER_BUCKET", "", min_length=1)
+    upload_queue_name: str = _env("UPLOAD_QUEUE_NAME", "", min_length=1)
+    school_queue_name: str = _env("SCHOOL_QUEUE_NAME", "", min_length=1)
+    dead_letter_queue_name: str = _env("DEAD_LETTER_QUEUE_NAME", "", min_length=1)
 
-    journal_jwt_secret: str | None
-    journal_jwt_previous_secret: str | None
-    journal_jwt_public_key: str | None
-    journal_jwks: str | None
-    journal_audience: str
-    journal_leeway_s: int
+    journal_jwt_secret: str | None = _env("JOURNAL_JWT_SECRET", None)
+    journal_jwt_previous_secret: str | None = _env("JOURNAL_JWT_PREVIOUS_SECRET", None)
+    journal_jwt_public_key: str | None = _env("JOURNAL_JWT_PUBLIC_KEY", None)
+    journal_jwks: str | None = _env("JOURNAL_JWKS", None)
+    journal_audience: str = _env("JOURNAL_JWT_AUDIENCE", JOURNAL_AUDIENCE, min_length=1)
+    journal_leeway_s: int = _env("JOURNAL_JWT_LEEWAY_S", 5, ge=0, le=300)
 
-    roster_max_bytes: int
-    roster_max_uncompressed_bytes: int
-    roster_max_compression_ratio: int
-    deletion_threshold: float
+    roster_max_bytes: int = _env("ROSTER_MAX_BYTES", 256 * 1024 * 1024, gt=0)
+    roster_max_uncompressed_bytes: int = _env("ROSTER_MAX_UNCOMPRESSED_BYTES", 1024 * 1024 * 1024, gt=0)
+    roster_max_compression_ratio: int = _env("ROSTER_MAX_COMPRESSION_RATIO", 100, gt=0)
+    deletion_threshold: float = _env("DELETION_THRESHOLD", DEFAULT_DELETION_THRESHOLD, ge=0, le=1)
 
-    public_base_url: str
-    log_level: str
+    public_base_url: str = _env("PUBLIC_BASE_URL", "http://127.0.0.1:8000", min_length=1)
+    log_level: str = _env("LOG_LEVEL", "INFO", pattern=r"(?i)^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
 
-    sms_code_ttl_s: int
-    sms_resend_cooldown_s: int
-    link_session_ttl_s: int
-    sms_sender_id: str
-    print_sms_to_console: bool
-    sms_per_phone_hour: int
-    sms_per_phone_day: int
-    sms_per_user_hour: int
-    sms_per_user_day: int
-    password_attempts_per_user_hour: int
+    sms_code_ttl_s: int = _env("SMS_CODE_TTL_S", 300, gt=0)
+    sms_resend_cooldown_s: int = _env("SMS_RESEND_COOLDOWN_S", 120, ge=0)
+    link_session_ttl_s: int = _env("LINK_SESSION_TTL_S", 900, gt=0)
+    sms_sender_id: str = _env("SMS_SENDER_ID", "SchoolChat", min_length=1, max_length=11)
+    print_sms_to_console: bool = _env("PRINT_SMS_TO_CONSOLE", False)
+    sms_per_phone_hour: int = _env("SMS_PER_PHONE_HOUR", 5, gt=0)
+    sms_per_phone_day: int = _env("SMS_PER_PHONE_DAY", 10, gt=0)
+    sms_per_user_hour: int = _env("SMS_PER_USER_HOUR", 10, gt=0)
+    sms_per_user_day: int = _env("SMS_PER_USER_DAY", 20, gt=0)
+    password_attempts_per_user_hour: int = _env("PASSWORD_ATTEMPTS_PER_USER_HOUR", 20, gt=0)
 
-    qr_link_ttl_s: int
-    qr_links_per_user_minute: int
-    qr_links_per_user_hour: int
-    web_session_ttl_s: int
-    web_session_idle_s: int
+    qr_link_ttl_s: int = _env("QR_LINK_TTL_S", MAX_QR_LINK_TTL_S, gt=0, le=MAX_QR_LINK_TTL_S)
+    qr_links_per_user_minute: int = _env("QR_LINKS_PER_USER_MINUTE", 6, gt=0)
+    qr_links_per_user_hour: int = _env("QR_LINKS_PER_USER_HOUR", 60, gt=0)
+    web_session_ttl_s: int = _env("WEB_SESSION_TTL_S", 12 * 3600, gt=0)
+    web_session_idle_s: int = _env("WEB_SESSION_IDLE_S", 30 * 60, gt=0)
 
-    call_provider: str = "builtin"
-    call_max_length_s: int = 3 * 3600
-    call_max_participants: int = 6
-    call_ice_servers: str = "[]"
-    call_media_region: str = "us-east-1"
-    call_control_region: str = "us-east-1"
+    # Video calls (SPEC §9): which provider carries them, how long they last, how many join.
+    call_provider: str = _env("CALL_PROVIDER", "builtin", pattern=r"^(builtin|chime)$")
+    call_max_length_s: int = _env("CALL_MAX_LENGTH_S", 3 * 3600, ge=60)
+    call_max_participants: int = _env("CALL_MAX_PARTICIPANTS", 0, ge=0)  # 0: the provider's own default
+    call_ice_servers: str = _env("CALL_ICE_SERVERS", "[]")
+    call_media_region: str | None = _env("CALL_MEDIA_REGION", None)  # None: the service's region
+    call_control_region: str = _env("CALL_CONTROL_REGION", "us-east-1", min_length=1)
 
     def table_name(self, suffix: str) -> str:
         """The physical DynamoDB table name for one of the service's tables."""
@@ -77,57 +93,30 @@ class Settings:
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> Settings:
-        """Build settings from an environment mapping, applying per-stage defaults."""
-        stage = env.get("STAGE", DEFAULT_STAGE)
+        """Read and check the settings; :class:`ConfigurationError` names each variable that is wrong."""
+        stage = env.get("STAGE") or DEFAULT_STAGE
         prefix = f"school-chats-{stage}"
-        return cls(
-            stage=stage,
-            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
-            endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
-            table_prefix=env.get("TABLE_PREFIX", f"{prefix}-"),
-            roster_bucket=env.get("ROSTER_BUCKET", f"{prefix}-rosters"),
-            upload_queue_name=env.get("UPLOAD_QUEUE_NAME", f"{prefix}-uploads"),
-            school_queue_name=env.get("SCHOOL_QUEUE_NAME", f"{prefix}-school-syncs"),
-            dead_letter_queue_name=env.get("DEAD_LETTER_QUEUE_NAME", f"{prefix}-dead-letters"),
-            journal_jwt_secret=env.get("JOURNAL_JWT_SECRET") or None,
-            journal_jwt_previous_secret=env.get("JOURNAL_JWT_PREVIOUS_SECRET") or None,
-            journal_jwt_public_key=env.get("JOURNAL_JWT_PUBLIC_KEY") or None,
-            journal_jwks=env.get("JOURNAL_JWKS") or None,
-            journal_audience=env.get("JOURNAL_JWT_AUDIENCE", JOURNAL_AUDIENCE),
-            journal_leeway_s=int(env.get("JOURNAL_JWT_LEEWAY_S", "5")),
-            roster_max_bytes=int(env.get("ROSTER_MAX_BYTES", str(256 * 1024 * 1024))),
-            roster_max_uncompressed_bytes=int(
-                env.get("ROSTER_MAX_UNCOMPRESSED_BYTES", str(1024 * 1024 * 1024))
-            ),
-            roster_max_compression_ratio=int(env.get("ROSTER_MAX_COMPRESSION_RATIO", "100")),
-            deletion_threshold=float(env.get("DELETION_THRESHOLD", "0.30")),
-            public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
-            log_level=env.get("LOG_LEVEL", "INFO"),
-            sms_code_ttl_s=int(env.get("SMS_CODE_TTL_S", "300")),
-            sms_resend_cooldown_s=int(env.get("SMS_RESEND_COOLDOWN_S", "120")),
-            link_session_ttl_s=int(env.get("LINK_SESSION_TTL_S", "900")),
-            sms_sender_id=env.get("SMS_SENDER_ID", "SchoolChat"),
-            print_sms_to_console=env.get("PRINT_SMS_TO_CONSOLE", "0") == "1",
-            sms_per_phone_hour=int(env.get("SMS_PER_PHONE_HOUR", "5")),
-            sms_per_phone_day=int(env.get("SMS_PER_PHONE_DAY", "10")),
-            sms_per_user_hour=int(env.get("SMS_PER_USER_HOUR", "10")),
-            sms_per_user_day=int(env.get("SMS_PER_USER_DAY", "20")),
-            password_attempts_per_user_hour=int(env.get("PASSWORD_ATTEMPTS_PER_USER_HOUR", "20")),
-            qr_link_ttl_s=int(env.get("QR_LINK_TTL_S", "120")),
-            qr_links_per_user_minute=int(env.get("QR_LINKS_PER_USER_MINUTE", "6")),
-            qr_links_per_user_hour=int(env.get("QR_LINKS_PER_USER_HOUR", "60")),
-            web_session_ttl_s=int(env.get("WEB_SESSION_TTL_S", str(12 * 3600))),
-            web_session_idle_s=int(env.get("WEB_SESSION_IDLE_S", str(30 * 60))),
-            # Video calls (SPEC §9): which provider, how long a call may last, how many join it.
-            call_provider=env.get("CALL_PROVIDER", "builtin"),
-            call_max_length_s=int(env.get("CALL_MAX_LENGTH_S", str(3 * 3600))),
-            call_max_participants=int(
-                env.get("CALL_MAX_PARTICIPANTS") or (250 if env.get("CALL_PROVIDER") == "chime" else 6)
-            ),
-            call_ice_servers=env.get("CALL_ICE_SERVERS", "[]"),
-            call_media_region=env.get("CALL_MEDIA_REGION") or env.get("AWS_REGION") or DEFAULT_REGION,
-            call_control_region=env.get("CALL_CONTROL_REGION") or "us-east-1",
-        )
+        values: dict[str, Any] = {
+            "TABLE_PREFIX": f"{prefix}-",
+            "ROSTER_BUCKET": f"{prefix}-rosters",
+            "UPLOAD_QUEUE_NAME": f"{prefix}-uploads",
+            "SCHOOL_QUEUE_NAME": f"{prefix}-school-syncs",
+            "DEAD_LETTER_QUEUE_NAME": f"{prefix}-dead-letters",
+        }
+        names = {field.alias for field in cls.model_fields.values()}
+        # An empty optional variable means "not set", as it always has.
+        values.update({name: value for name, value in env.items() if name in names and value != ""})
+        values["AWS_REGION"] = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+        values["PRINT_SMS_TO_CONSOLE"] = env.get("PRINT_SMS_TO_CONSOLE", "0") == "1"
+        try:
+            config = cls.model_validate(values)
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in issue['loc'])}={issue.get('input')!r}: {issue['msg']}"
+                for issue in error.errors()
+            )
+            raise ConfigurationError(f"Invalid environment: {problems}") from None
+        return config.model_copy(update={"public_base_url": config.public_base_url.rstrip("/")})
 
 
 @functools.cache

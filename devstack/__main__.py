@@ -108,12 +108,14 @@ def main() -> int:
         from chalice.cli.factory import CLIFactory
         from chalice.local import create_local_server
 
+        from chalicelib.bootstrap import build_services
         from devstack import journal
 
         factory = CLIFactory(str(PROJECT_DIR))
         config = factory.create_config_obj(chalice_stage_name="local")
         application = config.chalice_app
-        journal.register(application)  # the demo journal at /demo: local stack only
+        # The demo journal at /demo (local stack only); its routes need no adapters of their own.
+        journal.register(application, build_services(settings()))
         server = create_local_server(application, config, "127.0.0.1", port)
         threading.Thread(target=server.server.serve_forever, name="api", daemon=True).start()
 

@@ -17,11 +17,14 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.aws import client
 from chalicelib.config import settings
 from devstack.resources import queue_arn
+
+if TYPE_CHECKING:
+    from chalice import Chalice
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -160,19 +163,21 @@ class QueueWorker:
             thread.join(timeout=5)
 
 
-def app_worker(school_concurrency: int = 2) -> QueueWorker:
-    """A worker bound to every ``@app.on_sqs_message`` handler of the app, with its batch size."""
+def app_worker(application: Chalice | None = None, school_concurrency: int = 2) -> QueueWorker:
+    """A worker bound to every ``@app.on_sqs_message`` handler of ``application`` (default: ``app.app``)."""
     from chalice.app import SQSEventConfig
 
-    import app as application
+    if application is None:
+        import app as module
 
+        application = module.app
     bindings = [
         QueueBinding(
             source.queue,
-            getattr(application, source.handler_string.rsplit(".", 1)[1]),
+            application.handler_map[source.name],
             batch_size=source.batch_size,
         )
-        for source in application.app.event_sources
+        for source in application.event_sources
         if isinstance(source, SQSEventConfig) and source.queue
     ]
     return QueueWorker(bindings, school_concurrency=school_concurrency)

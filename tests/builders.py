@@ -172,6 +172,7 @@ class InMemoryRoster:
 
 
 def stage_import(
+    services: Any,
     updates: list[SchoolRosterUpdate],
     *,
     key: str = "rosters/test.csv",
@@ -179,22 +180,20 @@ def stage_import(
     bulk: bool | None = None,
 ) -> str:
     """Run stage 1 of an import for ready-made updates (no file); returns the import id."""
-    from chalicelib.bootstrap import services
     from chalicelib.config import settings
-    from chalicelib.pipeline.messages import UploadedObject
+    from chalicelib.pipeline.queue_payloads import UploadedObject
     from chalicelib.pipeline.upload import split_and_queue
-    from chalicelib.store.imports import ImportStore
 
     upload = UploadedObject(settings().roster_bucket, key, None, "etag", uploaded_at)
-    store = ImportStore()
+    store = services.imports
     store.begin(
         upload.import_id,
         bucket=upload.bucket,
         key=upload.key,
         version=upload.version,
         uploaded_at=upload.event_time,
-        now=services().clock.now(),
+        now=services.clock.now(),
     )
     is_bulk = all(u.is_bulk for u in updates) if bulk is None else bulk
-    split_and_queue(store, upload.import_id, InMemoryRoster(updates, bulk=is_bulk), content=None)
+    split_and_queue(services, upload.import_id, InMemoryRoster(updates, bulk=is_bulk), content=None)
     return upload.import_id

@@ -58,12 +58,11 @@ def emulator() -> Iterator[str]:
 
 
 def reset_process_state() -> None:
-    """Forget cached settings, clients and services (after the environment changed)."""
-    from chalicelib import aws, bootstrap, config
+    """Forget cached settings and clients (after the environment changed)."""
+    from chalicelib import aws, config
 
     config.settings.cache_clear()
     aws.reset_clients()
-    bootstrap.reset_services()
 
 
 @pytest.fixture
@@ -93,24 +92,38 @@ def aws(emulator: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 @pytest.fixture
-def api(aws: Any) -> Iterator[Any]:
+def services(aws: Any) -> Any:
+    """This test's services: the production adapters on the emulator (a test may swap one before use)."""
+    from chalicelib.bootstrap import build_services
+    from chalicelib.config import settings
+
+    return build_services(settings())
+
+
+@pytest.fixture
+def application(services: Any) -> Any:
+    """The Chalice app wired to this test's services."""
+    from app import create_app
+
+    return create_app(services)
+
+
+@pytest.fixture
+def api(application: Any) -> Iterator[Any]:
     """A Chalice test client for the app (requests run through the same code as in Lambda)."""
     from chalice.test import Client
 
-    import app as application
-
-    with Client(application.app, stage_name="test") as client:
+    with Client(application, stage_name="test") as client:
         yield client
 
 
 @pytest.fixture
-def clock(aws: Any) -> Any:
+def clock(services: Any) -> Any:
     """A movable clock the service uses for this test (expiry, cooldowns, back-off without sleeping)."""
-    from chalicelib import bootstrap
     from chalicelib.clock import MovableClock
 
     moving = MovableClock()
-    bootstrap.override_services(clock=moving)
+    services.clock = moving
     return moving
 
 
@@ -123,6 +136,7 @@ def configure(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         for name, value in values.items():
             monkeypatch.setenv(name, value)
         settings.cache_clear()
+        settings()  # as at a cold start: a value out of bounds raises here, naming its variable
 
     yield apply
     settings.cache_clear()

@@ -82,7 +82,7 @@ def make_account(phone: str, password: str = STRONG_PASSWORD, *, with_profile: b
     return account.account_id
 
 
-def seed_demo_school() -> None:
+def seed_demo_school(services: Any) -> None:
     """A small school on the roster, written the way a roster sync writes it (plan → diff → messenger)."""
     from chalicelib.roster.model import (
         ClassKind,
@@ -109,4 +109,4 @@ def seed_demo_school() -> None:
             "e2": EnrollmentRecord("e2", "5a", "demo-student", EnrollmentRole.STUDENT),
         },
     )
-    install_roster(roster, datetime(2026, 8, 31, tzinfo=UTC))
+    install_roster(services, roster, datetime(2026, 8, 31, tzinfo=UTC))

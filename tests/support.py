@@ -47,22 +47,21 @@ def assert_problem(response: Any, status: int, slug: str) -> dict[str, Any]:
     return body
 
 
-def install_roster(roster: Any, now: Any = None) -> None:
+def install_roster(services: Any, roster: Any, now: Any = None) -> None:
     """Store a school's roster chats as a sync would (plan, diff, write through the messenger).
 
     Also keeps the roster as the school's last applied one (subject chats and
     "who is in this school" read it). Skips the pipeline's queues, lease and
     deletion threshold: for arranging a test's world, not for testing the sync.
     """
-    from chalicelib.bootstrap import services
     from chalicelib.planning.diff import diff
     from chalicelib.planning.plan import plan_school
     from chalicelib.store.rosters import save_roster
 
-    messenger = services().messenger
+    messenger = services.messenger
     state = messenger.load_school_state(roster.school_id)
     plan = plan_school(roster, state.followed_subject_classes())
-    messenger.apply_roster_changes(state, diff(plan, state), now or services().clock.now())
+    messenger.apply_roster_changes(state, diff(plan, state), now or services.clock.now())
     save_roster(roster)
 
 

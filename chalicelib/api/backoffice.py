@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.access import require_back_office
 from chalicelib.api.http import ApiBlueprint, RequestContext, page
 from chalicelib.api.shapes import chat_json
-from chalicelib.store.directory import ChatDirectory
 
 api = ApiBlueprint(__name__)
 
@@ -22,7 +20,8 @@ SCHOOL_CHATS_CURSOR = "after_chat"
 @api.route("/v1/schools/{school_id}/chats")
 def school_chats(ctx: RequestContext, school_id: str) -> dict[str, Any]:
     """Every chat of a school with its member count (archived ones too), a page at a time."""
-    require_back_office(ctx.authenticated, school_id)
     limit = ctx.page_size(default=100, maximum=500)
-    chats = ChatDirectory().school_chats(school_id, limit, ctx.position(SCHOOL_CHATS_CURSOR))
+    chats = ctx.services.chats.school_chats(
+        ctx.authenticated, school_id, limit, ctx.position(SCHOOL_CHATS_CURSOR)
+    )
     return page([chat_json(chat, None) for chat in chats.items], SCHOOL_CHATS_CURSOR, chats.after)

@@ -14,10 +14,10 @@ from chalice import Response
 from pydantic import StringConstraints
 
 from chalicelib.api.http import MAX_ID_LENGTH, ApiBlueprint, RequestBody, RequestContext, page
-from chalicelib.bootstrap import services
 from chalicelib.calls.model import Call, CallSummary, Signal
 from chalicelib.calls.service import MAX_SIGNAL_PAYLOAD_CHARS
 from chalicelib.clock import isoformat_utc
+from chalicelib.config import settings
 
 api = ApiBlueprint(__name__)
 
@@ -75,27 +75,27 @@ def _json(body: dict[str, Any], status: int) -> Response:
 @api.route("/v1/chats/{chat_id}/call", methods=("POST",))
 def start_or_join(ctx: RequestContext, chat_id: str) -> Response:
     """Start the chat's call (201) or join the one under way (200); ``join`` is for the caller's browser."""
-    joined = services().calls.start_or_join(ctx.authenticated, chat_id)
+    joined = ctx.services.calls(settings()).start_or_join(ctx.authenticated, chat_id)
     return _json({"call": call_json(joined.call), "join": dict(joined.join)}, 201 if joined.started else 200)
 
 
 @api.route("/v1/chats/{chat_id}/call")
 def current(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     """The chat's call under way (404 when none)."""
-    return call_json(services().calls.current(ctx.authenticated, chat_id))
+    return call_json(ctx.services.calls(settings()).current(ctx.authenticated, chat_id))
 
 
 @api.route("/v1/chats/{chat_id}/call", methods=("DELETE",))
 def end(ctx: RequestContext, chat_id: str) -> Response:
     """Moderators: end the call for everyone."""
-    services().calls.end(ctx.authenticated, chat_id)
+    ctx.services.calls(settings()).end(ctx.authenticated, chat_id)
     return Response(body="", status_code=204)
 
 
 @api.route("/v1/chats/{chat_id}/call/participants/me", methods=("DELETE",))
 def leave(ctx: RequestContext, chat_id: str) -> Response:
     """Leave the call (the last one out ends it)."""
-    services().calls.leave(ctx.authenticated, chat_id)
+    ctx.services.calls(settings()).leave(ctx.authenticated, chat_id)
     return Response(body="", status_code=204)
 
 
@@ -103,12 +103,14 @@ def leave(ctx: RequestContext, chat_id: str) -> Response:
 def send_signal(ctx: RequestContext, chat_id: str) -> Response:
     """Built-in provider: relay a signal to another participant of the caller's call."""
     body = ctx.body(SignalInput)
-    sent = services().calls.send_signal(ctx.authenticated, chat_id, body.to, body.kind, body.payload)
+    sent = ctx.services.calls(settings()).send_signal(
+        ctx.authenticated, chat_id, body.to, body.kind, body.payload
+    )
     return _json(signal_json(sent), 201)
 
 
 @api.route("/v1/chats/{chat_id}/call/signals")
 def signals(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     """Built-in provider: the signals sent to the caller since ``?cursor=`` (poll with ``next_cursor``)."""
-    found = services().calls.signals(ctx.authenticated, chat_id, ctx.position("after"))
+    found = ctx.services.calls(settings()).signals(ctx.authenticated, chat_id, ctx.position("after"))
     return page([signal_json(s) for s in found.items], "after", found.after)

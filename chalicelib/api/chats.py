@@ -18,8 +18,6 @@ from pydantic import (
     model_validator,
 )
 
-from chalicelib import chat_service
-from chalicelib.access import ChatAccess, open_chat
 from chalicelib.api.calls import call_summary_json
 from chalicelib.api.http import (
     MAX_ID_LENGTH,
@@ -30,7 +28,8 @@ from chalicelib.api.http import (
     page,
 )
 from chalicelib.api.shapes import chat_json, member_json, message_json
-from chalicelib.bootstrap import services
+from chalicelib.chats.access import ChatAccess
+from chalicelib.config import settings
 from chalicelib.messenger.port import ChatEdit
 
 api = ApiBlueprint(__name__)
@@ -132,11 +131,12 @@ def _json(body: dict[str, Any], status: int) -> Response:
     return Response(body=body, status_code=status, headers={"Content-Type": "application/json"})
 
 
-def _chat_with_call(opened: ChatAccess) -> dict[str, Any]:
+def _chat_with_call(ctx: RequestContext, opened: ChatAccess) -> dict[str, Any]:
     """A chat with its call under way (for members; one more read, only for them)."""
     call = None
     if opened.membership is not None and not opened.chat.archived:
-        call = call_summary_json(services().calls.summaries([opened.chat.chat_id]).get(opened.chat.chat_id))
+        summaries = ctx.services.calls(settings()).summaries([opened.chat.chat_id])
+        call = call_summary_json(summaries.get(opened.chat.chat_id))
     return chat_json(opened.chat, opened.my_role, call)
 
 
@@ -147,10 +147,10 @@ def _chat_with_call(opened: ChatAccess) -> dict[str, Any]:
 def list_chats(ctx: RequestContext) -> dict[str, Any]:
     """The caller's chats, newest activity first."""
     limit = ctx.page_size(default=50, maximum=100)
-    chats = chat_service.list_chats(ctx.authenticated, limit, ctx.position("before", compound=True))
-    calls = services().calls.summaries(chat.chat_id for _, chat in chats.items)
+    chats = ctx.services.chats.list_chats(ctx.authenticated, limit, ctx.position("before", compound=True))
+    calls = ctx.services.calls(settings()).summaries(chat.chat_id for _, chat in chats.items)
     items = [
-        chat_json(chat, row.chat_role, call_summary_json(calls.get(chat.chat_id)))
+        chat_json(chat, row.chat_role.value, call_summary_json(calls.get(chat.chat_id)))
         for row, chat in chats.items
     ]
     return page(items, "before", chats.before)
@@ -161,9 +161,11 @@ def create_chat(ctx: RequestContext) -> Response:
     """A teacher's subject chat or custom chat: 201, or 200 when it already exists (or a retry made it)."""
     body = ctx.body(NewChatInput).root
     if isinstance(body, SubjectChatInput):
-        made = chat_service.create_subject_chat(ctx.authenticated, body.school_id, body.class_id, body.title)
+        made = ctx.services.chats.create_subject_chat(
+            ctx.authenticated, body.school_id, body.class_id, body.title
+        )
     else:
-        made = chat_service.create_custom_chat(
+        made = ctx.services.chats.create_custom_chat(
             ctx.authenticated, body.school_id, body.title, body.member_ids, body.client_request_id
         )
     return _json(chat_json(made.access.chat, made.access.my_role), 201 if made.created else 200)
@@ -172,24 +174,24 @@ def create_chat(ctx: RequestContext) -> Response:
 @api.route("/v1/chats/{chat_id}")
 def get_chat(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     """One chat (members; administrators and operators through the back office)."""
-    opened = open_chat(ctx.authenticated, chat_id)
-    return _chat_with_call(opened)
+    opened = ctx.services.chats.open_chat(ctx.authenticated, chat_id)
+    return _chat_with_call(ctx, opened)
 
 
 @api.route("/v1/chats/{chat_id}", methods=("PATCH",))
 def edit_chat(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     """Moderators: rename, switch announcements (read-only) mode."""
     body = ctx.body(EditChatInput)
-    opened = chat_service.edit_chat(
+    opened = ctx.services.chats.edit_chat(
         ctx.authenticated, chat_id, ChatEdit(title=body.title, read_only=body.read_only)
     )
-    return _chat_with_call(opened)
+    return _chat_with_call(ctx, opened)
 
 
 @api.route("/v1/chats/{chat_id}", methods=("DELETE",))
 def archive_chat(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     """Moderators of subject and custom chats: archive (messages kept, read-only for everyone)."""
-    opened = chat_service.archive_chat(ctx.authenticated, chat_id)
+    opened = ctx.services.chats.archive_chat(ctx.authenticated, chat_id)
     return chat_json(opened.chat, opened.my_role)
 
 
@@ -200,7 +202,7 @@ def archive_chat(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
 def list_members(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     """A chat's active members: for its members, its school's administrators and operators."""
     limit = ctx.page_size(default=100, maximum=500)
-    members = chat_service.members(ctx.authenticated, chat_id, limit, ctx.position("after"))
+    members = ctx.services.chats.members(ctx.authenticated, chat_id, limit, ctx.position("after"))
     return page([member_json(m) for m in members.items], "after", members.after)
 
 
@@ -208,14 +210,14 @@ def list_members(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
 def add_members(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     """Moderators of subject and custom chats: add people of the school (already members: no change)."""
     body = ctx.body(AddMembersInput)
-    rows = chat_service.add_members(ctx.authenticated, chat_id, body.person_ids)
+    rows = ctx.services.chats.add_members(ctx.authenticated, chat_id, body.person_ids)
     return {"items": [member_json(row) for row in rows]}
 
 
 @api.route("/v1/chats/{chat_id}/members/{person_id}", methods=("DELETE",))
 def remove_member(ctx: RequestContext, chat_id: str, person_id: str) -> Response:
     """Moderators of subject and custom chats: take a person out."""
-    chat_service.remove_member(ctx.authenticated, chat_id, person_id)
+    ctx.services.chats.remove_member(ctx.authenticated, chat_id, person_id)
     return Response(body="", status_code=204)
 
 
@@ -227,7 +229,7 @@ def list_messages(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     """Members: the chat's messages, newest first."""
     limit = ctx.page_size(default=50, maximum=100)
     before = ctx.position("before", compound=True)
-    messages = chat_service.list_messages(ctx.authenticated, chat_id, limit, before)
+    messages = ctx.services.chats.list_messages(ctx.authenticated, chat_id, limit, before)
     return page([message_json(m) for m in messages.items], "before", messages.before)
 
 
@@ -235,11 +237,11 @@ def list_messages(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
 def send_message(ctx: RequestContext, chat_id: str) -> Response:
     """Members: send (201); the same ``client_msg_id`` again returns the first message (200)."""
     body = ctx.body(SendMessageInput)
-    sent = chat_service.send_message(ctx.authenticated, chat_id, body.text, body.client_msg_id)
+    sent = ctx.services.chats.send_message(ctx.authenticated, chat_id, body.text, body.client_msg_id)
     return _json(message_json(sent.message), 201 if sent.created else 200)
 
 
 @api.route("/v1/chats/{chat_id}/messages/{message_id}", methods=("DELETE",))
 def delete_message(ctx: RequestContext, chat_id: str, message_id: str) -> dict[str, Any]:
     """The author or a moderator: leave a "deleted" placeholder."""
-    return message_json(chat_service.delete_message(ctx.authenticated, chat_id, message_id))
+    return message_json(ctx.services.chats.delete_message(ctx.authenticated, chat_id, message_id))

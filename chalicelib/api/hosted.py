@@ -17,8 +17,6 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib import access, chat_service
-from chalicelib.access import open_chat
 from chalicelib.api.calls import call_summary_json
 from chalicelib.api.chats import SendMessageInput
 from chalicelib.api.http import (
@@ -29,7 +27,7 @@ from chalicelib.api.http import (
     validate,
 )
 from chalicelib.api.shapes import chat_json, message_json
-from chalicelib.bootstrap import services
+from chalicelib.chats import access
 from chalicelib.config import settings
 from chalicelib.errors import (
     Conflict,
@@ -42,16 +40,16 @@ from chalicelib.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from chalicelib.web import pages
-from chalicelib.web.pages import Composer, Urls
-from chalicelib.web.render import base_path, html_response, origin_of, static_response
-from chalicelib.web.signin import (
+from chalicelib.identity.signin import (
     WebSession,
     end_session,
     redeem_qr_link,
     resume_session,
     start_session,
 )
+from chalicelib.web import pages
+from chalicelib.web.pages import Composer, Urls
+from chalicelib.web.render import base_path, html_response, origin_of, static_response
 
 api = ApiBlueprint(__name__)
 
@@ -126,7 +124,7 @@ def _cookie(value: str, max_age_s: int) -> str:
 
 
 def _signed_in(ctx: RequestContext) -> WebSession:
-    session = resume_session(ctx.cookie(SESSION_COOKIE), services().clock.now(), settings())
+    session = resume_session(ctx.cookie(SESSION_COOKIE), ctx.services.clock.now(), settings())
     if session is None:
         raise Unauthorized("No live session.")
     return session
@@ -158,7 +156,7 @@ def _require_same_origin(ctx: RequestContext) -> None:
 @api.route("/m/{token}", auth=False, render_error=_expired_link_page)
 def redeem(ctx: RequestContext, token: str) -> Response:
     """Redeem a QR link once: start a session, set its cookie, go to the chat list (410 otherwise)."""
-    now = services().clock.now()
+    now = ctx.services.clock.now()
     redeemed = redeem_qr_link(token, now)
     if redeemed is None:
         return _expired_link_page()
@@ -190,10 +188,13 @@ def logout(ctx: RequestContext) -> Response:
 def chat_list(ctx: RequestContext) -> Response:
     """The signed-in user's chats, newest activity first."""
     session = _signed_in(ctx)
-    page = chat_service.list_chats(session.caller, CHATS_PER_PAGE, ctx.position("before", compound=True))
-    calls = services().calls.summaries(chat.chat_id for _, chat in page.items)
+    page = ctx.services.chats.list_chats(
+        session.caller, CHATS_PER_PAGE, ctx.position("before", compound=True)
+    )
+    calls = ctx.services.calls(settings()).summaries(chat.chat_id for _, chat in page.items)
     chats = [
-        chat_json(chat, row.chat_role, call_summary_json(calls.get(chat.chat_id))) for row, chat in page.items
+        chat_json(chat, row.chat_role.value, call_summary_json(calls.get(chat.chat_id)))
+        for row, chat in page.items
     ]
     more = f"{_urls().home}?cursor={encode_cursor({'before': page.before})}" if page.before else None
     return html_response(pages.chat_list_page(_urls(), session.csrf_token, chats, more))
@@ -203,8 +204,8 @@ def _chat_response(
     ctx: RequestContext, session: WebSession, chat_id: str, draft: str = "", error: ServiceError | None = None
 ) -> Response:
     before = ctx.position("before", compound=True)
-    page = chat_service.list_messages(session.caller, chat_id, MESSAGES_PER_PAGE, before)
-    opened = open_chat(session.caller, chat_id)
+    page = ctx.services.chats.list_messages(session.caller, chat_id, MESSAGES_PER_PAGE, before)
+    opened = ctx.services.chats.open_chat(session.caller, chat_id)
     try:
         access.require_can_post(opened)
         can_post = True
@@ -221,7 +222,7 @@ def _chat_response(
         older,
         showing_older=before is not None,
         composer=Composer(can_post, draft, _send_error_text(error) if error else None),
-        call_action=services().calls.action_for(opened),
+        call_action=ctx.services.calls(settings()).action_for(opened),
     )
     return html_response(body, error.status if error else 200)
 
@@ -259,7 +260,7 @@ def send(ctx: RequestContext, chat_id: str) -> Response:
         )
     try:
         body = validate(SendMessageInput, {"text": text, "client_msg_id": client_msg_id})
-        chat_service.send_message(session.caller, chat_id, body.text, body.client_msg_id)
+        ctx.services.chats.send_message(session.caller, chat_id, body.text, body.client_msg_id)
     except (ValidationFailed, ReadOnly, Conflict) as error:
         return _chat_response(ctx, session, chat_id, draft=text, error=error)
     return _redirect(_urls().chat(chat_id))

@@ -17,7 +17,6 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib.access import open_chat
 from chalicelib.api.calls import SignalInput, call_json, signal_json
 from chalicelib.api.hosted import (
     CsrfRefused,
@@ -29,11 +28,11 @@ from chalicelib.api.hosted import (
 )
 from chalicelib.api.http import ApiBlueprint, RequestContext, encode_cursor
 from chalicelib.api.shapes import chat_json
-from chalicelib.bootstrap import services
 from chalicelib.calls.chime import NAME as CHIME
+from chalicelib.config import settings
 from chalicelib.web import pages
 from chalicelib.web.render import CHIME_ORIGINS, html_response
-from chalicelib.web.signin import WebSession
+from chalicelib.identity.signin import WebSession
 
 api = ApiBlueprint(__name__)
 
@@ -62,8 +61,8 @@ def _json(body: dict[str, Any] | None, status: int = 200) -> Response:
 def call_screen(ctx: RequestContext, chat_id: str) -> Response:
     """The call screen; back to the chat when there is no call to join and none the caller may start."""
     session = _signed_in(ctx)
-    opened = open_chat(session.caller, chat_id)
-    calls = services().calls
+    opened = ctx.services.chats.open_chat(session.caller, chat_id)
+    calls = ctx.services.calls(settings())
     if calls.action_for(opened) is None:
         return _redirect(_urls().chat(chat_id))
     provider = calls.provider.name
@@ -83,7 +82,7 @@ def call_screen(ctx: RequestContext, chat_id: str) -> Response:
 def join(ctx: RequestContext, chat_id: str) -> Response:
     """Start or join the chat's call: ``{"call", "join", "me"}`` (201 when this started it)."""
     session = _checked_json_post(ctx)
-    joined = services().calls.start_or_join(session.caller, chat_id)
+    joined = ctx.services.calls(settings()).start_or_join(session.caller, chat_id)
     body = {"call": call_json(joined.call), "join": dict(joined.join), "me": session.person_id}
     return _json(body, 201 if joined.started else 200)
 
@@ -92,7 +91,7 @@ def join(ctx: RequestContext, chat_id: str) -> Response:
 def poll(ctx: RequestContext, chat_id: str) -> Response:
     """The call, whether the caller is in it, and their new signals; ``{"call": null}`` once it is over."""
     session = _signed_in(ctx)
-    found = services().calls.poll(session.caller, chat_id, ctx.position("after"))
+    found = ctx.services.calls(settings()).poll(session.caller, chat_id, ctx.position("after"))
     if found is None:
         return _json({"call": None, "in_call": False, "signals": [], "next_cursor": None})
     cursor = encode_cursor({"after": found.after}) if found.after else None
@@ -111,7 +110,9 @@ def send_signal(ctx: RequestContext, chat_id: str) -> Response:
     """Relay a signal to another participant of the caller's call."""
     session = _checked_json_post(ctx)
     body = ctx.body(SignalInput)
-    sent = services().calls.send_signal(session.caller, chat_id, body.to, body.kind, body.payload)
+    sent = ctx.services.calls(settings()).send_signal(
+        session.caller, chat_id, body.to, body.kind, body.payload
+    )
     return _json(signal_json(sent), 201)
 
 
@@ -119,7 +120,7 @@ def send_signal(ctx: RequestContext, chat_id: str) -> Response:
 def leave(ctx: RequestContext, chat_id: str) -> Response:
     """Leave the call (the last one out ends it)."""
     session = _checked_json_post(ctx)
-    services().calls.leave(session.caller, chat_id)
+    ctx.services.calls(settings()).leave(session.caller, chat_id)
     return _json(None, 204)
 
 
@@ -127,5 +128,5 @@ def leave(ctx: RequestContext, chat_id: str) -> Response:
 def end(ctx: RequestContext, chat_id: str) -> Response:
     """Moderators: end the call for everyone."""
     session = _checked_json_post(ctx)
-    services().calls.end(session.caller, chat_id)
+    ctx.services.calls(settings()).end(session.caller, chat_id)
     return _json(None, 204)

@@ -32,10 +32,10 @@ import urllib.parse
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pydantic
-from chalice import Blueprint, Response
+from chalice import Chalice, Response
 from chalice.app import Request
 
 from chalicelib.config import settings
@@ -51,6 +51,9 @@ from chalicelib.errors import (
 )
 from chalicelib.identity.journal_token import Caller, verify_journal_token
 from chalicelib.observability import flush_metrics, logger, set_correlation_id
+
+if TYPE_CHECKING:
+    from chalicelib.bootstrap import Services
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -93,10 +96,11 @@ def check_identifier(value: str) -> str:
 
 @dataclass
 class RequestContext:
-    """What a view gets: the request, the verified caller, and input helpers."""
+    """What a view gets: the request, the verified caller, the services, and input helpers."""
 
     request: Request
     caller: Caller | None
+    services: Services
 
     @property
     def authenticated(self) -> Caller:
@@ -247,11 +251,33 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
     return position
 
 
+@dataclass(frozen=True)
+class _Route:
+    path: str
+    methods: tuple[str, ...]
+    auth: bool
+    content_types: tuple[str, ...]
+    render_error: Callable[[ServiceError], Response]
+    view: View
+
+
 class ApiBlueprint:
-    """A Chalice blueprint whose routes authenticate and speak problem+json."""
+    """A module's routes, which authenticate and speak problem+json; :meth:`register` serves them.
+
+    Routes are collected at import time and bound to an app and its services
+    when registered, so each app (the deployed one, each test's) has its own.
+    """
 
     def __init__(self, import_name: str) -> None:
-        self.blueprint = Blueprint(import_name)
+        self.import_name = import_name
+        self._routes: list[_Route] = []
+
+    def register(self, app: Chalice, services: Services) -> None:
+        """Serve these routes from ``app``, handing ``services`` to every view (see ``bootstrap``)."""
+        for route in self._routes:
+            app.route(route.path, methods=list(route.methods), content_types=list(route.content_types))(
+                _handler(app, services, route)
+            )
 
     def route(
         self,
@@ -271,25 +297,32 @@ class ApiBlueprint:
         """
 
         def register(view: View) -> View:
-            @functools.wraps(view)
-            def handle(**path_params: str) -> Any:
-                request = self.blueprint.current_request
-                try:
-                    caller = None
-                    if auth:
-                        caller = verify_journal_token(request.headers.get("authorization"), settings())
-                    for value in path_params.values():
-                        check_identifier(value)
-                    return view(RequestContext(request=request, caller=caller), **path_params)
-                except ServiceError as error:
-                    if error.status >= 500:
-                        logger.exception("request failed", extra={"path": request.path})
-                    return render_error(error)
-
-            self.blueprint.route(path, methods=list(methods), content_types=list(content_types))(handle)
+            self._routes.append(_Route(path, methods, auth, content_types, render_error, view))
             return view
 
         return register
+
+
+def _handler(app: Chalice, services: Services, route: _Route) -> Callable[..., Any]:
+    @functools.wraps(route.view)
+    def handle(**path_params: str) -> Any:
+        request = app.current_request
+        assert request is not None  # Chalice sets it before calling a view
+        try:
+            caller = None
+            if route.auth:
+                caller = verify_journal_token(request.headers.get("authorization"), settings())
+            for value in path_params.values():
+                check_identifier(value)
+            return route.view(
+                RequestContext(request=request, caller=caller, services=services), **path_params
+            )
+        except ServiceError as error:
+            if error.status >= 500:
+                logger.exception("request failed", extra={"path": request.path})
+            return route.render_error(error)
+
+    return handle
 
 
 _CHALICE_ERROR_CLASSES: dict[int, type[ServiceError]] = {

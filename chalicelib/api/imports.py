@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.access import require_back_office
 from chalicelib.api.http import ApiBlueprint, RequestContext, page
 from chalicelib.errors import Conflict, Forbidden, NotFound
+from chalicelib.pipeline.lifecycle import enqueue_schools
 from chalicelib.pipeline.report import PartStatus
-from chalicelib.pipeline.upload import enqueue_schools
-from chalicelib.store.imports import ImportStore
 
 api = ApiBlueprint(__name__)
 
@@ -36,14 +34,14 @@ def list_imports(ctx: RequestContext) -> dict[str, Any]:
     caller = ctx.authenticated
     limit = ctx.page_size(default=20, maximum=100)
     school_id = ctx.query("school_id")
-    store = ImportStore()
+    store = ctx.services.imports
     if school_id is None:
         if not caller.is_operator:
             raise Forbidden("Only operators see every import; pass school_id to see your school's.")
         reports = store.newest(limit, ctx.position(IMPORTS_CURSOR, compound=True))
         items = reports.items
     else:
-        require_back_office(caller, school_id)
+        ctx.services.chats.require_back_office(caller, school_id)
         reports = store.newest_for_school(school_id, limit, ctx.position(IMPORTS_CURSOR, compound=True))
         items = reports.items if caller.is_operator else [_school_view(r, school_id) for r in reports.items]
     return page(items, IMPORTS_CURSOR, reports.before)
@@ -53,14 +51,14 @@ def list_imports(ctx: RequestContext) -> dict[str, Any]:
 def get_import(ctx: RequestContext, import_id: str) -> dict[str, Any]:
     """One import's report; a school's administrator gets their school's part of it."""
     caller = ctx.authenticated
-    report = ImportStore().report(import_id)
+    report = ctx.services.imports.report(import_id)
     if report is None:
         raise NotFound("No such import.")
     if caller.is_operator:
         return report
     for part in report["schools"]:
         try:
-            require_back_office(caller, part["school_id"])
+            ctx.services.chats.require_back_office(caller, part["school_id"])
         except NotFound:
             continue
         return _school_view(report, part["school_id"])
@@ -74,7 +72,7 @@ def force_import(ctx: RequestContext, import_id: str) -> dict[str, Any]:
     if not caller.is_operator:
         raise NotFound("No such import.")
     ctx.json()  # the body is optional, but if sent it must be JSON
-    store = ImportStore()
+    store = ctx.services.imports
     report = store.report(import_id)
     if report is None:
         raise NotFound("No such import.")

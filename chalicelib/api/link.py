@@ -12,7 +12,6 @@ import pydantic
 from chalice import Response
 
 from chalicelib.api.http import ApiBlueprint, RequestBody, RequestContext
-from chalicelib.bootstrap import services
 from chalicelib.config import settings
 from chalicelib.errors import ValidationFailed
 from chalicelib.identity.linking import LinkService
@@ -47,21 +46,20 @@ class EmptyBody(RequestBody):
     pass
 
 
-def _service() -> LinkService:
-    current = services()
-    return LinkService(current.identity_provider, current.sms_sender, current.clock, settings())
+def _service(ctx: RequestContext) -> LinkService:
+    return ctx.services.linking(settings())
 
 
 @api.route("/v1/me")
 def me(ctx: RequestContext) -> dict[str, Any]:
     """The journal user by the rosters, and their link (null until linked)."""
-    return describe_me(ctx.authenticated.person_id, _service())
+    return describe_me(ctx.authenticated.person_id, _service(ctx))
 
 
 @api.route("/v1/link", methods=("DELETE",))
 def unlink(ctx: RequestContext) -> Response:
     """Unlink the journal user's profile."""
-    _service().unlink(ctx.authenticated.person_id)
+    _service(ctx).unlink(ctx.authenticated.person_id)
     return Response(body="", status_code=204)
 
 
@@ -73,49 +71,49 @@ def open_session(ctx: RequestContext) -> Response:
         phone = normalise_phone(body.phone)
     except InvalidPhone as exc:
         raise ValidationFailed(str(exc), [{"field": "phone", "message": str(exc)}]) from exc
-    view = _service().open(ctx.authenticated.person_id, phone)
+    view = _service(ctx).open(ctx.authenticated.person_id, phone)
     return Response(body=view, status_code=201, headers={"Location": f"/v1/link/sessions/{view['id']}"})
 
 
 @api.route("/v1/link/sessions/{session_id}")
 def get_session(ctx: RequestContext, session_id: str) -> dict[str, Any]:
     """Where the session stands."""
-    return _service().current(ctx.authenticated.person_id, session_id)
+    return _service(ctx).current(ctx.authenticated.person_id, session_id)
 
 
 @api.route("/v1/link/sessions/{session_id}/register", methods=("POST",))
 def register(ctx: RequestContext, session_id: str) -> dict[str, Any]:
     """The number has no account yet: ``password`` → ``register``."""
     ctx.body(EmptyBody)
-    return _service().register(ctx.authenticated.person_id, session_id)
+    return _service(ctx).register(ctx.authenticated.person_id, session_id)
 
 
 @api.route("/v1/link/sessions/{session_id}/password", methods=("POST",))
 def password(ctx: RequestContext, session_id: str) -> dict[str, Any]:
     """The account's password (step ``password``) or a new one (step ``register``) → ``code``."""
     body = ctx.body(PasswordBody)
-    return _service().password(ctx.authenticated.person_id, session_id, body.password)
+    return _service(ctx).password(ctx.authenticated.person_id, session_id, body.password)
 
 
 @api.route("/v1/link/sessions/{session_id}/code", methods=("POST",))
 def code(ctx: RequestContext, session_id: str) -> dict[str, Any]:
     """The SMS code → ``choose_profile`` / ``create_profile`` (or ``password`` for a taken number)."""
     body = ctx.body(CodeBody)
-    return _service().code(ctx.authenticated.person_id, session_id, body.code.strip())
+    return _service(ctx).code(ctx.authenticated.person_id, session_id, body.code.strip())
 
 
 @api.route("/v1/link/sessions/{session_id}/resend", methods=("POST",))
 def resend(ctx: RequestContext, session_id: str) -> dict[str, Any]:
     """A new code, replacing the old one, after the cooldown."""
     ctx.body(EmptyBody)
-    return _service().resend(ctx.authenticated.person_id, session_id)
+    return _service(ctx).resend(ctx.authenticated.person_id, session_id)
 
 
 @api.route("/v1/link/sessions/{session_id}/profile", methods=("POST",))
 def create_profile(ctx: RequestContext, session_id: str) -> dict[str, Any]:
     """The new account's educational profile → ``choose_profile``."""
     body = ctx.body(ProfileBody)
-    service = _service()
+    service = _service(ctx)
     profile = validate_profile(
         first_name=body.first_name,
         last_name=body.last_name,
@@ -131,4 +129,4 @@ def create_profile(ctx: RequestContext, session_id: str) -> dict[str, Any]:
 def confirm(ctx: RequestContext, session_id: str) -> dict[str, Any]:
     """Link the journal user to the profile → ``done``."""
     ctx.body(EmptyBody)
-    return _service().confirm(ctx.authenticated.person_id, session_id)
+    return _service(ctx).confirm(ctx.authenticated.person_id, session_id)

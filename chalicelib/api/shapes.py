@@ -1,12 +1,12 @@
-"""The JSON shapes of SPEC §6 (field names are part of the contract)."""
+"""The JSON shapes of SPEC §6 (field names are part of the contract), rendered from domain objects."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.chats.directory import Chat, Membership
 from chalicelib.clock import isoformat_utc
 from chalicelib.messenger.port import Message
-from chalicelib.store.tables import ChatItem, LastMessage, MembershipItem
 
 
 def message_json(message: Message) -> dict[str, Any]:
@@ -26,20 +26,7 @@ def message_json(message: Message) -> dict[str, Any]:
     }
 
 
-def _last_message(chat_id: str, last: LastMessage) -> Message:
-    return Message(
-        message_id=last.message_id,
-        chat_id=chat_id,
-        author_id=last.author_id,
-        author_name=last.author_name,
-        text=last.text,
-        sent_at=last.sent_at,
-        client_msg_id=last.client_msg_id,
-        deleted=bool(last.deleted),
-    )
-
-
-def chat_json(chat: ChatItem, my_role: str | None, call: dict[str, Any] | None = None) -> dict[str, Any]:
+def chat_json(chat: Chat, my_role: str | None, call: dict[str, Any] | None = None) -> dict[str, Any]:
     """A chat: ``{"id", "kind", "title", "school_id", "class_id", "member_count", "my_role", ...}``.
 
     ``call`` is the call under way (``api.calls.call_summary_json``), shown to members only.
@@ -47,25 +34,25 @@ def chat_json(chat: ChatItem, my_role: str | None, call: dict[str, Any] | None =
     last = chat.last_message
     return {
         "id": chat.chat_id,
-        "kind": chat.kind,
+        "kind": chat.kind.value,
         "title": chat.title,
         "school_id": chat.school_id,
         "class_id": chat.class_id,
-        "member_count": int(chat.member_count or 0),
+        "member_count": chat.member_count,
         "my_role": my_role,
-        "read_only": bool(chat.read_only) or bool(chat.archived),
-        "archived": bool(chat.archived),
-        "managed_by_roster": bool(chat.managed_by_roster),
-        "last_message": None if last is None else message_json(_last_message(chat.chat_id, last)),
+        "read_only": chat.read_only or chat.archived,
+        "archived": chat.archived,
+        "managed_by_roster": chat.managed_by_roster,
+        "last_message": None if last is None else message_json(last),
         "call": call if my_role is not None and not chat.archived else None,
     }
 
 
-def member_json(member: MembershipItem) -> dict[str, Any]:
+def member_json(member: Membership) -> dict[str, Any]:
     """A member: ``{"person_id", "name", "role", "chat_role"}`` (never a phone number)."""
     return {
         "person_id": member.person_id,
         "name": member.name,
-        "role": member.person_role,
-        "chat_role": member.chat_role,
+        "role": member.person_role.value,
+        "chat_role": member.chat_role.value,
     }

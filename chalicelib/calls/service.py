@@ -84,10 +84,6 @@ class CallService:
         self.max_length = max_length
         self.open_chat = open_chat
 
-    def with_clock(self, clock: Clock) -> CallService:
-        """The same service keeping another clock (tests move time)."""
-        return CallService(self.store, self.provider, clock, self.max_length, self.open_chat)
-
     # --- reading ---------------------------------------------------------------
 
     def _live(self, chat_id: str) -> Call | None:

@@ -2,7 +2,7 @@
 
 The roster sync and the chats API create chats, archive them, change their
 members and exchange messages only through a :class:`Messenger`. The
-built-in messenger (``messenger.builtin``) keeps chats, members and messages
+built-in messenger (``store.messenger``) keeps chats, members and messages
 in this service's DynamoDB tables; an adapter for an external messenger (MAX,
 VK) would implement the same methods by calling that messenger's API (and
 keep this service's chat directory — chats and memberships — up to date, since

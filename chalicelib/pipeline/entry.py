@@ -11,17 +11,20 @@ retry could help it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import SQSEvent, SQSRecord
 
 from chalicelib.aws import client, queue_url
 from chalicelib.config import settings
 from chalicelib.observability import flush_metrics, logger, record_metric, set_correlation_id
-from chalicelib.pipeline.messages import MalformedMessage, school_sync_message, uploaded_objects
+from chalicelib.pipeline.queue_payloads import MalformedMessage, school_sync_message, uploaded_objects
 from chalicelib.pipeline.school_sync import fail_school_after_retries, sync_school
 from chalicelib.pipeline.upload import fail_after_retries, import_upload
 from chalicelib.store.schools import SchoolBusy
+
+if TYPE_CHECKING:
+    from chalicelib.bootstrap import Services
 
 MAX_RECEIVE_COUNT = 5
 BUSY_RETRY_SECONDS = 30
@@ -97,29 +100,24 @@ def _run_batch(
     return {"batchItemFailures": failures}
 
 
-def _handle_upload(body: str) -> None:
-    for upload in uploaded_objects(body):
-        import_upload(upload)
-
-
-def _upload_failed(body: str) -> None:
-    for upload in uploaded_objects(body):
-        fail_after_retries(upload)
-
-
-def _handle_school(body: str) -> None:
-    sync_school(school_sync_message(body))
-
-
-def _school_failed(body: str) -> None:
-    fail_school_after_retries(school_sync_message(body))
-
-
-def handle_upload_batch(event: SQSEvent) -> dict[str, Any]:
+def handle_upload_batch(services: Services, event: SQSEvent) -> dict[str, Any]:
     """The upload queue's handler (S3 event notifications)."""
-    return _run_batch(event, _handle_upload, _upload_failed)
+
+    def handle(body: str) -> None:
+        for upload in uploaded_objects(body):
+            import_upload(services, upload)
+
+    def failed(body: str) -> None:
+        for upload in uploaded_objects(body):
+            fail_after_retries(services, upload)
+
+    return _run_batch(event, handle, failed)
 
 
-def handle_school_batch(event: SQSEvent) -> dict[str, Any]:
+def handle_school_batch(services: Services, event: SQSEvent) -> dict[str, Any]:
     """The school queue's handler (one school's part of an import per message)."""
-    return _run_batch(event, _handle_school, _school_failed)
+    return _run_batch(
+        event,
+        lambda body: sync_school(services, school_sync_message(body)),
+        lambda body: fail_school_after_retries(services, school_sync_message(body)),
+    )

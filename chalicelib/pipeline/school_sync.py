@@ -12,21 +12,26 @@ against whatever was already written and converges on the same state.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.bootstrap import services
 from chalicelib.config import settings
 from chalicelib.observability import Unit, log_event, record_metric, set_correlation_id
-from chalicelib.pipeline.messages import SchoolSyncMessage
+from chalicelib.pipeline.lifecycle import finish_import_if_complete
+from chalicelib.pipeline.queue_payloads import SchoolSyncMessage
 from chalicelib.pipeline.report import PartStatus, change_counts
-from chalicelib.pipeline.upload import finish_import_if_complete
-from chalicelib.planning.diff import diff, must_hold, removal_share
+from chalicelib.planning.diff import ChangeSet, diff, must_hold, removal_share
+from chalicelib.planning.model import SchoolState
 from chalicelib.planning.plan import plan_school
 from chalicelib.roster.model import apply_update
-from chalicelib.store.imports import ImportStore, planned_counts
+from chalicelib.store.imports import planned_counts
 from chalicelib.store.rosters import load_roster, load_shard, roster_fingerprint, roster_key, save_roster
-from chalicelib.store.schools import SchoolStore
 from chalicelib.store.tables import ImportItem
+
+if TYPE_CHECKING:
+    from chalicelib.bootstrap import Services
 
 
 def _issue(source: str | None, code: str, message: str) -> dict[str, Any]:
@@ -34,7 +39,7 @@ def _issue(source: str | None, code: str, message: str) -> dict[str, Any]:
 
 
 def _finish(
-    store: ImportStore,
+    services: Services,
     message: SchoolSyncMessage,
     status: PartStatus,
     *,
@@ -42,7 +47,8 @@ def _finish(
     warnings: list[dict[str, Any]] | None = None,
     share: float | None = None,
 ) -> None:
-    now = services().clock.now()
+    store = services.imports
+    now = services.clock.now()
     store.finish_part(
         message.import_id,
         message.school_id,
@@ -56,10 +62,10 @@ def _finish(
     finish_import_if_complete(store, message.import_id, now)
 
 
-def sync_school(message: SchoolSyncMessage) -> None:
+def sync_school(services: Services, message: SchoolSyncMessage) -> None:
     """Run stage 2 for one school of one import (see the module docstring)."""
     set_correlation_id(message.import_id)
-    store = ImportStore()
+    store = services.imports
     part = store.part(message.import_id, message.school_id)
     if part is None:
         log_event("school_sync_unknown_part", school_id=message.school_id, import_id=message.import_id)
@@ -70,11 +76,11 @@ def sync_school(message: SchoolSyncMessage) -> None:
         store.reopen_part(message.import_id, message.school_id, was=PartStatus.FAILED, force=False)
     elif status not in (PartStatus.QUEUED, PartStatus.RUNNING):
         log_event("school_sync_duplicate_delivery", school_id=message.school_id, status=status.value)
-        finish_import_if_complete(store, message.import_id, services().clock.now())
+        finish_import_if_complete(store, message.import_id, services.clock.now())
         return
     header = store.header(message.import_id)
-    schools = SchoolStore()
-    started = services().clock.now()
+    schools = services.schools
+    started = services.clock.now()
     # Each delivery holds the lease under its own name: two deliveries of the same
     # message (SQS is at-least-once) must take turns like two imports do.
     owner = f"{message.import_id}/{uuid.uuid4().hex}"
@@ -85,86 +91,158 @@ def sync_school(message: SchoolSyncMessage) -> None:
             # Another delivery finished it while this one waited for the lease.
             log_event("school_sync_duplicate_delivery", school_id=message.school_id, status=part.status)
             return
-        _sync_locked(
-            store, schools, message, part, header, previous.roster_fingerprint, previous.last_uploaded_at
-        )
+        _sync_locked(services, message, part, header, previous.roster_fingerprint, previous.last_uploaded_at)
     finally:
         schools.release(message.school_id, owner)
-    record_metric("SchoolSyncSeconds", (services().clock.now() - started).total_seconds(), Unit.Seconds)
+    record_metric("SchoolSyncSeconds", (services.clock.now() - started).total_seconds(), Unit.Seconds)
+
+
+class Verdict(Enum):
+    """What a sync does with one school's part (the pure decision; :func:`_sync_locked` carries it out)."""
+
+    SUPERSEDED = "superseded"
+    UNCHANGED = "unchanged"
+    HELD = "held"
+    APPLY = "apply"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A verdict with the figures the part's report gets."""
+
+    verdict: Verdict
+    counts: dict[str, int] = field(default_factory=dict)
+    share: float = 0.0
+    newly_planned: bool = False
+
+
+def decide_early(
+    *,
+    uploaded_at: str | None,
+    applied_uploaded_at: str | None,
+    fingerprint: Callable[[], str],
+    applied_fingerprint: str | None,
+    force: bool,
+) -> Verdict | None:
+    """Superseded (an older upload than the roster applied), unchanged (same roster), or None: plan it.
+
+    ``fingerprint`` is only called when the upload is not superseded (it reads the shard).
+    """
+    if applied_uploaded_at and uploaded_at and uploaded_at < applied_uploaded_at:
+        return Verdict.SUPERSEDED
+    if fingerprint() == applied_fingerprint and not force:
+        return Verdict.UNCHANGED
+    return None
+
+
+def decide_changes(
+    state: SchoolState,
+    changes: ChangeSet,
+    *,
+    bulk: bool,
+    threshold: float,
+    force: bool,
+    planned: tuple[dict[str, int], float] | None,
+) -> Decision:
+    """Hold a bulk sync that would end too many memberships (unless forced); else apply it.
+
+    A retry after a crash halfway (``planned`` recorded) applies what is left and
+    reports what the first attempt planned, not the remainder.
+    """
+    if planned is not None:
+        counts, share = planned
+        return Decision(Verdict.APPLY, counts, share)
+    counts, share = change_counts(changes), removal_share(state, changes)
+    if must_hold(state, changes, bulk=bulk, threshold=threshold, force=force):
+        return Decision(Verdict.HELD, counts, share)
+    return Decision(Verdict.APPLY, counts, share, newly_planned=True)
 
 
 def _sync_locked(
-    store: ImportStore,
-    schools: SchoolStore,
+    services: Services,
     message: SchoolSyncMessage,
     part: ImportItem,
     header: ImportItem,
     applied_fingerprint: str | None,
     applied_uploaded_at: str | None,
 ) -> None:
+    """Carry out the decision for one school, holding its lease."""
+    store, schools = services.imports, services.schools
     store.mark_running(message.import_id, message.school_id)
-    source = header.source_key
-    uploaded_at = header.uploaded_at
-    if applied_uploaded_at and uploaded_at and uploaded_at < applied_uploaded_at:
-        _finish(
-            store,
-            message,
-            PartStatus.SUPERSEDED,
-            warnings=[_issue(source, "superseded", "A newer roster of this school was already applied.")],
-        )
-        return
+    source, uploaded_at = header.source_key, header.uploaded_at
     force = message.force or bool(part.force)
-    if part.shard_key is None:
-        raise LookupError(f"part {message.import_id}/{message.school_id} has no shard")
-    update = load_shard(part.shard_key)
-    roster = apply_update(None if update.is_bulk else load_roster(message.school_id), update)
-    # Stage 1 already fingerprinted a bulk school's roster; only a delta's result is new here.
-    fingerprint = part.fingerprint or roster_fingerprint(roster)
-    now = services().clock.now()
-    if fingerprint == applied_fingerprint and not force:
+    loaded: dict[str, Any] = {}
+
+    def fingerprint() -> str:
+        if part.shard_key is None:
+            raise LookupError(f"part {message.import_id}/{message.school_id} has no shard")
+        update = load_shard(part.shard_key)
+        roster = apply_update(None if update.is_bulk else load_roster(message.school_id), update)
+        # Stage 1 already fingerprinted a bulk school's roster; only a delta's result is new here.
+        found = part.fingerprint or roster_fingerprint(roster)
+        loaded.update(update=update, roster=roster, fingerprint=found)
+        return found
+
+    early = decide_early(
+        uploaded_at=uploaded_at,
+        applied_uploaded_at=applied_uploaded_at,
+        fingerprint=fingerprint,
+        applied_fingerprint=applied_fingerprint,
+        force=force,
+    )
+    if early is Verdict.SUPERSEDED:
+        warning = _issue(source, "superseded", "A newer roster of this school was already applied.")
+        _finish(services, message, PartStatus.SUPERSEDED, warnings=[warning])
+        return
+    now = services.clock.now()
+    if early is Verdict.UNCHANGED:
         # Nothing to write to chats; remember the upload so an older one arriving late is refused.
         schools.record_applied(
             message.school_id,
-            fingerprint=fingerprint,
+            fingerprint=loaded["fingerprint"],
             roster_key=roster_key(message.school_id),
             import_id=message.import_id,
             uploaded_at=uploaded_at,
             now=now,
         )
-        _finish(store, message, PartStatus.UNCHANGED)
+        _finish(services, message, PartStatus.UNCHANGED)
         return
 
-    messenger = services().messenger
+    messenger = services.messenger
+    roster = loaded["roster"]
     state = messenger.load_school_state(message.school_id)
     plan = plan_school(roster, state.followed_subject_classes())
     changes = diff(plan, state)
     warnings = [_issue(source, w.code, w.message) for w in plan.warnings]
-    planned = planned_counts(part)
-    if planned is not None:
-        # A retry after a crash halfway: report what the first attempt planned, not the remainder.
-        counts, share = planned
-    else:
-        counts, share = change_counts(changes), removal_share(state, changes)
-        if must_hold(
-            state, changes, bulk=update.is_bulk, threshold=settings().deletion_threshold, force=force
-        ):
-            warnings.append(
-                _issue(
-                    source,
-                    "held_deletion_threshold",
-                    f"This sync would end {share:.0%} of the school's memberships (limit "
-                    f"{settings().deletion_threshold:.0%}); it was held. "
-                    "An operator can re-run it with force.",
-                )
+    threshold = settings().deletion_threshold
+    decision = decide_changes(
+        state,
+        changes,
+        bulk=loaded["update"].is_bulk,
+        threshold=threshold,
+        force=force,
+        planned=planned_counts(part),
+    )
+    counts, share = decision.counts, decision.share
+    if decision.verdict is Verdict.HELD:
+        warnings.append(
+            _issue(
+                source,
+                "held_deletion_threshold",
+                f"This sync would end {share:.0%} of the school's memberships (limit "
+                f"{threshold:.0%}); it was held. "
+                "An operator can re-run it with force.",
             )
-            _finish(store, message, PartStatus.HELD, counts=counts, warnings=warnings, share=share)
-            return
+        )
+        _finish(services, message, PartStatus.HELD, counts=counts, warnings=warnings, share=share)
+        return
+    if decision.newly_planned:
         store.record_planned(message.import_id, message.school_id, counts=counts, removal_share=share)
     requests = messenger.apply_roster_changes(state, changes, now)
     key = save_roster(roster)
     schools.record_applied(
         message.school_id,
-        fingerprint=fingerprint,
+        fingerprint=loaded["fingerprint"],
         roster_key=key,
         import_id=message.import_id,
         uploaded_at=uploaded_at,
@@ -172,14 +250,14 @@ def _sync_locked(
     )
     record_metric("MembershipsChanged", counts["memberships_added"] + counts["memberships_removed"])
     log_event("school_sync_applied", school_id=message.school_id, requests=requests)
-    _finish(store, message, PartStatus.SUCCEEDED, counts=counts, warnings=warnings, share=share)
+    _finish(services, message, PartStatus.SUCCEEDED, counts=counts, warnings=warnings, share=share)
 
 
-def fail_school_after_retries(message: SchoolSyncMessage) -> None:
+def fail_school_after_retries(services: Services, message: SchoolSyncMessage) -> None:
     """The sync failed on its last delivery: mark the part failed (a dead-letter replay reopens it)."""
-    store = ImportStore()
+    store = services.imports
     part = store.part(message.import_id, message.school_id)
     if part is None or PartStatus(part.status) not in (PartStatus.QUEUED, PartStatus.RUNNING):
         return
     detail = "The sync failed repeatedly; the message is in the dead-letter queue, and replaying it retries."
-    _finish(store, message, PartStatus.FAILED, warnings=[_issue(None, "processing_error", detail)])
+    _finish(services, message, PartStatus.FAILED, warnings=[_issue(None, "processing_error", detail)])

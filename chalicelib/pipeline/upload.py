@@ -9,30 +9,28 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws import client, queue_url
-from chalicelib.bootstrap import services
 from chalicelib.clock import isoformat_utc
 from chalicelib.config import settings
-from chalicelib.observability import log_event, record_import_finished, record_metric, set_correlation_id
-from chalicelib.pipeline.messages import SchoolSyncMessage, UploadedObject
+from chalicelib.observability import log_event, record_metric, set_correlation_id
+from chalicelib.pipeline.lifecycle import enqueue_schools, fail_import, finish_import_if_complete
+from chalicelib.pipeline.queue_payloads import UploadedObject
 from chalicelib.pipeline.report import FINAL_STATUSES, ImportStatus, PartStatus
 from chalicelib.roster.issues import RosterIssue, RosterUnreadable, Severity
 from chalicelib.roster.model import apply_update
 from chalicelib.roster.reader import ParsedRoster, RosterLimits, read_roster
-from chalicelib.store.imports import ImportStore, plain_map
-from chalicelib.store.objects import Downloaded, ObjectTooLarge, put_json, spooled_download
+from chalicelib.store.imports import plain_map
+from chalicelib.store.objects import Downloaded, ObjectTooLarge, spooled_download
 from chalicelib.store.rosters import content_key, roster_fingerprint, save_shard
-from chalicelib.store.schools import SchoolStore
+
+if TYPE_CHECKING:
+    from chalicelib.bootstrap import Services
 
 PROCESSING_ERROR = "processing_error"
-SQS_BATCH = 10
 
 
 @dataclass(frozen=True)
@@ -45,62 +43,10 @@ class SchoolPart:
     fingerprint: str | None
 
 
-def report_key(import_id: str) -> str:
-    """Where an import's report is written in the bucket."""
-    return f"reports/{import_id}.json"
-
-
-def publish_report(report: dict[str, object]) -> None:
-    """Write an import's report to ``reports/`` (overwriting it is harmless: same content)."""
-    put_json(report_key(str(report["id"])), report, compress=False)
-
-
-def _duration_s(report: dict[str, Any]) -> float | None:
-    started, finished = report.get("started_at"), report.get("finished_at")
-    if not isinstance(started, str) or not isinstance(finished, str):
-        return None
-    return (datetime.fromisoformat(finished) - datetime.fromisoformat(started)).total_seconds()
-
-
-def finish_import_if_complete(store: ImportStore, import_id: str, now: datetime) -> dict[str, Any] | None:
-    """Once every part is done: set the import's final status, publish its report, count it once."""
-    finalized = store.finalize(import_id, now)
-    if finalized is None:
-        return None
-    publish_report(finalized.report)
-    if finalized.now_final:
-        log_event("import_finished", import_id=import_id, status=finalized.report["status"])
-        record_import_finished(str(finalized.report["status"]), _duration_s(finalized.report))
-    return finalized.report
-
-
-def enqueue_schools(import_id: str, school_ids: Iterable[str], *, force: bool = False) -> None:
-    """Send one school-sync message per school (10 per ``SendMessageBatch``)."""
-    url = queue_url(settings().school_queue_name)
-    bodies = [SchoolSyncMessage(import_id=import_id, school_id=s, force=force).to_body() for s in school_ids]
-    for start in range(0, len(bodies), SQS_BATCH):
-        entries = [
-            {"Id": str(index), "MessageBody": body}
-            for index, body in enumerate(bodies[start : start + SQS_BATCH])
-        ]
-        response = client("sqs").send_message_batch(QueueUrl=url, Entries=entries)
-        if response.get("Failed"):
-            raise RuntimeError(f"{len(response['Failed'])} school messages were not queued")
-
-
-def _fail(store: ImportStore, import_id: str, issue: RosterIssue, now: datetime) -> None:
-    store.fail(import_id, issue, now)
-    report = store.report(import_id)
-    if report is not None:
-        publish_report(report)
-        record_import_finished(str(report["status"]), _duration_s(report))
-    log_event("import_failed", import_id=import_id, code=issue.code)
-
-
-def import_upload(upload: UploadedObject) -> None:
+def import_upload(services: Services, upload: UploadedObject) -> None:
     """Run stage 1 for one uploaded object (see the module docstring)."""
-    store = ImportStore()
-    now = services().clock.now()
+    store = services.imports
+    now = services.clock.now()
     import_id = upload.import_id
     set_correlation_id(import_id)
     header = store.begin(
@@ -125,7 +71,7 @@ def import_upload(upload: UploadedObject) -> None:
             download = spooled_download(upload.bucket, upload.key, limits.max_bytes)
         except ObjectTooLarge:
             message = f"The file is larger than the limit of {limits.max_bytes} bytes."
-            _fail(
+            fail_import(
                 store,
                 import_id,
                 RosterIssue(Severity.ERROR, name, None, None, "file_too_large", message),
@@ -136,20 +82,20 @@ def import_upload(upload: UploadedObject) -> None:
             if error.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
                 raise
             message = "The file was deleted before it could be imported."
-            _fail(
+            fail_import(
                 store, import_id, RosterIssue(Severity.ERROR, name, None, None, "file_missing", message), now
             )
             return
         content = content_key(download.sha256)
-        if settle_unchanged_file(store, import_id, content):
+        if settle_unchanged_file(services, import_id, content):
             return
         try:
             parsed = read_roster(download.path, name, limits)
         except RosterUnreadable as unreadable:
-            _fail(store, import_id, unreadable.to_issue(), now)
+            fail_import(store, import_id, unreadable.to_issue(), now)
             return
         with contextlib.closing(parsed):
-            split_and_queue(store, import_id, parsed, content)
+            split_and_queue(services, import_id, parsed, content)
     finally:
         if download is not None:
             download.path.unlink(missing_ok=True)
@@ -168,7 +114,7 @@ class ReadSummary:
     warning_count: int
 
 
-def settle_unchanged_file(store: ImportStore, import_id: str, content: str) -> bool:
+def settle_unchanged_file(services: Services, import_id: str, content: str) -> bool:
     """Settle a re-upload of a file already applied in bulk, without reading it; False if it can't be.
 
     It can when an import applied this very content (same bytes, same rules
@@ -177,12 +123,12 @@ def settle_unchanged_file(store: ImportStore, import_id: str, content: str) -> b
     this upload. Reading a 100 MB roster costs about 40 s of CPU; this costs a
     download and a hash. Otherwise the file is read as usual.
     """
+    store, schools = services.imports, services.schools
     found = store.applied_content(content)
     if found is None:
         return False
     previous, previous_parts = found
-    schools = SchoolStore()
-    now = services().clock.now()
+    now = services.clock.now()
     uploaded_at = store.header(import_id).uploaded_at
     decided = []
     for part in previous_parts:
@@ -201,21 +147,21 @@ def settle_unchanged_file(store: ImportStore, import_id: str, content: str) -> b
         error_count=int(previous.error_count or 0),
         warning_count=int(previous.warning_count or 0),
     )
-    _record_and_queue(store, import_id, summary, decided, content)
+    _record_and_queue(services, import_id, summary, decided, content)
     log_event("import_unchanged_file", import_id=import_id, same_as=previous.import_id)
     return True
 
 
-def split_and_queue(store: ImportStore, import_id: str, parsed: ParsedRoster, content: str | None) -> None:
+def split_and_queue(services: Services, import_id: str, parsed: ParsedRoster, content: str | None) -> None:
     """Store each changed school's part of a read roster, record what was read, queue those schools.
 
     A school whose new roster equals the one last applied (same fingerprint —
     only knowable here for bulk updates, which need no base roster) is
     finished on the spot as ``unchanged``: no shard, no message, no sync.
     """
+    store, schools = services.imports, services.schools
     header = store.header(import_id)
-    schools = SchoolStore()
-    now = services().clock.now()
+    now = services.clock.now()
     decided: list[SchoolPart] = []
     for update in parsed.school_updates():
         name = update.school_name or update.school_id
@@ -245,21 +191,22 @@ def split_and_queue(store: ImportStore, import_id: str, parsed: ParsedRoster, co
         error_count=issues.error_count,
         warning_count=issues.warning_count,
     )
-    _record_and_queue(store, import_id, summary, decided, content)
+    _record_and_queue(services, import_id, summary, decided, content)
 
 
 READ_COUNTS = ("schools", "classes", "people", "rows_skipped")
 
 
 def _record_and_queue(
-    store: ImportStore, import_id: str, summary: ReadSummary, decided: list[SchoolPart], content: str | None
+    services: Services, import_id: str, summary: ReadSummary, decided: list[SchoolPart], content: str | None
 ) -> None:
     """Record what was read, create every school's part, finish the unchanged ones, queue the rest.
 
     The totals are recorded before any part finishes or is queued, so the part
     that finishes last always knows it is last.
     """
-    now = services().clock.now()
+    store = services.imports
+    now = services.clock.now()
     store.record_parsed(
         import_id,
         format=summary.format,
@@ -307,16 +254,16 @@ def _record_and_queue(
         rows_skipped=summary.counts.get("rows_skipped", 0),
     )
     if not queued:
-        finish_import_if_complete(store, import_id, services().clock.now())
+        finish_import_if_complete(store, import_id, services.clock.now())
 
 
 def _failed_transiently(errors: list[dict[str, object]] | None) -> bool:
     return bool(errors) and all(e.get("code") == PROCESSING_ERROR for e in errors or [])
 
 
-def fail_after_retries(upload: UploadedObject) -> None:
+def fail_after_retries(services: Services, upload: UploadedObject) -> None:
     """The upload stage failed on its last delivery: end the import as failed (replayable)."""
-    store = ImportStore()
+    store = services.imports
     issue = RosterIssue(
         Severity.ERROR,
         os.path.basename(upload.key),
@@ -327,4 +274,4 @@ def fail_after_retries(upload: UploadedObject) -> None:
         "retries the import.",
     )
     if store.find_header(upload.import_id) is not None:
-        _fail(store, upload.import_id, issue, services().clock.now())
+        fail_import(store, upload.import_id, issue, services.clock.now())

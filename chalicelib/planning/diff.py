@@ -2,7 +2,8 @@
 
 Pure functions. :func:`diff` says what to write; :func:`apply_changes` says
 what the store looks like after writing it (the store adapter does the same
-thing against DynamoDB, and the property tests hold the two to each other).
+thing against DynamoDB, and ``tests/contract/test_write_changes_property.py`` holds
+the two — the DynamoDB adapter and its in-memory twin — to each other).
 
 Nothing is ever deleted: a chat the roster no longer implies is archived and
 its memberships end (rows stay, inactive); a membership that ends is marked

@@ -44,7 +44,7 @@ from chalicelib.roster.model import ClassKind, EnrollmentRole, Role
 from chalicelib.roster.staging import NO_ORG, Completeness, Names, Staging
 
 if TYPE_CHECKING:
-    from chalicelib.roster.reader import RosterLimits
+    from chalicelib.roster.limits import RosterLimits
 
 MANIFEST = "manifest.csv"
 ROSTER_FILES = ("orgs", "users", "roles", "classes", "enrollments")

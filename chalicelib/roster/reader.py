@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
-from chalicelib.config import Settings
 from chalicelib.roster.archive import ZIP_MAGICS
 from chalicelib.roster.codes import IssueCode
 from chalicelib.roster.csvfile import ByteSource, FileReport
@@ -24,30 +23,13 @@ from chalicelib.roster.flat import COMPLETENESS as FLAT_COMPLETENESS
 from chalicelib.roster.flat import FORMAT as FLAT_FORMAT
 from chalicelib.roster.flat import read_flat
 from chalicelib.roster.issues import IssueLog
+from chalicelib.roster.limits import RosterLimits
 from chalicelib.roster.model import SchoolRosterUpdate
 from chalicelib.roster.oneroster import read_oneroster
 from chalicelib.roster.staging import Completeness, Staging
 
 # Legacy Excel workbooks (OLE compound files); xlsx/ods are zips, recognised by the OneRoster reader.
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-@dataclass(frozen=True)
-class RosterLimits:
-    """How big a roster may be, before and after decompression."""
-
-    max_bytes: int
-    max_uncompressed_bytes: int
-    max_compression_ratio: int
-
-    @classmethod
-    def from_settings(cls, config: Settings) -> RosterLimits:
-        """The limits configured for this deployment."""
-        return cls(
-            max_bytes=config.roster_max_bytes,
-            max_uncompressed_bytes=config.roster_max_uncompressed_bytes,
-            max_compression_ratio=config.roster_max_compression_ratio,
-        )
 
 
 @dataclass(frozen=True)

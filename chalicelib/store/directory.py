@@ -1,4 +1,8 @@
-"""Reading the chat directory for the API: a person's chats, a chat with the caller's place in it, members.
+"""The chat directory's DynamoDB adapter: a person's chats, a chat with the caller's place in it, members.
+
+It implements ``chats.directory.ChatDirectory`` and hands out its frozen
+domain objects (:func:`chat_of`, :func:`membership_of`); no PynamoDB item
+leaves this module.
 
 Every read here costs a fixed number of DynamoDB requests, whatever the size
 of the school: a chat list page is one Query on the ``by-person`` index and
@@ -15,50 +19,70 @@ a forged cursor can move inside the caller's own list but never out of it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.planning.model import ChatRole
+from chalicelib.chats.directory import (
+    Chat,
+    ChatListPage,
+    ChatLookup,
+    MemberPage,
+    Membership,
+    SchoolChatPage,
+)
+from chalicelib.messenger.port import Message
+from chalicelib.planning.model import ChatKind, ChatRole
 from chalicelib.roster.model import Role
 from chalicelib.store.batch import batch_get
 from chalicelib.store.paging import one_page
-from chalicelib.store.tables import ChatItem, LinkItem, MembershipItem
+from chalicelib.store.tables import ChatItem, LastMessage, LinkItem, MembershipItem
 
 
-@dataclass(frozen=True)
-class ChatLookup:
-    """What one request needs to authorize a chat route."""
-
-    linked: bool
-    chat: ChatItem | None
-    membership: MembershipItem | None
-
-
-@dataclass(frozen=True)
-class ChatListPage:
-    """A page of a person's chats (membership row and chat), newest activity first."""
-
-    linked: bool
-    items: list[tuple[MembershipItem, ChatItem]]
-    before: str | None
+def _last_message(chat_id: str, last: LastMessage) -> Message:
+    return Message(
+        message_id=last.message_id,
+        chat_id=chat_id,
+        author_id=last.author_id,
+        author_name=last.author_name,
+        text=last.text,
+        sent_at=last.sent_at,
+        client_msg_id=last.client_msg_id,
+        deleted=bool(last.deleted),
+    )
 
 
-@dataclass(frozen=True)
-class MemberPage:
-    """A page of a chat's active members, by person id."""
+def chat_of(item: ChatItem) -> Chat:
+    """A stored chat as a domain object."""
+    last = item.last_message
+    return Chat(
+        chat_id=item.chat_id,
+        school_id=item.school_id,
+        kind=ChatKind(item.kind),
+        title=item.title,
+        class_id=item.class_id,
+        member_count=int(item.member_count or 0),
+        read_only=bool(item.read_only),
+        archived=bool(item.archived),
+        archived_by_user=bool(item.archived_by_user),
+        title_locked=bool(item.title_locked),
+        managed_by_roster=bool(item.managed_by_roster),
+        last_activity=item.last_activity,
+        last_message=None if last is None else _last_message(item.chat_id, last),
+    )
 
-    items: list[MembershipItem]
-    after: str | None
 
-
-@dataclass(frozen=True)
-class SchoolChatPage:
-    """A page of a school's chats, by chat id (the back office)."""
-
-    items: list[ChatItem]
-    after: str | None
+def membership_of(item: MembershipItem) -> Membership:
+    """A stored membership row as a domain object."""
+    return Membership(
+        chat_id=item.chat_id,
+        person_id=item.person_id,
+        school_id=item.school_id,
+        name=item.name,
+        person_role=Role(item.person_role),
+        chat_role=ChatRole(item.chat_role),
+        active=bool(item.active),
+    )
 
 
 def _chat_id_of(activity: str) -> str:
@@ -66,8 +90,8 @@ def _chat_id_of(activity: str) -> str:
     return activity.rpartition("#")[2]
 
 
-class ChatDirectory:
-    """Reads of chats and memberships on behalf of API callers."""
+class DynamoDBChatDirectory:
+    """Reads of chats and memberships on behalf of API callers, from DynamoDB."""
 
     def lookup(self, person_id: str, chat_id: str) -> ChatLookup:
         """The caller's link, the chat and the caller's membership row, in one ``BatchGetItem``.
@@ -86,19 +110,31 @@ class ChatDirectory:
         memberships = found[MembershipItem]
         return ChatLookup(
             linked=bool(found[LinkItem]),
-            chat=chats[0] if chats else None,
-            membership=memberships[0] if memberships else None,
+            chat=chat_of(chats[0]) if chats else None,
+            membership=membership_of(memberships[0]) if memberships else None,
         )
 
-    def membership(self, chat_id: str, person_id: str) -> MembershipItem | None:
+    def is_linked(self, person_id: str) -> bool:
+        """Whether the person has a link (one ``GetItem``)."""
+        try:
+            LinkItem.get(person_id)
+        except DoesNotExist:
+            return False
+        return True
+
+    def membership(self, chat_id: str, person_id: str) -> Membership | None:
         """A membership row (active or not), or None."""
         try:
-            return MembershipItem.get(chat_id, person_id, consistent_read=True)
+            return membership_of(MembershipItem.get(chat_id, person_id, consistent_read=True))
         except DoesNotExist:
             return None
 
-    def memberships(self, chat_id: str, person_ids: Iterable[str]) -> dict[str, MembershipItem]:
+    def memberships(self, chat_id: str, person_ids: Iterable[str]) -> dict[str, Membership]:
         """The membership rows (active or not) of some people in a chat, by person id."""
+        return {pid: membership_of(row) for pid, row in self.membership_items(chat_id, person_ids).items()}
+
+    def membership_items(self, chat_id: str, person_ids: Iterable[str]) -> dict[str, MembershipItem]:
+        """The stored rows behind :meth:`memberships` (for the adapters' conditional writes)."""
         keys = [{"chat_id": chat_id, "person_id": person_id} for person_id in sorted(set(person_ids))]
         if not keys:
             return {}
@@ -133,7 +169,7 @@ class ChatDirectory:
         )
         chats = {chat.chat_id: chat for chat in found[ChatItem]}
         # A row whose chat is missing (a creation that crashed half-way) is skipped, not shown broken.
-        items = [(row, chats[row.chat_id]) for row in rows if row.chat_id in chats]
+        items = [(membership_of(row), chat_of(chats[row.chat_id])) for row in rows if row.chat_id in chats]
         return ChatListPage(
             linked=bool(found[LinkItem]),
             items=items,
@@ -153,7 +189,7 @@ class ChatDirectory:
             limit,
             lambda row: row.person_id,
         )
-        return MemberPage(items=rows, after=position)
+        return MemberPage(items=[membership_of(row) for row in rows], after=position)
 
     def school_chats(self, school_id: str, limit: int, after: str | None) -> SchoolChatPage:
         """A page of a school's chats (archived ones too), by chat id: one Query on ``by-school``."""
@@ -165,7 +201,7 @@ class ChatDirectory:
             limit,
             lambda chat: chat.chat_id,
         )
-        return SchoolChatPage(items=chats, after=position)
+        return SchoolChatPage(items=[chat_of(chat) for chat in chats], after=position)
 
     def active_moderator_ids(self, chat_id: str) -> set[str]:
         """The people who moderate a chat now."""

@@ -8,7 +8,7 @@ part that brings ``schools_done`` to ``schools_total`` finalises the import.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,7 +23,6 @@ from chalicelib.pipeline.report import (
     ImportStatus,
     PartOutcome,
     PartStatus,
-    final_status,
     report_document,
     zero_counts,
 )
@@ -33,6 +32,9 @@ from chalicelib.store.paging import one_page
 from chalicelib.store.tables import HEADER_PART, ImportItem, school_part
 
 LISTING = "imports"
+
+StatusRule = Callable[[list[PartOutcome], bool], ImportStatus]
+"""The import's final status from its parts' outcomes and whether reading the file raised issues."""
 
 
 @dataclass(frozen=True)
@@ -333,11 +335,13 @@ class ImportStore:
             raise
         return True
 
-    def finalize(self, import_id: str, now: datetime) -> Finalized | None:
-        """If every part has finished, set the import's final status; None while parts are open.
+    def finalize(self, import_id: str, now: datetime, judge: StatusRule) -> Finalized | None:
+        """If every part has finished, set the status ``judge`` gives the parts; None while parts are open.
 
-        ``now_final`` tells the one caller that set the final status (several
-        parts may finish at once, and deliveries repeat) from the others.
+        The rule is the lifecycle's (``pipeline.lifecycle``); this only reads the
+        parts and writes the header conditionally. ``now_final`` tells the one
+        caller that set the final status (several parts may finish at once, and
+        deliveries repeat) from the others.
         """
         header = self.header(import_id)
         if header.status in FINAL_STATUSES:
@@ -346,10 +350,9 @@ class ImportStore:
         if int(header.schools_done) < int(header.schools_total):
             return None
         parts = self.parts(import_id)
-        status = final_status(
-            (PartOutcome(PartStatus(p.status), bool(p.warnings)) for p in parts),
-            import_failed=False,
-            has_issues=bool(header.error_count or header.warning_count),
+        status = judge(
+            [PartOutcome(PartStatus(p.status), bool(p.warnings)) for p in parts],
+            bool(header.error_count or header.warning_count),
         )
         now_final = True
         actions: list[Action] = [

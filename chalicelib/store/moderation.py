@@ -20,7 +20,7 @@ from chalicelib.planning.model import ExistingChat
 from chalicelib.store.batch import batch_put
 from chalicelib.store.chats import active_membership_row
 from chalicelib.store.conditions import is_condition_failure, write_transaction
-from chalicelib.store.directory import ChatDirectory
+from chalicelib.store.directory import DynamoDBChatDirectory
 from chalicelib.store.tables import ChatItem, MembershipItem, activity_key
 
 # A transaction holds at most 100 items: 99 memberships and the chat's count.
@@ -51,8 +51,8 @@ def _activation(chat: ExistingChat, member: NewMember, now: datetime) -> list[Ac
 class ModerationStore:
     """Writes for chats made and moderated by hand."""
 
-    def __init__(self, directory: ChatDirectory | None = None) -> None:
-        self.directory = directory or ChatDirectory()
+    def __init__(self, directory: DynamoDBChatDirectory | None = None) -> None:
+        self.directory = directory or DynamoDBChatDirectory()
 
     def create_chat(self, chat: NewChat, members: Sequence[NewMember], now: datetime) -> bool:
         """The chat item (its count already right), then its membership rows in batches.
@@ -91,7 +91,7 @@ class ModerationStore:
             # creation, placed in lists at its current last activity.
             created, now_iso, now = False, first.last_activity, first.created_at
         if not created:
-            written = self.directory.memberships(chat.chat_id, [member.person_id for member in members])
+            written = self.directory.membership_items(chat.chat_id, [member.person_id for member in members])
             members = [member for member in members if member.person_id not in written]
         rows = [
             active_membership_row(
@@ -136,7 +136,7 @@ class ModerationStore:
         """
         wanted = {member.person_id: member for member in members}
         for _attempt in range(ADD_ATTEMPTS):
-            rows = self.directory.memberships(chat.chat_id, wanted)
+            rows = self.directory.membership_items(chat.chat_id, wanted)
             starting = [m for pid, m in sorted(wanted.items()) if not (pid in rows and rows[pid].active)]
             try:
                 for start in range(0, len(starting), MEMBERS_PER_TRANSACTION):

@@ -84,3 +84,11 @@ def roster_fingerprint(roster: SchoolRoster) -> str:
 def content_key(file_sha256: str) -> str:
     """What identifies an uploaded file's content for the unchanged-file shortcut (with the rules version)."""
     return hashlib.sha256(f"{RULES_VERSION}:{file_sha256}".encode()).hexdigest()
+
+
+class S3Rosters:
+    """Each school's last applied roster, from the roster bucket (``chats.service.Rosters``)."""
+
+    def load_roster(self, school_id: str) -> SchoolRoster | None:
+        """The school's roster as last applied, or None before its first import."""
+        return load_roster(school_id)

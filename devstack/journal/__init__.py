@@ -23,6 +23,7 @@ import pydantic
 from chalice import Chalice, Response
 
 from chalicelib.api.http import ApiBlueprint, RequestContext
+from chalicelib.bootstrap import Services
 from chalicelib.config import settings
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.identity.journal_token import issue_journal_token
@@ -90,6 +91,6 @@ def journal_static(ctx: RequestContext, name: str) -> Response:
     return found
 
 
-def register(app: Chalice) -> None:
+def register(app: Chalice, services: Services) -> None:
     """Add the demo journal's routes to the app the local stack serves."""
-    app.register_blueprint(api.blueprint)
+    api.register(app, services)

@@ -60,14 +60,15 @@ ROUTES = ["chats", "messages", "members", "school chats", "imports", "school imp
 
 
 @pytest.fixture
-def world(api: Any, clock: MovableClock) -> World:
+def world(services: Any, api: Any, clock: MovableClock) -> World:
     """The chats tests' two schools, a second message in 5А, and two imports touching sch-1."""
-    built = build_world(api)
+    built = build_world(api, services)
     clock.advance(seconds=1)
     assert built.send("t-class", "class", "second").status == 201
     for day in (1, 2):
         clock.advance(seconds=60)
         stage_import(
+            services,
             [bulk_update(sample_school(SCHOOL)), bulk_update(sample_school(OTHER_SCHOOL))],
             key=f"rosters/day-{day}.csv",
             uploaded_at=f"2026-09-0{day}T08:00:00.000Z",

@@ -11,6 +11,7 @@ from chalice import Chalice
 from chalice.test import Client
 
 from chalicelib.api.http import http_middleware
+from chalicelib.bootstrap import build_services
 from chalicelib.config import settings
 from chalicelib.identity.journal_token import verify_journal_token
 from chalicelib.web.render import content_security_policy
@@ -25,7 +26,7 @@ def demo_app() -> Chalice:
     """An app with only the demo journal, as devstack adds it to the app it serves."""
     app = Chalice(app_name="demo-journal-under-test")
     app.register_middleware(http_middleware, "http")
-    journal.register(app)
+    journal.register(app, build_services(settings()))
     return app
 
 

@@ -24,13 +24,13 @@ pytestmark = pytest.mark.emulator
 
 
 @pytest.fixture
-def demo_school(aws: Any, clock: Any) -> None:
+def demo_school(application: Any, clock: Any) -> None:
     """The demo school imported the way a journal uploads it."""
     from devstack.worker import app_worker
 
     key = f"rosters/demo-{uuid.uuid4().hex[:8]}.zip"
     client("s3").put_object(Bucket=settings().roster_bucket, Key=key, Body=demo_oneroster_zip())
-    app_worker(school_concurrency=1).drain()
+    app_worker(application, school_concurrency=1).drain()
 
 
 def masked(phone: str) -> str:

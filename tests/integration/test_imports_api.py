@@ -13,20 +13,22 @@ OPERATOR = {"operator": True}
 
 
 @pytest.fixture
-def two_schools(aws: Any) -> dict[str, str]:
+def two_schools(services: Any, application: Any) -> dict[str, str]:
     from devstack.worker import app_worker
 
     first = stage_import(
+        services,
         [bulk_update(sample_school("school-1")), bulk_update(sample_school("school-2"))],
         key="rosters/both.csv",
         uploaded_at="2026-09-01T08:00:00.000Z",
     )
     second = stage_import(
+        services,
         [bulk_update(sample_school("school-1", classes=1, students=4))],
         key="rosters/one.csv",
         uploaded_at="2026-09-02T08:00:00.000Z",
     )
-    app_worker(school_concurrency=1).drain()
+    app_worker(application, school_concurrency=1).drain()
     return {"first": first, "second": second}
 
 

@@ -8,7 +8,6 @@ import logging
 
 import pytest
 
-from chalicelib import bootstrap
 from chalicelib.config import settings
 from chalicelib.identity.sms import SmsNotSent, sms_sender_from_settings
 from chalicelib.observability import logger
@@ -119,17 +118,17 @@ class FailingSender:
         raise SmsNotSent("provider down")
 
 
-def test_a_failed_sms_is_a_503_and_a_resend_is_allowed_at_once(api, clock, emulator):
+def test_a_failed_sms_is_a_503_and_a_resend_is_allowed_at_once(api, services, clock, emulator):
     phone = unique_phone()
     make_account(phone)
-    working = bootstrap.services().sms_sender
-    bootstrap.override_services(sms_sender=FailingSender())
+    working = services.sms_sender
+    services.sms_sender = FailingSender()
     session_id = open_session(api, "sms-1", phone)
     response = step(api, "sms-1", session_id, "password", {"password": STRONG_PASSWORD})
     assert response.status_code == 503 and response.json_body["type"] == PROBLEM_BASE + "sms-unavailable"
     view = call(api, "get", f"/v1/link/sessions/{session_id}", "sms-1").json_body
     assert view["step"] == "code" and view["resend_after_s"] == 0 and view["expires_in_s"] == 0
-    bootstrap.override_services(sms_sender=working)
+    services.sms_sender = working
     assert step(api, "sms-1", session_id, "resend").status_code == 200
     assert step(api, "sms-1", session_id, "code", {"code": last_code(emulator, phone)}).status_code == 200
 

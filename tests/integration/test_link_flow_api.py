@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from chalicelib.planning.model import ChatKind, roster_chat_id
@@ -21,9 +23,9 @@ from tests.identity_support import (
 from tests.support import assert_problem
 
 
-def test_a_demo_teacher_registers_creates_a_profile_and_links(api, clock, emulator):
+def test_a_demo_teacher_registers_creates_a_profile_and_links(services: Any, api, clock, emulator):
     """SPEC §3 end to end: a roster teacher with no messenger account links through the API."""
-    seed_demo_school()
+    seed_demo_school(services)
     teacher = DEMO_TEACHER_ID
     me = call(api, "get", "/v1/me", teacher).json_body
     assert me == {

@@ -13,10 +13,9 @@ from typing import Any
 import pytest
 
 import app as application
-from chalicelib.bootstrap import override_services, services
 from chalicelib.identity.sms import SmsNotSent
 from chalicelib.observability import flush_metrics, logger, record_link_completed, record_sms_sent
-from chalicelib.pipeline.upload import finish_import_if_complete
+from chalicelib.pipeline.lifecycle import finish_import_if_complete
 from chalicelib.store.imports import ImportStore
 from tests.identity_support import (
     STRONG_PASSWORD,
@@ -106,11 +105,11 @@ def test_metrics_recorded_during_a_request_are_flushed_with_it(
 
 
 def test_a_finished_import_is_counted_once_with_its_duration(
-    aws: Any, capfd: pytest.CaptureFixture[str]
+    services: Any, capfd: pytest.CaptureFixture[str]
 ) -> None:
     store = ImportStore()
     import_id = "imp_" + uuid.uuid4().hex[:24]
-    now = services().clock.now()
+    now = services.clock.now()
     store.begin(
         import_id, bucket="b", key="rosters/x.csv", version="v1", uploaded_at="2026-01-01T00:00:00Z", now=now
     )
@@ -186,7 +185,7 @@ def _metrics_of(capfd: pytest.CaptureFixture[str]) -> dict[str, list[float]]:
 
 
 def test_every_sms_handed_to_sns_is_counted_and_only_those(
-    api: Any, clock: Any, emulator: str, capfd: pytest.CaptureFixture[str]
+    api: Any, services: Any, clock: Any, emulator: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
     phone = unique_phone()
     make_account(phone)
@@ -200,13 +199,13 @@ def test_every_sms_handed_to_sns_is_counted_and_only_those(
     assert step(api, "metrics-1", session_id, "resend").status_code == 429  # inside the cooldown
     assert "SmsSent" not in _metrics_of(capfd)
 
-    working = services().sms_sender
-    override_services(sms_sender=_RefusingSender())
+    working = services.sms_sender
+    services.sms_sender = _RefusingSender()
     clock.advance(seconds=120)
     assert step(api, "metrics-1", session_id, "resend").status_code == 503
     assert "SmsSent" not in _metrics_of(capfd)
 
-    override_services(sms_sender=working)
+    services.sms_sender = working
     assert step(api, "metrics-1", session_id, "resend").status_code == 200
     assert _metrics_of(capfd).get("SmsSent") == [1.0]
     assert len(sms_to(emulator, phone)) == 2

@@ -17,7 +17,7 @@ import pytest
 from cfnlint.api import ManualArgs, lint_file
 
 from chalicelib.pipeline import entry
-from chalicelib.pipeline.messages import ROSTER_PREFIX
+from chalicelib.pipeline.queue_payloads import ROSTER_PREFIX
 from chalicelib.store.schema import ALL_MODELS
 from chalicelib.store.schools import LEASE_SECONDS
 from infrastructure.build import package

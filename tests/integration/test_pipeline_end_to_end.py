@@ -18,10 +18,10 @@ OPERATOR = auth_headers("ops", operator=True)
 
 
 @pytest.fixture
-def worker(aws: Any) -> Any:
+def worker(application: Any) -> Any:
     from devstack.worker import app_worker
 
-    return app_worker(school_concurrency=2)
+    return app_worker(application, school_concurrency=2)
 
 
 def upload(key: str, body: bytes) -> None:

@@ -9,16 +9,14 @@ from typing import Any
 
 import pytest
 
-import app as application
 from chalicelib.aws import client
-from chalicelib.bootstrap import override_services
 from chalicelib.config import settings
-from chalicelib.messenger.builtin import BuiltinMessenger
-from chalicelib.pipeline.messages import SchoolSyncMessage
+from chalicelib.pipeline.queue_payloads import SchoolSyncMessage
 from chalicelib.planning.diff import ChangeSet
 from chalicelib.planning.model import SchoolState
 from chalicelib.store.chats import ChatStore, WriteStats
 from chalicelib.store.imports import ImportStore
+from chalicelib.store.messenger import BuiltinMessenger
 from chalicelib.store.objects import put_json
 from chalicelib.store.rosters import shard_key
 from chalicelib.store.schools import SchoolStore
@@ -51,8 +49,8 @@ def school_message(import_id: str, school_id: str = "school-1") -> str:
     return SchoolSyncMessage(import_id=import_id, school_id=school_id).to_body()
 
 
-def run_school_batch(evt: dict[str, Any]) -> dict[str, Any]:
-    result = application.on_school_sync(evt, LambdaContextStub("test"))
+def run_school_batch(application: Any, evt: dict[str, Any]) -> dict[str, Any]:
+    result = application.handler_map["on_school_sync"](evt, LambdaContextStub("test"))
     assert isinstance(result, dict)
     return result
 
@@ -97,11 +95,11 @@ def drop_queued_messages() -> None:
     ],
 )
 def test_a_malformed_school_message_goes_to_the_dead_letter_queue_and_its_batch_succeeds(
-    aws: Any, hostile: str
+    application: Any, services: Any, aws: Any, hostile: str
 ) -> None:
-    import_id = stage_import([bulk_update(sample_school())])
+    import_id = stage_import(services, [bulk_update(sample_school())])
     drop_queued_messages()
-    result = run_school_batch(event(school_message(import_id), hostile))
+    result = run_school_batch(application, event(school_message(import_id), hostile))
 
     assert result == {"batchItemFailures": []}
     assert ImportStore().report(import_id)["status"] == "succeeded"  # type: ignore[index]
@@ -111,33 +109,35 @@ def test_a_malformed_school_message_goes_to_the_dead_letter_queue_and_its_batch_
     assert letters[0]["MessageAttributes"]["error"]["StringValue"].startswith("malformed")
 
 
-def test_a_message_for_an_unknown_import_changes_nothing(aws: Any) -> None:
-    result = run_school_batch(event(school_message("imp_" + "ab" * 12)))
+def test_a_message_for_an_unknown_import_changes_nothing(application: Any, aws: Any) -> None:
+    result = run_school_batch(application, event(school_message("imp_" + "ab" * 12)))
     assert result == {"batchItemFailures": []}
     assert list(MembershipItem.scan()) == []
 
 
-def test_a_failing_message_fails_alone_and_the_last_attempt_marks_the_import_failed(aws: Any) -> None:
-    good = stage_import([bulk_update(sample_school("school-1"))], key="rosters/good.csv")
-    bad = stage_import([bulk_update(sample_school("school-2"))], key="rosters/bad.csv")
+def test_a_failing_message_fails_alone_and_the_last_attempt_marks_the_import_failed(
+    application: Any, services: Any, aws: Any
+) -> None:
+    good = stage_import(services, [bulk_update(sample_school("school-1"))], key="rosters/good.csv")
+    bad = stage_import(services, [bulk_update(sample_school("school-2"))], key="rosters/bad.csv")
     drop_queued_messages()
     client("s3").delete_object(Bucket=settings().roster_bucket, Key=shard_key(bad, "school-2"))
 
     batch = event(school_message(bad, "school-2"), school_message(good, "school-1"))
-    result = run_school_batch(batch)
+    result = run_school_batch(application, batch)
     assert result["batchItemFailures"] == [{"itemIdentifier": batch["Records"][0]["messageId"]}]
     assert ImportStore().report(good)["status"] == "succeeded"  # type: ignore[index]
     assert ImportStore().report(bad)["status"] == "running"  # type: ignore[index]
 
     last = event(school_message(bad, "school-2"), receive_count=5)
-    assert len(run_school_batch(last)["batchItemFailures"]) == 1
+    assert len(run_school_batch(application, last)["batchItemFailures"]) == 1
     report = ImportStore().report(bad)
     assert report is not None and report["status"] == "failed"
     assert report["schools"][0]["warnings"][0]["code"] == "processing_error"
 
     # An operator fixes the cause and replays the dead letter: the part runs again.
     put_json(shard_key(bad, "school-2"), as_json(bulk_update(sample_school("school-2"))), compress=True)
-    assert run_school_batch(event(school_message(bad, "school-2"))) == {"batchItemFailures": []}
+    assert run_school_batch(application, event(school_message(bad, "school-2"))) == {"batchItemFailures": []}
     assert ImportStore().report(bad)["status"] == "succeeded"  # type: ignore[index]
 
 
@@ -155,25 +155,32 @@ class CrashHalfway(ChatStore):
         raise RuntimeError("crashed halfway")
 
 
-def test_a_retry_after_a_crash_halfway_converges_with_correct_counts(aws: Any) -> None:
+def test_a_retry_after_a_crash_halfway_converges_with_correct_counts(
+    application: Any, services: Any, aws: Any
+) -> None:
     roster = sample_school(classes=2, students=5, parents_per_student=2)
-    reference = stage_import([bulk_update(roster)], key="rosters/ref.csv")
+    reference = stage_import(services, [bulk_update(roster)], key="rosters/ref.csv")
     drop_queued_messages()
-    run_school_batch(event(school_message(reference)))
+    run_school_batch(application, event(school_message(reference)))
     expected = {(m.chat_id, m.person_id, m.chat_role, m.active) for m in MembershipItem.scan()}
     expected_counts = ImportStore().report(reference)["counts"]  # type: ignore[index]
 
     # The same roster for another school id, so the two runs are comparable.
     other = sample_school("school-9", classes=2, students=5, parents_per_student=2)
-    crashed = stage_import([bulk_update(other)], key="rosters/crash.csv")
+    crashed = stage_import(services, [bulk_update(other)], key="rosters/crash.csv")
     drop_queued_messages()
-    override_services(messenger=BuiltinMessenger(CrashHalfway()))
-    assert len(run_school_batch(event(school_message(crashed, "school-9")))["batchItemFailures"]) == 1
+    services.messenger = BuiltinMessenger(CrashHalfway())
+    assert (
+        len(run_school_batch(application, event(school_message(crashed, "school-9")))["batchItemFailures"])
+        == 1
+    )
     written = [m for m in MembershipItem.by_school.query("school-9")]
     assert 0 < len(written) < len(expected)
 
-    override_services(messenger=BuiltinMessenger())
-    assert run_school_batch(event(school_message(crashed, "school-9"))) == {"batchItemFailures": []}
+    services.messenger = BuiltinMessenger()
+    assert run_school_batch(application, event(school_message(crashed, "school-9"))) == {
+        "batchItemFailures": []
+    }
     got = {
         (m.chat_id, m.person_id, m.chat_role, m.active) for m in MembershipItem.by_school.query("school-9")
     }
@@ -184,14 +191,16 @@ def test_a_retry_after_a_crash_halfway_converges_with_correct_counts(aws: Any) -
     assert report["counts"]["memberships_added"] == expected_counts["memberships_added"]
 
 
-def test_a_school_busy_with_another_import_is_queued_again_without_using_up_receives(aws: Any) -> None:
-    import_id = stage_import([bulk_update(sample_school())])
+def test_a_school_busy_with_another_import_is_queued_again_without_using_up_receives(
+    application: Any, services: Any, aws: Any
+) -> None:
+    import_id = stage_import(services, [bulk_update(sample_school())])
     drop_queued_messages()
     from datetime import UTC, datetime
 
     SchoolStore().acquire("school-1", "Школа", "imp_other", datetime.now(UTC))
     body = school_message(import_id)
-    result = run_school_batch(event(body, receive_count=4))
+    result = run_school_batch(application, event(body, receive_count=4))
 
     assert result == {"batchItemFailures": []}  # not a failure: nothing counts towards the dead letters
     assert ImportStore().report(import_id)["status"] == "running"  # type: ignore[index]
@@ -211,15 +220,17 @@ def test_a_school_busy_with_another_import_is_queued_again_without_using_up_rece
     ],
     ids=["truncated", "records-not-list", "no-s3", "no-bucket-name"],
 )
-def test_a_malformed_upload_event_goes_to_the_dead_letter_queue(aws: Any, hostile: str) -> None:
-    result = application.on_roster_uploaded(
+def test_a_malformed_upload_event_goes_to_the_dead_letter_queue(
+    application: Any, aws: Any, hostile: str
+) -> None:
+    result = application.handler_map["on_roster_uploaded"](
         event(hostile, queue=settings().upload_queue_name), LambdaContextStub("t")
     )
     assert result == {"batchItemFailures": []}
     assert [m["Body"] for m in dead_letters()] == [hostile]
 
 
-def test_s3_test_events_and_keys_outside_rosters_are_ignored(aws: Any) -> None:
+def test_s3_test_events_and_keys_outside_rosters_are_ignored(application: Any, aws: Any) -> None:
     bodies = [
         json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent"}),
         json.dumps(
@@ -237,7 +248,7 @@ def test_s3_test_events_and_keys_outside_rosters_are_ignored(aws: Any) -> None:
             }
         ),
     ]
-    result = application.on_roster_uploaded(
+    result = application.handler_map["on_roster_uploaded"](
         event(*bodies, queue=settings().upload_queue_name), LambdaContextStub("t")
     )
     assert result == {"batchItemFailures": []}
@@ -271,21 +282,25 @@ class WaitsForCompany(BuiltinMessenger):
                 self.inside -= 1
 
 
-def test_two_deliveries_of_one_school_message_at_the_same_time_sync_once(aws: Any) -> None:
+def test_two_deliveries_of_one_school_message_at_the_same_time_sync_once(
+    application: Any, services: Any, aws: Any
+) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    import_id = stage_import([bulk_update(sample_school(classes=2, students=6, parents_per_student=2))])
+    import_id = stage_import(
+        services, [bulk_update(sample_school(classes=2, students=6, parents_per_student=2))]
+    )
     drop_queued_messages()
     messenger = WaitsForCompany()
-    override_services(messenger=messenger)
+    services.messenger = messenger
     body = school_message(import_id)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        first = pool.submit(run_school_batch, event(body))
+        first = pool.submit(run_school_batch, application, event(body))
         # The second delivery arrives while the first is applying (it holds the lease by
         # then: moto does not serialise conditional writes, so a start at the very same
         # moment would test the emulator, not the lease).
         assert messenger.first_inside.wait(timeout=30)
-        second = run_school_batch(event(body))
+        second = run_school_batch(application, event(body))
         results = [first.result(), second]
 
     assert messenger.most_inside == 1  # the second delivery waited for the school's lease

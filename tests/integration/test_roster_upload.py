@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.aws import client
 from chalicelib.config import settings
-from chalicelib.pipeline.messages import UploadedObject
+from chalicelib.pipeline.queue_payloads import UploadedObject
 from chalicelib.pipeline.upload import import_upload
 from chalicelib.store.imports import ImportStore
 from devstack.rostergen import flat_csv, oneroster_zip
@@ -42,9 +42,11 @@ def _queued(queues: Any) -> int:
         ("rosters/export.zip", oneroster_zip(2, 2, 3, 1, seed=1, version="1.2"), "oneroster-1.2"),
     ],
 )
-def test_a_roster_is_read_and_split_per_school(aws: Any, name: str, body: bytes, fmt: str) -> None:
+def test_a_roster_is_read_and_split_per_school(
+    services: Any, aws: Any, name: str, body: bytes, fmt: str
+) -> None:
     upload = _upload(name, body)
-    import_upload(upload)
+    import_upload(services, upload)
     report = ImportStore().report(upload.import_id)
     assert report is not None
     assert report["format"] == fmt
@@ -54,10 +56,10 @@ def test_a_roster_is_read_and_split_per_school(aws: Any, name: str, body: bytes,
     assert _queued(aws) == 2
 
 
-def test_skipped_rows_are_reported_with_their_place(aws: Any) -> None:
+def test_skipped_rows_are_reported_with_their_place(services: Any, aws: Any) -> None:
     body = flat("s1,Школа,5А,student,c1,Иванов,Иван,,,", "s1,Школа,5А,pupil,c2,Петров,Пётр,,,")
     upload = _upload("rosters/with-errors.csv", body)
-    import_upload(upload)
+    import_upload(services, upload)
     report = ImportStore().report(upload.import_id)
     assert report is not None
     assert report["counts"]["rows_skipped"] == 1
@@ -90,10 +92,10 @@ def test_skipped_rows_are_reported_with_their_place(aws: Any) -> None:
     ],
 )
 def test_an_unreadable_roster_fails_the_import_and_changes_nothing(
-    aws: Any, name: str, body: bytes, code: str
+    services: Any, aws: Any, name: str, body: bytes, code: str
 ) -> None:
     upload = _upload(name, body)
-    import_upload(upload)
+    import_upload(services, upload)
     report = ImportStore().report(upload.import_id)
     assert report is not None
     assert report["status"] == "failed"
@@ -102,7 +104,7 @@ def test_an_unreadable_roster_fails_the_import_and_changes_nothing(
     assert _queued(aws) == 0
 
 
-def test_a_zip_bomb_fails_the_import_and_changes_nothing(aws: Any) -> None:
+def test_a_zip_bomb_fails_the_import_and_changes_nothing(services: Any, aws: Any) -> None:
     import io
     import zipfile
 
@@ -111,7 +113,7 @@ def test_a_zip_bomb_fails_the_import_and_changes_nothing(aws: Any) -> None:
         archive.writestr("manifest.csv", "propertyName,value\noneroster.version,1.1\nfile.users,bulk\n")
         archive.writestr("users.csv", b"sourcedId\n" + b"x" * (20 << 20))
     upload = _upload("rosters/bomb.zip", buffer.getvalue())
-    import_upload(upload)
+    import_upload(services, upload)
     report = ImportStore().report(upload.import_id)
     assert report is not None and report["status"] == "failed"
     assert [e["code"] for e in report["errors"]] == ["zip_bomb"]

@@ -26,10 +26,10 @@ from tests.support import auth_headers
 
 
 @pytest.fixture
-def worker(aws: Any) -> Any:
+def worker(application: Any) -> Any:
     from devstack.worker import app_worker
 
-    return app_worker(school_concurrency=1)
+    return app_worker(application, school_concurrency=1)
 
 
 def active_members(school_id: str) -> set[tuple[str, str, str]]:
@@ -44,9 +44,9 @@ def report(import_id: str) -> dict[str, Any]:
     return found
 
 
-def test_first_import_creates_every_chat_with_its_members(worker: Any, api: Any) -> None:
+def test_first_import_creates_every_chat_with_its_members(services: Any, worker: Any, api: Any) -> None:
     roster = sample_school("school-1", classes=2, students=3, parents_per_student=2)
-    import_id = stage_import([bulk_update(roster)])
+    import_id = stage_import(services, [bulk_update(roster)])
     worker.drain()
 
     result = report(import_id)
@@ -78,10 +78,10 @@ def test_first_import_creates_every_chat_with_its_members(worker: Any, api: Any)
     }
 
 
-def test_the_report_is_also_written_to_the_bucket(worker: Any, aws: Any) -> None:
+def test_the_report_is_also_written_to_the_bucket(services: Any, worker: Any, aws: Any) -> None:
     from chalicelib.config import settings
 
-    import_id = stage_import([bulk_update(sample_school())])
+    import_id = stage_import(services, [bulk_update(sample_school())])
     worker.drain()
     body = (
         client("s3")
@@ -91,15 +91,15 @@ def test_the_report_is_also_written_to_the_bucket(worker: Any, aws: Any) -> None
     assert json.loads(body) == report(import_id)
 
 
-def test_an_unchanged_roster_writes_nothing_to_chats_or_memberships(worker: Any) -> None:
+def test_an_unchanged_roster_writes_nothing_to_chats_or_memberships(services: Any, worker: Any) -> None:
     roster = sample_school()
-    stage_import([bulk_update(roster)], key="rosters/a.csv", uploaded_at="2026-09-01T08:00:00.000Z")
+    stage_import(services, [bulk_update(roster)], key="rosters/a.csv", uploaded_at="2026-09-01T08:00:00.000Z")
     worker.drain()
     before = active_members("school-1")
 
     with count_aws_requests() as requests:
         second = stage_import(
-            [bulk_update(roster)], key="rosters/b.csv", uploaded_at="2026-09-02T08:00:00.000Z"
+            services, [bulk_update(roster)], key="rosters/b.csv", uploaded_at="2026-09-02T08:00:00.000Z"
         )
         worker.drain()
 
@@ -113,7 +113,7 @@ def test_an_unchanged_roster_writes_nothing_to_chats_or_memberships(worker: Any)
     assert not any(table == MembershipItem.Meta.table_name for _, table in requests.by_table)
 
 
-def test_a_student_moving_class_moves_with_their_guardians(worker: Any) -> None:
+def test_a_student_moving_class_moves_with_their_guardians(services: Any, worker: Any) -> None:
     spec = RosterSpec(
         classes={
             "c5a": ClassSpec("5А", ("t1",), ("s1", "s2")),
@@ -122,13 +122,19 @@ def test_a_student_moving_class_moves_with_their_guardians(worker: Any) -> None:
         guardians={"p1": ("s1",), "p2": ("s2",), "p3": ("s3",), "p4": ("s4",)},
     )
     stage_import(
-        [bulk_update(build_roster(spec))], key="rosters/a.csv", uploaded_at="2026-09-01T08:00:00.000Z"
+        services,
+        [bulk_update(build_roster(spec))],
+        key="rosters/a.csv",
+        uploaded_at="2026-09-01T08:00:00.000Z",
     )
     worker.drain()
     spec.classes["c5a"] = ClassSpec("5А", ("t1",), ("s2",))
     spec.classes["c5b"] = ClassSpec("5Б", ("t2",), ("s1", "s3", "s4"))
     second = stage_import(
-        [bulk_update(build_roster(spec))], key="rosters/b.csv", uploaded_at="2026-09-02T08:00:00.000Z"
+        services,
+        [bulk_update(build_roster(spec))],
+        key="rosters/b.csv",
+        uploaded_at="2026-09-02T08:00:00.000Z",
     )
     worker.drain()
 
@@ -148,18 +154,24 @@ def test_a_student_moving_class_moves_with_their_guardians(worker: Any) -> None:
     assert ChatItem.get(class_5a).member_count == 2 and ChatItem.get(class_5b).member_count == 4
 
 
-def test_a_class_that_disappears_is_archived_and_its_rows_are_kept(worker: Any) -> None:
+def test_a_class_that_disappears_is_archived_and_its_rows_are_kept(services: Any, worker: Any) -> None:
     spec = RosterSpec(
         classes={f"c{i}": ClassSpec(f"{i}А", (f"t{i}",), (f"s{i}a", f"s{i}b")) for i in range(5, 10)},
         guardians={f"p{i}": (f"s{i}a",) for i in range(5, 10)},
     )
     stage_import(
-        [bulk_update(build_roster(spec))], key="rosters/a.csv", uploaded_at="2026-09-01T08:00:00.000Z"
+        services,
+        [bulk_update(build_roster(spec))],
+        key="rosters/a.csv",
+        uploaded_at="2026-09-01T08:00:00.000Z",
     )
     worker.drain()
     del spec.classes["c9"]
     second = stage_import(
-        [bulk_update(build_roster(spec))], key="rosters/b.csv", uploaded_at="2026-09-02T08:00:00.000Z"
+        services,
+        [bulk_update(build_roster(spec))],
+        key="rosters/b.csv",
+        uploaded_at="2026-09-02T08:00:00.000Z",
     )
     worker.drain()
 
@@ -173,13 +185,17 @@ def test_a_class_that_disappears_is_archived_and_its_rows_are_kept(worker: Any) 
     assert counts["memberships_removed"] == 3 + 2 + 1
 
 
-def test_a_bulk_sync_removing_too_much_is_held_and_an_operator_can_force_it(worker: Any, api: Any) -> None:
+def test_a_bulk_sync_removing_too_much_is_held_and_an_operator_can_force_it(
+    services: Any, worker: Any, api: Any
+) -> None:
     roster = sample_school(classes=3, students=4)
-    stage_import([bulk_update(roster)], key="rosters/a.csv", uploaded_at="2026-09-01T08:00:00.000Z")
+    stage_import(services, [bulk_update(roster)], key="rosters/a.csv", uploaded_at="2026-09-01T08:00:00.000Z")
     worker.drain()
     before = active_members("school-1")
     broken = sample_school(classes=1, students=4)  # a broken export: two classes missing
-    held = stage_import([bulk_update(broken)], key="rosters/b.csv", uploaded_at="2026-09-02T08:00:00.000Z")
+    held = stage_import(
+        services, [bulk_update(broken)], key="rosters/b.csv", uploaded_at="2026-09-02T08:00:00.000Z"
+    )
     worker.drain()
 
     result = report(held)
@@ -202,15 +218,15 @@ def test_a_bulk_sync_removing_too_much_is_held_and_an_operator_can_force_it(work
     assert again.status_code == 409
 
 
-def test_a_delta_sync_applies_changes_and_is_never_held(worker: Any) -> None:
+def test_a_delta_sync_applies_changes_and_is_never_held(services: Any, worker: Any) -> None:
     roster = sample_school(classes=1, students=4)
-    stage_import([bulk_update(roster)], key="rosters/a.csv", uploaded_at="2026-09-01T08:00:00.000Z")
+    stage_import(services, [bulk_update(roster)], key="rosters/a.csv", uploaded_at="2026-09-01T08:00:00.000Z")
     worker.drain()
     leaving = [
         e for e in roster.enrollments.values() if e.person_id != "school-1-c0-s0" and e.role == "student"
     ]
     delta = delta_update("school-1", deleted_enrollments=[e.enrollment_id for e in leaving])
-    second = stage_import([delta], key="rosters/delta.zip", uploaded_at="2026-09-02T08:00:00.000Z")
+    second = stage_import(services, [delta], key="rosters/delta.zip", uploaded_at="2026-09-02T08:00:00.000Z")
     worker.drain()
     assert report(second)["status"] == "succeeded"
     class_chat = roster_chat_id("school-1", ChatKind.CLASS, "school-1-c0")
@@ -220,8 +236,8 @@ def test_a_delta_sync_applies_changes_and_is_never_held(worker: Any) -> None:
     }
 
 
-def test_duplicate_deliveries_of_a_school_message_count_once(worker: Any) -> None:
-    import_id = stage_import([bulk_update(sample_school())])
+def test_duplicate_deliveries_of_a_school_message_count_once(services: Any, worker: Any) -> None:
+    import_id = stage_import(services, [bulk_update(sample_school())])
     from chalicelib.pipeline.upload import enqueue_schools
 
     enqueue_schools(import_id, ["school-1", "school-1"])  # the same school queued twice more
@@ -233,13 +249,18 @@ def test_duplicate_deliveries_of_a_school_message_count_once(worker: Any) -> Non
     assert Counter(p["school_id"] for p in result["schools"]) == {"school-1": 1}
 
 
-def test_an_older_upload_arriving_late_is_not_applied(worker: Any) -> None:
+def test_an_older_upload_arriving_late_is_not_applied(services: Any, worker: Any) -> None:
     newer = sample_school(classes=2)
-    stage_import([bulk_update(newer)], key="rosters/new.csv", uploaded_at="2026-09-02T08:00:00.000Z")
+    stage_import(
+        services, [bulk_update(newer)], key="rosters/new.csv", uploaded_at="2026-09-02T08:00:00.000Z"
+    )
     worker.drain()
     before = active_members("school-1")
     late = stage_import(
-        [bulk_update(sample_school(classes=1))], key="rosters/old.csv", uploaded_at="2026-09-01T08:00:00.000Z"
+        services,
+        [bulk_update(sample_school(classes=1))],
+        key="rosters/old.csv",
+        uploaded_at="2026-09-01T08:00:00.000Z",
     )
     worker.drain()
     assert report(late)["schools"][0]["status"] == "superseded"
@@ -247,8 +268,9 @@ def test_an_older_upload_arriving_late_is_not_applied(worker: Any) -> None:
     assert active_members("school-1") == before
 
 
-def test_schools_of_one_roster_are_left_alone_by_another_school_import(worker: Any) -> None:
+def test_schools_of_one_roster_are_left_alone_by_another_school_import(services: Any, worker: Any) -> None:
     stage_import(
+        services,
         [bulk_update(sample_school("school-1")), bulk_update(sample_school("school-2"))],
         key="rosters/both.csv",
         uploaded_at="2026-09-01T08:00:00.000Z",
@@ -256,6 +278,7 @@ def test_schools_of_one_roster_are_left_alone_by_another_school_import(worker: A
     worker.drain()
     school_2 = active_members("school-2")
     stage_import(
+        services,
         [bulk_update(sample_school("school-1", classes=1))],
         key="rosters/one.csv",
         uploaded_at="2026-09-02T08:00:00.000Z",

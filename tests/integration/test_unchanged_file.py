@@ -17,10 +17,10 @@ ROSTER = flat_csv(2, 2, 4, 1, seed=11)
 
 
 @pytest.fixture
-def worker(aws: Any) -> Any:
+def worker(application: Any) -> Any:
     from devstack.worker import app_worker
 
-    return app_worker(school_concurrency=1)
+    return app_worker(application, school_concurrency=1)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
 import time
 
@@ -98,8 +97,11 @@ def test_alg_none_is_refused() -> None:
 
 
 def test_during_a_rotation_the_previous_secret_still_works_and_others_do_not() -> None:
-    rotated = dataclasses.replace(
-        BASE, journal_jwt_secret="new-secret-0123456789abcdef0123456789", journal_jwt_previous_secret=SECRET
+    rotated = BASE.model_copy(
+        update={
+            "journal_jwt_secret": "new-secret-0123456789abcdef0123456789",
+            "journal_jwt_previous_secret": SECRET,
+        }
     )
     old = jwt.encode(claims(), SECRET, algorithm="HS256")
     new = jwt.encode(claims(), "new-secret-0123456789abcdef0123456789", algorithm="HS256")

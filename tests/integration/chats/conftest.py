@@ -7,24 +7,23 @@ from typing import Any
 
 import pytest
 
-from chalicelib.bootstrap import override_services
 from chalicelib.clock import MovableClock
 from tests.integration.chats.phone import ANSWERS, assert_answers_documented
 from tests.integration.chats.world import World, build_world
 
 
 @pytest.fixture
-def clock(aws: Any) -> MovableClock:
+def clock(services: Any) -> MovableClock:
     """The service's clock, standing still until a test moves it."""
     movable = MovableClock()
-    override_services(clock=movable)
+    services.clock = movable
     return movable
 
 
 @pytest.fixture
-def world(api: Any, clock: MovableClock) -> World:
+def world(api: Any, services: Any, clock: MovableClock) -> World:
     """Two synced schools, linked people, every kind of chat, one message in each."""
-    return build_world(api)
+    return build_world(api, services)
 
 
 @pytest.fixture

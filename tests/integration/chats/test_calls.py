@@ -12,9 +12,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.access import open_chat
-from chalicelib.bootstrap import override_services
-from chalicelib.calls.factory import call_service_from_settings
+from chalicelib.calls.factory import provider_from_settings
 from chalicelib.clock import MovableClock
 from chalicelib.config import settings
 from tests.integration.chats.world import World
@@ -158,9 +156,9 @@ def test_a_call_ends_at_its_maximum_length(world: World, clock: MovableClock) ->
     assert start(world, "stu-1", "class").status == 403  # the old call is gone, not joinable
 
 
-def test_a_call_has_a_participant_limit(world: World, clock: MovableClock, configure: Any) -> None:
+def test_a_call_has_a_participant_limit(world: World, services: Any, configure: Any) -> None:
     configure(CALL_MAX_PARTICIPANTS="2")
-    override_services(calls=call_service_from_settings(settings(), clock, open_chat))
+    services.call_provider = provider_from_settings(settings())
     start(world, "t-class", "class")
     assert start(world, "stu-1", "class").status == 200
     full = start(world, "stu-2", "class")

@@ -14,11 +14,8 @@ from typing import Any
 import pytest
 from botocore.stub import ANY, Stubber
 
-from chalicelib.access import open_chat
 from chalicelib.aws import client
-from chalicelib.bootstrap import override_services
-from chalicelib.calls.factory import call_service_from_settings
-from chalicelib.clock import MovableClock
+from chalicelib.calls.factory import provider_from_settings
 from chalicelib.config import settings
 from tests.chime_support import REGION, attendee, meeting
 from tests.integration.chats.world import World
@@ -27,10 +24,10 @@ pytestmark = pytest.mark.emulator
 
 
 @pytest.fixture
-def chime(world: World, clock: MovableClock, configure: Any) -> Iterator[Stubber]:
+def chime(world: World, services: Any, configure: Any) -> Iterator[Stubber]:
     """The service on the Chime provider; its Chime client stubbed."""
     configure(CALL_PROVIDER="chime", CALL_MEDIA_REGION=REGION, CALL_CONTROL_REGION="us-west-2")
-    override_services(calls=call_service_from_settings(settings(), clock, open_chat))
+    services.call_provider = provider_from_settings(settings())
     with Stubber(client("chime-sdk-meetings", settings().call_control_region)) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()

@@ -151,15 +151,13 @@ def test_leaving_from_the_screen_ends_a_call_with_no_one_left(world: World, teac
 
 
 def test_with_chime_the_screen_loads_the_sdk_and_may_connect_to_chime_only(
-    world: World, teacher: Phone, clock: MovableClock, configure: Any
+    world: World, teacher: Phone, services: Any, configure: Any
 ) -> None:
-    from chalicelib.access import open_chat
-    from chalicelib.bootstrap import override_services
-    from chalicelib.calls.factory import call_service_from_settings
+    from chalicelib.calls.factory import provider_from_settings
     from chalicelib.config import settings
 
     configure(CALL_PROVIDER="chime")
-    override_services(calls=call_service_from_settings(settings(), clock, open_chat))
+    services.call_provider = provider_from_settings(settings())
     screen = teacher.open(chat_path(world, "class", "/call"))
     assert screen.status == 200 and 'data-provider="chime"' in screen.html
     scripts = re.findall(r'<script src="([^"]+)"', screen.html)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -63,11 +64,11 @@ def test_who_cannot_make_a_subject_chat(
     assert (reply.status, reply.problem_type) == (status, problem), reply.body
 
 
-def test_a_teacher_of_two_schools_names_the_school(world: World) -> None:
+def test_a_teacher_of_two_schools_names_the_school(services: Any, world: World) -> None:
     both = replace(OTHER_ROSTER, people={**OTHER_ROSTER.people, "t-math": ROSTER.people["t-math"]})
     teaching = enrolled("7a", "t-math", EnrollmentRole.TEACHER)
     both = replace(both, enrollments={**both.enrollments, teaching.enrollment_id: teaching})
-    install_roster(both)
+    install_roster(services, both)
     unnamed = world.post("t-math", "/v1/chats", {"kind": "custom", "title": "Где?"})
     named = world.post("t-math", "/v1/chats", {"kind": "custom", "title": "Здесь", "school_id": SCHOOL})
 
@@ -75,9 +76,9 @@ def test_a_teacher_of_two_schools_names_the_school(world: World) -> None:
     assert named.status == 201 and named.body["school_id"] == SCHOOL
 
 
-def test_a_subject_chat_follows_the_roster(world: World) -> None:
+def test_a_subject_chat_follows_the_roster(services: Any, world: World) -> None:
     moved = without_enrollment(ROSTER, "math-5a", "stu-1")
-    install_roster(moved)
+    install_roster(services, moved)
 
     assert world.member_ids("subject") == {"t-math", "stu-2"}
     assert chat_of(world, "t-math", "subject")["member_count"] == 2
@@ -87,7 +88,7 @@ def test_a_subject_chat_follows_the_roster(world: World) -> None:
     assert world.send("stu-1", "subject", "я тут?").status == 404
 
 
-def test_hand_made_changes_to_a_subject_chat_survive_syncs(world: World) -> None:
+def test_hand_made_changes_to_a_subject_chat_survive_syncs(services: Any, world: World) -> None:
     added = world.add_members("t-math", "subject", "stu-4")
     removed = world.call("t-math", "DELETE", f"/v1/chats/{world.chats['subject']}/members/stu-2")
     assert added.status == 200 and [m["person_id"] for m in added.body["items"]] == ["stu-4"]
@@ -95,7 +96,7 @@ def test_hand_made_changes_to_a_subject_chat_survive_syncs(world: World) -> None
 
     # A later sync with any change: the manual member stays, the removed roster member stays out.
     newcomer = person("stu-5", Role.STUDENT, "Новый", "Ян")
-    install_roster(replace(ROSTER, people={**ROSTER.people, "stu-5": newcomer}))
+    install_roster(services, replace(ROSTER, people={**ROSTER.people, "stu-5": newcomer}))
     assert world.member_ids("subject") == {"t-math", "stu-1", "stu-4"}
     manual = MembershipItem.get(world.chats["subject"], "stu-4")
     excluded = MembershipItem.get(world.chats["subject"], "stu-2")
@@ -105,16 +106,18 @@ def test_hand_made_changes_to_a_subject_chat_survive_syncs(world: World) -> None
     # Adding a removed roster member back makes them follow the roster again.
     world.add_members("t-math", "subject", "stu-2")
     assert MembershipItem.get(world.chats["subject"], "stu-2").source == "roster"
-    install_roster(without_enrollment(ROSTER, "math-5a", "stu-2"))
+    install_roster(services, without_enrollment(ROSTER, "math-5a", "stu-2"))
     assert world.member_ids("subject") == {"t-math", "stu-1", "stu-4"}
     assert chat_of(world, "t-math", "subject")["member_count"] == 3
 
 
-def test_an_archived_subject_chat_is_left_alone_by_syncs_and_comes_back_when_asked(world: World) -> None:
+def test_an_archived_subject_chat_is_left_alone_by_syncs_and_comes_back_when_asked(
+    services: Any, world: World
+) -> None:
     archived = world.call("t-math", "DELETE", f"/v1/chats/{world.chats['subject']}")
     assert archived.status == 200 and archived.body["archived"] is True
 
-    install_roster(without_enrollment(ROSTER, "math-5a", "stu-2"))
+    install_roster(services, without_enrollment(ROSTER, "math-5a", "stu-2"))
     still = chat_of(world, "stu-2", "subject")
     assert still["archived"] is True and still["member_count"] == 3
     assert world.member_ids("subject") == {"t-math", "stu-1", "stu-2"}
@@ -129,7 +132,9 @@ def test_an_archived_subject_chat_is_left_alone_by_syncs_and_comes_back_when_ask
 # --- custom chats --------------------------------------------------------------------
 
 
-def test_a_custom_chat_has_exactly_the_chosen_people_and_syncs_leave_it_alone(world: World) -> None:
+def test_a_custom_chat_has_exactly_the_chosen_people_and_syncs_leave_it_alone(
+    services: Any, world: World
+) -> None:
     made = world.post(
         "t-class",
         "/v1/chats",
@@ -141,7 +146,7 @@ def test_a_custom_chat_has_exactly_the_chosen_people_and_syncs_leave_it_alone(wo
     assert chat["managed_by_roster"] is False and chat["my_role"] == "moderator" and chat["member_count"] == 3
     assert world.member_ids(chat["id"]) == {"t-class", "stu-1", "stu-4"}
 
-    install_roster(without_enrollment(without_enrollment(ROSTER, "5a", "stu-1"), "5b", "stu-4"))
+    install_roster(services, without_enrollment(without_enrollment(ROSTER, "5a", "stu-1"), "5b", "stu-4"))
     assert world.member_ids(chat["id"]) == {"t-class", "stu-1", "stu-4"}
 
 
@@ -240,10 +245,10 @@ def test_a_chat_keeps_a_moderator(world: World) -> None:
     assert "t-class" in world.member_ids("custom")
 
 
-def test_an_inactive_person_is_not_added(world: World) -> None:
+def test_an_inactive_person_is_not_added(services: Any, world: World) -> None:
     retired = replace(ROSTER.people["t-spare"], active=False)
     left = replace(ROSTER, people={**ROSTER.people, "t-spare": retired})
-    install_roster(left)
+    install_roster(services, left)
     reply = world.add_members("t-class", "custom", "t-spare")
     assert (reply.status, reply.problem_type) == (422, "validation")
 
@@ -251,13 +256,13 @@ def test_an_inactive_person_is_not_added(world: World) -> None:
 # --- renaming ------------------------------------------------------------------------
 
 
-def test_a_renamed_roster_chat_keeps_its_title_through_syncs(world: World) -> None:
+def test_a_renamed_roster_chat_keeps_its_title_through_syncs(services: Any, world: World) -> None:
     path = f"/v1/chats/{world.chats['class']}"
     renamed = world.call("t-class", "PATCH", path, {"title": "  5А — лучший класс "})
     assert renamed.status == 200 and renamed.body["title"] == "5А — лучший класс"
 
     retitled = {**ROSTER.classes, "5a": ClassRecord("5a", "5A (лат.)", ROSTER.classes["5a"].kind)}
-    install_roster(replace(ROSTER, classes=retitled))
+    install_roster(services, replace(ROSTER, classes=retitled))
     assert chat_of(world, "stu-1", "class")["title"] == "5А — лучший класс"
     assert chat_of(world, "par-1", "parents")["title"] == "5A (лат.) — родители"
 

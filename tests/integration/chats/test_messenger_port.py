@@ -6,9 +6,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.bootstrap import override_services
-from chalicelib.messenger.builtin import BuiltinMessenger
 from chalicelib.messenger.port import Messenger
+from chalicelib.store.messenger import BuiltinMessenger
 from tests.integration.chats.world import World
 
 pytestmark = pytest.mark.emulator
@@ -31,9 +30,9 @@ class RecordingMessenger:
         return record
 
 
-def test_every_change_the_api_makes_goes_through_the_messenger(world: World) -> None:
+def test_every_change_the_api_makes_goes_through_the_messenger(services: Any, world: World) -> None:
     recording = RecordingMessenger(BuiltinMessenger())
-    override_services(messenger=recording)
+    services.messenger = recording
     chat = world.chats["custom"]
 
     message = f"/v1/chats/{chat}/messages/{world.targets['custom']}"

@@ -196,10 +196,10 @@ class World:
         return {m["person_id"] for m in reply.body["items"]}
 
 
-def build_world(api: Any) -> World:
+def build_world(api: Any, services: Any) -> World:
     """Both schools synced, everyone but ``stu-3`` linked, a subject and a custom chat, one message each."""
-    install_roster(ROSTER)
-    install_roster(OTHER_ROSTER)
+    install_roster(services, ROSTER)
+    install_roster(services, OTHER_ROSTER)
     for person_id in [*ROSTER.people, *OTHER_ROSTER.people]:
         if person_id not in UNLINKED:
             link_person(person_id)

@@ -19,6 +19,9 @@ People rules: a parent is never in a students' chat (class and subject
 chats); only a teacher of the school adds students; nobody adds a person from
 another school; only teachers create chats, and a subject chat only from a
 class they teach.
+
+Everything here is pure: the rules judge frozen domain objects
+(``chats.directory``) that the use cases (``chats.service``) read first.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from chalicelib.chats.directory import Chat, ChatLookup, Membership
 from chalicelib.errors import (
     Conflict,
     Forbidden,
@@ -39,8 +43,6 @@ from chalicelib.messenger.port import Message
 from chalicelib.planning.model import ChatKind, ChatRole, roster_chat_id
 from chalicelib.planning.plan import teaches_class
 from chalicelib.roster.model import ClassKind, PersonRecord, Role, SchoolRoster
-from chalicelib.store.directory import ChatDirectory
-from chalicelib.store.tables import ChatItem, MembershipItem
 
 STUDENTS_CHAT_KINDS = frozenset({ChatKind.CLASS, ChatKind.SUBJECT})
 """Chats of students: no parent is ever a member."""
@@ -53,37 +55,39 @@ _MEMBER_ROLE_PREFERENCE = (Role.TEACHER, Role.ADMIN, Role.STUDENT, Role.PARENT)
 LINK_REQUIRED_DETAIL = "Link your journal account to an educational profile to see chats."
 
 
-def active_membership(chat_id: str, person_id: str) -> MembershipItem | None:
-    """A person's active membership of a chat, or None."""
-    membership = ChatDirectory().membership(chat_id, person_id)
-    return membership if membership is not None and membership.active else None
+def staff_room_id(school_id: str) -> str:
+    """The school's staff room: its active administrators are the school's administrators."""
+    return roster_chat_id(school_id, ChatKind.STAFF, None)
 
 
-def is_school_admin(person_id: str, school_id: str) -> bool:
-    """Whether the roster makes the person an administrator of the school (via its staff room)."""
-    membership = active_membership(roster_chat_id(school_id, ChatKind.STAFF, None), person_id)
-    return membership is not None and membership.person_role == Role.ADMIN.value
+def is_school_admin(staff_membership: Membership | None) -> bool:
+    """Whether a membership of the school's staff room makes the person an administrator."""
+    return (
+        staff_membership is not None
+        and staff_membership.active
+        and staff_membership.person_role is Role.ADMIN
+    )
 
 
-def can_use_back_office(caller: Caller, school_id: str) -> bool:
+def can_use_back_office(caller: Caller, staff_membership: Membership | None) -> bool:
     """Operators see every school; a school's administrators see theirs."""
-    return caller.is_operator or is_school_admin(caller.person_id, school_id)
+    return caller.is_operator or is_school_admin(staff_membership)
 
 
-def require_back_office(caller: Caller, school_id: str) -> None:
+def require_back_office(caller: Caller, staff_membership: Membership | None) -> None:
     """404 unless the caller may use the school's back office (404, so schools can't be probed)."""
-    if not can_use_back_office(caller, school_id):
+    if not can_use_back_office(caller, staff_membership):
         raise NotFound("No such school.")
 
 
 # --- seeing a chat -------------------------------------------------------------------
 
 
-def counts_as_member(membership: MembershipItem | None, chat: ChatItem) -> bool:
+def counts_as_member(membership: Membership | None, chat: Chat) -> bool:
     """An active membership the rules let stand: a parent's row in a students' chat never counts."""
     if membership is None or not membership.active:
         return False
-    return not (membership.person_role == Role.PARENT.value and ChatKind(chat.kind) in STUDENTS_CHAT_KINDS)
+    return not (membership.person_role is Role.PARENT and chat.kind in STUDENTS_CHAT_KINDS)
 
 
 @dataclass(frozen=True)
@@ -91,39 +95,40 @@ class ChatAccess:
     """A chat as the caller may see it: as a member (``membership`` set) or through the back office."""
 
     caller: Caller
-    chat: ChatItem
-    membership: MembershipItem | None
+    chat: Chat
+    membership: Membership | None
     linked: bool = True
 
     @property
     def my_role(self) -> str | None:
         """The caller's role in the chat (``moderator``/``member``), None for back-office viewers."""
-        return self.membership.chat_role if self.membership is not None else None
+        return self.membership.chat_role.value if self.membership is not None else None
 
     @property
     def is_moderator(self) -> bool:
         """Whether the caller moderates the chat."""
-        return self.my_role == ChatRole.MODERATOR.value
+        return self.membership is not None and self.membership.chat_role is ChatRole.MODERATOR
 
     @property
     def kind(self) -> ChatKind:
         """The chat's kind."""
-        return ChatKind(self.chat.kind)
+        return self.chat.kind
 
 
-def open_chat(caller: Caller, chat_id: str, directory: ChatDirectory | None = None) -> ChatAccess:
-    """The chat, if the caller may see it (step 1 of the module docstring); else 409/404.
+def as_member(caller: Caller, found: ChatLookup) -> ChatAccess | None:
+    """The chat seen as a member (step 1 of the module docstring), or None: not (countably) a member."""
+    if found.chat is not None and found.linked and counts_as_member(found.membership, found.chat):
+        return ChatAccess(caller, found.chat, found.membership)
+    return None
 
-    One ``BatchGetItem`` (link, chat, membership); one more ``GetItem`` only for a
-    caller who is not a member (are they the school's administrator?).
+
+def through_back_office(caller: Caller, found: ChatLookup, staff_membership: Membership | None) -> ChatAccess:
+    """The chat seen through the back office by an operator or its school's administrator; else 409/404.
+
+    The same answer whether the chat exists or not, so ids cannot be probed.
     """
-    found = (directory or ChatDirectory()).lookup(caller.person_id, chat_id)
-    chat = found.chat
-    if chat is not None:
-        if found.linked and counts_as_member(found.membership, chat):
-            return ChatAccess(caller, chat, found.membership)
-        if can_use_back_office(caller, chat.school_id):
-            return ChatAccess(caller, chat, None, linked=found.linked)
+    if found.chat is not None and can_use_back_office(caller, staff_membership):
+        return ChatAccess(caller, found.chat, None, linked=found.linked)
     if not found.linked:
         raise LinkRequired(LINK_REQUIRED_DETAIL)
     raise NotFound("No such chat.")
@@ -132,7 +137,7 @@ def open_chat(caller: Caller, chat_id: str, directory: ChatDirectory | None = No
 # --- being allowed, and the chat's state --------------------------------------------
 
 
-def require_member(access: ChatAccess) -> MembershipItem:
+def require_member(access: ChatAccess) -> Membership:
     """Messages are for members only (administrators and operators see members, not messages).
 
     Someone who sees the chat through the back office without a linked profile
@@ -144,7 +149,7 @@ def require_member(access: ChatAccess) -> MembershipItem:
     return access.membership
 
 
-def require_moderator(access: ChatAccess) -> MembershipItem:
+def require_moderator(access: ChatAccess) -> Membership:
     """The caller must moderate the chat."""
     membership = require_member(access)
     if not access.is_moderator:
@@ -152,15 +157,15 @@ def require_moderator(access: ChatAccess) -> MembershipItem:
     return membership
 
 
-def require_not_archived(chat: ChatItem) -> None:
+def require_not_archived(chat: Chat) -> None:
     """An archived chat is read-only for everyone."""
     if chat.archived:
         raise ReadOnly("The chat is archived.")
 
 
-def require_hand_managed(chat: ChatItem) -> None:
+def require_hand_managed(chat: Chat) -> None:
     """Staff, class and parents chats follow the roster: nobody archives them or changes their members."""
-    if ChatKind(chat.kind) not in HAND_MANAGED_KINDS:
+    if chat.kind not in HAND_MANAGED_KINDS:
         raise Conflict("This chat follows the school's roster; its members and existence cannot be changed.")
 
 
@@ -183,7 +188,7 @@ def require_can_change_members(access: ChatAccess) -> None:
     require_not_archived(access.chat)
 
 
-def require_can_post(access: ChatAccess) -> MembershipItem:
+def require_can_post(access: ChatAccess) -> Membership:
     """Post: members; in announcements mode only moderators; in an archived chat nobody."""
     membership = require_member(access)
     require_not_archived(access.chat)

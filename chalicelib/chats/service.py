@@ -1,0 +1,319 @@
+"""What the chats API does, once the HTTP edge has checked the token and the input (SPEC §4, §6).
+
+Each method takes the verified caller, reads through the chat directory port,
+asks the pure ``access`` rules whether they may, and changes chats only
+through the messenger port. Roster facts — who is a teacher, who belongs to
+the school, who takes a class — come from the school's last applied roster
+(the :class:`Rosters` port). :class:`ChatService` gets its ports handed in
+(``bootstrap.Services.chats``); tests run it on the in-memory twins.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from chalicelib.chats import access
+from chalicelib.chats.access import ChatAccess
+from chalicelib.chats.directory import ChatDirectory, ChatListPage, MemberPage, Membership, SchoolChatPage
+from chalicelib.clock import Clock
+from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from chalicelib.identity.journal_token import Caller
+from chalicelib.ids import derived_id, random_id
+from chalicelib.messenger.port import (
+    ChatEdit,
+    ChatIdTaken,
+    Message,
+    MessagePage,
+    Messenger,
+    NewChat,
+    NewMember,
+    Sent,
+)
+from chalicelib.planning.diff import diff
+from chalicelib.planning.model import (
+    ChatKind,
+    ChatRole,
+    MemberKey,
+    MemberSource,
+    PlannedMember,
+    roster_chat_id,
+)
+from chalicelib.planning.plan import subject_chat_members
+from chalicelib.roster.model import PersonRecord, Role, SchoolRoster
+
+
+class Rosters(Protocol):
+    """Each school's last applied roster (the port the chats rules read roster facts through)."""
+
+    def load_roster(self, school_id: str) -> SchoolRoster | None:
+        """The school's roster as last applied, or None before its first import."""
+        ...
+
+
+@dataclass(frozen=True)
+class CreatedChat:
+    """A chat a teacher asked for, and whether this request made it (False: it already existed)."""
+
+    access: ChatAccess
+    created: bool
+
+
+class ChatService:
+    """The chats use cases, on the ports they are given."""
+
+    def __init__(
+        self, directory: ChatDirectory, messenger: Messenger, rosters: Rosters, clock: Clock
+    ) -> None:
+        self.directory = directory
+        self.messenger = messenger
+        self.rosters = rosters
+        self.clock = clock
+
+    # --- seeing ----------------------------------------------------------------------
+
+    def open_chat(self, caller: Caller, chat_id: str) -> ChatAccess:
+        """The chat, if the caller may see it (``access`` module docstring, step 1); else 409/404.
+
+        One directory lookup (link, chat, membership); one more read only for a
+        caller who is not a member (are they the school's administrator?).
+        """
+        found = self.directory.lookup(caller.person_id, chat_id)
+        seen = access.as_member(caller, found)
+        if seen is not None:
+            return seen
+        staff = None
+        if found.chat is not None and not caller.is_operator:
+            staff = self.directory.membership(access.staff_room_id(found.chat.school_id), caller.person_id)
+        return access.through_back_office(caller, found, staff)
+
+    def require_back_office(self, caller: Caller, school_id: str) -> None:
+        """404 unless the caller is an operator or an administrator of the school."""
+        staff = None
+        if not caller.is_operator:
+            staff = self.directory.membership(access.staff_room_id(school_id), caller.person_id)
+        access.require_back_office(caller, staff)
+
+    def school_chats(self, caller: Caller, school_id: str, limit: int, after: str | None) -> SchoolChatPage:
+        """A page of a school's chats, for its administrators and operators (the back office)."""
+        self.require_back_office(caller, school_id)
+        return self.directory.school_chats(school_id, limit, after)
+
+    def list_chats(self, caller: Caller, limit: int, before: str | None) -> ChatListPage:
+        """The caller's chats, newest activity first: one Query and one ``BatchGetItem`` a page."""
+        page = self.directory.chats_of(caller.person_id, limit, before)
+        access.require_linked(page.linked)
+        visible = [(row, chat) for row, chat in page.items if access.counts_as_member(row, chat)]
+        return ChatListPage(linked=True, items=visible, before=page.before)
+
+    def members(self, caller: Caller, chat_id: str, limit: int, after: str | None) -> MemberPage:
+        """A chat's active members, for its members and through the back office."""
+        self.open_chat(caller, chat_id)
+        return self.directory.members(chat_id, limit, after)
+
+    # --- making chats --------------------------------------------------------------------
+
+    def _teacher_and_roster(self, caller: Caller, school_id: str | None) -> tuple[PersonRecord, SchoolRoster]:
+        """The school a teacher creates a chat in (the one they teach at, unless they name it)."""
+        access.require_linked(self.directory.is_linked(caller.person_id))
+        if school_id is None:
+            schools = self.directory.teaching_school_ids(caller.person_id)
+            if len(schools) > 1:
+                raise ValidationFailed(
+                    "You teach at several schools: say which one.",
+                    [{"field": "school_id", "message": "required: you teach at several schools"}],
+                )
+            if not schools:
+                raise Forbidden("Only a teacher of the school can create chats.")
+            school_id = schools.pop()
+        roster = self.rosters.load_roster(school_id)
+        teacher = access.require_teacher(roster, caller.person_id)
+        assert roster is not None  # require_teacher refuses a school without a roster
+        return teacher, roster
+
+    def create_subject_chat(
+        self, caller: Caller, school_id: str | None, class_id: str, title: str | None
+    ) -> CreatedChat:
+        """The subject chat of a class the caller teaches; its members then follow the roster.
+
+        Its id is deterministic, so asking again returns the existing chat; a subject
+        chat its moderator archived comes back (unarchived, members as the roster
+        says now). Written with the same plan/diff/apply as a roster sync.
+        """
+        _, roster = self._teacher_and_roster(caller, school_id)
+        access.require_teaches_scheduled_class(roster, caller.person_id, class_id)
+        messenger = self.messenger
+        chat_id = roster_chat_id(roster.school_id, ChatKind.SUBJECT, class_id)
+        state = messenger.load_chat_state(roster.school_id, chat_id)
+        existing = state.chats.get(chat_id)
+        if existing is not None and not existing.archived:
+            return CreatedChat(self.open_chat(caller, chat_id), created=False)
+        if existing is not None and existing.archived_by_user:
+            messenger.unarchive_chat(chat_id)
+            state = messenger.load_chat_state(roster.school_id, chat_id)
+        chat_title = title or (existing.title if existing is not None else roster.classes[class_id].title)
+        plan = subject_chat_members(roster, class_id, chat_title)
+        messenger.apply_roster_changes(state, diff(plan, state), self.clock.now())
+        return CreatedChat(self.open_chat(caller, chat_id), created=existing is None)
+
+    def create_custom_chat(
+        self,
+        caller: Caller,
+        school_id: str | None,
+        title: str,
+        member_ids: Sequence[str],
+        client_request_id: str | None = None,
+    ) -> CreatedChat:
+        """A chat with hand-picked people of the teacher's school; roster syncs never touch it.
+
+        With a ``client_request_id`` the chat's id is derived from it (and the
+        school and teacher), so a retried request returns the chat the first one
+        made (``created`` False) instead of making a second; reusing the id for a
+        different chat (another title or other members) is a 409.
+        """
+        teacher, roster = self._teacher_and_roster(caller, school_id)
+        others = [pid for pid in member_ids if pid != teacher.person_id]
+        people = access.people_to_add(roster, teacher, ChatKind.CUSTOM, others, field="member_ids")
+        chat_id, digest = random_id("ch"), None
+        if client_request_id is not None:
+            chat_id = derived_id("ch", roster.school_id, teacher.person_id, client_request_id)
+            digest = derived_id("chreq", title, *sorted({p.person_id for p in people}))
+        chat = NewChat(
+            chat_id=chat_id,
+            school_id=roster.school_id,
+            kind=ChatKind.CUSTOM,
+            title=title,
+            created_by=teacher.person_id,
+            request_digest=digest,
+        )
+        creator = NewMember(teacher.person_id, teacher.display_name, Role.TEACHER, ChatRole.MODERATOR)
+        added = [NewMember(p.person_id, p.display_name, access.member_role(p)) for p in people]
+        try:
+            created = self.messenger.create_chat(chat, [creator, *added], self.clock.now())
+        except ChatIdTaken as exc:
+            raise Conflict("This client_request_id was already used for another chat.") from exc
+        return CreatedChat(self.open_chat(caller, chat.chat_id), created=created)
+
+    # --- moderating ----------------------------------------------------------------------
+
+    def edit_chat(self, caller: Caller, chat_id: str, edit: ChatEdit) -> ChatAccess:
+        """Rename a chat (syncs keep the new title) or switch announcements mode."""
+        opened = self.open_chat(caller, chat_id)
+        access.require_can_edit(opened)
+        self.messenger.edit_chat(chat_id, edit)
+        chat = opened.chat
+        if edit.title is not None:
+            chat = dataclasses.replace(chat, title=edit.title, title_locked=True)
+        if edit.read_only is not None:
+            chat = dataclasses.replace(chat, read_only=edit.read_only)
+        return dataclasses.replace(opened, chat=chat)
+
+    def archive_chat(self, caller: Caller, chat_id: str) -> ChatAccess:
+        """Archive a subject or custom chat: messages and members kept, read-only for everyone."""
+        opened = self.open_chat(caller, chat_id)
+        access.require_can_archive(opened)
+        if opened.chat.archived:
+            return opened
+        self.messenger.archive_chat(chat_id)
+        return dataclasses.replace(
+            opened, chat=dataclasses.replace(opened.chat, archived=True, archived_by_user=True)
+        )
+
+    def add_members(self, caller: Caller, chat_id: str, person_ids: Sequence[str]) -> list[Membership]:
+        """Put people of the chat's school in a subject or custom chat; returns their membership rows.
+
+        In a subject chat, someone the roster puts there anyway (a member a moderator
+        had removed) follows the roster again; anyone else is a manual member,
+        whom syncs never touch.
+        """
+        opened = self.open_chat(caller, chat_id)
+        access.require_can_change_members(opened)
+        chat = opened.chat
+        roster = self.rosters.load_roster(chat.school_id)
+        actor = roster.people.get(caller.person_id) if roster is not None else None
+        people = access.people_to_add(roster, actor, opened.kind, person_ids, field="person_ids")
+        planned: Mapping[MemberKey, PlannedMember] = {}
+        if roster is not None and opened.kind is ChatKind.SUBJECT and chat.class_id is not None:
+            planned = subject_chat_members(roster, chat.class_id, chat.title).members
+        new_members = []
+        for person in people:
+            roster_member = planned.get((chat.chat_id, person.person_id))
+            if roster_member is not None:
+                new_members.append(
+                    NewMember(
+                        person.person_id,
+                        roster_member.name,
+                        roster_member.person_role,
+                        roster_member.chat_role,
+                        MemberSource.ROSTER,
+                    )
+                )
+            else:
+                new_members.append(
+                    NewMember(person.person_id, person.display_name, access.member_role(person))
+                )
+        self.messenger.add_members(chat.as_existing(), new_members, self.clock.now())
+        rows = self.directory.memberships(chat.chat_id, [p.person_id for p in people])
+        return [rows[p.person_id] for p in people if p.person_id in rows]
+
+    def remove_member(self, caller: Caller, chat_id: str, person_id: str) -> None:
+        """Take a person out of a subject or custom chat (a subject chat's syncs will not add them back).
+
+        A chat keeps at least one moderator.
+        """
+        opened = self.open_chat(caller, chat_id)
+        access.require_can_change_members(opened)
+        directory = self.directory
+        target = directory.membership(chat_id, person_id)
+        if target is None or not target.active:
+            raise NotFound("No such member.")
+        removing_moderator = target.chat_role == ChatRole.MODERATOR.value
+        if removing_moderator and directory.active_moderator_ids(chat_id) <= {person_id}:
+            raise Conflict("A chat keeps at least one moderator.")
+        removed = self.messenger.remove_member(
+            opened.chat.as_existing(),
+            person_id,
+            exclude=opened.kind is ChatKind.SUBJECT,
+            now=self.clock.now(),
+        )
+        if not removed:
+            raise NotFound("No such member.")
+
+    # --- messages ------------------------------------------------------------------------
+
+    def send_message(self, caller: Caller, chat_id: str, text: str, client_msg_id: str | None) -> Sent:
+        """Post a message; a retry with the same ``client_msg_id`` gets the first one back.
+
+        Reusing a ``client_msg_id`` for a different text is a client bug: 409.
+        """
+        opened = self.open_chat(caller, chat_id)
+        membership = access.require_can_post(opened)
+        sent = self.messenger.post_message(
+            opened.chat.as_existing(),
+            caller.person_id,
+            membership.name,
+            text,
+            client_msg_id,
+            self.clock.now(),
+        )
+        if not sent.created and not sent.message.deleted and sent.message.text != text:
+            raise Conflict("This client_msg_id was already used for another message.")
+        return sent
+
+    def list_messages(self, caller: Caller, chat_id: str, limit: int, before: str | None) -> MessagePage:
+        """A page of a chat's messages, newest first (members only)."""
+        access.require_member(self.open_chat(caller, chat_id))
+        return self.messenger.list_messages(chat_id, limit, before)
+
+    def delete_message(self, caller: Caller, chat_id: str, message_id: str) -> Message:
+        """Replace a message by a "deleted" placeholder (its author or a moderator)."""
+        opened = self.open_chat(caller, chat_id)
+        access.require_member(opened)
+        messenger = self.messenger
+        message = messenger.get_message(chat_id, message_id)
+        if message is None:
+            raise NotFound("No such message.")
+        access.require_can_delete_message(opened, message)
+        return messenger.delete_message(chat_id, message_id, caller.person_id, self.clock.now())

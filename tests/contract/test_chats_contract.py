@@ -1,0 +1,189 @@
+"""The messenger and chat directory ports: what every implementation must do (twin and DynamoDB alike)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from chalicelib.chats.directory import Chat
+from chalicelib.messenger.port import ChatEdit, ChatIdTaken, NewChat, NewMember
+from chalicelib.planning.diff import apply_changes, diff
+from chalicelib.planning.model import ChatKind, ChatRole, MemberSource, roster_chat_id
+from chalicelib.planning.plan import plan_school
+from chalicelib.roster.model import Role
+from tests.builders import sample_school
+from tests.contract.conftest import ChatPorts
+
+T0 = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
+SCHOOL = "school-1"
+
+
+def sync(ports: ChatPorts, roster: object, now: datetime = T0) -> None:
+    state = ports.messenger.load_school_state(SCHOOL)
+    plan = plan_school(roster, state.followed_subject_classes())  # type: ignore[arg-type]
+    ports.messenger.apply_roster_changes(state, diff(plan, state), now)
+
+
+def custom_chat(ports: ChatPorts, chat_id: str = "ch_custom", digest: str | None = "d1") -> Chat:
+    ports.messenger.create_chat(
+        NewChat(chat_id, SCHOOL, ChatKind.CUSTOM, "Кружок", "t-1", request_digest=digest),
+        [
+            NewMember("t-1", "Учитель", Role.TEACHER, ChatRole.MODERATOR),
+            NewMember("s-1", "Ученик 1", Role.STUDENT),
+            NewMember("s-2", "Ученик 2", Role.STUDENT),
+        ],
+        T0,
+    )
+    found = ports.directory.lookup("t-1", chat_id).chat
+    assert found is not None
+    return found
+
+
+def test_a_roster_sync_is_stored_as_apply_changes_says(ports: ChatPorts) -> None:
+    roster = sample_school(SCHOOL, classes=2, students=3, parents_per_student=1)
+    before = ports.messenger.load_school_state(SCHOOL)
+    changes = diff(plan_school(roster, {}), before)
+    ports.messenger.apply_roster_changes(before, changes, T0)
+    assert ports.messenger.load_school_state(SCHOOL) == apply_changes(before, changes)
+
+    smaller = sample_school(SCHOOL, classes=1, students=2, parents_per_student=1)
+    state = ports.messenger.load_school_state(SCHOOL)
+    changes = diff(plan_school(smaller, {}), state)
+    ports.messenger.apply_roster_changes(state, changes, T0 + timedelta(hours=1))
+    after = ports.messenger.load_school_state(SCHOOL)
+    assert after == apply_changes(state, changes)
+    chats = {chat.chat_id: chat for chat in ports.directory.school_chats(SCHOOL, 100, None).items}
+    for chat_id, existing in after.chats.items():
+        active = sum(1 for m in after.members.values() if m.chat_id == chat_id and m.active)
+        assert chats[chat_id].archived is existing.archived
+        assert chats[chat_id].member_count == (0 if existing.archived else active)
+        assert chats[chat_id].managed_by_roster
+
+
+def test_the_directory_pages_a_schools_chats_and_a_chats_members(ports: ChatPorts) -> None:
+    sync(ports, sample_school(SCHOOL, classes=2, students=3, parents_per_student=1))
+    seen, after = [], None
+    while True:
+        page = ports.directory.school_chats(SCHOOL, 2, after)
+        seen += [chat.chat_id for chat in page.items]
+        if page.after is None:
+            break
+        after = page.after
+    assert seen == sorted(seen) and len(seen) == len(set(seen)) > 2
+
+    class_chat = next(c for c in seen if ports.directory.lookup("x", c).chat.kind is ChatKind.CLASS)  # type: ignore[union-attr]
+    members, after = [], None
+    while True:
+        member_page = ports.directory.members(class_chat, 2, after)
+        members += [m.person_id for m in member_page.items]
+        if member_page.after is None:
+            break
+        after = member_page.after
+    assert members == sorted(members) and len(members) > 2
+    assert set(ports.directory.memberships(class_chat, members[:2])) == set(members[:2])
+    assert ports.directory.active_moderator_ids(class_chat)
+    assert ports.directory.teaching_school_ids(
+        next(iter(ports.directory.active_moderator_ids(class_chat)))
+    ) == {SCHOOL}
+
+
+def test_a_custom_chat_is_made_once_per_request(ports: ChatPorts) -> None:
+    chat = custom_chat(ports)
+    assert chat.member_count == 3 and not chat.managed_by_roster and chat.kind is ChatKind.CUSTOM
+    again = NewChat("ch_custom", SCHOOL, ChatKind.CUSTOM, "Кружок", "t-1", request_digest="d1")
+    assert ports.messenger.create_chat(again, [NewMember("s-3", "Ученик 3", Role.STUDENT)], T0) is False
+    assert ports.directory.membership("ch_custom", "s-3") is not None  # the retry finished the rows
+    other = NewChat("ch_custom", SCHOOL, ChatKind.CUSTOM, "Другой", "t-1", request_digest="d2")
+    with pytest.raises(ChatIdTaken):
+        ports.messenger.create_chat(other, [], T0)
+
+
+def test_members_are_added_once_and_removed_once(ports: ChatPorts) -> None:
+    chat = custom_chat(ports).as_existing()
+    added = ports.messenger.add_members(
+        chat, [NewMember("s-1", "Ученик 1", Role.STUDENT), NewMember("s-9", "Ученик 9", Role.STUDENT)], T0
+    )
+    assert added == ["s-9"]
+    assert ports.messenger.remove_member(chat, "s-9", exclude=True, now=T0) is True
+    assert ports.messenger.remove_member(chat, "s-9", exclude=True, now=T0) is False
+    ended = ports.directory.membership("ch_custom", "s-9")
+    assert ended is not None and not ended.active
+    state = ports.messenger.load_chat_state(SCHOOL, "ch_custom")
+    assert state.members[("ch_custom", "s-9")].excluded
+    assert state.members[("ch_custom", "s-1")].source is MemberSource.MANUAL
+    assert ports.directory.lookup("t-1", "ch_custom").chat.member_count == 3  # type: ignore[union-attr]
+    assert [c.chat_id for _, c in ports.directory.chats_of("s-9", 10, None).items] == []
+
+
+def test_edits_and_archiving_are_stored(ports: ChatPorts) -> None:
+    custom_chat(ports)
+    ports.messenger.edit_chat("ch_custom", ChatEdit(title="Новое", read_only=True))
+    ports.messenger.archive_chat("ch_custom")
+    chat = ports.directory.lookup("t-1", "ch_custom").chat
+    assert chat is not None
+    assert (chat.title, chat.title_locked, chat.read_only, chat.archived, chat.archived_by_user) == (
+        "Новое",
+        True,
+        True,
+        True,
+        True,
+    )
+    ports.messenger.unarchive_chat("ch_custom")
+    chat = ports.directory.lookup("t-1", "ch_custom").chat
+    assert chat is not None and not chat.archived and not chat.archived_by_user
+
+
+def test_a_send_is_idempotent_and_moves_the_chat_up(ports: ChatPorts) -> None:
+    first = custom_chat(ports, "ch_a")
+    custom_chat(ports, "ch_b")
+    ports.link("s-1")
+    assert [c.chat_id for _, c in ports.directory.chats_of("s-1", 10, None).items] == ["ch_b", "ch_a"]
+
+    sent = ports.messenger.post_message(
+        first.as_existing(), "s-1", "Ученик 1", "привет", "c-1", T0 + timedelta(1)
+    )
+    retry = ports.messenger.post_message(
+        first.as_existing(), "s-1", "Ученик 1", "привет", "c-1", T0 + timedelta(2)
+    )
+    assert sent.created and not retry.created and retry.message == sent.message
+    page = ports.directory.chats_of("s-1", 1, None)
+    assert page.linked and [c.chat_id for _, c in page.items] == ["ch_a"] and page.before is not None
+    assert [c.chat_id for _, c in ports.directory.chats_of("s-1", 1, page.before).items] == ["ch_b"]
+    shown = page.items[0][1].last_message
+    assert shown is not None and shown.text == "привет"
+
+    later = ports.directory.lookup("s-1", "ch_a").chat
+    assert later is not None
+    second = ports.messenger.post_message(
+        later.as_existing(), "t-1", "Учитель", "ответ", None, T0 + timedelta(3)
+    )
+    newest = ports.messenger.list_messages("ch_a", 1, None)
+    assert [m.message_id for m in newest.items] == [second.message.message_id] and newest.before is not None
+    older = ports.messenger.list_messages("ch_a", 1, newest.before)
+    assert [m.message_id for m in older.items] == [sent.message.message_id] and older.before is None
+
+    deleted = ports.messenger.delete_message("ch_a", second.message.message_id, "t-1", T0 + timedelta(4))
+    assert deleted.deleted and deleted.text == ""
+    assert ports.messenger.get_message("ch_a", second.message.message_id) == deleted
+    last = ports.directory.lookup("s-1", "ch_a").chat.last_message  # type: ignore[union-attr]
+    assert last is not None and last.deleted and last.text == ""
+
+
+def test_lookup_tells_linked_from_unlinked(ports: ChatPorts) -> None:
+    custom_chat(ports)
+    assert not ports.directory.lookup("s-1", "ch_custom").linked
+    assert not ports.directory.is_linked("s-1")
+    ports.link("s-1")
+    found = ports.directory.lookup("s-1", "ch_custom")
+    assert found.linked and ports.directory.is_linked("s-1")
+    assert found.membership is not None and found.membership.person_role is Role.STUDENT
+    missing = ports.directory.lookup("s-1", "ch_none")
+    assert missing.chat is None and missing.membership is None
+
+
+def test_staff_room_membership_marks_administrators(ports: ChatPorts) -> None:
+    sync(ports, sample_school(SCHOOL, classes=1, students=1, parents_per_student=1))
+    staff = roster_chat_id(SCHOOL, ChatKind.STAFF, None)
+    roles = {m.person_role for m in ports.directory.members(staff, 100, None).items}
+    assert Role.ADMIN in roles
