@@ -30,9 +30,9 @@ from chalicelib.api.http import ApiBlueprint, RequestContext, encode_cursor
 from chalicelib.api.shapes import chat_json
 from chalicelib.calls.chime import NAME as CHIME
 from chalicelib.config import settings
+from chalicelib.identity.signin import WebSession
 from chalicelib.web import pages
 from chalicelib.web.render import CHIME_ORIGINS, html_response
-from chalicelib.identity.signin import WebSession
 
 api = ApiBlueprint(__name__)
 

@@ -6,7 +6,7 @@ through this service) and Amazon Chime SDK meetings (``calls.chime``)
 implement it, and configuration (``CALL_PROVIDER``) picks one.
 
 :class:`CallStore` keeps a chat's call, its participants and the built-in
-provider's signals: ``store.calls`` on DynamoDB, ``calls.memory`` in memory.
+provider's signals: ``store.calls`` on DynamoDB, ``memory.calls`` in memory.
 """
 
 from __future__ import annotations

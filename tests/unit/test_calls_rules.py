@@ -9,12 +9,12 @@ import pytest
 
 from chalicelib.calls import rules
 from chalicelib.calls.builtin import BuiltinCallProvider
-from chalicelib.calls.memory import MemoryCallStore
 from chalicelib.calls.model import Call, JoinOutcome, Participant
 from chalicelib.calls.rules import CallerInChat
 from chalicelib.calls.service import ice_servers_from, signal_id
 from chalicelib.clock import MovableClock
 from chalicelib.errors import Conflict, Forbidden, LinkRequired, NotFound, ReadOnly
+from chalicelib.memory.calls import MemoryCallStore
 from chalicelib.planning.model import ChatKind
 
 ALL_KINDS = list(ChatKind)
