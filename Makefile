@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: install run test lint unit bench fuzz clean package deploy
+.PHONY: install run test lint unit bench fuzz clean package deploy chime-sdk
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,20 @@ deploy: package
 		--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset \
 		--parameter-overrides Stage=$(STAGE) $(PARAMS)
 	aws cloudformation describe-stacks --stack-name $(STACK) --query "Stacks[0].Outputs" --output table
+
+## The Amazon Chime SDK for JavaScript (versions pinned in frontend/chime-sdk/package-lock.json), bundled
+## with esbuild into the static file the hosted call page loads when CALL_PROVIDER=chime; licence beside it.
+CHIME_DIR := frontend/chime-sdk
+STATIC := chalicelib/web/static
+
+chime-sdk:
+	cd $(CHIME_DIR) && npm ci --no-audit --no-fund
+	$(CHIME_DIR)/node_modules/.bin/esbuild $(CHIME_DIR)/entry.js --bundle --minify --format=iife \
+		--global-name=ChimeSDK --target=es2019 --platform=browser --define:global=globalThis \
+		--alias:@aws-sdk/client-chime-sdk-messaging=./$(CHIME_DIR)/node_modules/@aws-sdk/client-chime-sdk-messaging/dist-es/index.js \
+		--legal-comments=linked --outfile=$(STATIC)/amazon-chime-sdk.js
+	cat $(CHIME_DIR)/node_modules/amazon-chime-sdk-js/LICENSE $(CHIME_DIR)/node_modules/amazon-chime-sdk-js/NOTICE \
+		> $(STATIC)/amazon-chime-sdk.LICENSE.txt
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis .chalice/deployments

@@ -152,18 +152,20 @@ def botocore_session() -> botocore.session.Session:
     return session
 
 
-def client(service: str) -> Any:
-    """The shared boto3 client for ``service`` (``s3``, ``sqs``, ``sns``, ``dynamodb``)."""
-    found = _clients.get(service)
+def client(service: str, region: str | None = None) -> Any:
+    """The shared boto3 client for ``service`` (``s3``, ``sqs``, ``sns``, ``dynamodb``), in the
+    configured region unless ``region`` names another (Chime SDK meetings has few control regions)."""
+    key = service if region is None else f"{service}@{region}"
+    found = _clients.get(key)
     if found is not None:
         return found
     with _lock:
-        if service not in _clients:
+        if key not in _clients:
             botocore_session()
-            _clients[service] = _per_thread.boto3.client(
-                service, region_name=settings().region, config=_CLIENT_CONFIG
+            _clients[key] = _per_thread.boto3.client(
+                service, region_name=region or settings().region, config=_CLIENT_CONFIG
             )
-        return _clients[service]
+        return _clients[key]
 
 
 @cache

@@ -10,7 +10,11 @@ in-memory twins (``tests/twins.py``) — and passes it in the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from chalicelib.calls.factory import provider_from_settings
+from chalicelib.calls.port import CallProvider, CallStore
+from chalicelib.calls.service import CallService
 from chalicelib.chats.directory import ChatDirectory
 from chalicelib.chats.service import ChatService, Rosters
 from chalicelib.clock import Clock, SystemClock
@@ -19,6 +23,7 @@ from chalicelib.identity.linking import LinkService
 from chalicelib.identity.provider import BuiltinIdentityProvider, IdentityProvider
 from chalicelib.identity.sms import SmsSender, sms_sender_from_settings
 from chalicelib.messenger.port import Messenger
+from chalicelib.store.calls import DynamoCallStore
 from chalicelib.store.directory import DynamoDBChatDirectory
 from chalicelib.store.imports import ImportStore
 from chalicelib.store.messenger import BuiltinMessenger
@@ -38,11 +43,18 @@ class Services:
     rosters: Rosters
     imports: ImportStore
     schools: SchoolStore
+    call_store: CallStore
+    call_provider: CallProvider
 
     @property
     def chats(self) -> ChatService:
         """The chats use cases on these adapters."""
         return ChatService(self.chat_directory, self.messenger, self.rosters, self.clock)
+
+    def calls(self, config: Settings) -> CallService:
+        """The calls use cases on these adapters; who sees which chat is the chats feature's rule."""
+        max_length = timedelta(seconds=config.call_max_length_s)
+        return CallService(self.call_store, self.call_provider, self.clock, max_length, self.chats.open_chat)
 
     def linking(self, config: Settings) -> LinkService:
         """The linking use cases on these adapters, under the given settings."""
@@ -60,4 +72,6 @@ def build_services(config: Settings) -> Services:
         rosters=S3Rosters(),
         imports=ImportStore(),
         schools=SchoolStore(),
+        call_store=DynamoCallStore(),
+        call_provider=provider_from_settings(config),
     )

@@ -128,6 +128,14 @@ class Settings(BaseModel):
     web_session_ttl_s: int = _env("WEB_SESSION_TTL_S", 12 * 3600, gt=0)
     web_session_idle_s: int = _env("WEB_SESSION_IDLE_S", 30 * 60, gt=0)
 
+    # Video calls (SPEC §9): which provider carries them, how long they last, how many join.
+    call_provider: str = _env("CALL_PROVIDER", "builtin", pattern=r"^(builtin|chime)$")
+    call_max_length_s: int = _env("CALL_MAX_LENGTH_S", 3 * 3600, ge=60)
+    call_max_participants: int = _env("CALL_MAX_PARTICIPANTS", 0, ge=0)  # 0: the provider's own default
+    call_ice_servers: str = _env("CALL_ICE_SERVERS", "[]")
+    call_media_region: str | None = _env("CALL_MEDIA_REGION", None)  # None: the service's region
+    call_control_region: str = _env("CALL_CONTROL_REGION", "us-east-1", min_length=1)
+
     @field_validator("homeroom_title_pattern")
     @classmethod
     def _a_regular_expression(cls, value: str) -> str:

@@ -287,6 +287,10 @@ def needs_for_call(service: str, operation: str, params: Mapping[str, Any], regi
         return [Need(f"s3:{operation}", f"arn:{PARTITION}:s3:::{bucket}")]
     if service == "sqs":
         return [Need(f"sqs:{_SQS_BATCH_ACTIONS.get(operation, operation)}", _queue_arn(region, params))]
+    if service == "chime" and params.get("MeetingId"):
+        # Chime SDK meetings: everything but CreateMeeting acts on a meeting's ARN.
+        meeting = f"arn:{PARTITION}:chime:{region}:{ACCOUNT}:meeting/{params['MeetingId']}"
+        return [Need(f"chime:{operation}", meeting)]
     if service == "sns" and operation == "Publish":
         target = params.get("TopicArn") or params.get("TargetArn")
         # SMS to a phone number has no ARN: IAM evaluates it against "*".
@@ -429,6 +433,8 @@ def current_view() -> dict[str, Any]:
 
 def _in_stack(need: Need, stack_arns: list[str]) -> bool:
     if need.resource == "*":
+        return True
+    if need.resource.startswith(f"arn:{PARTITION}:chime:"):  # Chime meetings: made by the service at run time
         return True
     return any(need.resource == arn or need.resource.startswith(arn + "/") for arn in stack_arns)
 

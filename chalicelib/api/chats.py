@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from chalicelib.api.calls import call_summary_json
 from chalicelib.api.http import (
     MAX_ID_LENGTH,
     ApiBlueprint,
@@ -26,6 +27,8 @@ from chalicelib.api.http import (
     has_control_characters,
 )
 from chalicelib.api.shapes import chat_json, member_json, message_json
+from chalicelib.chats.access import ChatAccess
+from chalicelib.config import settings
 from chalicelib.messenger.port import ChatEdit
 
 api = ApiBlueprint(__name__)
@@ -127,6 +130,15 @@ def _json(body: dict[str, Any], status: int) -> Response:
     return Response(body=body, status_code=status, headers={"Content-Type": "application/json"})
 
 
+def _chat_with_call(ctx: RequestContext, opened: ChatAccess) -> dict[str, Any]:
+    """A chat with its call under way (for members; one more read, only for them)."""
+    call = None
+    if opened.membership is not None and not opened.chat.archived:
+        summaries = ctx.services.calls(settings()).summaries([opened.chat.chat_id])
+        call = call_summary_json(summaries.get(opened.chat.chat_id))
+    return chat_json(opened.chat, opened.my_role, call)
+
+
 # --- chats ---------------------------------------------------------------------------
 
 
@@ -135,9 +147,12 @@ def list_chats(ctx: RequestContext) -> dict[str, Any]:
     """The caller's chats, newest activity first."""
     limit = ctx.page_size(default=50, maximum=100)
     chats = ctx.services.chats.list_chats(ctx.authenticated, limit, ctx.position("before", compound=True))
-    return ctx.page(
-        [chat_json(chat, row.chat_role.value) for row, chat in chats.items], "before", chats.before
-    )
+    calls = ctx.services.calls(settings()).summaries(chat.chat_id for _, chat in chats.items)
+    items = [
+        chat_json(chat, row.chat_role.value, call_summary_json(calls.get(chat.chat_id)))
+        for row, chat in chats.items
+    ]
+    return ctx.page(items, "before", chats.before)
 
 
 @api.route("/v1/chats", methods=("POST",))
@@ -159,7 +174,7 @@ def create_chat(ctx: RequestContext) -> Response:
 def get_chat(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     """One chat (members; administrators and operators through the back office)."""
     opened = ctx.services.chats.open_chat(ctx.authenticated, chat_id)
-    return chat_json(opened.chat, opened.my_role)
+    return _chat_with_call(ctx, opened)
 
 
 @api.route("/v1/chats/{chat_id}", methods=("PATCH",))
@@ -169,7 +184,7 @@ def edit_chat(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     opened = ctx.services.chats.edit_chat(
         ctx.authenticated, chat_id, ChatEdit(title=body.title, read_only=body.read_only)
     )
-    return chat_json(opened.chat, opened.my_role)
+    return _chat_with_call(ctx, opened)
 
 
 @api.route("/v1/chats/{chat_id}", methods=("DELETE",))

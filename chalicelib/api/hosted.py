@@ -17,6 +17,7 @@ from typing import Any
 
 from chalice import Response
 
+from chalicelib.api.calls import call_summary_json
 from chalicelib.api.chats import SendMessageInput
 from chalicelib.api.http import (
     FORM_CONTENT_TYPE,
@@ -234,7 +235,11 @@ def chat_list(ctx: RequestContext) -> Response:
     session = _signed_in(ctx)
     before = ctx.position("before", compound=True, owner=session.caller)
     page = ctx.services.chats.list_chats(session.caller, CHATS_PER_PAGE, before)
-    chats = [chat_json(chat, row.chat_role.value) for row, chat in page.items]
+    calls = ctx.services.calls(settings()).summaries(chat.chat_id for _, chat in page.items)
+    chats = [
+        chat_json(chat, row.chat_role.value, call_summary_json(calls.get(chat.chat_id)))
+        for row, chat in page.items
+    ]
     more = (
         f"{_urls().home}?cursor={ctx.cursor('before', page.before, owner=session.caller)}"
         if page.before
@@ -269,6 +274,7 @@ def _chat_response(
         older,
         showing_older=before is not None,
         composer=Composer(can_post, draft, _send_error_text(error) if error else None),
+        call_action=ctx.services.calls(settings()).action_for(opened),
     )
     return html_response(body, error.status if error else 200)
 

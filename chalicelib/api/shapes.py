@@ -26,8 +26,11 @@ def message_json(message: Message) -> dict[str, Any]:
     }
 
 
-def chat_json(chat: Chat, my_role: str | None) -> dict[str, Any]:
-    """A chat: ``{"id", "kind", "title", "school_id", "class_id", "member_count", "my_role", ...}``."""
+def chat_json(chat: Chat, my_role: str | None, call: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A chat: ``{"id", "kind", "title", "school_id", "class_id", "member_count", "my_role", ...}``.
+
+    ``call`` is the call under way (``api.calls.call_summary_json``), shown to members only.
+    """
     last = chat.last_message
     return {
         "id": chat.chat_id,
@@ -41,6 +44,7 @@ def chat_json(chat: Chat, my_role: str | None) -> dict[str, Any]:
         "archived": chat.archived,
         "managed_by_roster": chat.managed_by_roster,
         "last_message": None if last is None else message_json(last),
+        "call": call if my_role is not None and not chat.archived else None,
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pynamodb.models import Model
 
+from chalicelib.store.calls import CallItem
 from chalicelib.store.identity import AccountItem, CounterItem, LinkSessionItem, ProfileLinkItem
 from chalicelib.store.tables import (
     ChatItem,
@@ -18,6 +19,7 @@ from chalicelib.store.web import QrLinkItem, WebSessionItem
 ALL_MODELS: list[type[Model]] = [ChatItem, MembershipItem, SchoolItem, ImportItem, LinkItem, MessageItem]
 ALL_MODELS += [AccountItem, LinkSessionItem, CounterItem, ProfileLinkItem]
 ALL_MODELS += [QrLinkItem, WebSessionItem]
+ALL_MODELS += [CallItem]
 """Every DynamoDB table of the service (``infrastructure/`` must declare each one)."""
 
 

@@ -64,6 +64,10 @@ class Urls:
         """Where a chat's send box posts."""
         return f"{self.chat(chat_id)}/messages"
 
+    def call(self, chat_id: str, action: str = "") -> str:
+        """A chat's call screen, or one of the JSON endpoints its script calls (``join``, ``poll``…)."""
+        return f"{self.chat(chat_id)}/call" + (f"/{action}" if action else "")
+
 
 def _layout(urls: Urls, title: str, main: Markup, bar: Markup) -> Markup:
     return TEMPLATES.render("layout", title=title, static=urls.static, bar=bar, main=main)
@@ -89,6 +93,8 @@ def _preview(message: dict[str, Any] | None) -> str:
 
 
 def _state_badge(chat: dict[str, Any]) -> Markup:
+    if chat.get("call"):
+        return TEMPLATES.render("call_badge", text="идёт звонок")
     if chat["archived"]:
         return TEMPLATES.render("badge", text="в архиве")
     if chat["read_only"]:
@@ -173,8 +179,12 @@ def chat_page(
     older_href: str | None,
     showing_older: bool,
     composer: Composer,
+    call_action: str | None = None,
 ) -> Markup:
-    """A chat: a page of its messages (oldest at the top), "load older", and the send box."""
+    """A chat: a page of its messages (oldest at the top), "load older", and the send box.
+
+    ``call_action`` is ``start`` («Позвонить») or ``join`` («Присоединиться к звонку»), or None.
+    """
     messages = [_message(message, me) for message in reversed(newest_first)]
     older = (
         TEMPLATES.render("more", href=older_href, id="older", text="Загрузить более ранние")
@@ -193,6 +203,7 @@ def chat_page(
         kind=KIND_LABELS.get(chat["kind"], chat["kind"]),
         member_count=chat["member_count"],
         badge=concat([escape(" · "), _state_badge(chat)]) if chat["read_only"] else Markup(""),
+        call=_call_button(urls, chat["id"], call_action),
         older=older,
         messages=concat(messages) if messages else TEMPLATES.render("no_messages"),
         newer=newer,
@@ -210,6 +221,45 @@ def qr_confirm_page(urls: Urls, action: str, name: str, current: str | None) -> 
     replacing = TEMPLATES.render("qr_replacing", current=current) if current else Markup("")
     main = TEMPLATES.render("qr_confirm", name=name, action=action, replacing=replacing)
     return _layout(urls, "Вход", main, TEMPLATES.render("bar_signed_out"))
+
+
+CALL_BUTTONS = {"start": "Позвонить", "join": "Присоединиться к звонку"}
+
+
+def _call_button(urls: Urls, chat_id: str, action: str | None) -> Markup:
+    if action not in CALL_BUTTONS:
+        return Markup("")
+    return TEMPLATES.render("call_button", href=urls.call(chat_id), text=CALL_BUTTONS[action])
+
+
+def call_page(
+    urls: Urls,
+    csrf: str,
+    me: str,
+    chat: dict[str, Any],
+    provider: str,
+    moderator: bool,
+    scripts: Sequence[str],
+) -> Markup:
+    """A chat's call screen: the video tiles, microphone, camera, leave, and «Завершить для всех» for
+    moderators. Its script (``call.js``, or the Chime SDK's) joins through the page's JSON endpoints."""
+    chat_id = chat["id"]
+    main = TEMPLATES.render(
+        "call",
+        me=me,
+        csrf=csrf,
+        provider=provider,
+        join_url=urls.call(chat_id, "join"),
+        poll_url=urls.call(chat_id, "poll"),
+        signals_url=urls.call(chat_id, "signals"),
+        leave_url=urls.call(chat_id, "leave"),
+        end_url=urls.call(chat_id, "end"),
+        chat_url=urls.chat(chat_id),
+        title=chat["title"],
+        end_button=TEMPLATES.render("call_end_button") if moderator else Markup(""),
+        scripts=concat([TEMPLATES.render("script", src=f"{urls.static}/{name}") for name in scripts]),
+    )
+    return _layout(urls, f"Звонок · {chat['title']}", main, _signed_in_bar(urls, csrf))
 
 
 def notice_page(urls: Urls, heading: str, text: str) -> Markup:

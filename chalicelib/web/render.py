@@ -86,30 +86,44 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def content_security_policy(*, data_images: bool = False) -> str:
-    """This origin only; ``data_images`` also allows ``data:`` images (a QR code from the API)."""
+CHIME_ORIGINS = ("https://*.chime.aws", "wss://*.chime.aws", "https://*.amazonaws.com")
+"""Where the Amazon Chime SDK for JavaScript connects (signalling, TURN, ingest): a Chime call page only."""
+
+
+def content_security_policy(*, data_images: bool = False, connect: tuple[str, ...] = ()) -> str:
+    """This origin only; ``data_images`` also allows ``data:`` images (a QR code from the API),
+    ``connect`` more origins for ``fetch``/WebSocket (a call provider's media service)."""
     images = "'self' data:" if data_images else "'self'"
+    connect_src = " ".join(("'self'", *connect))
     return (
         "default-src 'none'; script-src 'self'; style-src 'self'; "
-        f"img-src {images}; connect-src 'self'; form-action 'self'; "
+        f"img-src {images}; connect-src {connect_src}; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'"
     )
 
 
-def page_headers(*, data_images: bool = False, referrer_policy: str = "same-origin") -> dict[str, str]:
+def page_headers(
+    *,
+    data_images: bool = False,
+    referrer_policy: str = "same-origin",
+    media: bool = False,
+    connect: tuple[str, ...] = (),
+) -> dict[str, str]:
     """The headers of every HTML page: its CSP, no framing, no caching, no powerful features.
 
     ``same-origin`` referrers, not ``no-referrer``: with ``no-referrer`` a
     browser sends ``Origin: null`` on form posts, and the CSRF check needs the
-    real origin; other sites still learn nothing.
+    real origin; other sites still learn nothing. Only a call screen (``media``)
+    may use the camera and microphone, and only this origin's own page.
     """
+    devices = "camera=(self), microphone=(self)" if media else "camera=(), microphone=()"
     return {
         "Content-Type": HTML_CONTENT_TYPE,
-        "Content-Security-Policy": content_security_policy(data_images=data_images),
+        "Content-Security-Policy": content_security_policy(data_images=data_images, connect=connect),
         "X-Frame-Options": "DENY",
         "Cross-Origin-Opener-Policy": "same-origin",
         "Cross-Origin-Resource-Policy": "same-origin",
-        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+        "Permissions-Policy": f"{devices}, geolocation=(), payment=()",
         "Referrer-Policy": referrer_policy,
         "Cache-Control": "no-store",
     }
@@ -122,10 +136,14 @@ def html_response(
     *,
     data_images: bool = False,
     referrer_policy: str = "same-origin",
+    media: bool = False,
+    connect: tuple[str, ...] = (),
 ) -> Response:
     """An HTML page with :func:`page_headers` (plus ``headers``)."""
     all_headers: dict[str, str | list[str]] = {
-        **page_headers(data_images=data_images, referrer_policy=referrer_policy),
+        **page_headers(
+            data_images=data_images, referrer_policy=referrer_policy, media=media, connect=connect
+        ),
         **(headers or {}),
     }
     return Response(body=str(body), status_code=status, headers=all_headers)
@@ -135,11 +153,12 @@ STATIC_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
     ".svg": "image/svg+xml",
+    ".txt": "text/plain; charset=utf-8",  # the licence of a bundled library, served beside it
 }
 
 
 def static_response(directory: Path, name: str) -> Response | None:
-    """A CSS, JS or SVG file of ``directory`` (None for anything else: no paths, no other types)."""
+    """A CSS, JS, SVG or text file of ``directory`` (None for anything else: no paths, no other types)."""
     suffix = Path(name).suffix
     if "/" in name or "\\" in name or name.startswith(".") or suffix not in STATIC_TYPES:
         return None

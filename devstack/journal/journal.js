@@ -309,6 +309,7 @@
             } },
               el("span", { "class": "kind", text: KINDS[chat.kind] || chat.kind }),
               chat.read_only ? el("span", { "class": "badge", text: chat.archived ? "в архиве" : "только чтение" }) : null,
+              chat.call ? el("span", { "class": "badge call-badge", text: "идёт звонок · " + chat.call.participant_count }) : null,
               el("span", { "class": "title", text: chat.title }),
               el("span", { "class": "last", text: preview }))));
         });

@@ -14,6 +14,13 @@ The table is the rule book. Columns are the callers of ``world.py``:
 Cells: a status, or ``409L``/``409C``/``409R`` for 409 with problem type
 ``link-required``/``conflict``/``read-only``. A route missing a kind, or a
 row missing a caller, fails the parser: no rule can go unstated.
+
+Calls (SPEC §9): ``POST call start`` meets every caller with no call under way
+(whoever starts one leaves it again, which ends it); the other call rows run
+with a call under way in every chat, started by its moderator in
+``CALL_STARTERS`` and with only them in it. So a signal (always addressed to
+that starter) is 422 from the starter (not to oneself) and 403 from members
+who are not in the call.
 """
 
 from __future__ import annotations
@@ -103,12 +110,70 @@ DELETE chat         parents  409C  404   403   403   404   404   409L  409L
 DELETE chat         subject  404   200   403   404   403   404   409L  409L
 DELETE chat         custom   200   403   403   403   404   404   409L  409L
 
+POST call start     staff    201   201   201   404   404   404   409L  409L
+POST call start     class    201   404   403   404   403   404   409L  409L
+POST call start     parents  201   404   403   403   404   404   409L  409L
+POST call start     subject  404   201   403   404   403   404   409L  409L
+POST call start     custom   201   201   403   201   404   404   409L  409L
+
+POST call join      staff    200   200   200   404   404   404   409L  409L
+POST call join      class    200   404   403   404   200   404   409L  409L
+POST call join      parents  200   404   403   200   404   404   409L  409L
+POST call join      subject  404   200   403   404   200   404   409L  409L
+POST call join      custom   200   200   403   200   404   404   409L  409L
+
+GET call            staff    200   200   200   404   404   404   409L  409L
+GET call            class    200   404   403   404   200   404   409L  409L
+GET call            parents  200   404   403   200   404   404   409L  409L
+GET call            subject  404   200   403   404   200   404   409L  409L
+GET call            custom   200   200   403   200   404   404   409L  409L
+
+DELETE call         staff    403   403   204   404   404   404   409L  409L
+DELETE call         class    204   404   403   404   403   404   409L  409L
+DELETE call         parents  204   404   403   403   404   404   409L  409L
+DELETE call         subject  404   204   403   404   403   404   409L  409L
+DELETE call         custom   204   403   403   403   404   404   409L  409L
+
+DELETE call me      staff    404   404   204   404   404   404   409L  409L
+DELETE call me      class    204   404   403   404   404   404   409L  409L
+DELETE call me      parents  204   404   403   404   404   404   409L  409L
+DELETE call me      subject  404   204   403   404   404   404   409L  409L
+DELETE call me      custom   204   404   403   404   404   404   409L  409L
+
+POST call signal    staff    403   403   422   404   404   404   409L  409L
+POST call signal    class    422   404   403   404   403   404   409L  409L
+POST call signal    parents  422   404   403   403   404   404   409L  409L
+POST call signal    subject  404   422   403   404   403   404   409L  409L
+POST call signal    custom   422   403   403   403   404   404   409L  409L
+
+GET call signals    staff    403   403   200   404   404   404   409L  409L
+GET call signals    class    200   404   403   404   403   404   409L  409L
+GET call signals    parents  200   404   403   403   404   404   409L  409L
+GET call signals    subject  404   200   403   404   403   404   409L  409L
+GET call signals    custom   200   403   403   403   404   404   409L  409L
+
 GET chats           -        200   200   200   200   200   200   409L  409L
 POST subject chat   -        403   200   403   403   403   403   409L  409L
 POST custom chat    -        201   201   403   403   403   403   409L  409L
 """
 
 PROBLEM_TYPES = {"403": "forbidden", "404": "not-found", "409L": "link-required", "409C": "conflict"}
+
+CALL_STARTERS = {
+    "staff": "adm",
+    "class": "t-class",
+    "parents": "t-class",
+    "subject": "t-math",
+    "custom": "t-class",
+}
+WITH_CALLS = {
+    "POST call join",
+    "GET call",
+    "DELETE call",
+    "DELETE call me",
+    "POST call signal",
+    "GET call signals",
+}
 
 
 @dataclass(frozen=True)
@@ -161,6 +226,13 @@ ROUTES = {
     "POST members": ("POST", "/v1/chats/{chat_id}/members", {"person_ids": ["t-spare"]}),
     "DELETE member": ("DELETE", "/v1/chats/{chat_id}/members/{person_id}", None),
     "DELETE chat": ("DELETE", "/v1/chats/{chat_id}", None),
+    "POST call start": ("POST", "/v1/chats/{chat_id}/call", None),
+    "POST call join": ("POST", "/v1/chats/{chat_id}/call", None),
+    "GET call": ("GET", "/v1/chats/{chat_id}/call", None),
+    "DELETE call": ("DELETE", "/v1/chats/{chat_id}/call", None),
+    "DELETE call me": ("DELETE", "/v1/chats/{chat_id}/call/participants/me", None),
+    "POST call signal": ("POST", "/v1/chats/{chat_id}/call/signals", {"kind": "offer", "payload": "{}"}),
+    "GET call signals": ("GET", "/v1/chats/{chat_id}/call/signals", None),
     "GET chats": ("GET", "/v1/chats", None),
     "POST subject chat": (
         "POST",
@@ -183,6 +255,8 @@ def request(world: World, expectation: Expectation) -> tuple[str, str, str, Any]
         message_id=world.targets.get(expectation.kind),
         person_id=MEMBER_TARGETS.get(expectation.kind),
     )
+    if expectation.route == "POST call signal":
+        body = {**body, "to": CALL_STARTERS[expectation.kind]}
     return method, template, path, body
 
 
@@ -191,9 +265,14 @@ def request(world: World, expectation: Expectation) -> tuple[str, str, str, Any]
 def test_authorization_matrix(world: World, route: str) -> None:
     """Every cell of one route's rows, against one fresh world; all mismatches reported at once."""
     mismatches = []
+    if route in WITH_CALLS:
+        for kind, starter in CALL_STARTERS.items():
+            assert world.post(starter, f"/v1/chats/{world.chats[kind]}/call", None).status == 201
     for expectation in EXPECTATIONS[route]:
         method, template, path, body = request(world, expectation)
         reply = world.call(CALLERS[expectation.caller], method, path, body)
+        if route == "POST call start" and reply.status < 300:  # end it again: the next caller finds none
+            assert world.call(CALLERS[expectation.caller], "DELETE", f"{path}/participants/me").status == 204
         assert_documented(method, template, reply.status, reply.body, reply.headers.get("Content-Type"))
         wanted_type = PROBLEM_TYPES.get(expectation.cell)
         got = f"{reply.status} {reply.problem_type or ''}".strip()

@@ -291,4 +291,5 @@ def test_members_show_no_phone_numbers(world: World) -> None:
         "archived",
         "managed_by_roster",
         "last_message",
+        "call",
     }
