@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from chalice import Response
 from pydantic import StringConstraints
 
-from chalicelib.api.http import MAX_ID_LENGTH, ApiBlueprint, RequestBody, RequestContext, page
+from chalicelib.api.http import MAX_ID_LENGTH, ApiBlueprint, RequestBody, RequestContext
 from chalicelib.calls.model import Call, CallSummary, Signal
 from chalicelib.calls.service import MAX_SIGNAL_PAYLOAD_CHARS
 from chalicelib.clock import isoformat_utc
@@ -113,4 +113,4 @@ def send_signal(ctx: RequestContext, chat_id: str) -> Response:
 def signals(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     """Built-in provider: the signals sent to the caller since ``?cursor=`` (poll with ``next_cursor``)."""
     found = ctx.services.calls(settings()).signals(ctx.authenticated, chat_id, ctx.position("after"))
-    return page([signal_json(s) for s in found.items], "after", found.after)
+    return ctx.page([signal_json(s) for s in found.items], "after", found.after)

@@ -26,7 +26,7 @@ from chalicelib.api.hosted import (
     _signed_in,
     _urls,
 )
-from chalicelib.api.http import ApiBlueprint, RequestContext, encode_cursor
+from chalicelib.api.http import ApiBlueprint, RequestContext
 from chalicelib.api.shapes import chat_json
 from chalicelib.calls.chime import NAME as CHIME
 from chalicelib.config import settings
@@ -91,10 +91,11 @@ def join(ctx: RequestContext, chat_id: str) -> Response:
 def poll(ctx: RequestContext, chat_id: str) -> Response:
     """The call, whether the caller is in it, and their new signals; ``{"call": null}`` once it is over."""
     session = _signed_in(ctx)
-    found = ctx.services.calls(settings()).poll(session.caller, chat_id, ctx.position("after"))
+    after = ctx.position("after", owner=session.caller)
+    found = ctx.services.calls(settings()).poll(session.caller, chat_id, after)
     if found is None:
         return _json({"call": None, "in_call": False, "signals": [], "next_cursor": None})
-    cursor = encode_cursor({"after": found.after}) if found.after else None
+    cursor = ctx.cursor("after", found.after, owner=session.caller) if found.after else None
     return _json(
         {
             "call": call_json(found.call),
