@@ -26,7 +26,7 @@ from chalicelib.api.http import (
     validate,
 )
 from chalicelib.api.shapes import chat_json, message_json
-from chalicelib.chats import access
+from chalicelib.chats import access, reading
 from chalicelib.config import settings
 from chalicelib.errors import (
     Conflict,
@@ -185,7 +185,10 @@ def chat_list(ctx: RequestContext) -> Response:
     page = ctx.services.chats.list_chats(
         session.caller, CHATS_PER_PAGE, ctx.position("before", compound=True)
     )
-    chats = [chat_json(chat, row.chat_role.value) for row, chat in page.items]
+    chats = [
+        chat_json(chat, row.chat_role.value) | {"unread_count": page.unread.get(chat.chat_id, 0)}
+        for row, chat in page.items
+    ]
     more = f"{_urls().home}?cursor={encode_cursor({'before': page.before})}" if page.before else None
     return html_response(pages.chat_list_page(_urls(), session.csrf_token, chats, more))
 
@@ -201,6 +204,17 @@ def _chat_response(
         can_post = True
     except ReadOnly:
         can_post = False
+    # Opening the newest messages reads them: the divider marks where the member had stopped.
+    first_unread = None
+    reads = None
+    if before is None and page.items and opened.membership is not None:
+        first_unread = reading.first_unread(opened.membership, page.items)
+        ctx.services.chats.mark_read(session.caller, chat_id, page.items[0].message_id)
+        if opened.is_moderator and opened.chat.read_only:
+            report = ctx.services.chats.read_report(session.caller, chat_id, page.items[0].message_id)
+            reads = pages.ReadReportView(
+                report.read_count, report.member_count, [m.name for m in report.not_read]
+            )
     urls = _urls()
     older = f"{urls.chat(chat_id)}?cursor={encode_cursor({'before': page.before})}" if page.before else None
     body = pages.chat_page(
@@ -212,6 +226,8 @@ def _chat_response(
         older,
         showing_older=before is not None,
         composer=Composer(can_post, draft, _send_error_text(error) if error else None),
+        first_unread=first_unread,
+        reads=reads,
     )
     return html_response(body, error.status if error else 200)
 

@@ -11,7 +11,7 @@ moderators see them (``access.require_can_see_reads``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from chalicelib.chats.directory import Chat, Membership
@@ -30,6 +30,13 @@ def may_have_unread(membership: Membership, chat: Chat) -> bool:
 def has_read(membership: Membership, message: Message) -> bool:
     """Whether the member's read position has reached the message."""
     return membership.read_up_to >= read_position(message)
+
+
+def first_unread(membership: Membership, newest_first: Sequence[Message]) -> str | None:
+    """The id of the oldest message of a page that is unread for the member, or None."""
+    unread = [m for m in newest_first if not m.deleted and m.author_id != membership.person_id]
+    unread = [m for m in unread if not has_read(membership, m)]
+    return unread[-1].message_id if unread else None
 
 
 @dataclass(frozen=True, slots=True)
