@@ -158,6 +158,15 @@ def test_a_teacher_links_in_the_journal_then_chats_from_the_phone_by_qr_code(
     expect(journal.locator("#chat-messages")).to_contain_text(MESSAGE)
     journal.screenshot(path=str(screenshots / "09-journal-sees-the-message.png"))
 
+    # The journal refreshes its list by itself: keyboard focus stays on the chat it was on.
+    focused = journal.locator("#chat-list button").nth(1)
+    focused_id = focused.get_attribute("data-chat-id")
+    focused.focus()
+    journal.evaluate("window.__shownList = document.querySelector('#chat-list li')")
+    rebuilt = "document.querySelector('#chat-list li') !== window.__shownList"
+    journal.wait_for_function(rebuilt, timeout=15_000)
+    assert journal.evaluate("document.activeElement.getAttribute('data-chat-id')") == focused_id
+
     # "Open messenger" opens the hosted page in a new tab, signed in the same way.
     with journal_context.expect_page() as opened:
         journal.click("#open-messenger")
