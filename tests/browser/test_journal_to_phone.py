@@ -162,9 +162,9 @@ def test_a_teacher_links_in_the_journal_then_chats_from_the_phone_by_qr_code(
     focused = journal.locator("#chat-list button").nth(1)
     focused_id = focused.get_attribute("data-chat-id")
     focused.focus()
-    journal.evaluate("window.__shownList = document.querySelector('#chat-list li')")
-    rebuilt = "document.querySelector('#chat-list li') !== window.__shownList"
-    journal.wait_for_function(rebuilt, timeout=15_000)
+    journal.evaluate("document.querySelectorAll('#chat-list li').forEach((li) => li.dataset.shown = '1')")
+    expect(journal.locator("#chat-list li[data-shown]")).to_have_count(0, timeout=15_000)  # rebuilt
+    expect(journal.locator("#chat-list li")).not_to_have_count(0)
     assert journal.evaluate("document.activeElement.getAttribute('data-chat-id')") == focused_id
 
     # "Open messenger" opens the hosted page in a new tab, signed in the same way.
