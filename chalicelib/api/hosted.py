@@ -46,6 +46,7 @@ from chalicelib.identity.signin import (
     resume_session,
     start_session,
 )
+from chalicelib.messenger.port import read_position
 from chalicelib.web import pages
 from chalicelib.web.pages import Composer, Urls
 from chalicelib.web.render import base_path, html_response, origin_of, static_response
@@ -209,7 +210,8 @@ def _chat_response(
     reads = None
     if before is None and page.items and opened.membership is not None:
         first_unread = reading.first_unread(opened.membership, page.items)
-        ctx.services.chats.mark_read(session.caller, chat_id, page.items[0].message_id)
+        if read_position(page.items[0]) > opened.membership.read_up_to:
+            ctx.services.chats.mark_read(session.caller, chat_id, page.items[0].message_id)
         if opened.is_moderator and opened.chat.read_only:
             report = ctx.services.chats.read_report(session.caller, chat_id, page.items[0].message_id)
             reads = pages.ReadReportView(
