@@ -193,3 +193,79 @@ def test_a_teacher_links_in_the_journal_then_chats_from_the_phone_by_qr_code(
     expect(phone.locator("body")).to_contain_text("Вы не вошли")
     assert phone.url == f"{api}/m/chats" and phone_context.cookies() == []
     phone.screenshot(path=str(screenshots / "11-phone-logged-out.png"))
+
+
+def _token(api: str, person_id: str) -> str:
+    return str(requests.post(f"{api}/demo/tokens", json={"person_id": person_id}, timeout=10).json()["token"])
+
+
+def _link_by_api(api: str, emulator: str, person_id: str, first_name: str) -> dict[str, str]:
+    """Link a demo user through the API, as the journal's screens would; returns their auth headers."""
+    headers = {"Authorization": f"Bearer {_token(api, person_id)}"}
+    if requests.get(f"{api}/v1/me", headers=headers, timeout=10).json().get("link"):
+        return headers  # linked already (by the journal test above)
+    phone_number = unique_phone()
+    session = requests.post(
+        f"{api}/v1/link/sessions", json={"phone": phone_number}, headers=headers, timeout=10
+    )
+    assert session.status_code in (200, 201), session.text
+    body = session.json()
+    bodies: dict[str, Any] = {
+        "password": ("register", {}),
+        "register": ("password", {"password": PASSWORD}),
+        "create_profile": (
+            "profile",
+            {"last_name": "Тестов", "first_name": first_name, "birth_date": "2014-05-01", "gender": "male"},
+        ),
+        "choose_profile": ("confirm", {}),
+    }
+    for _ in range(8):
+        if body["step"] == "done":
+            return headers
+        if body["step"] == "code":
+            action, payload = "code", {"code": last_code(emulator, phone_number)}
+        else:
+            action, payload = bodies[body["step"]]
+        reply = requests.post(
+            f"{api}/v1/link/sessions/{body['id']}/{action}", json=payload, headers=headers, timeout=10
+        )
+        assert reply.status_code == 200, reply.text
+        body = reply.json()
+    raise AssertionError(f"linking {person_id} did not finish: {body}")
+
+
+def test_the_phone_shows_unread_badges_and_where_new_messages_start(
+    browser: Any, stack: Stack, screenshots: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    api, emulator = stack.ready["api"], stack.ready["emulator"]
+    reader = _link_by_api(api, emulator, "s-orlov", "Олег")
+    writer = _link_by_api(api, emulator, "t-ivanova", "Мария")
+    chats = requests.get(f"{api}/v1/chats?limit=100", headers=reader, timeout=10).json()["items"]
+    [class_chat] = [chat for chat in chats if chat["kind"] == "class"]
+    for text in ("Кто решил задачу 5?", "Ответ пришлите до пятницы"):
+        sent = requests.post(
+            f"{api}/v1/chats/{class_chat['id']}/messages", json={"text": text}, headers=writer, timeout=10
+        )
+        assert sent.status_code == 201, sent.text
+
+    link = requests.post(f"{api}/v1/qr-links", json={}, headers=reader, timeout=10).json()
+    phone = browser.new_context(
+        viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True, user_agent=ANDROID, locale="ru-RU"
+    ).new_page()
+    errors = _watch(phone)
+    phone.goto(link["url"])
+    item = phone.locator(".chat").filter(has=phone.locator(".title", has_text=class_chat["title"]))
+    expect(item.locator(".badge.unread")).to_have_text("2")
+    phone.screenshot(path=str(screenshots / "12-phone-unread-badge.png"), full_page=True)
+
+    item.locator("a").click()
+    expect(phone.locator("#new-messages")).to_have_text("Новые сообщения")
+    expect(phone.locator("#new-messages + li.message .text")).to_have_text("Кто решил задачу 5?")
+    _fits_the_phone(phone)
+    phone.screenshot(path=str(screenshots / "13-phone-new-messages-divider.png"), full_page=True)
+
+    phone.get_by_role("link", name="← Все чаты").click()
+    expect(item.locator(".badge.unread")).to_have_count(0)
+    assert errors == []
