@@ -126,3 +126,12 @@ def test_nobody_but_moderators_of_announcements_sees_read_reports(world: World) 
     for who in ("stu-1", "par-1", "adm", "t-far"):
         assert world.get(who, path).status in (403, 404), who
     assert world.get("t-class", f"/v1/chats/{world.chats['class']}/messages/msg-nope/reads").status == 404
+
+
+@pytest.mark.parametrize("message_id", ["x" * 2000, "a%00b", "%F0%9F"])
+def test_hostile_message_ids_in_the_reads_path_are_not_found(world: World, message_id: str) -> None:
+    path = f"/v1/chats/{world.chats['class']}"
+    assert world.call("t-class", "PATCH", path, {"read_only": True}).status == 200
+    reply = world.get("t-class", f"{path}/messages/{message_id}/reads")
+    assert reply.status in (400, 404), reply.body
+    assert reply.headers["Content-Type"].startswith("application/problem+json")
