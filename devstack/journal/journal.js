@@ -280,6 +280,9 @@
     var qr = el("div", { "class": "qr", id: "qr" });
     var error = errorBox();
     var opened = { id: null };
+    // New messages from others are read out by screen readers; nothing moves focus.
+    var announcer = el("p", { "class": "visually-hidden", id: "announcer", "aria-live": "polite" });
+    var seen = null;
     show(el("section", { "class": "card", id: "chats" },
       el("div", { "class": "chats-head" },
         el("h1", { text: "Чаты" }),
@@ -294,7 +297,7 @@
             onclick: function () { openMessenger(error); } }),
           el("p", { "class": "muted", text: "Чаты откроются в новой вкладке." })),
         qr),
-      error,
+      error, announcer,
       el("div", { "class": "chats-body" }, list, messages)));
     showQr(qr, 0);
 
@@ -305,6 +308,15 @@
           ? document.activeElement.getAttribute("data-chat-id") : null;
         while (list.firstChild) { list.removeChild(list.firstChild); }
         var openedChat = null;
+        var latest = {};
+        page.items.forEach(function (chat) {
+          var newest = chat.last_message;
+          latest[chat.id] = newest ? newest.id : null;
+          if (seen && newest && !newest.deleted && seen[chat.id] !== newest.id && newest.author_id !== state.personId) {
+            announcer.textContent = "Новое сообщение в чате «" + chat.title + "» от " + newest.author_name + ": " + newest.text;
+          }
+        });
+        seen = latest;
         page.items.forEach(function (chat) {
           if (chat.id === opened.id) { openedChat = chat; }
           var last = chat.last_message;

@@ -244,6 +244,14 @@ def test_the_phone_shows_unread_badges_and_where_new_messages_start(
     writer = _link_by_api(api, emulator, "t-ivanova", "Мария")
     chats = requests.get(f"{api}/v1/chats?limit=100", headers=reader, timeout=10).json()["items"]
     [class_chat] = [chat for chat in chats if chat["kind"] == "class"]
+    if class_chat["last_message"]:  # what the test above wrote: read already
+        read = requests.post(
+            f"{api}/v1/chats/{class_chat['id']}/read",
+            json={"up_to": class_chat["last_message"]["id"]},
+            headers=reader,
+            timeout=10,
+        )
+        assert read.status_code == 204, read.text
     for text in ("Кто решил задачу 5?", "Ответ пришлите до пятницы"):
         sent = requests.post(
             f"{api}/v1/chats/{class_chat['id']}/messages", json={"text": text}, headers=writer, timeout=10
@@ -269,3 +277,25 @@ def test_the_phone_shows_unread_badges_and_where_new_messages_start(
     phone.get_by_role("link", name="← Все чаты").click()
     expect(item.locator(".badge.unread")).to_have_count(0)
     assert errors == []
+
+    # The student's journal: a new message from the teacher is read out (aria-live), focus stays put.
+    journal = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU").new_page()
+    journal_errors = _watch(journal)
+    journal.goto(f"{api}/demo")
+    journal.select_option("#user", "s-orlov")
+    journal.click("#sign-in-button")
+    journal.click("#chats-button")
+    expect(journal.locator("#chat-list")).to_contain_text(class_chat["title"])
+    journal.locator("#chat-list button").first.focus()
+    focused_id = journal.locator("#chat-list button").first.get_attribute("data-chat-id")
+    sent = requests.post(
+        f"{api}/v1/chats/{class_chat['id']}/messages",
+        json={"text": "Урок перенесён"},
+        headers=writer,
+        timeout=10,
+    )
+    assert sent.status_code == 201, sent.text
+    expect(journal.locator("#announcer[aria-live=polite]")).to_contain_text("Урок перенесён", timeout=15_000)
+    expect(journal.locator("#chat-list .badge.unread")).to_have_text("1")
+    assert journal.evaluate("document.activeElement.getAttribute('data-chat-id')") == focused_id
+    assert journal_errors == []
