@@ -183,6 +183,7 @@ def _message(message: dict[str, Any], me: str) -> Markup:
     return TEMPLATES.render(
         "message_deleted" if message.get("deleted") else "message",
         mine=" mine" if message["author_id"] == me else "",
+        id=message["id"],
         author=message["author_name"],
         text=message["text"],
         sent_at=message["sent_at"],

@@ -299,3 +299,21 @@ def test_the_phone_shows_unread_badges_and_where_new_messages_start(
     expect(journal.locator("#chat-list .badge.unread")).to_have_text("1")
     assert journal.evaluate("document.activeElement.getAttribute('data-chat-id')") == focused_id
     assert journal_errors == []
+
+    # The phone's open chat fetches new messages by itself (every 15 s until live delivery),
+    # reads them out, and leaves the half-typed draft and its focus alone.
+    item.locator("a").click()
+    phone.fill("#text", "Я почти дописал")
+    phone.focus("#text")
+    sent = requests.post(
+        f"{api}/v1/chats/{class_chat['id']}/messages",
+        json={"text": "Контрольная в среду"},
+        headers=writer,
+        timeout=10,
+    )
+    assert sent.status_code == 201, sent.text
+    expect(phone.locator("#messages .message .text").last).to_have_text("Контрольная в среду", timeout=40_000)
+    expect(phone.locator("#announcer[aria-live=polite]")).to_contain_text("Контрольная в среду")
+    assert phone.evaluate("document.activeElement.id") == "text"
+    expect(phone.locator("#text")).to_have_value("Я почти дописал")
+    assert errors == []
