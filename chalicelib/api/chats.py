@@ -126,6 +126,12 @@ class SendMessageInput(RequestBody):
     client_msg_id: ClientId | None = None
 
 
+class MarkReadInput(RequestBody):
+    """``POST /v1/chats/{id}/read``: the last message the caller has read."""
+
+    up_to: Identifier
+
+
 def _json(body: dict[str, Any], status: int) -> Response:
     return Response(body=body, status_code=status, headers={"Content-Type": "application/json"})
 
@@ -150,6 +156,7 @@ def list_chats(ctx: RequestContext) -> dict[str, Any]:
     calls = ctx.services.calls(settings()).summaries(chat.chat_id for _, chat in chats.items)
     items = [
         chat_json(chat, row.chat_role.value, call_summary_json(calls.get(chat.chat_id)))
+        | {"unread_count": chats.unread.get(chat.chat_id, 0)}
         for row, chat in chats.items
     ]
     return ctx.page(items, "before", chats.before)
@@ -244,3 +251,25 @@ def send_message(ctx: RequestContext, chat_id: str) -> Response:
 def delete_message(ctx: RequestContext, chat_id: str, message_id: str) -> dict[str, Any]:
     """The author or a moderator: leave a "deleted" placeholder."""
     return message_json(ctx.services.chats.delete_message(ctx.authenticated, chat_id, message_id))
+
+
+# --- read state ----------------------------------------------------------------------
+
+
+@api.route("/v1/chats/{chat_id}/read", methods=("POST",))
+def mark_read(ctx: RequestContext, chat_id: str) -> Response:
+    """Members: the chat is read up to this message (204; an older position changes nothing)."""
+    body = ctx.body(MarkReadInput)
+    ctx.services.chats.mark_read(ctx.authenticated, chat_id, body.up_to)
+    return Response(body="", status_code=204)
+
+
+@api.route("/v1/chats/{chat_id}/messages/{message_id}/reads")
+def message_reads(ctx: RequestContext, chat_id: str, message_id: str) -> dict[str, Any]:
+    """Moderators of an announcements chat: who has read the message and who has not."""
+    report = ctx.services.chats.read_report(ctx.authenticated, chat_id, message_id)
+    return {
+        "read_count": report.read_count,
+        "member_count": report.member_count,
+        "not_read": [member_json(m) for m in report.not_read],
+    }

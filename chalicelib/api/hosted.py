@@ -26,7 +26,7 @@ from chalicelib.api.http import (
     validate,
 )
 from chalicelib.api.shapes import chat_json, message_json
-from chalicelib.chats import access
+from chalicelib.chats import access, reading
 from chalicelib.config import settings
 from chalicelib.errors import (
     Conflict,
@@ -49,6 +49,7 @@ from chalicelib.identity.signin import (
     resume_session,
     start_session,
 )
+from chalicelib.messenger.port import read_position
 from chalicelib.web import pages
 from chalicelib.web.pages import Composer, Urls
 from chalicelib.web.render import base_path, html_response, origin_of, static_response
@@ -238,6 +239,7 @@ def chat_list(ctx: RequestContext) -> Response:
     calls = ctx.services.calls(settings()).summaries(chat.chat_id for _, chat in page.items)
     chats = [
         chat_json(chat, row.chat_role.value, call_summary_json(calls.get(chat.chat_id)))
+        | {"unread_count": page.unread.get(chat.chat_id, 0)}
         for row, chat in page.items
     ]
     more = (
@@ -259,6 +261,18 @@ def _chat_response(
         can_post = True
     except ReadOnly:
         can_post = False
+    # Opening the newest messages reads them: the divider marks where the member had stopped.
+    first_unread = None
+    reads = None
+    if before is None and page.items and opened.membership is not None:
+        first_unread = reading.first_unread(opened.membership, page.items)
+        if read_position(page.items[0]) > opened.membership.read_up_to:
+            ctx.services.chats.mark_read(session.caller, chat_id, page.items[0].message_id)
+        if opened.is_moderator and opened.chat.read_only:
+            report = ctx.services.chats.read_report(session.caller, chat_id, page.items[0].message_id)
+            reads = pages.ReadReportView(
+                report.read_count, report.member_count, [m.name for m in report.not_read]
+            )
     urls = _urls()
     older = (
         f"{urls.chat(chat_id)}?cursor={ctx.cursor('before', page.before, owner=session.caller)}"
@@ -275,6 +289,8 @@ def _chat_response(
         showing_older=before is not None,
         composer=Composer(can_post, draft, _send_error_text(error) if error else None),
         call_action=ctx.services.calls(settings()).action_for(opened),
+        first_unread=first_unread,
+        reads=reads,
     )
     return html_response(body, error.status if error else 200)
 

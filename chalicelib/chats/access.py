@@ -205,6 +205,13 @@ def require_can_delete_message(access: ChatAccess, message: Message) -> None:
     require_not_archived(access.chat)
 
 
+def require_can_see_reads(access: ChatAccess) -> None:
+    """Read reports: the moderators of an announcements (read-only) chat, nobody else."""
+    require_moderator(access)
+    if not access.chat.read_only:
+        raise Conflict("Read reports are kept for announcements chats only.")
+
+
 # --- people --------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ id, a school's chats after a chat id.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from chalicelib.messenger.port import Message
@@ -65,6 +65,8 @@ class Membership:
     person_role: Role
     chat_role: ChatRole
     active: bool = True
+    # The member's read position (``messenger.port.read_position`` of the last message read; "" = none).
+    read_up_to: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,8 @@ class ChatListPage:
     linked: bool
     items: list[tuple[Membership, Chat]]
     before: str | None
+    # Unread messages per chat id (filled by ``ChatService.list_chats``).
+    unread: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from chalicelib.chats import access
+from chalicelib.chats import access, reading
 from chalicelib.chats.access import ChatAccess
 from chalicelib.chats.directory import ChatDirectory, ChatListPage, MemberPage, Membership, SchoolChatPage
 from chalicelib.clock import Clock
@@ -31,6 +31,7 @@ from chalicelib.messenger.port import (
     NewChat,
     NewMember,
     Sent,
+    read_position,
 )
 from chalicelib.planning.diff import diff
 from chalicelib.planning.model import (
@@ -106,7 +107,16 @@ class ChatService:
         page = self.directory.chats_of(caller.person_id, limit, before)
         access.require_linked(page.linked)
         visible = [(row, chat) for row, chat in page.items if access.counts_as_member(row, chat)]
-        return ChatListPage(linked=True, items=visible, before=page.before)
+        # One counting Query per chat with something after the caller's read position, none otherwise.
+        unread = {
+            chat.chat_id: (
+                self.messenger.count_unread(chat.chat_id, caller.person_id, row.read_up_to)
+                if reading.may_have_unread(row, chat)
+                else 0
+            )
+            for row, chat in visible
+        }
+        return ChatListPage(linked=True, items=visible, before=page.before, unread=unread)
 
     def members(self, caller: Caller, chat_id: str, limit: int, after: str | None) -> MemberPage:
         """A chat's active members, for its members and through the back office."""
@@ -317,3 +327,31 @@ class ChatService:
             raise NotFound("No such message.")
         access.require_can_delete_message(opened, message)
         return messenger.delete_message(chat_id, message_id, caller.person_id, self.clock.now())
+
+    # --- read state ----------------------------------------------------------------------
+
+    def mark_read(self, caller: Caller, chat_id: str, message_id: str) -> None:
+        """The caller (a member) has read the chat up to this message; positions never move back."""
+        access.require_member(self.open_chat(caller, chat_id))
+        message = self.messenger.get_message(chat_id, message_id)
+        if message is None:
+            raise NotFound("No such message.")
+        self.messenger.mark_read(chat_id, caller.person_id, read_position(message))
+
+    def read_report(self, caller: Caller, chat_id: str, message_id: str) -> reading.ReadReport:
+        """Who has read an announcement and who has not: the chat's moderators only.
+
+        Reads every active member (pages of 500): the cost grows with the chat, as the answer does.
+        """
+        access.require_can_see_reads(self.open_chat(caller, chat_id))
+        message = self.messenger.get_message(chat_id, message_id)
+        if message is None:
+            raise NotFound("No such message.")
+        members: list[Membership] = []
+        after: str | None = None
+        while True:
+            page = self.directory.members(chat_id, 500, after)
+            members.extend(page.items)
+            if page.after is None:
+                return reading.read_report(message, members)
+            after = page.after

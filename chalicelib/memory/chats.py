@@ -111,6 +111,7 @@ class _MemberRow:
     joined_at: datetime | None = None
     left_at: datetime | None = None
     activity_key: str | None = None
+    read_up_to: str = ""
 
     def membership(self) -> Membership:
         return Membership(
@@ -121,6 +122,7 @@ class _MemberRow:
             person_role=self.person_role,
             chat_role=self.chat_role,
             active=self.active,
+            read_up_to=self.read_up_to,
         )
 
     def existing(self) -> ExistingMember:
@@ -443,6 +445,25 @@ class InMemoryChats:
             )
             shown, position = _page(rows, limit, lambda row: row.sent_key)
             return MessagePage(items=tuple(row.message for row in shown), before=position)
+
+    def mark_read(self, chat_id: str, person_id: str, up_to: str) -> None:
+        """Move an active member's read position forward (never back)."""
+        with self._lock:
+            row = self._member_rows.get((chat_id, person_id))
+            if row is not None and row.active and row.read_up_to < up_to:
+                row.read_up_to = up_to
+
+    def count_unread(self, chat_id: str, person_id: str, after: str) -> int:
+        """Messages after ``after`` by others, not deleted."""
+        with self._lock:
+            return sum(
+                1
+                for (owner, _), row in self._message_rows.items()
+                if owner == chat_id
+                and row.sent_key > after
+                and row.message.author_id != person_id
+                and not row.message.deleted
+            )
 
     # --- ChatDirectory ---------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from chalicelib.clock import isoformat_utc
 from chalicelib.planning.diff import ChangeSet
 from chalicelib.planning.model import ChatKind, ChatRole, ExistingChat, MemberSource, SchoolState
 from chalicelib.roster.model import Role
@@ -92,6 +93,11 @@ class MessagePage:
 
     items: tuple[Message, ...]
     before: str | None
+
+
+def read_position(message: Message) -> str:
+    """Where a message stands in its chat (``<sent_at ISO>#<message id>``), as read positions compare."""
+    return f"{isoformat_utc(message.sent_at)}#{message.message_id}"
 
 
 class Messenger(Protocol):
@@ -183,4 +189,17 @@ class Messenger(Protocol):
 
     def list_messages(self, chat_id: str, limit: int, before: str | None) -> MessagePage:
         """A chat's messages, newest first, starting after the position ``before``."""
+        ...
+
+    # --- read state ------------------------------------------------------------------
+
+    def mark_read(self, chat_id: str, person_id: str, up_to: str) -> None:
+        """Move an active member's read position forward to ``up_to`` (``read_position``); never back."""
+        ...
+
+    def count_unread(self, chat_id: str, person_id: str, after: str) -> int:
+        """How many messages after the position ``after`` the person has not read.
+
+        Their own messages and deleted ones never count.
+        """
         ...

@@ -82,6 +82,7 @@ def membership_of(item: MembershipItem) -> Membership:
         person_role=Role(item.person_role),
         chat_role=ChatRole(item.chat_role),
         active=bool(item.active),
+        read_up_to=item.read_up_to or "",
     )
 
 

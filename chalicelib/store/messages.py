@@ -205,3 +205,22 @@ class MessageStore:
             lambda row: row.sent_key,
         )
         return MessagePage(items=tuple(message_of(row) for row in rows), before=position)
+
+    def mark_read(self, chat_id: str, person_id: str, up_to: str) -> None:
+        """Move an active member's read position forward (one conditional update; never back)."""
+        try:
+            MembershipItem(chat_id, person_id).update(
+                actions=[MembershipItem.read_up_to.set(up_to)],
+                condition=(MembershipItem.active == True)  # noqa: E712 - a DynamoDB condition
+                & (MembershipItem.read_up_to.does_not_exist() | (MembershipItem.read_up_to < up_to)),
+            )
+        except UpdateError as error:
+            _ignore_failed_condition(error)
+
+    def count_unread(self, chat_id: str, person_id: str, after: str) -> int:
+        """Messages after ``after`` by others, not deleted: one counting Query on ``by-time``."""
+        return MessageItem.by_time.count(
+            chat_id,
+            (MessageItem.sent_key > after) if after else None,
+            filter_condition=(MessageItem.author_id != person_id) & (MessageItem.deleted == False),  # noqa: E712 - a DynamoDB condition
+        )

@@ -85,3 +85,11 @@ class BuiltinMessenger:
     def list_messages(self, chat_id: str, limit: int, before: str | None) -> MessagePage:
         """Newest first, one Query a page."""
         return self.messages.page(chat_id, limit, before)
+
+    def mark_read(self, chat_id: str, person_id: str, up_to: str) -> None:
+        """One conditional update of the membership row (never moves back)."""
+        self.messages.mark_read(chat_id, person_id, up_to)
+
+    def count_unread(self, chat_id: str, person_id: str, after: str) -> int:
+        """One counting Query of the chat's messages after ``after``."""
+        return self.messages.count_unread(chat_id, person_id, after)

@@ -193,6 +193,8 @@ class MembershipItem(Model):
     left_at = UTCDateTimeAttribute(null=True)
     member_of = UnicodeAttribute(null=True)
     activity_key = UnicodeAttribute(null=True)
+    # Read position (``messenger.port.read_position``): kept out of the school's index (capacity).
+    read_up_to = UnicodeAttribute(null=True)
 
     by_person = MembershipsByPerson()
     by_school = MembershipsBySchool()

@@ -102,6 +102,32 @@ def _state_badge(chat: dict[str, Any]) -> Markup:
     return Markup("")
 
 
+def _unread_badge(count: int) -> Markup:
+    return TEMPLATES.render("unread_badge", count=str(count)) if count else Markup("")
+
+
+@dataclass(frozen=True)
+class ReadReportView:
+    """An announcement's read report, for its chat's moderators: counts and who has not read it."""
+
+    read_count: int
+    member_count: int
+    not_read: Sequence[str]
+
+
+def _read_report(report: ReadReportView | None) -> Markup:
+    if report is None:
+        return Markup("")
+    people = [TEMPLATES.render("read_report_person", name=name) for name in report.not_read]
+    listed = TEMPLATES.render("read_report_list", items=concat(people)) if people else Markup("")
+    return TEMPLATES.render(
+        "read_report",
+        read_count=str(report.read_count),
+        member_count=str(report.member_count),
+        not_read=listed,
+    )
+
+
 def chat_list_page(urls: Urls, csrf: str, chats: Sequence[dict[str, Any]], more_href: str | None) -> Markup:
     """The chat list: each chat's kind, title, state and last message."""
     items = [
@@ -109,7 +135,7 @@ def chat_list_page(urls: Urls, csrf: str, chats: Sequence[dict[str, Any]], more_
             "chat_item",
             href=urls.chat(chat["id"]),
             kind=KIND_LABELS.get(chat["kind"], chat["kind"]),
-            badge=_state_badge(chat),
+            badge=concat([_state_badge(chat), _unread_badge(chat.get("unread_count", 0))]),
             title=chat["title"],
             last=_preview(chat["last_message"]),
         )
@@ -163,6 +189,7 @@ def _message(message: dict[str, Any], me: str) -> Markup:
     return TEMPLATES.render(
         "message_deleted" if message.get("deleted") else "message",
         mine=" mine" if message["author_id"] == me else "",
+        id=message["id"],
         author=message["author_name"],
         text=message["text"],
         sent_at=message["sent_at"],
@@ -180,12 +207,20 @@ def chat_page(
     showing_older: bool,
     composer: Composer,
     call_action: str | None = None,
+    first_unread: str | None = None,
+    reads: ReadReportView | None = None,
 ) -> Markup:
     """A chat: a page of its messages (oldest at the top), "load older", and the send box.
 
     ``call_action`` is ``start`` («Позвонить») or ``join`` («Присоединиться к звонку»), or None.
+    A «Новые сообщения» divider stands before ``first_unread`` (a message id);
+    ``reads`` is the newest announcement's read report (moderators only).
     """
-    messages = [_message(message, me) for message in reversed(newest_first)]
+    messages: list[Markup] = []
+    for message in reversed(newest_first):
+        if message["id"] == first_unread:
+            messages.append(TEMPLATES.render("new_divider"))
+        messages.append(_message(message, me))
     older = (
         TEMPLATES.render("more", href=older_href, id="older", text="Загрузить более ранние")
         if older_href
@@ -207,6 +242,7 @@ def chat_page(
         older=older,
         messages=concat(messages) if messages else TEMPLATES.render("no_messages"),
         newer=newer,
+        reads=_read_report(reads),
         composer=_composer(urls, csrf, chat, composer),
     )
     return _layout(urls, chat["title"], main, _signed_in_bar(urls, csrf))

@@ -3,7 +3,7 @@
 "use strict";
 
 (function () {
-  var state = { token: null, name: null, timers: [] };
+  var state = { token: null, name: null, personId: null, timers: [] };
   var QR_REFRESHES = 10; // then a button: a forgotten tab does not ask for codes all day
   var PROBLEM = "https://school-chats.dev/problems/";
 
@@ -99,6 +99,7 @@
       body: JSON.stringify({ person_id: personId })
     }).then(function (response) { return response.json(); }).then(function (data) {
       state.token = data.token;
+      state.personId = personId;
       state.name = data.name;
       document.getElementById("who").textContent = data.name;
       document.getElementById("chats-button").disabled = false;
@@ -279,6 +280,9 @@
     var qr = el("div", { "class": "qr", id: "qr" });
     var error = errorBox();
     var opened = { id: null };
+    // New messages from others are read out by screen readers; nothing moves focus.
+    var announcer = el("p", { "class": "visually-hidden", id: "announcer", "aria-live": "polite" });
+    var seen = null;
     show(el("section", { "class": "card", id: "chats" },
       el("div", { "class": "chats-head" },
         el("h1", { text: "Чаты" }),
@@ -293,44 +297,78 @@
             onclick: function () { openMessenger(error); } }),
           el("p", { "class": "muted", text: "Чаты откроются в новой вкладке." })),
         qr),
-      error,
+      error, announcer,
       el("div", { "class": "chats-body" }, list, messages)));
     showQr(qr, 0);
 
     function refresh() {
       api("GET", "/v1/chats?limit=100").then(function (page) {
+        // The list is rebuilt: keep keyboard focus on the chat it was on.
+        var focused = document.activeElement && list.contains(document.activeElement)
+          ? document.activeElement.getAttribute("data-chat-id") : null;
         while (list.firstChild) { list.removeChild(list.firstChild); }
+        var openedChat = null;
+        var latest = {};
         page.items.forEach(function (chat) {
+          var newest = chat.last_message;
+          latest[chat.id] = newest ? newest.id : null;
+          if (seen && newest && !newest.deleted && seen[chat.id] !== newest.id && newest.author_id !== state.personId) {
+            announcer.textContent = "Новое сообщение в чате «" + chat.title + "» от " + newest.author_name + ": " + newest.text;
+          }
+        });
+        seen = latest;
+        page.items.forEach(function (chat) {
+          if (chat.id === opened.id) { openedChat = chat; }
           var last = chat.last_message;
           var preview = last ? last.author_name + ": " + (last.deleted ? "сообщение удалено" : last.text) : "Нет сообщений";
+          var unread = chat.id === opened.id ? 0 : chat.unread_count;
           list.appendChild(el("li", { "class": "chat" + (chat.id === opened.id ? " open" : "") },
             el("button", { type: "button", "data-chat-id": chat.id, onclick: function () {
-              opened.id = chat.id; refresh();
+              opened.id = chat.id; opened.unreadAtOpen = chat.unread_count; opened.divider = null; refresh();
             } },
               el("span", { "class": "kind", text: KINDS[chat.kind] || chat.kind }),
               chat.read_only ? el("span", { "class": "badge", text: chat.archived ? "в архиве" : "только чтение" }) : null,
               chat.call ? el("span", { "class": "badge call-badge", text: "идёт звонок · " + chat.call.participant_count }) : null,
+              unread ? el("span", { "class": "badge unread", "aria-label": "Непрочитанных сообщений: " + unread,
+                text: String(unread) }) : null,
               el("span", { "class": "title", text: chat.title }),
               el("span", { "class": "last", text: preview }))));
         });
-        if (opened.id) { loadMessages(opened.id, messages); }
+        if (focused) {
+          var again = list.querySelector('button[data-chat-id="' + CSS.escape(focused) + '"]');
+          if (again) { again.focus({ preventScroll: true }); }
+        }
+        if (opened.id) { loadMessages(opened, messages, openedChat, state.personId); }
       }, function (p) { showError(error, p); });
     }
     refresh();
     state.timers.push(setInterval(refresh, 5000));
   }
 
-  function loadMessages(chatId, box) {
+  function loadMessages(opened, box, chat, me) {
+    var chatId = opened.id;
     api("GET", "/v1/chats/" + encodeURIComponent(chatId) + "/messages?limit=30").then(function (page) {
+      if (opened.divider === null) {
+        // Where the member stopped: before the oldest of the messages that were unread when the chat opened.
+        var others = page.items.filter(function (m) { return !m.deleted && m.author_id !== me; });
+        var first = others[(opened.unreadAtOpen || 0) - 1];
+        opened.divider = first ? first.id : "";
+      }
       while (box.firstChild) { box.removeChild(box.firstChild); }
       var items = page.items.slice().reverse();
       if (!items.length) { box.appendChild(el("p", { "class": "muted", text: "Сообщений пока нет." })); }
       items.forEach(function (m) {
+        if (m.id === opened.divider) {
+          box.appendChild(el("p", { "class": "divider", id: "new-messages", role: "separator", text: "Новые сообщения" }));
+        }
         box.appendChild(el("div", { "class": "message" },
           el("span", { "class": "author", text: m.author_name }),
           el("span", { "class": "text", text: m.deleted ? "Сообщение удалено" : m.text }),
           el("time", { datetime: m.sent_at, text: new Date(m.sent_at).toLocaleString("ru-RU") })));
       });
+      if (page.items.length && (!chat || chat.unread_count)) {
+        api("POST", "/v1/chats/" + encodeURIComponent(chatId) + "/read", { up_to: page.items[0].id });
+      }
     });
   }
 

@@ -169,6 +169,15 @@ def test_a_teacher_links_in_the_journal_then_chats_from_the_phone_by_qr_code(
     expect(journal.locator("#chat-messages")).to_contain_text(MESSAGE)
     journal.screenshot(path=str(screenshots / "09-journal-sees-the-message.png"))
 
+    # The journal refreshes its list by itself: keyboard focus stays on the chat it was on.
+    focused = journal.locator("#chat-list button").nth(1)
+    focused_id = focused.get_attribute("data-chat-id")
+    focused.focus()
+    journal.evaluate("document.querySelectorAll('#chat-list li').forEach((li) => li.dataset.shown = '1')")
+    expect(journal.locator("#chat-list li[data-shown]")).to_have_count(0, timeout=15_000)  # rebuilt
+    expect(journal.locator("#chat-list li")).not_to_have_count(0)
+    assert journal.evaluate("document.activeElement.getAttribute('data-chat-id')") == focused_id
+
     # "Open messenger" opens the hosted page in a new tab, signed in the same way.
     with journal_context.expect_page() as opened:
         journal.click("#open-messenger")
@@ -196,3 +205,127 @@ def test_a_teacher_links_in_the_journal_then_chats_from_the_phone_by_qr_code(
     expect(phone.locator("body")).to_contain_text("Вы не вошли")
     assert phone.url == f"{api}/m/chats" and phone_context.cookies() == []
     phone.screenshot(path=str(screenshots / "11-phone-logged-out.png"))
+
+
+def _token(api: str, person_id: str) -> str:
+    return str(requests.post(f"{api}/demo/tokens", json={"person_id": person_id}, timeout=10).json()["token"])
+
+
+def _link_by_api(api: str, emulator: str, person_id: str, first_name: str) -> dict[str, str]:
+    """Link a demo user through the API, as the journal's screens would; returns their auth headers."""
+    headers = {"Authorization": f"Bearer {_token(api, person_id)}"}
+    if requests.get(f"{api}/v1/me", headers=headers, timeout=10).json().get("link"):
+        return headers  # linked already (by the journal test above)
+    phone_number = unique_phone()
+    session = requests.post(
+        f"{api}/v1/link/sessions", json={"phone": phone_number}, headers=headers, timeout=10
+    )
+    assert session.status_code in (200, 201), session.text
+    body = session.json()
+    bodies: dict[str, Any] = {
+        "password": ("register", {}),
+        "register": ("password", {"password": PASSWORD}),
+        "create_profile": (
+            "profile",
+            {"last_name": "Тестов", "first_name": first_name, "birth_date": "2014-05-01", "gender": "male"},
+        ),
+        "choose_profile": ("confirm", {}),
+    }
+    for _ in range(8):
+        if body["step"] == "done":
+            return headers
+        if body["step"] == "code":
+            action, payload = "code", {"code": last_code(emulator, phone_number)}
+        else:
+            action, payload = bodies[body["step"]]
+        reply = requests.post(
+            f"{api}/v1/link/sessions/{body['id']}/{action}", json=payload, headers=headers, timeout=10
+        )
+        assert reply.status_code == 200, reply.text
+        body = reply.json()
+    raise AssertionError(f"linking {person_id} did not finish: {body}")
+
+
+def test_the_phone_shows_unread_badges_and_where_new_messages_start(
+    browser: Any, stack: Stack, screenshots: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    api, emulator = stack.ready["api"], stack.ready["emulator"]
+    reader = _link_by_api(api, emulator, "s-orlov", "Олег")
+    writer = _link_by_api(api, emulator, "t-ivanova", "Мария")
+    chats = requests.get(f"{api}/v1/chats?limit=100", headers=reader, timeout=10).json()["items"]
+    [class_chat] = [chat for chat in chats if chat["kind"] == "class"]
+    if class_chat["last_message"]:  # what the test above wrote: read already
+        read = requests.post(
+            f"{api}/v1/chats/{class_chat['id']}/read",
+            json={"up_to": class_chat["last_message"]["id"]},
+            headers=reader,
+            timeout=10,
+        )
+        assert read.status_code == 204, read.text
+    for text in ("Кто решил задачу 5?", "Ответ пришлите до пятницы"):
+        sent = requests.post(
+            f"{api}/v1/chats/{class_chat['id']}/messages", json={"text": text}, headers=writer, timeout=10
+        )
+        assert sent.status_code == 201, sent.text
+
+    link = requests.post(f"{api}/v1/qr-links", json={}, headers=reader, timeout=10).json()
+    phone = browser.new_context(
+        viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True, user_agent=ANDROID, locale="ru-RU"
+    ).new_page()
+    errors = _watch(phone)
+    phone.goto(link["url"])
+    item = phone.locator(".chat").filter(has=phone.locator(".title", has_text=class_chat["title"]))
+    expect(item.locator(".badge.unread")).to_have_text("2")
+    phone.screenshot(path=str(screenshots / "12-phone-unread-badge.png"), full_page=True)
+
+    item.locator("a").click()
+    expect(phone.locator("#new-messages")).to_have_text("Новые сообщения")
+    expect(phone.locator("#new-messages + li.message .text")).to_have_text("Кто решил задачу 5?")
+    _fits_the_phone(phone)
+    phone.screenshot(path=str(screenshots / "13-phone-new-messages-divider.png"), full_page=True)
+
+    phone.get_by_role("link", name="← Все чаты").click()
+    expect(item.locator(".badge.unread")).to_have_count(0)
+    assert errors == []
+
+    # The student's journal: a new message from the teacher is read out (aria-live), focus stays put.
+    journal = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU").new_page()
+    journal_errors = _watch(journal)
+    journal.goto(f"{api}/demo")
+    journal.select_option("#user", "s-orlov")
+    journal.click("#sign-in-button")
+    journal.click("#chats-button")
+    expect(journal.locator("#chat-list")).to_contain_text(class_chat["title"])
+    journal.locator("#chat-list button").first.focus()
+    focused_id = journal.locator("#chat-list button").first.get_attribute("data-chat-id")
+    sent = requests.post(
+        f"{api}/v1/chats/{class_chat['id']}/messages",
+        json={"text": "Урок перенесён"},
+        headers=writer,
+        timeout=10,
+    )
+    assert sent.status_code == 201, sent.text
+    expect(journal.locator("#announcer[aria-live=polite]")).to_contain_text("Урок перенесён", timeout=15_000)
+    expect(journal.locator("#chat-list .badge.unread")).to_have_text("1")
+    assert journal.evaluate("document.activeElement.getAttribute('data-chat-id')") == focused_id
+    assert journal_errors == []
+
+    # The phone's open chat fetches new messages by itself (every 15 s until live delivery),
+    # reads them out, and leaves the half-typed draft and its focus alone.
+    item.locator("a").click()
+    phone.fill("#text", "Я почти дописал")
+    phone.focus("#text")
+    sent = requests.post(
+        f"{api}/v1/chats/{class_chat['id']}/messages",
+        json={"text": "Контрольная в среду"},
+        headers=writer,
+        timeout=10,
+    )
+    assert sent.status_code == 201, sent.text
+    expect(phone.locator("#messages .message .text").last).to_have_text("Контрольная в среду", timeout=40_000)
+    expect(phone.locator("#announcer[aria-live=polite]")).to_contain_text("Контрольная в среду")
+    assert phone.evaluate("document.activeElement.id") == "text"
+    expect(phone.locator("#text")).to_have_value("Я почти дописал")
+    assert errors == []

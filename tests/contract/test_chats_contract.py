@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.chats.directory import Chat
-from chalicelib.messenger.port import ChatEdit, ChatIdTaken, NewChat, NewMember
+from chalicelib.messenger.port import ChatEdit, ChatIdTaken, NewChat, NewMember, read_position
 from chalicelib.planning.diff import apply_changes, diff
 from chalicelib.planning.model import ChatKind, ChatRole, MemberSource, roster_chat_id
 from chalicelib.planning.plan import plan_school
@@ -187,3 +187,33 @@ def test_staff_room_membership_marks_administrators(ports: ChatPorts) -> None:
     staff = roster_chat_id(SCHOOL, ChatKind.STAFF, None)
     roles = {m.person_role for m in ports.directory.members(staff, 100, None).items}
     assert Role.ADMIN in roles
+
+
+def test_read_positions_move_forward_only_and_count_what_others_wrote(ports: ChatPorts) -> None:
+    chat = custom_chat(ports, "ch_r")
+    sent = []
+    for minutes, author in enumerate(["t-1", "s-1", "t-1", "s-2"], start=1):
+        current = ports.directory.lookup("t-1", "ch_r").chat
+        assert current is not None
+        sent.append(
+            ports.messenger.post_message(
+                current.as_existing(), author, author, f"m{minutes}", None, T0 + timedelta(minutes=minutes)
+            ).message
+        )
+    assert chat.chat_id == "ch_r"
+    assert ports.messenger.count_unread("ch_r", "s-1", "") == 3  # every message but its own
+    assert ports.messenger.count_unread("ch_r", "s-1", read_position(sent[1])) == 2
+
+    ports.messenger.mark_read("ch_r", "s-1", read_position(sent[2]))
+    ports.messenger.mark_read("ch_r", "s-1", read_position(sent[0]))  # older: no change
+    member = ports.directory.membership("ch_r", "s-1")
+    assert member is not None and member.read_up_to == read_position(sent[2])
+    assert ports.messenger.count_unread("ch_r", "s-1", member.read_up_to) == 1
+
+    ports.messenger.delete_message("ch_r", sent[3].message_id, "s-2", T0 + timedelta(hours=1))
+    assert ports.messenger.count_unread("ch_r", "s-1", member.read_up_to) == 0
+
+    ports.messenger.remove_member(chat.as_existing(), "s-2", exclude=False, now=T0 + timedelta(hours=2))
+    ports.messenger.mark_read("ch_r", "s-2", read_position(sent[3]))  # an ended membership: not revived
+    gone = ports.directory.membership("ch_r", "s-2")
+    assert gone is not None and not gone.active and gone.read_up_to == ""

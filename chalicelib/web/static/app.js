@@ -41,6 +41,47 @@
     });
   }
 
+  // Until live delivery reaches this page, the newest messages are fetched every 15 s
+  // (no more often): new ones are appended as parsed nodes and read out through the
+  // aria-live region; nothing here moves keyboard focus.
+  var POLL_MS = 15000;
+
+  function followNewest(list, announcer) {
+    var known = {};
+    list.querySelectorAll("li.message[data-id]").forEach(function (item) { known[item.getAttribute("data-id")] = true; });
+    function poll() {
+      fetch(window.location.pathname, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (response) {
+          if (!response.ok) { throw new Error(String(response.status)); }
+          return response.text();
+        })
+        .then(function (text) {
+          var page = new DOMParser().parseFromString(text, "text/html");
+          var atBottom = window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 40;
+          var empty = list.querySelector(".empty");
+          page.querySelectorAll("#messages > li.message[data-id]").forEach(function (item) {
+            var id = item.getAttribute("data-id");
+            if (known[id]) { return; }
+            known[id] = true;
+            if (empty) { empty.parentNode.removeChild(empty); empty = null; }
+            var node = document.importNode(item, true);
+            list.appendChild(node);
+            localTimes(node.parentNode);
+            if (!node.classList.contains("mine") && !node.classList.contains("deleted")) {
+              var author = node.querySelector(".author");
+              var body = node.querySelector(".text");
+              announcer.textContent = "Новое сообщение от " + (author ? author.textContent : "") + ": " +
+                (body ? body.textContent : "");
+            }
+          });
+          if (atBottom) { window.scrollTo(0, document.documentElement.scrollHeight); }
+        })
+        .catch(function () { /* try again next time */ })
+        .then(function () { window.setTimeout(poll, POLL_MS); });
+    }
+    window.setTimeout(poll, POLL_MS);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     localTimes(document);
     var older = document.getElementById("older");
@@ -60,6 +101,8 @@
     var messages = document.getElementById("messages");
     if (messages && !document.getElementById("newest")) {
       window.scrollTo(0, document.documentElement.scrollHeight);
+      var announcer = document.getElementById("announcer");
+      if (announcer) { followNewest(messages, announcer); }
     }
   });
 })();

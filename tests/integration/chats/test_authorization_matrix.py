@@ -152,6 +152,18 @@ GET call signals    parents  200   404   403   403   404   404   409L  409L
 GET call signals    subject  404   200   403   404   403   404   409L  409L
 GET call signals    custom   200   403   403   403   404   404   409L  409L
 
+POST read           staff    204   204   204   404   404   404   409L  409L
+POST read           class    204   404   403   404   204   404   409L  409L
+POST read           parents  204   404   403   204   404   404   409L  409L
+POST read           subject  404   204   403   404   204   404   409L  409L
+POST read           custom   204   204   403   204   404   404   409L  409L
+
+GET reads           staff    403   403   200   404   404   404   409L  409L
+GET reads           class    200   404   403   404   403   404   409L  409L
+GET reads           parents  200   404   403   403   404   404   409L  409L
+GET reads           subject  404   200   403   404   403   404   409L  409L
+GET reads           custom   200   403   403   403   404   404   409L  409L
+
 GET chats           -        200   200   200   200   200   200   409L  409L
 POST subject chat   -        403   200   403   403   403   403   409L  409L
 POST custom chat    -        201   201   403   403   403   403   409L  409L
@@ -233,6 +245,9 @@ ROUTES = {
     "DELETE call me": ("DELETE", "/v1/chats/{chat_id}/call/participants/me", None),
     "POST call signal": ("POST", "/v1/chats/{chat_id}/call/signals", {"kind": "offer", "payload": "{}"}),
     "GET call signals": ("GET", "/v1/chats/{chat_id}/call/signals", None),
+    "POST read": ("POST", "/v1/chats/{chat_id}/read", "up_to"),
+    # Read reports exist in announcements mode: the world's chats are switched to it first (ANNOUNCED).
+    "GET reads": ("GET", "/v1/chats/{chat_id}/messages/{message_id}/reads", None),
     "GET chats": ("GET", "/v1/chats", None),
     "POST subject chat": (
         "POST",
@@ -257,7 +272,20 @@ def request(world: World, expectation: Expectation) -> tuple[str, str, str, Any]
     )
     if expectation.route == "POST call signal":
         body = {**body, "to": CALL_STARTERS[expectation.kind]}
+    if body == "up_to":
+        body = {"up_to": world.targets.get(expectation.kind)}
     return method, template, path, body
+
+
+# Routes whose rows are stated for chats in announcements mode, and who moderates each chat.
+ANNOUNCED = {"GET reads"}
+MODERATORS = {
+    "staff": "adm",
+    "class": "t-class",
+    "parents": "t-class",
+    "subject": "t-math",
+    "custom": "t-class",
+}
 
 
 @pytest.mark.emulator
@@ -268,6 +296,10 @@ def test_authorization_matrix(world: World, route: str) -> None:
     if route in WITH_CALLS:
         for kind, starter in CALL_STARTERS.items():
             assert world.post(starter, f"/v1/chats/{world.chats[kind]}/call", None).status == 201
+    if route in ANNOUNCED:
+        for kind, moderator in MODERATORS.items():
+            switched = world.call(moderator, "PATCH", f"/v1/chats/{world.chats[kind]}", {"read_only": True})
+            assert switched.status == 200, switched.body
     for expectation in EXPECTATIONS[route]:
         method, template, path, body = request(world, expectation)
         reply = world.call(CALLERS[expectation.caller], method, path, body)
