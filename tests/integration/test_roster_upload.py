@@ -121,7 +121,7 @@ def test_a_zip_bomb_fails_the_import_and_changes_nothing(services: Any, aws: Any
 
 
 def test_a_roster_over_the_size_limit_fails_at_once_and_suggests_per_school_files(
-    aws: Any, configure: Any
+    services: Any, aws: Any, configure: Any
 ) -> None:
     from devstack.requests import count_aws_requests
 
@@ -129,7 +129,7 @@ def test_a_roster_over_the_size_limit_fails_at_once_and_suggests_per_school_file
     configure(ROSTER_MAX_BYTES=str(len(body) - 1))
     upload = _upload("rosters/region.csv", body)
     with count_aws_requests() as requests:
-        import_upload(upload)
+        import_upload(services, upload)
     report = ImportStore().report(upload.import_id)
     assert report is not None and report["status"] == "failed"
     [error] = report["errors"]

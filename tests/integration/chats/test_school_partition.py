@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -71,7 +72,9 @@ def test_every_chat_attribute_but_its_activity_is_in_the_school_index() -> None:
     assert set(CHAT_DIRECTORY_ATTRIBUTES) == set(ChatItem.get_attributes()) - keys - activity
 
 
-def test_a_member_a_sync_adds_finds_the_chat_at_its_last_message(world: World, clock: MovableClock) -> None:
+def test_a_member_a_sync_adds_finds_the_chat_at_its_last_message(
+    world: World, clock: MovableClock, services: Any
+) -> None:
     """The school index no longer carries activity: the sync reads it from the chat (ordering unchanged)."""
     from chalicelib.roster.model import Role
     from chalicelib.store.tables import ChatItem
@@ -88,7 +91,7 @@ def test_a_member_a_sync_adds_finds_the_chat_at_its_last_message(world: World, c
         people={**ROSTER.people, newcomer.person_id: newcomer},
         enrollments={**ROSTER.enrollments, "e-5a-stu-new": enrolled("5a", "stu-new", S)},
     )
-    install_roster(roster)
+    install_roster(services, roster)
 
     row = Row.get(chat_id, "stu-new")
     assert row.activity_key == f"{last_activity}#{chat_id}"  # not the time of the sync, an hour later
