@@ -347,9 +347,12 @@ def test_after_a_hundred_consecutive_failures_of_one_journal_user_even_the_right
         400,
         "invalid-credentials",
     )
-    clock.advance(days=30)  # no back-off or pause ends the lock
+    clock.advance(days=6)  # no back-off ends the lock while the run is alive
     session_id = open_session(api, "b3", phone)
     assert_problem(step(api, "b3", session_id, "password", {"password": STRONG_PASSWORD}), 423, "locked")
+    clock.advance(days=8)  # a run nobody added to for a week is over (throttle.RUN_EXPIRY)
+    session_id = open_session(api, "b3", phone)
+    assert step(api, "b3", session_id, "password", {"password": STRONG_PASSWORD}).status_code == 200
 
 
 def test_password_attempts_per_journal_user_are_capped(api, clock, configure):
