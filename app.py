@@ -10,7 +10,7 @@ from typing import Any
 from chalice import Chalice
 from chalice.app import SQSEvent
 
-from chalicelib.api import backoffice, chats, hosted, imports, link, qr
+from chalicelib.api import backoffice, chats, hosted, imports, link, qr, safety
 from chalicelib.api.http import http_middleware
 from chalicelib.config import settings
 from chalicelib.pipeline import entry
@@ -23,6 +23,7 @@ app.register_blueprint(link.api.blueprint)
 app.register_blueprint(chats.api.blueprint)
 app.register_blueprint(qr.api.blueprint)
 app.register_blueprint(hosted.api.blueprint)
+app.register_blueprint(safety.api.blueprint)
 
 
 @app.on_sqs_message(queue=settings().upload_queue_name, batch_size=5, maximum_concurrency=2)

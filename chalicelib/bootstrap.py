@@ -18,6 +18,9 @@ from chalicelib.identity.provider import BuiltinIdentityProvider, IdentityProvid
 from chalicelib.identity.sms import SmsSender, sms_sender_from_settings
 from chalicelib.messenger.builtin import BuiltinMessenger
 from chalicelib.messenger.port import Messenger
+from chalicelib.safety.audit import AuditLog
+from chalicelib.safety.reports import ReportStore
+from chalicelib.store.safety import DynamoAuditLog, DynamoReportStore
 
 
 @dataclass
@@ -28,6 +31,8 @@ class Services:
     messenger: Messenger
     sms_sender: SmsSender
     identity_provider: IdentityProvider
+    audit_log: AuditLog
+    reports: ReportStore
 
 
 def _build_default() -> Services:
@@ -36,6 +41,8 @@ def _build_default() -> Services:
         messenger=BuiltinMessenger(),
         sms_sender=sms_sender_from_settings(settings()),
         identity_provider=BuiltinIdentityProvider(),
+        audit_log=DynamoAuditLog(),
+        reports=DynamoReportStore(),
     )
 
 

@@ -38,6 +38,8 @@ from chalicelib.planning.model import (
 )
 from chalicelib.planning.plan import subject_chat_members
 from chalicelib.roster.model import PersonRecord, Role, SchoolRoster
+from chalicelib.safety import school as safety
+from chalicelib.safety.audit import AuditAction
 from chalicelib.store.chats import existing_chat
 from chalicelib.store.directory import ChatDirectory, ChatListPage, MemberPage
 from chalicelib.store.rosters import load_roster
@@ -65,8 +67,8 @@ def list_chats(caller: Caller, limit: int, before: str | None) -> ChatListPage:
 
 
 def members(caller: Caller, chat_id: str, limit: int, after: str | None) -> MemberPage:
-    """A chat's active members, for its members and through the back office."""
-    open_chat(caller, chat_id)
+    """A chat's active members, for its members and through the back office (audited)."""
+    safety.members_read(open_chat(caller, chat_id))
     return _directory().members(chat_id, limit, after)
 
 
@@ -174,10 +176,14 @@ def edit_chat(caller: Caller, chat_id: str, edit: ChatEdit) -> ChatAccess:
 def archive_chat(caller: Caller, chat_id: str) -> ChatAccess:
     """Archive a subject or custom chat: messages and members kept, read-only for everyone."""
     opened = open_chat(caller, chat_id)
+    if not opened.is_moderator and safety.acting_for_school(opened):
+        safety.archive_as_school(opened)
+        return opened
     access.require_can_archive(opened)
     if not opened.chat.archived:
         services().messenger.archive_chat(chat_id)
         opened.chat.archived = opened.chat.archived_by_user = True
+        safety.record_moderation(opened, AuditAction.CHAT_ARCHIVED)
     return opened
 
 
@@ -220,9 +226,13 @@ def add_members(caller: Caller, chat_id: str, person_ids: Sequence[str]) -> list
 def remove_member(caller: Caller, chat_id: str, person_id: str) -> None:
     """Take a person out of a subject or custom chat (a subject chat's syncs will not add them back).
 
-    A chat keeps at least one moderator.
+    A chat keeps at least one moderator. The school's administrators and operators may take
+    anyone out of any chat of the school (``safety.school.remove_as_school``).
     """
     opened = open_chat(caller, chat_id)
+    if safety.acting_for_school(opened):
+        safety.remove_as_school(opened, person_id)
+        return
     access.require_can_change_members(opened)
     directory = _directory()
     target = directory.membership(chat_id, person_id)
@@ -239,6 +249,7 @@ def remove_member(caller: Caller, chat_id: str, person_id: str) -> None:
     )
     if not removed:
         raise NotFound("No such member.")
+    safety.record_moderation(opened, AuditAction.MEMBER_REMOVED, target_id=person_id)
 
 
 # --- messages ------------------------------------------------------------------------
@@ -271,12 +282,19 @@ def list_messages(caller: Caller, chat_id: str, limit: int, before: str | None) 
 
 
 def delete_message(caller: Caller, chat_id: str, message_id: str) -> Message:
-    """Replace a message by a "deleted" placeholder (its author or a moderator)."""
+    """Replace a message by a "deleted" placeholder (its author, a moderator, the school's
+    administrators and operators); its reports close, and anyone but its author is audited.
+    """
     opened = open_chat(caller, chat_id)
-    access.require_member(opened)
+    as_school = safety.acting_for_school(opened)
+    if not as_school:
+        access.require_member(opened)
     messenger = services().messenger
     message = messenger.get_message(chat_id, message_id)
     if message is None:
         raise NotFound("No such message.")
-    access.require_can_delete_message(opened, message)
-    return messenger.delete_message(chat_id, message_id, caller.person_id, services().clock.now())
+    if not as_school:
+        access.require_can_delete_message(opened, message)
+    deleted = messenger.delete_message(chat_id, message_id, caller.person_id, services().clock.now())
+    safety.message_deleted(opened, message, as_school=as_school)
+    return deleted

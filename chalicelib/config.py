@@ -64,6 +64,12 @@ class Settings:
     web_session_ttl_s: int
     web_session_idle_s: int
 
+    # Children's safety and personal data (SPEC §6, §11): see chalicelib/safety/.
+    audit_retention_days: int
+    departed_retention_days: int
+    archived_messages_retention_days: int
+    consent_age: int
+
     def table_name(self, suffix: str) -> str:
         """The physical DynamoDB table name for one of the service's tables."""
         return f"{self.table_prefix}{suffix}"
@@ -111,6 +117,10 @@ class Settings:
             qr_links_per_user_hour=int(env.get("QR_LINKS_PER_USER_HOUR", "60")),
             web_session_ttl_s=int(env.get("WEB_SESSION_TTL_S", str(12 * 3600))),
             web_session_idle_s=int(env.get("WEB_SESSION_IDLE_S", str(30 * 60))),
+            audit_retention_days=int(env.get("AUDIT_RETENTION_DAYS", "365")),
+            departed_retention_days=int(env.get("DEPARTED_RETENTION_DAYS", "30")),
+            archived_messages_retention_days=int(env.get("ARCHIVED_MESSAGES_RETENTION_DAYS", "365")),
+            consent_age=int(env.get("CONSENT_AGE", "14")),
         )
 
 

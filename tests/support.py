@@ -57,12 +57,14 @@ def install_roster(roster: Any, now: Any = None) -> None:
     from chalicelib.bootstrap import services
     from chalicelib.planning.diff import diff
     from chalicelib.planning.plan import plan_school
+    from chalicelib.safety.school import enforce_departures
     from chalicelib.store.rosters import save_roster
 
     messenger = services().messenger
     state = messenger.load_school_state(roster.school_id)
     plan = plan_school(roster, state.followed_subject_classes())
     messenger.apply_roster_changes(state, diff(plan, state), now or services().clock.now())
+    enforce_departures(roster, now or services().clock.now())
     save_roster(roster)
 
 

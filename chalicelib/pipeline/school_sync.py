@@ -23,6 +23,7 @@ from chalicelib.pipeline.upload import finish_import_if_complete
 from chalicelib.planning.diff import diff, must_hold, removal_share
 from chalicelib.planning.plan import plan_school
 from chalicelib.roster.model import apply_update
+from chalicelib.safety.school import enforce_departures
 from chalicelib.store.imports import ImportStore, planned_counts
 from chalicelib.store.rosters import load_roster, load_shard, roster_fingerprint, roster_key, save_roster
 from chalicelib.store.schools import SchoolStore
@@ -161,6 +162,8 @@ def _sync_locked(
             return
         store.record_planned(message.import_id, message.school_id, counts=counts, removal_share=share)
     requests = messenger.apply_roster_changes(state, changes, now)
+    # People gone from the roster leave every chat of the school, custom ones too (SPEC §4).
+    enforce_departures(roster, now)
     key = save_roster(roster)
     schools.record_applied(
         message.school_id,

@@ -1,0 +1,120 @@
+"""Routes of the school stepping in (SPEC §6, §11): reports of messages and the audit log.
+
+Thin: input is checked here; ``safety.school`` decides.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from chalice import Response
+from pydantic import AfterValidator, StringConstraints
+
+from chalicelib.access import open_chat, require_back_office
+from chalicelib.api.http import ApiBlueprint, RequestBody, RequestContext, has_control_characters, page
+from chalicelib.api.shapes import message_json
+from chalicelib.bootstrap import services
+from chalicelib.clock import isoformat_utc
+from chalicelib.errors import NotFound
+from chalicelib.messenger.port import Message
+from chalicelib.safety import school as safety
+from chalicelib.safety.audit import AuditEntry
+from chalicelib.safety.reports import Report, ReportPage
+
+api = ApiBlueprint(__name__)
+
+MAX_REASON_CHARS = 500
+REPORTS_CURSOR = "before_report"
+AUDIT_CURSOR = "before_entry"
+
+
+def _plain_text(value: str) -> str:
+    if has_control_characters(value.replace("\n", " ")):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+class ReportInput(RequestBody):
+    """``POST /v1/chats/{id}/messages/{message_id}/report``: why the message is reported."""
+
+    reason: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REASON_CHARS),
+        AfterValidator(_plain_text),
+    ]
+
+
+def report_json(report: Report, message: Message | None = None) -> dict[str, Any]:
+    """A report: ``{"id", "chat_id", "school_id", "message_id", "reporter_id", "reason", "created_at",
+    "status", "message"}`` (``message``: the reported message, in listings for those who decide).
+    """
+    return {
+        "id": report.report_id,
+        "chat_id": report.chat_id,
+        "school_id": report.school_id,
+        "message_id": report.message_id,
+        "reporter_id": report.reporter_id,
+        "reason": report.reason,
+        "created_at": isoformat_utc(report.created_at),
+        "status": report.status.value,
+        "message": message_json(message) if message is not None else None,
+    }
+
+
+def audit_json(entry: AuditEntry) -> dict[str, Any]:
+    """An audit record: ids and the action only (no message text, no phone)."""
+    return {
+        "id": entry.entry_id,
+        "school_id": entry.school_id,
+        "action": entry.action.value,
+        "actor_id": entry.actor_id,
+        "actor_kind": entry.actor_kind.value,
+        "at": isoformat_utc(entry.at),
+        "chat_id": entry.chat_id,
+        "target_id": entry.target_id,
+        "message_id": entry.message_id,
+    }
+
+
+def _reports_page(reports: ReportPage) -> dict[str, Any]:
+    messages = safety.reported_messages(reports)
+    items = [report_json(r, messages.get((r.chat_id, r.message_id))) for r in reports.items]
+    return page(items, REPORTS_CURSOR, reports.before)
+
+
+@api.route("/v1/chats/{chat_id}/messages/{message_id}/report", methods=("POST",))
+def report_message(ctx: RequestContext, chat_id: str, message_id: str) -> Response:
+    """Members: report a message of the chat (201; reporting it again: 200 with the first report)."""
+    body = ctx.body(ReportInput)
+    report, created = safety.report_message(open_chat(ctx.authenticated, chat_id), message_id, body.reason)
+    return Response(
+        body=report_json(report),
+        status_code=201 if created else 200,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+@api.route("/v1/chats/{chat_id}/reports")
+def chat_reports(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
+    """The chat's moderators, the school's administrators and operators: open reports, newest first."""
+    limit = ctx.page_size(default=50, maximum=100)
+    opened = open_chat(ctx.authenticated, chat_id)
+    return _reports_page(safety.chat_reports(opened, limit, ctx.position(REPORTS_CURSOR, compound=True)))
+
+
+@api.route("/v1/schools/{school_id}/reports")
+def school_reports(ctx: RequestContext, school_id: str) -> dict[str, Any]:
+    """The school's administrators and operators: every open report of the school, newest first."""
+    require_back_office(ctx.authenticated, school_id)
+    limit = ctx.page_size(default=50, maximum=100)
+    return _reports_page(safety.school_reports(school_id, limit, ctx.position(REPORTS_CURSOR, compound=True)))
+
+
+@api.route("/v1/schools/{school_id}/audit")
+def school_audit(ctx: RequestContext, school_id: str) -> dict[str, Any]:
+    """Operators: the school's audit log, newest first."""
+    if not ctx.authenticated.is_operator:
+        raise NotFound("No such school.")
+    limit = ctx.page_size(default=50, maximum=200)
+    entries = services().audit_log.page(school_id, limit, ctx.position(AUDIT_CURSOR, compound=True))
+    return page([audit_json(e) for e in entries.items], AUDIT_CURSOR, entries.before)

@@ -1,0 +1,264 @@
+"""DynamoDB adapters of ``chalicelib.safety``: the audit log and message reports.
+
+* ``audit`` — (school_id, ``entry`` = ISO time + random id): a school's records
+  newest first in one Query; ``forget_at`` (TTL) drops them after
+  ``AUDIT_RETENTION_DAYS``. Holds ids and actions only: no text, no phone.
+* ``reports`` — (chat_id, report_id); ``open_key`` (creation time + id) and
+  ``open_school`` exist only while a report is open, so the LSI ``open-by-time``
+  (a chat's open reports) and the GSI ``open-by-school`` (a school's) are sparse.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.clock import isoformat_utc
+from chalicelib.config import settings
+from chalicelib.ids import random_id
+from chalicelib.planning.model import ChatRole
+from chalicelib.safety.audit import ActorKind, AuditAction, AuditEntry, AuditPage
+from chalicelib.safety.departures import SeatRow
+from chalicelib.safety.reports import Report, ReportPage, ReportStatus
+from chalicelib.store.conditions import is_condition_failure
+from chalicelib.store.paging import one_page
+from chalicelib.store.tables import ChatItem, MembershipItem, _Region, _TableName
+
+
+class AuditItem(Model):
+    """One audit record."""
+
+    class Meta:
+        table_name = _TableName("audit")
+        region = _Region()
+
+    school_id = UnicodeAttribute(hash_key=True)
+    entry = UnicodeAttribute(range_key=True)
+    action = UnicodeAttribute()
+    actor_id = UnicodeAttribute()
+    actor_kind = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+    chat_id = UnicodeAttribute(null=True)
+    target_id = UnicodeAttribute(null=True)
+    message_id = UnicodeAttribute(null=True)
+    forget_at = TTLAttribute(null=True)
+
+
+def _entry_of(item: AuditItem) -> AuditEntry:
+    return AuditEntry(
+        school_id=item.school_id,
+        action=AuditAction(item.action),
+        actor_id=item.actor_id,
+        actor_kind=ActorKind(item.actor_kind),
+        at=item.at,
+        chat_id=item.chat_id,
+        target_id=item.target_id,
+        message_id=item.message_id,
+        entry_id=item.entry,
+    )
+
+
+class DynamoAuditLog:
+    """The audit log in DynamoDB (see the module docstring)."""
+
+    def record(self, entry: AuditEntry) -> None:
+        """One PutItem; kept for ``AUDIT_RETENTION_DAYS``."""
+        AuditItem(
+            school_id=entry.school_id,
+            entry=f"{isoformat_utc(entry.at)}#{random_id('aud')}",
+            action=entry.action.value,
+            actor_id=entry.actor_id,
+            actor_kind=entry.actor_kind.value,
+            at=entry.at,
+            chat_id=entry.chat_id,
+            target_id=entry.target_id,
+            message_id=entry.message_id,
+            forget_at=entry.at + timedelta(days=settings().audit_retention_days),
+        ).save()
+
+    def page(self, school_id: str, limit: int, before: str | None) -> AuditPage:
+        """One descending Query of the school's records."""
+        start = {"school_id": {"S": school_id}, "entry": {"S": before}} if before is not None else None
+        rows, position = one_page(
+            AuditItem.query(school_id, scan_index_forward=False, limit=limit + 1, last_evaluated_key=start),
+            limit,
+            lambda row: row.entry,
+        )
+        return AuditPage(items=tuple(_entry_of(row) for row in rows), before=position)
+
+
+# --- reports -------------------------------------------------------------------------
+
+
+class OpenReportsByTime(LocalSecondaryIndex["ReportItem"]):
+    """A chat's open reports by creation (sparse: only open reports carry ``open_key``)."""
+
+    class Meta:
+        index_name = "open-by-time"
+        projection = AllProjection()
+
+    chat_id = UnicodeAttribute(hash_key=True)
+    open_key = UnicodeAttribute(range_key=True)
+
+
+class OpenReportsBySchool(GlobalSecondaryIndex["ReportItem"]):
+    """A school's open reports by creation (sparse: only open reports carry ``open_school``)."""
+
+    class Meta:
+        index_name = "open-by-school"
+        projection = AllProjection()
+
+    open_school = UnicodeAttribute(hash_key=True)
+    open_key = UnicodeAttribute(range_key=True)
+
+
+class ReportItem(Model):
+    """A member's report of a message."""
+
+    class Meta:
+        table_name = _TableName("reports")
+        region = _Region()
+
+    chat_id = UnicodeAttribute(hash_key=True)
+    report_id = UnicodeAttribute(range_key=True)
+    school_id = UnicodeAttribute()
+    message_id = UnicodeAttribute()
+    reporter_id = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    status = UnicodeAttribute()
+    open_key = UnicodeAttribute(null=True)
+    open_school = UnicodeAttribute(null=True)
+
+    open_by_time = OpenReportsByTime()
+    open_by_school = OpenReportsBySchool()
+
+
+def _report_of(item: ReportItem) -> Report:
+    return Report(
+        report_id=item.report_id,
+        school_id=item.school_id,
+        chat_id=item.chat_id,
+        message_id=item.message_id,
+        reporter_id=item.reporter_id,
+        reason=item.reason,
+        created_at=item.created_at,
+        status=ReportStatus(item.status),
+    )
+
+
+class DynamoReportStore:
+    """Reports in DynamoDB (see the module docstring)."""
+
+    def add(self, report: Report) -> tuple[Report, bool]:
+        """A conditional put: the first report of a message by a reporter stays."""
+        item = ReportItem(
+            chat_id=report.chat_id,
+            report_id=report.report_id,
+            school_id=report.school_id,
+            message_id=report.message_id,
+            reporter_id=report.reporter_id,
+            reason=report.reason,
+            created_at=report.created_at,
+            status=ReportStatus.OPEN.value,
+            open_key=f"{isoformat_utc(report.created_at)}#{report.report_id}",
+            open_school=report.school_id,
+        )
+        try:
+            item.save(condition=ReportItem.report_id.does_not_exist())
+        except PutError as error:
+            if not is_condition_failure(error):
+                raise
+            return _report_of(ReportItem.get(report.chat_id, report.report_id, consistent_read=True)), False
+        return report, True
+
+    def open_in_school(self, school_id: str, limit: int, before: str | None) -> ReportPage:
+        """One descending Query of ``open-by-school``."""
+        start = None
+        if before is not None:
+            chat_id, _, report_key = before.rpartition("|")
+            start = {
+                "open_school": {"S": school_id},
+                "open_key": {"S": report_key},
+                "chat_id": {"S": chat_id},
+                "report_id": {"S": report_key.rpartition("#")[2]},
+            }
+        rows, position = one_page(
+            ReportItem.open_by_school.query(
+                school_id, scan_index_forward=False, limit=limit + 1, last_evaluated_key=start
+            ),
+            limit,
+            lambda row: f"{row.chat_id}|{row.open_key}",
+        )
+        return ReportPage(items=tuple(_report_of(row) for row in rows), before=position)
+
+    def open_in_chat(self, chat_id: str, limit: int, before: str | None) -> ReportPage:
+        """One descending Query of ``open-by-time``."""
+        start = None
+        if before is not None:
+            start = {
+                "chat_id": {"S": chat_id},
+                "open_key": {"S": before},
+                "report_id": {"S": before.rpartition("#")[2]},
+            }
+        rows, position = one_page(
+            ReportItem.open_by_time.query(
+                chat_id, scan_index_forward=False, limit=limit + 1, last_evaluated_key=start
+            ),
+            limit,
+            lambda row: str(row.open_key),
+        )
+        return ReportPage(items=tuple(_report_of(row) for row in rows), before=position)
+
+    def resolve_message(self, chat_id: str, message_id: str) -> int:
+        """Close the message's open reports (one Query of the chat's open ones, one update each)."""
+        closed = 0
+        for row in ReportItem.open_by_time.query(
+            chat_id, filter_condition=ReportItem.message_id == message_id
+        ):
+            row.update(
+                actions=[
+                    ReportItem.status.set(ReportStatus.RESOLVED.value),
+                    ReportItem.open_key.remove(),
+                    ReportItem.open_school.remove(),
+                ]
+            )
+            closed += 1
+        return closed
+
+
+# --- a school's seats (departures) ---------------------------------------------------
+
+
+def load_school_seats(school_id: str) -> tuple[dict[str, ChatItem], list[SeatRow]]:
+    """Every chat of a school (custom ones too) and every membership row: two Queries on ``by-school``."""
+    chats = {item.chat_id: item for item in ChatItem.by_school.query(school_id)}
+    rows = [
+        SeatRow(
+            chat_id=item.chat_id,
+            person_id=item.person_id,
+            chat_role=ChatRole(item.chat_role),
+            active=bool(item.active),
+        )
+        for item in MembershipItem.by_school.query(school_id)
+        if item.chat_id in chats
+    ]
+    return chats, rows
+
+
+def make_moderator(chat_id: str, person_id: str) -> bool:
+    """Make an active member a moderator; False when they are not an active member."""
+    try:
+        MembershipItem(chat_id, person_id).update(
+            actions=[MembershipItem.chat_role.set(ChatRole.MODERATOR.value)],
+            condition=MembershipItem.active == True,  # noqa: E712 - a DynamoDB condition
+        )
+    except UpdateError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
