@@ -113,6 +113,7 @@ OTHER_ROSTER = SchoolRoster(
 
 UNLINKED = {"stu-3"}
 OPERATOR = "op-1"
+DEPARTED = "t-gone"
 
 
 def without_enrollment(roster: SchoolRoster, class_id: str, person_id: str) -> SchoolRoster:
@@ -230,3 +231,13 @@ def build_world(api: Any) -> World:
         assert sent.status == 201, sent.body
         world.targets[kind] = sent.body["id"]
     return world
+
+
+def add_departed_teacher(world: World) -> None:
+    """``t-gone``: a linked teacher put in the custom chat, who then left the school's roster."""
+    gone = person(DEPARTED, Role.TEACHER, "Ушедший", "Яков")
+    install_roster(replace(ROSTER, people={**ROSTER.people, DEPARTED: gone}))
+    link_person(DEPARTED)
+    added = world.add_members("t-class", "custom", DEPARTED)
+    assert added.status == 200, added.body
+    install_roster(ROSTER)
