@@ -19,7 +19,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.aws import botocore_session
@@ -173,6 +173,17 @@ class MessagesByTime(LocalSecondaryIndex["MessageItem"]):
     sent_key = UnicodeAttribute(range_key=True)
 
 
+class MessagesByAuthor(GlobalSecondaryIndex["MessageItem"]):
+    """A person's own messages (keys only): what ``GET /v1/me/data`` exports and ``DELETE /v1/me`` scrubs."""
+
+    class Meta:
+        index_name = "by-author"
+        projection = KeysOnlyProjection()
+
+    author_id = UnicodeAttribute(hash_key=True)
+    sent_key = UnicodeAttribute(range_key=True)
+
+
 class MessageItem(Model):
     """One message of the built-in messenger.
 
@@ -200,6 +211,7 @@ class MessageItem(Model):
     deleted_by = UnicodeAttribute(null=True)
 
     by_time = MessagesByTime()
+    by_author = MessagesByAuthor()
 
 
 def message_sort_key(sent_at: str, message_id: str) -> str:
