@@ -39,6 +39,7 @@ from chalicelib.messenger.port import Message
 from chalicelib.planning.model import ChatKind, ChatRole, roster_chat_id
 from chalicelib.planning.plan import teaches_class
 from chalicelib.roster.model import ClassKind, PersonRecord, Role, SchoolRoster
+from chalicelib.safety.consent import require_consent
 from chalicelib.store.directory import ChatDirectory
 from chalicelib.store.tables import ChatItem, MembershipItem
 
@@ -118,6 +119,7 @@ def open_chat(caller: Caller, chat_id: str, directory: ChatDirectory | None = No
     caller who is not a member (are they the school's administrator?).
     """
     found = (directory or ChatDirectory()).lookup(caller.person_id, chat_id)
+    require_consent(found.consent)  # a young pupil waiting for a guardian sees no chat at all
     chat = found.chat
     if chat is not None:
         if found.linked and counts_as_member(found.membership, chat):

@@ -19,8 +19,9 @@ from chalicelib.identity.sms import SmsSender, sms_sender_from_settings
 from chalicelib.messenger.builtin import BuiltinMessenger
 from chalicelib.messenger.port import Messenger
 from chalicelib.safety.audit import AuditLog
+from chalicelib.safety.consent import ConsentStore
 from chalicelib.safety.reports import ReportStore
-from chalicelib.store.safety import DynamoAuditLog, DynamoReportStore
+from chalicelib.store.safety import DynamoAuditLog, DynamoConsentStore, DynamoReportStore
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Services:
     identity_provider: IdentityProvider
     audit_log: AuditLog
     reports: ReportStore
+    consents: ConsentStore
 
 
 def _build_default() -> Services:
@@ -43,6 +45,7 @@ def _build_default() -> Services:
         identity_provider=BuiltinIdentityProvider(),
         audit_log=DynamoAuditLog(),
         reports=DynamoReportStore(),
+        consents=DynamoConsentStore(),
     )
 
 

@@ -40,6 +40,7 @@ from chalicelib.planning.plan import subject_chat_members
 from chalicelib.roster.model import PersonRecord, Role, SchoolRoster
 from chalicelib.safety import school as safety
 from chalicelib.safety.audit import AuditAction
+from chalicelib.safety.consent import require_consent
 from chalicelib.store.chats import existing_chat
 from chalicelib.store.directory import ChatDirectory, ChatListPage, MemberPage
 from chalicelib.store.rosters import load_roster
@@ -62,6 +63,7 @@ def list_chats(caller: Caller, limit: int, before: str | None) -> ChatListPage:
     """The caller's chats, newest activity first: one Query and one ``BatchGetItem`` a page."""
     page = _directory().chats_of(caller.person_id, limit, before)
     access.require_linked(page.linked)
+    require_consent(page.consent)
     visible = [(row, chat) for row, chat in page.items if access.counts_as_member(row, chat)]
     return ChatListPage(linked=True, items=visible, before=page.before)
 
@@ -77,7 +79,9 @@ def members(caller: Caller, chat_id: str, limit: int, after: str | None) -> Memb
 
 def _teacher_and_roster(caller: Caller, school_id: str | None) -> tuple[PersonRecord, SchoolRoster]:
     """The school a teacher creates a chat in (the one they teach at, unless they name it)."""
-    access.require_linked(find_link(caller.person_id) is not None)
+    link = find_link(caller.person_id)
+    access.require_linked(link is not None)
+    require_consent(link.consent if link is not None else None)
     if school_id is None:
         schools = _directory().teaching_school_ids(caller.person_id)
         if len(schools) > 1:

@@ -1,4 +1,4 @@
-"""Routes of the school stepping in (SPEC §6, §11): reports of messages and the audit log.
+"""Routes of the school stepping in (SPEC §6, §11): reports of messages, the audit log, guardian consent.
 
 Thin: input is checked here; ``safety.school`` decides.
 """
@@ -17,8 +17,10 @@ from chalicelib.bootstrap import services
 from chalicelib.clock import isoformat_utc
 from chalicelib.errors import NotFound
 from chalicelib.messenger.port import Message
+from chalicelib.safety import guardians
 from chalicelib.safety import school as safety
 from chalicelib.safety.audit import AuditEntry
+from chalicelib.safety.consent import ConsentRequest
 from chalicelib.safety.reports import Report, ReportPage
 
 api = ApiBlueprint(__name__)
@@ -118,3 +120,37 @@ def school_audit(ctx: RequestContext, school_id: str) -> dict[str, Any]:
     limit = ctx.page_size(default=50, maximum=200)
     entries = services().audit_log.page(school_id, limit, ctx.position(AUDIT_CURSOR, compound=True))
     return page([audit_json(e) for e in entries.items], AUDIT_CURSOR, entries.before)
+
+
+# --- guardian consent ------------------------------------------------------------------------
+
+
+class ConsentDecisionInput(RequestBody):
+    """``POST /v1/consents/{id}``: approve (true) or refuse (false)."""
+
+    approve: bool
+
+
+def consent_json(request: ConsentRequest) -> dict[str, Any]:
+    """A consent request as its guardian sees it."""
+    return {
+        "id": request.consent_id,
+        "pupil_id": request.pupil_id,
+        "pupil_name": request.pupil_name,
+        "school_id": request.school_id,
+        "requested_at": isoformat_utc(request.requested_at),
+        "status": request.status.value,
+    }
+
+
+@api.route("/v1/consents")
+def my_consent_requests(ctx: RequestContext) -> dict[str, Any]:
+    """A linked guardian's pending requests to approve their children's links."""
+    return {"items": [consent_json(r) for r in guardians.pending_for(ctx.authenticated.person_id)]}
+
+
+@api.route("/v1/consents/{consent_id}", methods=("POST",))
+def decide_consent(ctx: RequestContext, consent_id: str) -> dict[str, Any]:
+    """The guardian's decision: approval lets the pupil see their chats."""
+    body = ctx.body(ConsentDecisionInput)
+    return consent_json(guardians.decide(ctx.authenticated.person_id, consent_id, body.approve))

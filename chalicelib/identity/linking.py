@@ -39,6 +39,7 @@ from chalicelib.identity.profiles import Profile, ProfileInput
 from chalicelib.identity.provider import Account, AccountExists, IdentityProvider, ProfileAlreadyExists
 from chalicelib.identity.sms import SmsNotSent, SmsSender
 from chalicelib.observability import log_event, record_link_completed, record_sms_sent
+from chalicelib.safety import guardians
 from chalicelib.store.conditions import is_condition_failure
 from chalicelib.store.identity import LinkSessionItem
 
@@ -353,7 +354,10 @@ class LinkService:
         if account.profile is None:
             raise Conflict("The account has no educational profile.")
         done = flow.confirmed(session)
-        create_link(person_id, account.account_id, account.profile.profile_id, now)
+        consent = guardians.consent_for_link(person_id, account.profile, now)
+        create_link(person_id, account.account_id, account.profile.profile_id, now, consent)
+        if consent is not None:
+            guardians.request_consents(person_id, account.profile, now)
         record_link_completed()
         saved = _save(done)
         self._event("linked", saved, profile_id=account.profile.profile_id)
@@ -380,4 +384,5 @@ class LinkService:
         return {
             "profile": profile.to_json() if profile else None,
             "phone_masked": mask_phone(account.phone) if account else None,
+            "consent": link.consent,
         }

@@ -34,6 +34,8 @@ class ChatLookup:
     linked: bool
     chat: ChatItem | None
     membership: MembershipItem | None
+    # The link's guardian consent (``safety.consent``): None, pending, approved or refused.
+    consent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class ChatListPage:
     linked: bool
     items: list[tuple[MembershipItem, ChatItem]]
     before: str | None
+    consent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,10 +87,12 @@ class ChatDirectory:
         )
         chats = found[ChatItem]
         memberships = found[MembershipItem]
+        links = found[LinkItem]
         return ChatLookup(
-            linked=bool(found[LinkItem]),
+            linked=bool(links),
             chat=chats[0] if chats else None,
             membership=memberships[0] if memberships else None,
+            consent=links[0].consent if links else None,
         )
 
     def membership(self, chat_id: str, person_id: str) -> MembershipItem | None:
@@ -134,10 +139,12 @@ class ChatDirectory:
         chats = {chat.chat_id: chat for chat in found[ChatItem]}
         # A row whose chat is missing (a creation that crashed half-way) is skipped, not shown broken.
         items = [(row, chats[row.chat_id]) for row in rows if row.chat_id in chats]
+        links = found[LinkItem]
         return ChatListPage(
-            linked=bool(found[LinkItem]),
+            linked=bool(links),
             items=items,
             before=position,
+            consent=links[0].consent if links else None,
         )
 
     def members(self, chat_id: str, limit: int, after: str | None) -> MemberPage:

@@ -10,10 +10,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
 from pynamodb.models import Model
 
@@ -22,6 +22,7 @@ from chalicelib.config import settings
 from chalicelib.ids import random_id
 from chalicelib.planning.model import ChatRole
 from chalicelib.safety.audit import ActorKind, AuditAction, AuditEntry, AuditPage
+from chalicelib.safety.consent import ConsentRequest, ConsentState
 from chalicelib.safety.departures import SeatRow
 from chalicelib.safety.reports import Report, ReportPage, ReportStatus
 from chalicelib.store.conditions import is_condition_failure
@@ -262,3 +263,98 @@ def make_moderator(chat_id: str, person_id: str) -> bool:
             return False
         raise
     return True
+
+
+# --- guardian consent ------------------------------------------------------------------------
+
+
+class PendingConsentsByGuardian(GlobalSecondaryIndex["ConsentItem"]):
+    """A guardian's pending requests (sparse: only pending ones carry ``pending_guardian``)."""
+
+    class Meta:
+        index_name = "pending-by-guardian"
+        projection = AllProjection()
+
+    pending_guardian = UnicodeAttribute(hash_key=True)
+    consent_id = UnicodeAttribute(range_key=True)
+
+
+class ConsentItem(Model):
+    """A request to one guardian to approve one pupil's link."""
+
+    class Meta:
+        table_name = _TableName("consents")
+        region = _Region()
+
+    consent_id = UnicodeAttribute(hash_key=True)
+    pupil_id = UnicodeAttribute()
+    pupil_name = UnicodeAttribute()
+    guardian_id = UnicodeAttribute()
+    school_id = UnicodeAttribute()
+    profile_id = UnicodeAttribute()
+    requested_at = UTCDateTimeAttribute()
+    status = UnicodeAttribute()
+    decided_at = UTCDateTimeAttribute(null=True)
+    pending_guardian = UnicodeAttribute(null=True)
+
+    pending_by_guardian = PendingConsentsByGuardian()
+
+
+def _consent_of(item: ConsentItem) -> ConsentRequest:
+    return ConsentRequest(
+        consent_id=item.consent_id,
+        pupil_id=item.pupil_id,
+        pupil_name=item.pupil_name,
+        guardian_id=item.guardian_id,
+        school_id=item.school_id,
+        profile_id=item.profile_id,
+        requested_at=item.requested_at,
+        status=ConsentState(item.status),
+    )
+
+
+class DynamoConsentStore:
+    """Consent requests in DynamoDB."""
+
+    def request(self, request: ConsentRequest) -> None:
+        """One PutItem (pending)."""
+        ConsentItem(
+            consent_id=request.consent_id,
+            pupil_id=request.pupil_id,
+            pupil_name=request.pupil_name,
+            guardian_id=request.guardian_id,
+            school_id=request.school_id,
+            profile_id=request.profile_id,
+            requested_at=request.requested_at,
+            status=ConsentState.PENDING.value,
+            pending_guardian=request.guardian_id,
+        ).save()
+
+    def get(self, consent_id: str) -> ConsentRequest | None:
+        """One GetItem."""
+        try:
+            return _consent_of(ConsentItem.get(consent_id, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def pending_for(self, guardian_id: str) -> list[ConsentRequest]:
+        """One Query of ``pending-by-guardian``."""
+        found = [_consent_of(item) for item in ConsentItem.pending_by_guardian.query(guardian_id)]
+        return sorted(found, key=lambda request: request.requested_at)
+
+    def decide(self, consent_id: str, status: ConsentState, now: datetime) -> bool:
+        """A conditional update: only a pending request is decided."""
+        try:
+            ConsentItem(consent_id).update(
+                actions=[
+                    ConsentItem.status.set(status.value),
+                    ConsentItem.decided_at.set(now),
+                    ConsentItem.pending_guardian.remove(),
+                ],
+                condition=ConsentItem.status == ConsentState.PENDING.value,
+            )
+        except UpdateError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True

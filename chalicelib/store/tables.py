@@ -346,3 +346,5 @@ class LinkItem(Model):
     profile_id = UnicodeAttribute()
     account_id = UnicodeAttribute()
     linked_at = UTCDateTimeAttribute()
+    # A young pupil's link waits for a guardian (``safety.consent``): pending, approved or refused.
+    consent = UnicodeAttribute(null=True)

@@ -114,6 +114,7 @@ OTHER_ROSTER = SchoolRoster(
 UNLINKED = {"stu-3"}
 OPERATOR = "op-1"
 DEPARTED = "t-gone"
+AWAITING_CONSENT = "stu-4"
 
 
 def without_enrollment(roster: SchoolRoster, class_id: str, person_id: str) -> SchoolRoster:
@@ -241,3 +242,10 @@ def add_departed_teacher(world: World) -> None:
     added = world.add_members("t-class", "custom", DEPARTED)
     assert added.status == 200, added.body
     install_roster(ROSTER)
+
+
+def await_consent(person_id: str = AWAITING_CONSENT) -> None:
+    """A linked pupil whose link waits for a guardian (as linking a profile under 14 leaves it)."""
+    from chalicelib.store.tables import LinkItem
+
+    LinkItem(person_id).update(actions=[LinkItem.consent.set("pending")])
