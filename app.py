@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Chalice
-from chalice.app import SQSEvent
+from chalice import Chalice, Rate
+from chalice.app import CloudWatchEvent, SQSEvent
 
 from chalicelib.api import backoffice, chats, hosted, imports, link, qr, safety
 from chalicelib.api.http import http_middleware
+from chalicelib.bootstrap import services
 from chalicelib.config import settings
 from chalicelib.pipeline import entry
+from chalicelib.safety import retention
 
 app = Chalice(app_name="school-chats")
 app.register_middleware(http_middleware, "http")
@@ -36,3 +38,14 @@ def on_roster_uploaded(event: SQSEvent) -> dict[str, Any]:
 def on_school_sync(event: SQSEvent) -> dict[str, Any]:
     """One school's part of an import → plan, diff, apply."""
     return entry.handle_school_batch(event)
+
+
+@app.schedule(Rate(1, unit=Rate.DAYS))
+def retention_sweep(event: CloudWatchEvent) -> dict[str, int]:
+    """Daily: pseudonymise people gone from every roster, empty long-archived chats (SPEC §11)."""
+    done = retention.sweep(services().clock.now())
+    return {
+        "pseudonymised": done.pseudonymised,
+        "chats_purged": done.chats_purged,
+        "messages_deleted": done.messages_deleted,
+    }

@@ -44,6 +44,7 @@ from chalicelib.safety.consent import require_consent
 from chalicelib.store.chats import existing_chat
 from chalicelib.store.directory import ChatDirectory, ChatListPage, MemberPage
 from chalicelib.store.rosters import load_roster
+from chalicelib.store.safety import stamp_archived
 from chalicelib.store.tables import MembershipItem
 
 
@@ -186,6 +187,7 @@ def archive_chat(caller: Caller, chat_id: str) -> ChatAccess:
     access.require_can_archive(opened)
     if not opened.chat.archived:
         services().messenger.archive_chat(chat_id)
+        stamp_archived(chat_id, services().clock.now())
         opened.chat.archived = opened.chat.archived_by_user = True
         safety.record_moderation(opened, AuditAction.CHAT_ARCHIVED)
     return opened

@@ -29,7 +29,7 @@ from chalicelib.safety.reports import Report, ReportPage, report_id
 from chalicelib.store.chats import existing_chat
 from chalicelib.store.directory import ChatDirectory
 from chalicelib.store.rosters import load_roster
-from chalicelib.store.safety import load_school_seats, make_moderator
+from chalicelib.store.safety import load_school_seats, make_moderator, record_departure, stamp_archived
 from chalicelib.store.tables import ChatItem
 
 
@@ -110,6 +110,7 @@ def enforce_departures(roster: SchoolRoster, now: datetime) -> int:
     for chat_id, person_id in plan.leaving:
         messenger.remove_member(existing_chat(chats[chat_id]), person_id, exclude=False, now=now)
     for person_id in sorted(plan.departed):
+        record_departure(person_id, roster.school_id, now)
         audit(
             roster.school_id, AuditAction.PERSON_DEPARTED, SYSTEM_ACTOR, ActorKind.SYSTEM, target_id=person_id
         )
@@ -154,6 +155,7 @@ def archive_as_school(access: ChatAccess) -> None:
         raise Conflict("This chat follows the school's roster; its members and existence cannot be changed.")
     if not chat.archived:
         services().messenger.archive_chat(chat.chat_id)
+        stamp_archived(chat.chat_id, services().clock.now())
         chat.archived = chat.archived_by_user = True
     audit(
         chat.school_id,

@@ -27,7 +27,7 @@ from chalicelib.safety.departures import SeatRow
 from chalicelib.safety.reports import Report, ReportPage, ReportStatus
 from chalicelib.store.conditions import is_condition_failure
 from chalicelib.store.paging import one_page
-from chalicelib.store.tables import ChatItem, MembershipItem, _Region, _TableName
+from chalicelib.store.tables import ChatItem, MembershipItem, MessageItem, _Region, _TableName
 
 
 class AuditItem(Model):
@@ -358,3 +358,125 @@ class DynamoConsentStore:
                 return False
             raise
         return True
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+
+def stamp_archived(chat_id: str, now: datetime) -> None:
+    """Remember when a chat was archived by hand (a roster sync stamps the chats it archives itself)."""
+    ChatItem(chat_id).update(actions=[ChatItem.archived_at.set(now)], condition=ChatItem.chat_id.exists())
+
+
+DEPARTED_LISTING = "departed"
+
+
+class DeparturesByTime(GlobalSecondaryIndex["DepartureItem"]):
+    """Every departure by when it happened (one listing partition: departures are few)."""
+
+    class Meta:
+        index_name = "by-time"
+        projection = AllProjection()
+
+    listing = UnicodeAttribute(hash_key=True)
+    left_key = UnicodeAttribute(range_key=True)
+
+
+class DepartureItem(Model):
+    """A person who left a school's roster, and when: what the retention sweep pseudonymises."""
+
+    class Meta:
+        table_name = _TableName("departures")
+        region = _Region()
+
+    person_id = UnicodeAttribute(hash_key=True)
+    school_id = UnicodeAttribute(range_key=True)
+    left_at = UTCDateTimeAttribute()
+    listing = UnicodeAttribute(default=DEPARTED_LISTING)
+    left_key = UnicodeAttribute()
+
+    by_time = DeparturesByTime()
+
+
+def record_departure(person_id: str, school_id: str, now: datetime) -> None:
+    """Remember that a person left a school's roster (the first time counts: a retry keeps it)."""
+    try:
+        DepartureItem(
+            person_id=person_id,
+            school_id=school_id,
+            left_at=now,
+            listing=DEPARTED_LISTING,
+            left_key=f"{isoformat_utc(now)}#{person_id}#{school_id}",
+        ).save(condition=DepartureItem.person_id.does_not_exist())
+    except PutError as error:
+        if not is_condition_failure(error):
+            raise
+
+
+def departures_before(cutoff: datetime) -> dict[str, set[str]]:
+    """People with a departure older than ``cutoff``, with the schools they left."""
+    found: dict[str, set[str]] = {}
+    for item in DepartureItem.by_time.query(DEPARTED_LISTING, DepartureItem.left_key < isoformat_utc(cutoff)):
+        found.setdefault(item.person_id, set()).add(item.school_id)
+    return found
+
+
+def forget_departures(person_id: str) -> None:
+    """Delete a person's departure records (they were pseudonymised, or are back on a roster)."""
+    for item in DepartureItem.query(person_id):
+        item.delete()
+
+
+def is_on_a_roster(person_id: str) -> bool:
+    """Whether the person holds an active membership anywhere (i.e. some school's roster has them)."""
+    return any(True for _ in MembershipItem.by_person.query(person_id, limit=1))
+
+
+def pseudonymise(person_id: str, school_ids: set[str], name: str) -> int:
+    """Replace the person's name in their membership rows and their messages; how many rows changed."""
+    changed = 0
+    for school_id in sorted(school_ids):
+        for row in MembershipItem.by_school.query(
+            school_id, filter_condition=MembershipItem.person_id == person_id
+        ):
+            row.update(actions=[MembershipItem.name.set(name)])
+            changed += 1
+    for key in MessageItem.by_author.query(person_id):
+        MessageItem(key.chat_id, key.message_id).update(actions=[MessageItem.author_name.set(name)])
+        try:
+            ChatItem(key.chat_id).update(
+                actions=[ChatItem.last_message["author_name"].set(name)],
+                condition=ChatItem.last_message["message_id"] == key.message_id,
+            )
+        except UpdateError as error:
+            if not is_condition_failure(error):
+                raise
+        changed += 1
+    return changed
+
+
+def archived_chats_before(cutoff: datetime) -> list[ChatItem]:
+    """Chats archived before ``cutoff`` whose messages are still there (a daily Scan with a filter)."""
+    return list(
+        ChatItem.scan(
+            (ChatItem.archived == True)  # noqa: E712 - a DynamoDB condition
+            & (ChatItem.archived_at < cutoff)
+            & ChatItem.messages_purged_at.does_not_exist()
+        )
+    )
+
+
+def purge_messages(chat_id: str, now: datetime) -> int:
+    """Delete every message of a chat and its last-message preview; how many messages went."""
+    keys = [
+        (item.chat_id, item.message_id)
+        for item in MessageItem.query(chat_id, attributes_to_get=["chat_id", "message_id"])
+    ]
+    with MessageItem.batch_write() as batch:
+        for chat, message in keys:
+            batch.delete(MessageItem(chat, message))
+    ChatItem(chat_id).update(
+        actions=[ChatItem.last_message.remove(), ChatItem.messages_purged_at.set(now)],
+        condition=ChatItem.chat_id.exists(),
+    )
+    return len(keys)

@@ -85,6 +85,9 @@ class ChatItem(Model):
     title = UnicodeAttribute()
     archived = BooleanAttribute(default=False)
     archived_by_user = BooleanAttribute(default=False)
+    # When the chat was archived: its messages go ARCHIVED_MESSAGES_RETENTION_DAYS later (safety.retention).
+    archived_at = UTCDateTimeAttribute(null=True)
+    messages_purged_at = UTCDateTimeAttribute(null=True)
     title_locked = BooleanAttribute(default=False)
     read_only = BooleanAttribute(default=False)
     managed_by_roster = BooleanAttribute(default=False)
