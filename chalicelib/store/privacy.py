@@ -3,7 +3,7 @@
 A person's own messages come from the messages table's ``by-author`` index
 (keys only, then one ``BatchGetItem`` per 100). Web sessions, sign-in links and
 link sessions have no index by person: erasure is rare, so it scans those three
-small, TTL-bounded tables with a filter.
+small, TTL-bounded tables (and the consent requests) with a filter.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from chalicelib.store.batch import batch_get
 from chalicelib.store.conditions import is_condition_failure
 from chalicelib.store.identity import AccountItem, CounterItem, LinkSessionItem
 from chalicelib.store.messages import message_of
+from chalicelib.store.safety import ConsentItem
 from chalicelib.store.tables import ChatItem, MembershipItem, MessageItem
 from chalicelib.store.web import QrLinkItem, WebSessionItem
 
@@ -86,7 +87,8 @@ def delete_counters(keys: Iterable[str]) -> None:
 
 
 def delete_person_sessions(person_id: str) -> int:
-    """Delete the person's hosted-page sessions, QR sign-in links and link sessions; how many."""
+    """Delete the person's hosted-page sessions, QR sign-in links, link sessions and the consent
+    requests about them (a pupil's name is in those); how many."""
     deleted = 0
     for item in WebSessionItem.scan(WebSessionItem.person_id == person_id):
         item.delete()
@@ -96,5 +98,8 @@ def delete_person_sessions(person_id: str) -> int:
         deleted += 1
     for session in LinkSessionItem.scan(LinkSessionItem.person_id == person_id):
         session.delete(add_version_condition=False)
+        deleted += 1
+    for consent in ConsentItem.scan(ConsentItem.pupil_id == person_id):
+        consent.delete()
         deleted += 1
     return deleted

@@ -111,3 +111,12 @@ def test_an_older_pupil_and_an_unlinked_guardian(world: World, emulator: str) ->
     # A guardian who has not linked cannot list or decide (409 link-required).
     unlinked = world.get("stu-3", "/v1/consents")
     assert (unlinked.status, unlinked.problem_type) == (409, "link-required")
+
+
+def test_a_pupil_who_erases_their_data_takes_the_consent_requests_with_them(
+    world: World, emulator: str
+) -> None:
+    link_pupil(world, emulator, "stu-2", "2015-03-01")
+    assert len(consents(world, "par-2")) == 1
+    assert world.call("stu-2", "DELETE", "/v1/me").status == 204
+    assert consents(world, "par-2") == []
