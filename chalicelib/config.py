@@ -79,6 +79,12 @@ class Settings(BaseModel):
     web_session_ttl_s: int = _env("WEB_SESSION_TTL_S", 12 * 3600, gt=0)
     web_session_idle_s: int = _env("WEB_SESSION_IDLE_S", 30 * 60, gt=0)
 
+    # Children's safety and personal data (SPEC §6, §11): see chalicelib/safety/.
+    audit_retention_days: int = _env("AUDIT_RETENTION_DAYS", 365, gt=0, le=3650)
+    departed_retention_days: int = _env("DEPARTED_RETENTION_DAYS", 30, ge=0, le=3650)
+    archived_messages_retention_days: int = _env("ARCHIVED_MESSAGES_RETENTION_DAYS", 365, ge=0, le=3650)
+    consent_age: int = _env("CONSENT_AGE", 14, ge=0, le=18)
+
     def table_name(self, suffix: str) -> str:
         """The physical DynamoDB table name for one of the service's tables."""
         return f"{self.table_prefix}{suffix}"

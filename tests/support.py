@@ -62,6 +62,7 @@ def install_roster(services: Any, roster: Any, now: Any = None) -> None:
     state = messenger.load_school_state(roster.school_id)
     plan = plan_school(roster, state.followed_subject_classes())
     messenger.apply_roster_changes(state, diff(plan, state), now or services.clock.now())
+    services.school.enforce_departures(roster, now or services.clock.now())
     save_roster(roster)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pynamodb.models import Model
 
 from chalicelib.store.identity import AccountItem, CounterItem, LinkSessionItem, ProfileLinkItem
+from chalicelib.store.safety import AuditItem, ConsentItem, DepartureItem, ReportItem
 from chalicelib.store.tables import (
     ChatItem,
     ImportItem,
@@ -18,6 +19,7 @@ from chalicelib.store.web import QrLinkItem, WebSessionItem
 ALL_MODELS: list[type[Model]] = [ChatItem, MembershipItem, SchoolItem, ImportItem, LinkItem, MessageItem]
 ALL_MODELS += [AccountItem, LinkSessionItem, CounterItem, ProfileLinkItem]
 ALL_MODELS += [QrLinkItem, WebSessionItem]
+ALL_MODELS += [AuditItem, ReportItem, ConsentItem, DepartureItem]
 """Every DynamoDB table of the service (``infrastructure/`` must declare each one)."""
 
 

@@ -19,7 +19,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.aws import botocore_session
@@ -85,6 +85,9 @@ class ChatItem(Model):
     title = UnicodeAttribute()
     archived = BooleanAttribute(default=False)
     archived_by_user = BooleanAttribute(default=False)
+    # When the chat was archived: its messages go ARCHIVED_MESSAGES_RETENTION_DAYS later (safety.retention).
+    archived_at = UTCDateTimeAttribute(null=True)
+    messages_purged_at = UTCDateTimeAttribute(null=True)
     title_locked = BooleanAttribute(default=False)
     read_only = BooleanAttribute(default=False)
     managed_by_roster = BooleanAttribute(default=False)
@@ -173,6 +176,17 @@ class MessagesByTime(LocalSecondaryIndex["MessageItem"]):
     sent_key = UnicodeAttribute(range_key=True)
 
 
+class MessagesByAuthor(GlobalSecondaryIndex["MessageItem"]):
+    """A person's own messages (keys only): what ``GET /v1/me/data`` exports and ``DELETE /v1/me`` scrubs."""
+
+    class Meta:
+        index_name = "by-author"
+        projection = KeysOnlyProjection()
+
+    author_id = UnicodeAttribute(hash_key=True)
+    sent_key = UnicodeAttribute(range_key=True)
+
+
 class MessageItem(Model):
     """One message of the built-in messenger.
 
@@ -200,6 +214,7 @@ class MessageItem(Model):
     deleted_by = UnicodeAttribute(null=True)
 
     by_time = MessagesByTime()
+    by_author = MessagesByAuthor()
 
 
 def message_sort_key(sent_at: str, message_id: str) -> str:
@@ -334,3 +349,5 @@ class LinkItem(Model):
     profile_id = UnicodeAttribute()
     account_id = UnicodeAttribute()
     linked_at = UTCDateTimeAttribute()
+    # A young pupil's link waits for a guardian (``safety.consent``): pending, approved or refused.
+    consent = UnicodeAttribute(null=True)
