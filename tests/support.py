@@ -66,8 +66,10 @@ def install_roster(services: Any, roster: Any, now: Any = None) -> None:
     save_roster(roster)
 
 
-def link_person(person_id: str) -> None:
-    """Link a journal user to an educational profile (as the link flow's last step does)."""
+def link_person(person_id: str, consent: str | None = None) -> None:
+    """Link a journal user to an educational profile (as the link flow's last step does);
+    ``consent``: a young pupil's link waiting for a guardian (``pending``).
+    """
     from datetime import UTC, datetime
 
     from chalicelib.store.tables import LinkItem
@@ -77,4 +79,5 @@ def link_person(person_id: str) -> None:
         profile_id=f"profile-{person_id}",
         account_id=f"account-{person_id}",
         linked_at=datetime.now(UTC),
+        consent=consent,
     ).save()
