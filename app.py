@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Chalice
-from chalice.app import SQSEvent
+from chalice import Chalice, Rate
+from chalice.app import CloudWatchEvent, SQSEvent
 
-from chalicelib.api import backoffice, calls, chats, hosted, hosted_calls, imports, link, qr
+from chalicelib.api import backoffice, calls, chats, hosted, hosted_calls, imports, link, qr, safety
 from chalicelib.api.http import http_middleware
 from chalicelib.bootstrap import Services, build_services
 from chalicelib.config import settings
 from chalicelib.pipeline import entry
+from chalicelib.safety import retention
 
 
 def create_app(services: Services) -> Chalice:
@@ -32,6 +33,7 @@ def create_app(services: Services) -> Chalice:
         qr.api,
         hosted.api,
         hosted_calls.api,
+        safety.api,
     )
     for api in routes:
         api.register(app, services)
@@ -46,6 +48,16 @@ def create_app(services: Services) -> Chalice:
         """One school's part of an import → plan, diff, apply."""
         return entry.handle_school_batch(services, event)
 
+    @app.schedule(Rate(1, unit=Rate.DAYS))
+    def retention_sweep(event: CloudWatchEvent) -> dict[str, int]:
+        """Daily: pseudonymise people gone from every roster, empty long-archived chats (SPEC §11)."""
+        done = retention.sweep(services, services.clock.now())
+        return {
+            "pseudonymised": done.pseudonymised,
+            "chats_purged": done.chats_purged,
+            "messages_deleted": done.messages_deleted,
+        }
+
     return app
 
 
@@ -53,3 +65,4 @@ app = create_app(build_services(settings()))
 # Lambda finds the queue handlers by these names (``app.on_roster_uploaded``, ``app.on_school_sync``).
 on_roster_uploaded = app.handler_map["on_roster_uploaded"]
 on_school_sync = app.handler_map["on_school_sync"]
+retention_sweep = app.handler_map["retention_sweep"]

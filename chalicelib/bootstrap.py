@@ -23,11 +23,17 @@ from chalicelib.identity.linking import LinkService
 from chalicelib.identity.provider import BuiltinIdentityProvider, IdentityProvider
 from chalicelib.identity.sms import SmsSender, sms_sender_from_settings
 from chalicelib.messenger.port import Messenger
+from chalicelib.safety.audit import AuditLog
+from chalicelib.safety.consent import ConsentStore
+from chalicelib.safety.guardians import Guardians
+from chalicelib.safety.reports import ReportStore
+from chalicelib.safety.school import SchoolSafety, SchoolSeats
 from chalicelib.store.calls import DynamoCallStore
 from chalicelib.store.directory import DynamoDBChatDirectory
 from chalicelib.store.imports import ImportStore
 from chalicelib.store.messenger import BuiltinMessenger
 from chalicelib.store.rosters import S3Rosters
+from chalicelib.store.safety import DynamoAuditLog, DynamoConsentStore, DynamoReportStore, DynamoSchoolSeats
 from chalicelib.store.schools import SchoolStore
 
 
@@ -45,11 +51,33 @@ class Services:
     schools: SchoolStore
     call_store: CallStore
     call_provider: CallProvider
+    audit_log: AuditLog
+    reports: ReportStore
+    consents: ConsentStore
+    seats: SchoolSeats
+
+    @property
+    def school(self) -> SchoolSafety:
+        """The school stepping in (departures, moderation by the school, reports) on these adapters."""
+        return SchoolSafety(
+            self.chat_directory,
+            self.messenger,
+            self.rosters,
+            self.clock,
+            self.audit_log,
+            self.reports,
+            self.seats,
+        )
+
+    @property
+    def guardians(self) -> Guardians:
+        """Guardian consent use cases on these adapters."""
+        return Guardians(self.chat_directory, self.rosters, self.consents, self.audit_log, self.clock)
 
     @property
     def chats(self) -> ChatService:
         """The chats use cases on these adapters."""
-        return ChatService(self.chat_directory, self.messenger, self.rosters, self.clock)
+        return ChatService(self.chat_directory, self.messenger, self.rosters, self.clock, school=self.school)
 
     def calls(self, config: Settings) -> CallService:
         """The calls use cases on these adapters; who sees which chat is the chats feature's rule."""
@@ -58,7 +86,9 @@ class Services:
 
     def linking(self, config: Settings) -> LinkService:
         """The linking use cases on these adapters, under the given settings."""
-        return LinkService(self.identity_provider, self.sms_sender, self.clock, config)
+        return LinkService(
+            self.identity_provider, self.sms_sender, self.clock, config, guardians=self.guardians
+        )
 
 
 def build_services(config: Settings) -> Services:
@@ -74,4 +104,8 @@ def build_services(config: Settings) -> Services:
         schools=SchoolStore(),
         call_store=DynamoCallStore(),
         call_provider=provider_from_settings(config),
+        audit_log=DynamoAuditLog(),
+        reports=DynamoReportStore(),
+        consents=DynamoConsentStore(),
+        seats=DynamoSchoolSeats(),
     )

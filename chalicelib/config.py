@@ -135,6 +135,11 @@ class Settings(BaseModel):
     call_ice_servers: str = _env("CALL_ICE_SERVERS", "[]")
     call_media_region: str | None = _env("CALL_MEDIA_REGION", None)  # None: the service's region
     call_control_region: str = _env("CALL_CONTROL_REGION", "us-east-1", min_length=1)
+    # Children's safety and personal data (SPEC §6, §11): see chalicelib/safety/.
+    audit_retention_days: int = _env("AUDIT_RETENTION_DAYS", 365, gt=0, le=3650)
+    departed_retention_days: int = _env("DEPARTED_RETENTION_DAYS", 30, ge=0, le=3650)
+    archived_messages_retention_days: int = _env("ARCHIVED_MESSAGES_RETENTION_DAYS", 365, ge=0, le=3650)
+    consent_age: int = _env("CONSENT_AGE", 14, ge=0, le=18)
 
     @field_validator("homeroom_title_pattern")
     @classmethod

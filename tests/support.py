@@ -70,11 +70,14 @@ def install_roster(services: Any, roster: Any, now: Any = None) -> None:
     state = messenger.load_school_state(roster.school_id)
     plan = plan_school(roster, state.followed_subject_classes())
     messenger.apply_roster_changes(state, diff(plan, state), now or services.clock.now())
+    services.school.enforce_departures(roster, now or services.clock.now())
     save_roster(roster)
 
 
-def link_person(person_id: str) -> None:
-    """Link a journal user to an educational profile (as the link flow's last step does)."""
+def link_person(person_id: str, consent: str | None = None) -> None:
+    """Link a journal user to an educational profile (as the link flow's last step does);
+    ``consent``: a young pupil's link waiting for a guardian (``pending``).
+    """
     from datetime import UTC, datetime
 
     from chalicelib.store.tables import LinkItem
@@ -84,4 +87,5 @@ def link_person(person_id: str) -> None:
         profile_id=f"profile-{person_id}",
         account_id=f"account-{person_id}",
         linked_at=datetime.now(UTC),
+        consent=consent,
     ).save()

@@ -18,6 +18,7 @@ from chalicelib.identity.linking import LinkService
 from chalicelib.identity.me import describe_me
 from chalicelib.identity.phone import InvalidPhone, normalise_phone
 from chalicelib.identity.profiles import validate_profile
+from chalicelib.privacy.me_data import erase, export_data
 
 api = ApiBlueprint(__name__)
 
@@ -54,6 +55,19 @@ def _service(ctx: RequestContext) -> LinkService:
 def me(ctx: RequestContext) -> dict[str, Any]:
     """The journal user by the rosters, and their link (null until linked)."""
     return describe_me(ctx.authenticated.person_id, _service(ctx))
+
+
+@api.route("/v1/me/data")
+def my_data(ctx: RequestContext) -> dict[str, Any]:
+    """Everything the service holds about the caller (SPEC §11)."""
+    return export_data(ctx.services, ctx.authenticated.person_id)
+
+
+@api.route("/v1/me", methods=("DELETE",))
+def erase_me(ctx: RequestContext) -> Response:
+    """Erase the caller's account, profile, link, sessions and sign-in links (SPEC §11)."""
+    erase(ctx.services, ctx.authenticated.person_id)
+    return Response(body="", status_code=204)
 
 
 @api.route("/v1/link", methods=("DELETE",))

@@ -76,6 +76,8 @@ class ChatLookup:
     linked: bool
     chat: Chat | None
     membership: Membership | None
+    # The link's guardian consent (``safety.consent``): None, pending, approved or refused.
+    consent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,7 @@ class ChatListPage:
     before: str | None
     # Unread messages per chat id (filled by ``ChatService.list_chats``).
     unread: dict[str, int] = field(default_factory=dict)
+    consent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +119,10 @@ class ChatDirectory(Protocol):
         """Whether the journal user has linked an educational profile."""
         ...
 
+    def link_consent(self, person_id: str) -> tuple[bool, str | None]:
+        """Whether the journal user is linked, and the link's guardian consent (None: not needed)."""
+        ...
+
     def membership(self, chat_id: str, person_id: str) -> Membership | None:
         """A membership row (active or not), or None."""
         ...
@@ -142,4 +149,8 @@ class ChatDirectory(Protocol):
 
     def teaching_school_ids(self, person_id: str) -> set[str]:
         """The schools where the person is in some chat as a teacher."""
+        ...
+
+    def student_school_ids(self, person_id: str) -> set[str]:
+        """The schools where the person is in some chat as a student (guardian consent asks them)."""
         ...

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.chats import access, reading
 from chalicelib.chats.access import ChatAccess
@@ -44,6 +44,11 @@ from chalicelib.planning.model import (
 )
 from chalicelib.planning.plan import subject_chat_members
 from chalicelib.roster.model import PersonRecord, Role, SchoolRoster
+from chalicelib.safety.audit import AuditAction
+from chalicelib.safety.consent import require_consent
+
+if TYPE_CHECKING:
+    from chalicelib.safety.school import SchoolSafety
 
 
 class Rosters(Protocol):
@@ -66,12 +71,23 @@ class ChatService:
     """The chats use cases, on the ports they are given."""
 
     def __init__(
-        self, directory: ChatDirectory, messenger: Messenger, rosters: Rosters, clock: Clock
+        self,
+        directory: ChatDirectory,
+        messenger: Messenger,
+        rosters: Rosters,
+        clock: Clock,
+        *,
+        school: SchoolSafety | None = None,
     ) -> None:
         self.directory = directory
         self.messenger = messenger
         self.rosters = rosters
         self.clock = clock
+        # The school stepping in (audit, moderation by the school, reports); None: chats alone.
+        self.school = school
+
+    def _acting_for_school(self, opened: ChatAccess) -> bool:
+        return self.school is not None and self.school.acting_for_school(opened)
 
     # --- seeing ----------------------------------------------------------------------
 
@@ -82,6 +98,7 @@ class ChatService:
         caller who is not a member (are they the school's administrator?).
         """
         found = self.directory.lookup(caller.person_id, chat_id)
+        require_consent(found.consent)  # a young pupil waiting for a guardian sees no chat at all
         seen = access.as_member(caller, found)
         if seen is not None:
             return seen
@@ -106,6 +123,7 @@ class ChatService:
         """The caller's chats, newest activity first: one Query and one ``BatchGetItem`` a page."""
         page = self.directory.chats_of(caller.person_id, limit, before)
         access.require_linked(page.linked)
+        require_consent(page.consent)
         visible = [(row, chat) for row, chat in page.items if access.counts_as_member(row, chat)]
         # One counting Query per chat with something after the caller's read position, none otherwise.
         unread = {
@@ -119,15 +137,19 @@ class ChatService:
         return ChatListPage(linked=True, items=visible, before=page.before, unread=unread)
 
     def members(self, caller: Caller, chat_id: str, limit: int, after: str | None) -> MemberPage:
-        """A chat's active members, for its members and through the back office."""
-        self.open_chat(caller, chat_id)
+        """A chat's active members, for its members and through the back office (audited)."""
+        opened = self.open_chat(caller, chat_id)
+        if self.school is not None:
+            self.school.members_read(opened)
         return self.directory.members(chat_id, limit, after)
 
     # --- making chats --------------------------------------------------------------------
 
     def _teacher_and_roster(self, caller: Caller, school_id: str | None) -> tuple[PersonRecord, SchoolRoster]:
         """The school a teacher creates a chat in (the one they teach at, unless they name it)."""
-        access.require_linked(self.directory.is_linked(caller.person_id))
+        linked, consent = self.directory.link_consent(caller.person_id)
+        access.require_linked(linked)
+        require_consent(consent)
         if school_id is None:
             schools = self.directory.teaching_school_ids(caller.person_id)
             if len(schools) > 1:
@@ -223,10 +245,14 @@ class ChatService:
     def archive_chat(self, caller: Caller, chat_id: str) -> ChatAccess:
         """Archive a subject or custom chat: messages and members kept, read-only for everyone."""
         opened = self.open_chat(caller, chat_id)
+        if self.school is not None and not opened.is_moderator and self.school.acting_for_school(opened):
+            return self.school.archive_as_school(opened)
         access.require_can_archive(opened)
         if opened.chat.archived:
             return opened
         self.messenger.archive_chat(chat_id)
+        if self.school is not None:
+            self.school.archived_by_moderator(opened)
         return dataclasses.replace(
             opened, chat=dataclasses.replace(opened.chat, archived=True, archived_by_user=True)
         )
@@ -271,9 +297,13 @@ class ChatService:
     def remove_member(self, caller: Caller, chat_id: str, person_id: str) -> None:
         """Take a person out of a subject or custom chat (a subject chat's syncs will not add them back).
 
-        A chat keeps at least one moderator.
+        A chat keeps at least one moderator. The school's administrators and operators may take
+        anyone out of any chat of the school (``SchoolSafety.remove_as_school``).
         """
         opened = self.open_chat(caller, chat_id)
+        if self.school is not None and self.school.acting_for_school(opened):
+            self.school.remove_as_school(opened, person_id)
+            return
         access.require_can_change_members(opened)
         directory = self.directory
         target = directory.membership(chat_id, person_id)
@@ -290,6 +320,8 @@ class ChatService:
         )
         if not removed:
             raise NotFound("No such member.")
+        if self.school is not None:
+            self.school.record_moderation(opened, AuditAction.MEMBER_REMOVED, target_id=person_id)
 
     # --- messages ------------------------------------------------------------------------
 
@@ -318,15 +350,23 @@ class ChatService:
         return self.messenger.list_messages(chat_id, limit, before)
 
     def delete_message(self, caller: Caller, chat_id: str, message_id: str) -> Message:
-        """Replace a message by a "deleted" placeholder (its author or a moderator)."""
+        """Replace a message by a "deleted" placeholder (its author, a moderator, the school's
+        administrators and operators); its reports close, and anyone but its author is audited.
+        """
         opened = self.open_chat(caller, chat_id)
-        access.require_member(opened)
+        as_school = self._acting_for_school(opened)
+        if not as_school:
+            access.require_member(opened)
         messenger = self.messenger
         message = messenger.get_message(chat_id, message_id)
         if message is None:
             raise NotFound("No such message.")
-        access.require_can_delete_message(opened, message)
-        return messenger.delete_message(chat_id, message_id, caller.person_id, self.clock.now())
+        if not as_school:
+            access.require_can_delete_message(opened, message)
+        deleted = messenger.delete_message(chat_id, message_id, caller.person_id, self.clock.now())
+        if self.school is not None:
+            self.school.message_deleted(opened, message, as_school=as_school)
+        return deleted
 
     # --- read state ----------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
@@ -47,6 +47,9 @@ from chalicelib.observability import (
 )
 from chalicelib.store.conditions import is_condition_failure
 from chalicelib.store.identity import LinkSessionItem
+
+if TYPE_CHECKING:
+    from chalicelib.safety.guardians import Guardians
 
 HOUR_S = 3600
 DAY_S = 24 * HOUR_S
@@ -191,11 +194,21 @@ def _claim_code(reserved: LinkSession, used: LinkSession) -> LinkSession | None:
 class LinkService:
     """The steps of a link session, for one journal user at a time."""
 
-    def __init__(self, provider: IdentityProvider, sms: SmsSender, clock: Clock, config: Settings) -> None:
+    def __init__(
+        self,
+        provider: IdentityProvider,
+        sms: SmsSender,
+        clock: Clock,
+        config: Settings,
+        *,
+        guardians: Guardians | None = None,
+    ) -> None:
         self.provider = provider
         self.sms = sms
         self.clock = clock
         self.config = config
+        # Guardian consent for young pupils (``safety.guardians``); None: links never wait.
+        self.guardians = guardians
         self.timings = FlowTimings(
             # SPEC §3: a code never lives longer than 10 minutes, whatever the configuration says.
             code_ttl_s=min(config.sms_code_ttl_s, MAX_CODE_TTL_S),
@@ -514,7 +527,11 @@ class LinkService:
         if account.profile is None:
             raise Conflict("The account has no educational profile.")
         done = flow.confirmed(session)
-        create_link(person_id, account.account_id, account.profile.profile_id, now)
+        guardians = self.guardians
+        consent = guardians.consent_for_link(person_id, account.profile, now) if guardians else None
+        create_link(person_id, account.account_id, account.profile.profile_id, now, consent)
+        if guardians is not None and consent is not None:
+            guardians.request_consents(person_id, account.profile, now)
         record_link_completed()
         saved = _save(done)
         self._event("linked", saved, profile_id=account.profile.profile_id)
@@ -541,4 +558,5 @@ class LinkService:
         return {
             "profile": profile.to_json() if profile else None,
             "phone_masked": mask_phone(account.phone) if account else None,
+            "consent": link.consent,
         }

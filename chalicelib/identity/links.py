@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.errors import AlreadyLinked, LinkRequired, NotFound
-from chalicelib.store.conditions import write_transaction
+from chalicelib.store.conditions import is_condition_failure, write_transaction
 from chalicelib.store.identity import ProfileLinkItem
 from chalicelib.store.tables import LinkItem
 
@@ -39,9 +39,16 @@ def require_not_linked(person_id: str) -> None:
         raise AlreadyLinked("Your journal account is already linked to an educational profile.")
 
 
-def create_link(person_id: str, account_id: str, profile_id: str, now: datetime) -> LinkItem:
-    """Link a journal user to a profile; 409 when either of them is linked already."""
-    link = LinkItem(person_id=person_id, account_id=account_id, profile_id=profile_id, linked_at=now)
+def create_link(
+    person_id: str, account_id: str, profile_id: str, now: datetime, consent: str | None = None
+) -> LinkItem:
+    """Link a journal user to a profile; 409 when either of them is linked already.
+
+    ``consent`` is set (``pending``) when a young pupil's link waits for a guardian.
+    """
+    link = LinkItem(
+        person_id=person_id, account_id=account_id, profile_id=profile_id, linked_at=now, consent=consent
+    )
     claim = ProfileLinkItem(profile_id=profile_id, person_id=person_id, linked_at=now)
     try:
         with write_transaction() as transaction:
@@ -69,3 +76,16 @@ def remove_link(person_id: str) -> LinkItem:
     except TransactWriteError as exc:
         raise NotFound("Your journal account is not linked.") from exc
     return link
+
+
+def set_link_consent(person_id: str, profile_id: str, consent: str) -> bool:
+    """Record a guardian's decision on a pupil's link (only the link to that profile); False if gone."""
+    try:
+        LinkItem(person_id).update(
+            actions=[LinkItem.consent.set(consent)], condition=LinkItem.profile_id == profile_id
+        )
+    except UpdateError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True

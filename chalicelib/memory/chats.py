@@ -153,14 +153,21 @@ class InMemoryChats:
         self._member_rows: dict[tuple[str, str], _MemberRow] = {}
         self._message_rows: dict[tuple[str, str], _MessageRow] = {}
         self._links: set[str] = set()
+        self._consents: dict[str, str] = {}
         self._rosters: dict[str, SchoolRoster] = {}
 
     # --- arranging (what other parts of the service write) ---------------------------
 
-    def link(self, person_id: str) -> None:
-        """Record that the journal user linked a profile (the identity side writes this in production)."""
+    def link(self, person_id: str, consent: str | None = None) -> None:
+        """Record that the journal user linked a profile (the identity side writes this in production);
+        ``consent`` is a young pupil's guardian consent (``safety.consent``).
+        """
         with self._lock:
             self._links.add(person_id)
+            if consent is None:
+                self._consents.pop(person_id, None)
+            else:
+                self._consents[person_id] = consent
 
     def save_roster(self, roster: SchoolRoster) -> None:
         """Keep a school's roster as its last applied one (the pipeline writes this in production)."""
@@ -476,12 +483,20 @@ class InMemoryChats:
                 linked=person_id in self._links,
                 chat=None if chat is None else chat.chat(),
                 membership=None if member is None else member.membership(),
+                consent=self._consents.get(person_id) if person_id in self._links else None,
             )
 
     def is_linked(self, person_id: str) -> bool:
         """Whether the journal user linked a profile."""
         with self._lock:
             return person_id in self._links
+
+    def link_consent(self, person_id: str) -> tuple[bool, str | None]:
+        """Whether the journal user linked a profile, and the link's guardian consent."""
+        with self._lock:
+            if person_id not in self._links:
+                return False, None
+            return True, self._consents.get(person_id)
 
     def membership(self, chat_id: str, person_id: str) -> Membership | None:
         """A membership row (active or not), or None."""
@@ -519,7 +534,13 @@ class InMemoryChats:
                 for row in shown
                 if row.chat_id in self._chat_rows
             ]
-            return ChatListPage(linked=person_id in self._links, items=items, before=position)
+            linked = person_id in self._links
+            return ChatListPage(
+                linked=linked,
+                items=items,
+                before=position,
+                consent=self._consents.get(person_id) if linked else None,
+            )
 
     def members(self, chat_id: str, limit: int, after: str | None) -> MemberPage:
         """A chat's active members, by person id."""
@@ -568,4 +589,16 @@ class InMemoryChats:
                 and row.active
                 and row.activity_key is not None
                 and row.person_role is Role.TEACHER
+            }
+
+    def student_school_ids(self, person_id: str) -> set[str]:
+        """The schools where the person is in some chat (active) as a student."""
+        with self._lock:
+            return {
+                row.school_id
+                for row in self._member_rows.values()
+                if row.person_id == person_id
+                and row.active
+                and row.activity_key is not None
+                and row.person_role is Role.STUDENT
             }

@@ -249,6 +249,8 @@ def _sync_locked(
     if decision.newly_planned:
         store.record_planned(message.import_id, message.school_id, counts=counts, removal_share=share)
     requests = messenger.apply_roster_changes(state, changes, now)
+    # People gone from the roster leave every chat of the school, custom ones too (SPEC §4).
+    services.school.enforce_departures(roster, now)
     key = save_roster(roster)
     schools.record_applied(
         message.school_id,

@@ -192,6 +192,7 @@ class ChatStore:
             written = after.chats[chat.chat_id]
             actions: list[Action] = [
                 ChatItem.archived.set(False),
+                ChatItem.archived_at.remove(),
                 ChatItem.title.set(written.title),
                 ChatItem.member_count.set(counts[chat.chat_id]),
             ]
@@ -203,7 +204,11 @@ class ChatStore:
             stats.requests += 1
         for archived in changes.chats_to_archive:
             ChatItem(archived.chat_id).update(
-                actions=[ChatItem.archived.set(True), ChatItem.member_count.set(0)]
+                actions=[
+                    ChatItem.archived.set(True),
+                    ChatItem.member_count.set(0),
+                    ChatItem.archived_at.set(now),
+                ]
             )
             updated.add(archived.chat_id)
             stats.requests += 1

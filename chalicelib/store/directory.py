@@ -109,10 +109,12 @@ class DynamoDBChatDirectory:
         )
         chats = found[ChatItem]
         memberships = found[MembershipItem]
+        links = found[LinkItem]
         return ChatLookup(
-            linked=bool(found[LinkItem]),
+            linked=bool(links),
             chat=chat_of(chats[0]) if chats else None,
             membership=membership_of(memberships[0]) if memberships else None,
+            consent=links[0].consent if links else None,
         )
 
     def is_linked(self, person_id: str) -> bool:
@@ -122,6 +124,14 @@ class DynamoDBChatDirectory:
         except DoesNotExist:
             return False
         return True
+
+    def link_consent(self, person_id: str) -> tuple[bool, str | None]:
+        """Whether the person has a link, and its guardian consent (one ``GetItem``)."""
+        try:
+            link = LinkItem.get(person_id)
+        except DoesNotExist:
+            return False, None
+        return True, link.consent
 
     def membership(self, chat_id: str, person_id: str) -> Membership | None:
         """A membership row (active or not), or None."""
@@ -171,10 +181,12 @@ class DynamoDBChatDirectory:
         chats = {chat.chat_id: chat for chat in found[ChatItem]}
         # A row whose chat is missing (a creation that crashed half-way) is skipped, not shown broken.
         items = [(membership_of(row), chat_of(chats[row.chat_id])) for row in rows if row.chat_id in chats]
+        links = found[LinkItem]
         return ChatListPage(
-            linked=bool(found[LinkItem]),
+            linked=bool(links),
             items=items,
             before=position,
+            consent=links[0].consent if links else None,
         )
 
     def members(self, chat_id: str, limit: int, after: str | None) -> MemberPage:
@@ -230,5 +242,14 @@ class DynamoDBChatDirectory:
             row.school_id
             for row in MembershipItem.by_person.query(
                 person_id, filter_condition=MembershipItem.person_role == Role.TEACHER.value
+            )
+        }
+
+    def student_school_ids(self, person_id: str) -> set[str]:
+        """The schools where the person is in some chat (active) as a student."""
+        return {
+            row.school_id
+            for row in MembershipItem.by_person.query(
+                person_id, filter_condition=MembershipItem.person_role == Role.STUDENT.value
             )
         }

@@ -6,6 +6,7 @@ from pynamodb.models import Model
 
 from chalicelib.store.calls import CallItem
 from chalicelib.store.identity import AccountItem, CounterItem, LinkSessionItem, ProfileLinkItem
+from chalicelib.store.safety import AuditItem, ConsentItem, DepartureItem, ReportItem
 from chalicelib.store.tables import (
     ChatItem,
     ImportItem,
@@ -19,7 +20,7 @@ from chalicelib.store.web import QrLinkItem, WebSessionItem
 ALL_MODELS: list[type[Model]] = [ChatItem, MembershipItem, SchoolItem, ImportItem, LinkItem, MessageItem]
 ALL_MODELS += [AccountItem, LinkSessionItem, CounterItem, ProfileLinkItem]
 ALL_MODELS += [QrLinkItem, WebSessionItem]
-ALL_MODELS += [CallItem]
+ALL_MODELS += [CallItem, AuditItem, ReportItem, ConsentItem, DepartureItem]
 """Every DynamoDB table of the service (``infrastructure/`` must declare each one)."""
 
 

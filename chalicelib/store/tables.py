@@ -20,7 +20,13 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, LocalSecondaryIndex
+from pynamodb.indexes import (
+    AllProjection,
+    GlobalSecondaryIndex,
+    IncludeProjection,
+    KeysOnlyProjection,
+    LocalSecondaryIndex,
+)
 from pynamodb.models import Model
 
 from chalicelib.aws import CONNECT_TIMEOUT_S, MAX_ATTEMPTS, READ_TIMEOUT_S, botocore_session
@@ -74,6 +80,9 @@ CHAT_DIRECTORY_ATTRIBUTES = [
     # A school-year rollover matches classes by the chat's origin (planning.model.ChatOrigin).
     "origin_class_id",
     "origin_generation",
+    # Retention (chalicelib/safety/retention.py) finds long-archived chats by these.
+    "archived_at",
+    "messages_purged_at",
 ]
 
 
@@ -114,6 +123,9 @@ class ChatItem(Model):
     title = UnicodeAttribute()
     archived = BooleanAttribute(default=False)
     archived_by_user = BooleanAttribute(default=False)
+    # When the chat was archived: its messages go ARCHIVED_MESSAGES_RETENTION_DAYS later (safety.retention).
+    archived_at = UTCDateTimeAttribute(null=True)
+    messages_purged_at = UTCDateTimeAttribute(null=True)
     title_locked = BooleanAttribute(default=False)
     read_only = BooleanAttribute(default=False)
     managed_by_roster = BooleanAttribute(default=False)
@@ -219,6 +231,17 @@ class MessagesByTime(LocalSecondaryIndex["MessageItem"]):
     sent_key = UnicodeAttribute(range_key=True)
 
 
+class MessagesByAuthor(GlobalSecondaryIndex["MessageItem"]):
+    """A person's own messages (keys only): what ``GET /v1/me/data`` exports and ``DELETE /v1/me`` scrubs."""
+
+    class Meta:
+        index_name = "by-author"
+        projection = KeysOnlyProjection()
+
+    author_id = UnicodeAttribute(hash_key=True)
+    sent_key = UnicodeAttribute(range_key=True)
+
+
 class MessageItem(Model):
     """One message of the built-in messenger.
 
@@ -246,6 +269,7 @@ class MessageItem(Model):
     deleted_by = UnicodeAttribute(null=True)
 
     by_time = MessagesByTime()
+    by_author = MessagesByAuthor()
 
 
 def message_sort_key(sent_at: str, message_id: str) -> str:
@@ -380,3 +404,5 @@ class LinkItem(Model):
     profile_id = UnicodeAttribute()
     account_id = UnicodeAttribute()
     linked_at = UTCDateTimeAttribute()
+    # A young pupil's link waits for a guardian (``safety.consent``): pending, approved or refused.
+    consent = UnicodeAttribute(null=True)

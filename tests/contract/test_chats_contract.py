@@ -182,6 +182,21 @@ def test_lookup_tells_linked_from_unlinked(ports: ChatPorts) -> None:
     assert missing.chat is None and missing.membership is None
 
 
+def test_a_link_carries_its_guardian_consent_and_students_know_their_schools(ports: ChatPorts) -> None:
+    custom_chat(ports)
+    assert ports.directory.link_consent("s-1") == (False, None)
+    ports.link("s-1")
+    ports.link("s-2", consent="pending")
+    assert ports.directory.link_consent("s-1") == (True, None)
+    assert ports.directory.link_consent("s-2") == (True, "pending")
+    assert ports.directory.lookup("s-1", "ch_custom").consent is None
+    assert ports.directory.lookup("s-2", "ch_custom").consent == "pending"
+    assert ports.directory.chats_of("s-2", 10, None).consent == "pending"
+    assert ports.directory.chats_of("s-1", 10, None).consent is None
+    assert ports.directory.student_school_ids("s-1") == {SCHOOL}
+    assert ports.directory.student_school_ids("t-1") == set()
+
+
 def test_staff_room_membership_marks_administrators(ports: ChatPorts) -> None:
     sync(ports, sample_school(SCHOOL, classes=1, students=1, parents_per_student=1))
     staff = roster_chat_id(SCHOOL, ChatKind.STAFF, None)

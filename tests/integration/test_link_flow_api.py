@@ -71,7 +71,11 @@ def test_a_demo_teacher_registers_creates_a_profile_and_links(services: Any, api
     assert done["step"] == "done" and done["profile"] == chosen["profile"]
 
     me = call(api, "get", "/v1/me", teacher).json_body
-    assert me["link"] == {"profile": chosen["profile"], "phone_masked": f"+7 *** ** *{phone[-2:]}"}
+    assert me["link"] == {
+        "profile": chosen["profile"],
+        "phone_masked": f"+7 *** ** *{phone[-2:]}",
+        "consent": None,
+    }
     assert call(api, "get", members, teacher).status_code == 200
 
     assert call(api, "delete", "/v1/link", teacher).status_code == 204

@@ -52,12 +52,24 @@ def test_values_are_read_and_typed() -> None:
         ("WEB_SESSION_IDLE_S", "0"),
         ("JOURNAL_JWT_LEEWAY_S", "-5"),
         ("LOG_LEVEL", "LOUD"),
+        ("AUDIT_RETENTION_DAYS", "0"),
+        ("DEPARTED_RETENTION_DAYS", "-1"),
+        ("ARCHIVED_MESSAGES_RETENTION_DAYS", "forever"),
+        ("CONSENT_AGE", "19"),
     ],
 )
 def test_a_value_out_of_bounds_stops_the_start_naming_its_variable(name: str, value: str) -> None:
     with pytest.raises(ConfigurationError, match=name) as raised:
         Settings.from_environment({name: value})
     assert repr(value) in str(raised.value)
+
+
+def test_the_safety_periods_and_the_consent_age_have_defaults_and_are_read() -> None:
+    config = Settings.from_environment({})
+    assert (config.audit_retention_days, config.departed_retention_days) == (365, 30)
+    assert (config.archived_messages_retention_days, config.consent_age) == (365, 14)
+    config = Settings.from_environment({"CONSENT_AGE": "16", "DEPARTED_RETENTION_DAYS": "0"})
+    assert (config.consent_age, config.departed_retention_days) == (16, 0)
 
 
 def test_every_problem_is_named_at_once() -> None:

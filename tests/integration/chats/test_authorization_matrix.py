@@ -10,9 +10,14 @@ The table is the rule book. Columns are the callers of ``world.py``:
 * OTH ``t-far``    a linked teacher of another school
 * OP  ``op-1``     an operator (back-office token, no link)
 * UNL ``stu-3``    a student of 5А who never linked a profile
+* DEP ``t-gone``   a linked teacher who was in the staff room and the custom chat, then left the roster
+* AWT ``stu-4``    a linked pupil under 14 whose link waits for a guardian's consent
 
-Cells: a status, or ``409L``/``409C``/``409R`` for 409 with problem type
-``link-required``/``conflict``/``read-only``. A route missing a kind, or a
+The school steps in (SPEC §6): its administrator and operators remove anyone
+from any chat, archive any subject or custom chat and delete any message.
+
+Cells: a status, or ``409L``/``409C``/``409R``/``409K`` for 409 with problem type
+``link-required``/``conflict``/``read-only``/``consent-required``. A route missing a kind, or a
 row missing a caller, fails the parser: no rule can go unstated.
 
 Calls (SPEC §9): ``POST call start`` meets every caller with no call under way
@@ -30,7 +35,14 @@ from typing import Any
 
 import pytest
 
-from tests.integration.chats.world import OPERATOR, World
+from tests.integration.chats.world import (
+    AWAITING_CONSENT,
+    DEPARTED,
+    OPERATOR,
+    World,
+    add_departed_teacher,
+    await_consent,
+)
 from tests.openapi import assert_documented
 
 CALLERS = {
@@ -42,6 +54,8 @@ CALLERS = {
     "OTH": "t-far",
     "OP": OPERATOR,
     "UNL": "stu-3",
+    "DEP": DEPARTED,
+    "AWT": AWAITING_CONSENT,
 }
 KINDS = ("staff", "class", "parents", "subject", "custom")
 
@@ -53,123 +67,152 @@ MEMBER_TARGETS = {
     "subject": "stu-2",
     "custom": "t-other",
 }
+# The school removes someone still there when its turn comes (the row's callers act in column order).
+SCHOOL_MEMBER_TARGETS = {
+    "ADM": {
+        "staff": "t-spare",
+        "class": "stu-3",
+        "parents": "par-2",
+        "subject": "t-math",
+        "custom": "t-math",
+    },
+    "OP": {"staff": "t-other", "class": "stu-2", "parents": "par-1", "subject": "stu-1", "custom": "par-1"},
+}
 
 MATRIX = """
-route               kind     CT    ST    ADM   PAR   STU   OTH   OP    UNL
-GET chat            staff    200   200   200   404   404   404   200   409L
-GET chat            class    200   404   200   404   200   404   200   409L
-GET chat            parents  200   404   200   200   404   404   200   409L
-GET chat            subject  404   200   200   404   200   404   200   409L
-GET chat            custom   200   200   200   200   404   404   200   409L
+route               kind     CT    ST    ADM   PAR   STU   OTH   OP    UNL   DEP   AWT
+GET chat            staff    200   200   200   404   404   404   200   409L  404   409K
+GET chat            class    200   404   200   404   200   404   200   409L  404   409K
+GET chat            parents  200   404   200   200   404   404   200   409L  404   409K
+GET chat            subject  404   200   200   404   200   404   200   409L  404   409K
+GET chat            custom   200   200   200   200   404   404   200   409L  404   409K
 
-GET members         staff    200   200   200   404   404   404   200   409L
-GET members         class    200   404   200   404   200   404   200   409L
-GET members         parents  200   404   200   200   404   404   200   409L
-GET members         subject  404   200   200   404   200   404   200   409L
-GET members         custom   200   200   200   200   404   404   200   409L
+GET members         staff    200   200   200   404   404   404   200   409L  404   409K
+GET members         class    200   404   200   404   200   404   200   409L  404   409K
+GET members         parents  200   404   200   200   404   404   200   409L  404   409K
+GET members         subject  404   200   200   404   200   404   200   409L  404   409K
+GET members         custom   200   200   200   200   404   404   200   409L  404   409K
 
-GET messages        staff    200   200   200   404   404   404   409L  409L
-GET messages        class    200   404   403   404   200   404   409L  409L
-GET messages        parents  200   404   403   200   404   404   409L  409L
-GET messages        subject  404   200   403   404   200   404   409L  409L
-GET messages        custom   200   200   403   200   404   404   409L  409L
+GET messages        staff    200   200   200   404   404   404   409L  409L  404   409K
+GET messages        class    200   404   403   404   200   404   409L  409L  404   409K
+GET messages        parents  200   404   403   200   404   404   409L  409L  404   409K
+GET messages        subject  404   200   403   404   200   404   409L  409L  404   409K
+GET messages        custom   200   200   403   200   404   404   409L  409L  404   409K
 
-POST message        staff    201   201   201   404   404   404   409L  409L
-POST message        class    201   404   403   404   201   404   409L  409L
-POST message        parents  201   404   403   201   404   404   409L  409L
-POST message        subject  404   201   403   404   201   404   409L  409L
-POST message        custom   201   201   403   201   404   404   409L  409L
+POST message        staff    201   201   201   404   404   404   409L  409L  404   409K
+POST message        class    201   404   403   404   201   404   409L  409L  404   409K
+POST message        parents  201   404   403   201   404   404   409L  409L  404   409K
+POST message        subject  404   201   403   404   201   404   409L  409L  404   409K
+POST message        custom   201   201   403   201   404   404   409L  409L  404   409K
 
-DELETE message      staff    200   403   200   404   404   404   409L  409L
-DELETE message      class    200   404   403   404   200   404   409L  409L
-DELETE message      parents  200   404   403   200   404   404   409L  409L
-DELETE message      subject  404   200   403   404   200   404   409L  409L
-DELETE message      custom   200   403   403   200   404   404   409L  409L
+DELETE message      staff    200   403   200   404   404   404   200   409L  404   409K
+DELETE message      class    200   404   200   404   200   404   200   409L  404   409K
+DELETE message      parents  200   404   200   200   404   404   200   409L  404   409K
+DELETE message      subject  404   200   200   404   200   404   200   409L  404   409K
+DELETE message      custom   200   403   200   200   404   404   200   409L  404   409K
 
-PATCH chat          staff    403   403   200   404   404   404   409L  409L
-PATCH chat          class    200   404   403   404   403   404   409L  409L
-PATCH chat          parents  200   404   403   403   404   404   409L  409L
-PATCH chat          subject  404   200   403   404   403   404   409L  409L
-PATCH chat          custom   200   403   403   403   404   404   409L  409L
+PATCH chat          staff    403   403   200   404   404   404   409L  409L  404   409K
+PATCH chat          class    200   404   403   404   403   404   409L  409L  404   409K
+PATCH chat          parents  200   404   403   403   404   404   409L  409L  404   409K
+PATCH chat          subject  404   200   403   404   403   404   409L  409L  404   409K
+PATCH chat          custom   200   403   403   403   404   404   409L  409L  404   409K
 
-POST members        staff    403   403   409C  404   404   404   409L  409L
-POST members        class    409C  404   403   404   403   404   409L  409L
-POST members        parents  409C  404   403   403   404   404   409L  409L
-POST members        subject  404   200   403   404   403   404   409L  409L
-POST members        custom   200   403   403   403   404   404   409L  409L
+POST members        staff    403   403   409C  404   404   404   409L  409L  404   409K
+POST members        class    409C  404   403   404   403   404   409L  409L  404   409K
+POST members        parents  409C  404   403   403   404   404   409L  409L  404   409K
+POST members        subject  404   200   403   404   403   404   409L  409L  404   409K
+POST members        custom   200   403   403   403   404   404   409L  409L  404   409K
 
-DELETE member       staff    403   403   409C  404   404   404   409L  409L
-DELETE member       class    409C  404   403   404   403   404   409L  409L
-DELETE member       parents  409C  404   403   403   404   404   409L  409L
-DELETE member       subject  404   204   403   404   403   404   409L  409L
-DELETE member       custom   204   403   403   403   404   404   409L  409L
+DELETE member       staff    403   403   204   404   404   404   204   409L  404   409K
+DELETE member       class    409C  404   204   404   403   404   204   409L  404   409K
+DELETE member       parents  409C  404   204   403   404   404   204   409L  404   409K
+DELETE member       subject  404   204   204   404   403   404   204   409L  404   409K
+DELETE member       custom   204   403   204   403   404   404   204   409L  404   409K
 
-DELETE chat         staff    403   403   409C  404   404   404   409L  409L
-DELETE chat         class    409C  404   403   404   403   404   409L  409L
-DELETE chat         parents  409C  404   403   403   404   404   409L  409L
-DELETE chat         subject  404   200   403   404   403   404   409L  409L
-DELETE chat         custom   200   403   403   403   404   404   409L  409L
+DELETE chat         staff    403   403   409C  404   404   404   409C  409L  404   409K
+DELETE chat         class    409C  404   409C  404   403   404   409C  409L  404   409K
+DELETE chat         parents  409C  404   409C  403   404   404   409C  409L  404   409K
+DELETE chat         subject  404   200   200   404   403   404   200   409L  404   409K
+DELETE chat         custom   200   403   200   403   404   404   200   409L  404   409K
 
-POST call start     staff    201   201   201   404   404   404   409L  409L
-POST call start     class    201   404   403   404   403   404   409L  409L
-POST call start     parents  201   404   403   403   404   404   409L  409L
-POST call start     subject  404   201   403   404   403   404   409L  409L
-POST call start     custom   201   201   403   201   404   404   409L  409L
+POST call start     staff    201   201   201   404   404   404   409L  409L   404   409K
+POST call start     class    201   404   403   404   403   404   409L  409L   404   409K
+POST call start     parents  201   404   403   403   404   404   409L  409L   404   409K
+POST call start     subject  404   201   403   404   403   404   409L  409L   404   409K
+POST call start     custom   201   201   403   201   404   404   409L  409L   404   409K
 
-POST call join      staff    200   200   200   404   404   404   409L  409L
-POST call join      class    200   404   403   404   200   404   409L  409L
-POST call join      parents  200   404   403   200   404   404   409L  409L
-POST call join      subject  404   200   403   404   200   404   409L  409L
-POST call join      custom   200   200   403   200   404   404   409L  409L
+POST call join      staff    200   200   200   404   404   404   409L  409L   404   409K
+POST call join      class    200   404   403   404   200   404   409L  409L   404   409K
+POST call join      parents  200   404   403   200   404   404   409L  409L   404   409K
+POST call join      subject  404   200   403   404   200   404   409L  409L   404   409K
+POST call join      custom   200   200   403   200   404   404   409L  409L   404   409K
 
-GET call            staff    200   200   200   404   404   404   409L  409L
-GET call            class    200   404   403   404   200   404   409L  409L
-GET call            parents  200   404   403   200   404   404   409L  409L
-GET call            subject  404   200   403   404   200   404   409L  409L
-GET call            custom   200   200   403   200   404   404   409L  409L
+GET call            staff    200   200   200   404   404   404   409L  409L   404   409K
+GET call            class    200   404   403   404   200   404   409L  409L   404   409K
+GET call            parents  200   404   403   200   404   404   409L  409L   404   409K
+GET call            subject  404   200   403   404   200   404   409L  409L   404   409K
+GET call            custom   200   200   403   200   404   404   409L  409L   404   409K
 
-DELETE call         staff    403   403   204   404   404   404   409L  409L
-DELETE call         class    204   404   403   404   403   404   409L  409L
-DELETE call         parents  204   404   403   403   404   404   409L  409L
-DELETE call         subject  404   204   403   404   403   404   409L  409L
-DELETE call         custom   204   403   403   403   404   404   409L  409L
+DELETE call         staff    403   403   204   404   404   404   409L  409L   404   409K
+DELETE call         class    204   404   403   404   403   404   409L  409L   404   409K
+DELETE call         parents  204   404   403   403   404   404   409L  409L   404   409K
+DELETE call         subject  404   204   403   404   403   404   409L  409L   404   409K
+DELETE call         custom   204   403   403   403   404   404   409L  409L   404   409K
 
-DELETE call me      staff    404   404   204   404   404   404   409L  409L
-DELETE call me      class    204   404   403   404   404   404   409L  409L
-DELETE call me      parents  204   404   403   404   404   404   409L  409L
-DELETE call me      subject  404   204   403   404   404   404   409L  409L
-DELETE call me      custom   204   404   403   404   404   404   409L  409L
+DELETE call me      staff    404   404   204   404   404   404   409L  409L   404   409K
+DELETE call me      class    204   404   403   404   404   404   409L  409L   404   409K
+DELETE call me      parents  204   404   403   404   404   404   409L  409L   404   409K
+DELETE call me      subject  404   204   403   404   404   404   409L  409L   404   409K
+DELETE call me      custom   204   404   403   404   404   404   409L  409L   404   409K
 
-POST call signal    staff    403   403   422   404   404   404   409L  409L
-POST call signal    class    422   404   403   404   403   404   409L  409L
-POST call signal    parents  422   404   403   403   404   404   409L  409L
-POST call signal    subject  404   422   403   404   403   404   409L  409L
-POST call signal    custom   422   403   403   403   404   404   409L  409L
+POST call signal    staff    403   403   422   404   404   404   409L  409L   404   409K
+POST call signal    class    422   404   403   404   403   404   409L  409L   404   409K
+POST call signal    parents  422   404   403   403   404   404   409L  409L   404   409K
+POST call signal    subject  404   422   403   404   403   404   409L  409L   404   409K
+POST call signal    custom   422   403   403   403   404   404   409L  409L   404   409K
 
-GET call signals    staff    403   403   200   404   404   404   409L  409L
-GET call signals    class    200   404   403   404   403   404   409L  409L
-GET call signals    parents  200   404   403   403   404   404   409L  409L
-GET call signals    subject  404   200   403   404   403   404   409L  409L
-GET call signals    custom   200   403   403   403   404   404   409L  409L
+GET call signals    staff    403   403   200   404   404   404   409L  409L   404   409K
+GET call signals    class    200   404   403   404   403   404   409L  409L   404   409K
+GET call signals    parents  200   404   403   403   404   404   409L  409L   404   409K
+GET call signals    subject  404   200   403   404   403   404   409L  409L   404   409K
+GET call signals    custom   200   403   403   403   404   404   409L  409L   404   409K
 
-POST read           staff    204   204   204   404   404   404   409L  409L
-POST read           class    204   404   403   404   204   404   409L  409L
-POST read           parents  204   404   403   204   404   404   409L  409L
-POST read           subject  404   204   403   404   204   404   409L  409L
-POST read           custom   204   204   403   204   404   404   409L  409L
+POST read           staff    204   204   204   404   404   404   409L  409L   404   409K
+POST read           class    204   404   403   404   204   404   409L  409L   404   409K
+POST read           parents  204   404   403   204   404   404   409L  409L   404   409K
+POST read           subject  404   204   403   404   204   404   409L  409L   404   409K
+POST read           custom   204   204   403   204   404   404   409L  409L   404   409K
 
-GET reads           staff    403   403   200   404   404   404   409L  409L
-GET reads           class    200   404   403   404   403   404   409L  409L
-GET reads           parents  200   404   403   403   404   404   409L  409L
-GET reads           subject  404   200   403   404   403   404   409L  409L
-GET reads           custom   200   403   403   403   404   404   409L  409L
+GET reads           staff    403   403   200   404   404   404   409L  409L   404   409K
+GET reads           class    200   404   403   404   403   404   409L  409L   404   409K
+GET reads           parents  200   404   403   403   404   404   409L  409L   404   409K
+GET reads           subject  404   200   403   404   403   404   409L  409L   404   409K
+GET reads           custom   200   403   403   403   404   404   409L  409L   404   409K
 
-GET chats           -        200   200   200   200   200   200   409L  409L
-POST subject chat   -        403   200   403   403   403   403   409L  409L
-POST custom chat    -        201   201   403   403   403   403   409L  409L
+POST report         staff    201   201   201   404   404   404   409L  409L  404   409K
+POST report         class    201   404   403   404   201   404   409L  409L  404   409K
+POST report         parents  201   404   403   201   404   404   409L  409L  404   409K
+POST report         subject  404   201   403   404   201   404   409L  409L  404   409K
+POST report         custom   201   201   403   201   404   404   409L  409L  404   409K
+
+GET reports         staff    403   403   200   404   404   404   200   409L  404   409K
+GET reports         class    200   404   200   404   403   404   200   409L  404   409K
+GET reports         parents  200   404   200   403   404   404   200   409L  404   409K
+GET reports         subject  404   200   200   404   403   404   200   409L  404   409K
+GET reports         custom   200   403   200   403   404   404   200   409L  404   409K
+
+GET chats           -        200   200   200   200   200   200   409L  409L  200   409K
+POST subject chat   -        403   200   403   403   403   403   409L  409L  403   409K
+POST custom chat    -        201   201   403   403   403   403   409L  409L  403   409K
 """
 
-PROBLEM_TYPES = {"403": "forbidden", "404": "not-found", "409L": "link-required", "409C": "conflict"}
+PROBLEM_TYPES = {
+    "403": "forbidden",
+    "404": "not-found",
+    "409L": "link-required",
+    "409C": "conflict",
+    "409K": "consent-required",
+}
 
 CALL_STARTERS = {
     "staff": "adm",
@@ -248,6 +291,8 @@ ROUTES = {
     "POST read": ("POST", "/v1/chats/{chat_id}/read", "up_to"),
     # Read reports exist in announcements mode: the world's chats are switched to it first (ANNOUNCED).
     "GET reads": ("GET", "/v1/chats/{chat_id}/messages/{message_id}/reads", None),
+    "POST report": ("POST", "/v1/chats/{chat_id}/messages/{message_id}/report", {"reason": "грубость"}),
+    "GET reports": ("GET", "/v1/chats/{chat_id}/reports", None),
     "GET chats": ("GET", "/v1/chats", None),
     "POST subject chat": (
         "POST",
@@ -268,7 +313,7 @@ def request(world: World, expectation: Expectation) -> tuple[str, str, str, Any]
     path = template.format(
         chat_id=world.chats.get(expectation.kind, ""),
         message_id=world.targets.get(expectation.kind),
-        person_id=MEMBER_TARGETS.get(expectation.kind),
+        person_id=SCHOOL_MEMBER_TARGETS.get(expectation.caller, MEMBER_TARGETS).get(expectation.kind),
     )
     if expectation.route == "POST call signal":
         body = {**body, "to": CALL_STARTERS[expectation.kind]}
@@ -290,8 +335,10 @@ MODERATORS = {
 
 @pytest.mark.emulator
 @pytest.mark.parametrize("route", list(EXPECTATIONS))
-def test_authorization_matrix(world: World, route: str) -> None:
+def test_authorization_matrix(world: World, services: Any, route: str) -> None:
     """Every cell of one route's rows, against one fresh world; all mismatches reported at once."""
+    add_departed_teacher(world, services)
+    await_consent()
     mismatches = []
     if route in WITH_CALLS:
         for kind, starter in CALL_STARTERS.items():

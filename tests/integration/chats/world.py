@@ -113,6 +113,8 @@ OTHER_ROSTER = SchoolRoster(
 
 UNLINKED = {"stu-3"}
 OPERATOR = "op-1"
+DEPARTED = "t-gone"
+AWAITING_CONSENT = "stu-4"
 
 
 def without_enrollment(roster: SchoolRoster, class_id: str, person_id: str) -> SchoolRoster:
@@ -230,3 +232,20 @@ def build_world(api: Any, services: Any) -> World:
         assert sent.status == 201, sent.body
         world.targets[kind] = sent.body["id"]
     return world
+
+
+def add_departed_teacher(world: World, services: Any) -> None:
+    """``t-gone``: a linked teacher put in the custom chat, who then left the school's roster."""
+    gone = person(DEPARTED, Role.TEACHER, "Ушедший", "Яков")
+    install_roster(services, replace(ROSTER, people={**ROSTER.people, DEPARTED: gone}))
+    link_person(DEPARTED)
+    added = world.add_members("t-class", "custom", DEPARTED)
+    assert added.status == 200, added.body
+    install_roster(services, ROSTER)
+
+
+def await_consent(person_id: str = AWAITING_CONSENT) -> None:
+    """A linked pupil whose link waits for a guardian (as linking a profile under 14 leaves it)."""
+    from chalicelib.store.tables import LinkItem
+
+    LinkItem(person_id).update(actions=[LinkItem.consent.set("pending")])

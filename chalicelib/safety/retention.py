@@ -1,0 +1,72 @@
+"""Retention (SPEC §11; 152-FZ: destruction once the purpose ends): the daily sweep.
+
+* A person who left every school's roster more than ``DEPARTED_RETENTION_DAYS``
+  (default 30) ago is pseudonymised: their name in their membership rows and on
+  their messages becomes «Бывший участник».
+* A chat archived more than ``ARCHIVED_MESSAGES_RETENTION_DAYS`` ago loses its
+  messages (the chat and its members stay, as history of who was there).
+
+Run by the scheduled Lambda ``retention_sweep`` (``app.py``); the local stack
+runs it on demand (``python -m devstack.retention``). Idempotent: a second run
+finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from chalicelib.config import settings
+from chalicelib.observability import log_event
+from chalicelib.safety.audit import SYSTEM_ACTOR, ActorKind, AuditAction, write_audit
+from chalicelib.store import safety as store
+
+if TYPE_CHECKING:
+    from chalicelib.bootstrap import Services
+
+PSEUDONYM = "Бывший участник"
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What one sweep did."""
+
+    pseudonymised: int
+    chats_purged: int
+    messages_deleted: int
+
+
+def sweep(services: Services, now: datetime) -> SweepResult:
+    """Pseudonymise people gone long enough, and empty chats archived long enough (module docstring)."""
+    config = settings()
+
+    def audit(school_id: str, action: AuditAction, **fields: str | None) -> None:
+        write_audit(services.audit_log, now, school_id, action, SYSTEM_ACTOR, ActorKind.SYSTEM, **fields)
+
+    pseudonymised = 0
+    for person_id, schools in sorted(
+        store.departures_before(now - timedelta(days=config.departed_retention_days)).items()
+    ):
+        if store.is_on_a_roster(person_id):
+            store.forget_departures(person_id)
+            continue
+        store.pseudonymise(person_id, schools, PSEUDONYM)
+        for school_id in sorted(schools):
+            audit(school_id, AuditAction.PSEUDONYMISED, target_id=person_id)
+        store.forget_departures(person_id)
+        pseudonymised += 1
+    chats_purged = messages_deleted = 0
+    cutoff = now - timedelta(days=config.archived_messages_retention_days)
+    for chat in store.archived_chats_before(cutoff):
+        messages_deleted += store.purge_messages(chat.chat_id, now)
+        audit(chat.school_id, AuditAction.MESSAGES_PURGED, chat_id=chat.chat_id)
+        chats_purged += 1
+    result = SweepResult(pseudonymised, chats_purged, messages_deleted)
+    log_event(
+        "retention_sweep",
+        pseudonymised=pseudonymised,
+        chats_purged=chats_purged,
+        messages_deleted=messages_deleted,
+    )
+    return result
