@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.clock import isoformat_utc
 from chalicelib.identity import throttle
+from chalicelib.identity.linking import password_run_key
 from chalicelib.identity.links import find_link, remove_link
 from chalicelib.identity.phone import mask_phone
 from chalicelib.safety.audit import NO_SCHOOL, ActorKind, AuditAction, AuditEntry
@@ -82,6 +83,11 @@ def erase(services: Services, person_id: str) -> None:
     keys = [throttle.subject_key(kind, person_id) for kind in ("sms-person", "password-person", "qr-person")]
     if phone is not None:
         keys += [throttle.subject_key(kind, phone) for kind in ("sms-phone", "password-phone")]
+        # The (phone, journal user) rows: SMS to the pair and the pair's run of wrong passwords.
+        keys += [
+            throttle.subject_key("sms-pair", f"{phone}\n{person_id}"),
+            password_run_key(phone, person_id),
+        ]
     store.delete_counters(keys)
     for message in store.own_messages(person_id):
         store.scrub_message(message.chat_id, message.message_id, DELETED_USER_NAME, now)
