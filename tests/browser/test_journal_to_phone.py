@@ -227,7 +227,8 @@ def _link_by_api(api: str, emulator: str, person_id: str, first_name: str) -> di
         "register": ("password", {"password": PASSWORD}),
         "create_profile": (
             "profile",
-            {"last_name": "Тестов", "first_name": first_name, "birth_date": "2014-05-01", "gender": "male"},
+            # Born 2010: 14 or older, so a pupil needs no guardian's consent (SPEC §11).
+            {"last_name": "Тестов", "first_name": first_name, "birth_date": "2010-05-01", "gender": "male"},
         ),
         "choose_profile": ("confirm", {}),
     }
