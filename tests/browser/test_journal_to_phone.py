@@ -276,6 +276,7 @@ def test_the_phone_shows_unread_badges_and_where_new_messages_start(
     ).new_page()
     errors = _watch(phone)
     phone.goto(link["url"])
+    phone.get_by_role("button", name="Продолжить").click()  # only the button's POST redeems (SPEC §7)
     item = phone.locator(".chat").filter(has=phone.locator(".title", has_text=class_chat["title"]))
     expect(item.locator(".badge.unread")).to_have_text("2")
     phone.screenshot(path=str(screenshots / "12-phone-unread-badge.png"), full_page=True)
