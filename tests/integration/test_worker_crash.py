@@ -22,7 +22,7 @@ import pytest
 
 from devstack.rostergen import flat_csv
 from tests.local_stack import Stack, start_stack, stop_stack
-from tests.support import TEST_JWT_SECRET, auth_headers
+from tests.support import TEST_JWT_SECRET, TEST_OPERATOR_SECRET, auth_headers
 
 pytestmark = pytest.mark.emulator
 
@@ -32,7 +32,9 @@ GENERATED_SCHOOL = "sch0001"
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
-    running = start_stack({"DEMO": "0", "JOURNAL_JWT_SECRET": TEST_JWT_SECRET})
+    running = start_stack(
+        {"DEMO": "0", "JOURNAL_JWT_SECRET": TEST_JWT_SECRET, "OPERATOR_JWT_SECRET": TEST_OPERATOR_SECRET}
+    )
     yield running
     if running.process.poll() is None:
         stop_stack(running)
