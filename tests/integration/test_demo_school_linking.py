@@ -124,7 +124,8 @@ def test_the_class_teacher_of_5a_links_and_sees_exactly_her_chats(api: Any, emul
         },
     )
     me = call(api, "get", "/v1/me", teacher).json_body
-    assert me["link"] == {"profile": linked["profile"], "phone_masked": masked(linked["phone"])}
+    expected_link = {"profile": linked["profile"], "phone_masked": masked(linked["phone"]), "consent": None}
+    assert me["link"] == expected_link
     assert linked["phone"][2:] not in str(me)  # only the mask, never the number
 
     # Exactly her chats: the staff room and her class's two chats, none of 5Б or 6А.
