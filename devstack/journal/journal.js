@@ -328,7 +328,10 @@
         box.appendChild(el("div", { "class": "message" },
           el("span", { "class": "author", text: m.author_name }),
           el("span", { "class": "text", text: m.deleted ? "Сообщение удалено" : m.text }),
-          el("time", { datetime: m.sent_at, text: new Date(m.sent_at).toLocaleString("ru-RU") })));
+          el("time", { datetime: m.sent_at, text: window.SchoolChatsWhen.timeText(new Date(m.sent_at)) })));
+      });
+      window.SchoolChatsWhen.label(box, ".message", "day", function (text) {
+        return el("p", { text: text });
       });
     });
   }
