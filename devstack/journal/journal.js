@@ -274,11 +274,11 @@
 
   function chatsScreen(me) {
     var list = el("ul", { "class": "chat-list", id: "chat-list" });
-    var messages = el("section", { "class": "messages", id: "chat-messages" },
+    var pane = el("section", { "class": "chat-pane", id: "chat-pane", "aria-label": "Открытый чат" },
       el("p", { "class": "muted", text: "Выберите чат слева." }));
     var qr = el("div", { "class": "qr", id: "qr" });
     var error = errorBox();
-    var opened = { id: null };
+    var opened = { id: null, view: null };
     show(el("section", { "class": "card", id: "chats" },
       el("div", { "class": "chats-head" },
         el("h1", { text: "Чаты" }),
@@ -287,14 +287,17 @@
           el("span", { "class": "muted", text: me.link.phone_masked }),
           el("button", { type: "button", "class": "link", id: "unlink", text: "Отвязать профиль",
             onclick: function () { api("DELETE", "/v1/link").then(openChats); } }))),
-      el("div", { "class": "messenger" },
-        el("div", { "class": "open" },
-          el("button", { type: "button", "class": "primary", id: "open-messenger", text: "Открыть мессенджер",
-            onclick: function () { openMessenger(error); } }),
-          el("p", { "class": "muted", text: "Чаты откроются в новой вкладке." })),
-        qr),
       error,
-      el("div", { "class": "chats-body" }, list, messages)));
+      el("div", { "class": "chats-body" },
+        el("div", { "class": "chats-side" },
+          list,
+          el("div", { "class": "messenger" },
+            el("div", { "class": "open" },
+              el("button", { type: "button", "class": "primary", id: "open-messenger", text: "Открыть мессенджер",
+                onclick: function () { openMessenger(error); } }),
+              el("p", { "class": "muted", text: "Чаты откроются в новой вкладке." })),
+            qr)),
+        pane)));
     showQr(qr, 0);
 
     function refresh() {
@@ -305,35 +308,154 @@
           var preview = last ? last.author_name + ": " + (last.deleted ? "сообщение удалено" : last.text) : "Нет сообщений";
           list.appendChild(el("li", { "class": "chat" + (chat.id === opened.id ? " open" : "") },
             el("button", { type: "button", "data-chat-id": chat.id, onclick: function () {
-              opened.id = chat.id; refresh();
+              opened.id = chat.id;
+              opened.view = chatView(chat, pane, refresh);
+              refresh();
             } },
               el("span", { "class": "kind", text: KINDS[chat.kind] || chat.kind }),
               chat.read_only ? el("span", { "class": "badge", text: chat.archived ? "в архиве" : "только чтение" }) : null,
               el("span", { "class": "title", text: chat.title }),
               el("span", { "class": "last", text: preview }))));
+          if (chat.id === opened.id && opened.view) { opened.view.update(chat); }
         });
-        if (opened.id) { loadMessages(opened.id, messages); }
       }, function (p) { showError(error, p); });
     }
     refresh();
     state.timers.push(setInterval(refresh, 5000));
   }
 
-  function loadMessages(chatId, box) {
-    api("GET", "/v1/chats/" + encodeURIComponent(chatId) + "/messages?limit=30").then(function (page) {
-      while (box.firstChild) { box.removeChild(box.firstChild); }
-      var items = page.items.slice().reverse();
-      if (!items.length) { box.appendChild(el("p", { "class": "muted", text: "Сообщений пока нет." })); }
-      items.forEach(function (m) {
-        box.appendChild(el("div", { "class": "message" },
+  function canPost(chat) {
+    return !chat.archived && (!chat.read_only || chat.my_role === "moderator");
+  }
+
+  function clientId() {
+    var bytes = new Uint8Array(12);
+    window.crypto.getRandomValues(bytes);
+    return "journal-" + Array.prototype.map.call(bytes, function (b) { return (b < 16 ? "0" : "") + b.toString(16); }).join("");
+  }
+
+  // One open chat: its messages (the newest at the bottom, in view), «Загрузить более ранние»,
+  // and the same send box as the phone. `update(chat)` takes the list's fresh copy of the chat.
+  function chatView(chat, pane, refreshList) {
+    var view = { chat: chat, messages: [], before: null, sending: false };
+    var title = el("h2", { id: "chat-title", text: chat.title });
+    var meta = el("p", { "class": "muted", id: "chat-meta" });
+    var olderBox = el("div", { "class": "older" });
+    var log = el("div", { "class": "messages", id: "chat-messages", role: "log", "aria-live": "polite",
+      "aria-label": "Сообщения", tabindex: "0" });
+    var bottom = el("div", { "class": "bottom" });
+    while (pane.firstChild) { pane.removeChild(pane.firstChild); }
+    pane.appendChild(el("header", { "class": "chat-pane-head" }, title, meta));
+    pane.appendChild(olderBox);
+    pane.appendChild(log);
+    pane.appendChild(bottom);
+
+    function path(suffix) { return "/v1/chats/" + encodeURIComponent(view.chat.id) + suffix; }
+
+    function merge(items) {
+      var byId = {};
+      view.messages.forEach(function (m) { byId[m.id] = m; });
+      items.forEach(function (m) { byId[m.id] = m; });
+      view.messages = Object.keys(byId).map(function (id) { return byId[id]; }).sort(function (a, b) {
+        return a.sent_at < b.sent_at ? -1 : a.sent_at > b.sent_at ? 1 : (a.id < b.id ? -1 : 1);
+      });
+    }
+
+    function drawHead() {
+      title.textContent = view.chat.title;
+      meta.textContent = (KINDS[view.chat.kind] || view.chat.kind) + " · участников: " + view.chat.member_count +
+        (view.chat.archived ? " · в архиве" : view.chat.read_only ? " · только чтение" : "");
+    }
+
+    function drawOlder() {
+      while (olderBox.firstChild) { olderBox.removeChild(olderBox.firstChild); }
+      if (!view.before) { return; }
+      olderBox.appendChild(el("button", { type: "button", "class": "link", id: "journal-older",
+        text: "Загрузить более ранние", onclick: function () { load(view.before, true); } }));
+    }
+
+    function drawMessages(keepFromBottom) {
+      var fromBottom = log.scrollHeight - log.scrollTop;
+      var atBottom = fromBottom - log.clientHeight < 40;
+      while (log.firstChild) { log.removeChild(log.firstChild); }
+      if (!view.messages.length) { log.appendChild(el("p", { "class": "muted", text: "Сообщений пока нет." })); }
+      view.messages.forEach(function (m) {
+        log.appendChild(el("div", { "class": "message", id: "m-" + m.id, "data-message-id": m.id },
           el("span", { "class": "author", text: m.author_name }),
           el("span", { "class": "text", text: m.deleted ? "Сообщение удалено" : m.text }),
           el("time", { datetime: m.sent_at, text: window.SchoolChatsWhen.timeText(new Date(m.sent_at)) })));
       });
-      window.SchoolChatsWhen.label(box, ".message", "day", function (text) {
+      window.SchoolChatsWhen.label(log, ".message", "day", function (text) {
         return el("p", { text: text });
       });
-    });
+      // Stay where the reader is: at the newest, or on the same message after older ones came in.
+      if (keepFromBottom || !atBottom) { log.scrollTop = log.scrollHeight - fromBottom; }
+      else { log.scrollTop = log.scrollHeight; }
+    }
+
+    function drawComposer() {
+      while (bottom.firstChild) { bottom.removeChild(bottom.firstChild); }
+      if (!canPost(view.chat)) {
+        bottom.appendChild(el("p", { "class": "read-only", id: "journal-read-only",
+          text: view.chat.archived ? "Чат в архиве: новые сообщения в него не пишут."
+            : "В этом чате пишут только модераторы (режим объявлений)." }));
+        return;
+      }
+      var text = el("textarea", { id: "journal-text", name: "text", rows: "3", maxlength: "4000", required: "required" });
+      var error = errorBox();
+      error.id = "journal-send-error";
+      var send = el("button", { type: "submit", "class": "primary", text: "Отправить" });
+      var form = el("form", { "class": "composer", id: "journal-composer", onsubmit: function (event) {
+        event.preventDefault();
+        if (view.sending) { return; }
+        if (!text.value.trim()) { error.textContent = "Напишите сообщение."; return; }
+        view.sending = true;
+        send.disabled = true;
+        api("POST", path("/messages"), { text: text.value, client_msg_id: form.dataset.clientId }).then(function (m) {
+          text.value = "";
+          error.textContent = "";
+          form.dataset.clientId = clientId();
+          merge([m]);
+          drawMessages(false);
+          log.scrollTop = log.scrollHeight;
+          refreshList();
+        }, function (p) { showError(error, p); }).then(function () {
+          view.sending = false;
+          send.disabled = false;
+        });
+      } },
+        el("label", { "for": "journal-text", text: "Сообщение" }),
+        text, send, error);
+      form.dataset.clientId = clientId();
+      text.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { form.requestSubmit(); }
+      });
+      bottom.appendChild(form);
+    }
+
+    function load(cursor, older) {
+      var query = "/messages?limit=30" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : "");
+      return api("GET", path(query)).then(function (page) {
+        merge(page.items);
+        if (older || view.before === null && !view.loaded) { view.before = page.next_cursor; }
+        view.loaded = true;
+        drawOlder();
+        drawMessages(older);
+      });
+    }
+
+    drawHead();
+    drawComposer();
+    load(null, false);
+
+    view.update = function (fresh) {
+      var postingChanged = canPost(fresh) !== canPost(view.chat);
+      view.chat = fresh;
+      drawHead();
+      if (postingChanged) { drawComposer(); }
+      load(null, false);
+    };
+    return view;
   }
 
   function showQr(box, refreshes) {

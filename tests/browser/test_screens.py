@@ -231,3 +231,64 @@ def test_the_checker_can_fail(journal: tuple[Any, list[str]]) -> None:
         assert any(t.startswith("button#tiny") for t in small_targets(page))
     finally:
         page.evaluate("() => ['grey', 'tiny'].forEach(id => document.getElementById(id).remove())")
+
+
+def _in_view(page: Any, selector: str) -> bool:
+    """The element is inside the window and inside its scrolling list, with no scrolling by the reader."""
+    seen: bool = page.evaluate(
+        """(selector) => {
+          const node = document.querySelector(selector);
+          const box = node.getBoundingClientRect();
+          const list = node.closest(".messages").getBoundingClientRect();
+          return box.top >= 0 && box.bottom <= window.innerHeight
+              && box.top >= list.top - 1 && box.bottom <= list.bottom + 1;
+        }""",
+        selector,
+    )
+    return seen
+
+
+def test_the_journal_writes_and_loads_earlier_messages_newest_in_view(
+    journal: tuple[Any, list[str]], stack: Stack, screenshots: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    page, errors = journal
+    api = stack.ready["api"]
+    staff_room = _chat_id(api, "Учительская")
+    messages = f"/v1/chats/{staff_room}/messages"
+    for n in range(35):
+        sent = _api(api, "t-ivanova", "POST", messages, {"text": f"Сообщение {n:02}"})
+        assert sent.status_code == 201, sent.text
+
+    page.locator("#chat-list button", has_text="Учительская").click()
+    expect(page.locator("#chat-title")).to_have_text("Учительская")
+    expect(page.locator("#chat-messages .message")).to_have_count(30)
+    expect(page.locator("#chat-messages .message .text").last).to_have_text("Сообщение 34")
+    assert _in_view(page, "#chat-messages .message:last-of-type")
+    expect(page.locator("#journal-composer label")).to_have_text("Сообщение")
+    Screens(screenshots).check(page, "journal-11-chat-newest-in-view")
+
+    page.get_by_role("button", name="Загрузить более ранние").click()
+    expect(page.locator("#chat-messages .message")).to_have_count(35)
+    expect(page.locator("#chat-messages .message .text").first).to_have_text("Сообщение 00")
+    expect(page.locator("#journal-older")).to_have_count(0)
+
+    # Empty: said in Russian, nothing sent.
+    page.fill("#journal-text", "   ")
+    page.get_by_role("button", name="Отправить").click()
+    expect(page.locator("#journal-send-error")).to_have_text("Напишите сообщение.")
+
+    page.fill("#journal-text", "Педсовет в 15:00, кабинет 12")
+    page.get_by_role("button", name="Отправить").click()
+    expect(page.locator("#chat-messages .message .text").last).to_have_text("Педсовет в 15:00, кабинет 12")
+    expect(page.locator("#journal-text")).to_have_value("")
+    assert _in_view(page, "#chat-messages .message:last-of-type")
+    # Earlier messages stay loaded through the journal's refresh, and the post is in the API once.
+    page.wait_for_timeout(5500)
+    expect(page.locator("#chat-messages .message")).to_have_count(36)
+    texts = [m["text"] for m in _api(api, "t-ivanova", "GET", messages).json()["items"]]
+    assert texts.count("Педсовет в 15:00, кабинет 12") == 1
+    expect(page.locator("#chat-list")).to_contain_text("Педсовет в 15:00")
+    Screens(screenshots).check(page, "journal-12-chat-sent")
+    assert errors == []
