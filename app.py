@@ -12,7 +12,7 @@ from typing import Any
 from chalice import Chalice
 from chalice.app import SQSEvent
 
-from chalicelib.api import backoffice, chats, hosted, imports, link, qr
+from chalicelib.api import backoffice, chats, hosted, hosted_manage, imports, link, qr
 from chalicelib.api.http import http_middleware
 from chalicelib.bootstrap import Services, build_services
 from chalicelib.config import settings
@@ -23,7 +23,7 @@ def create_app(services: Services) -> Chalice:
     """The application: every route and queue handler, on ``services``."""
     app = Chalice(app_name="school-chats")
     app.register_middleware(http_middleware, "http")
-    for api in (imports.api, backoffice.api, link.api, chats.api, qr.api, hosted.api):
+    for api in (imports.api, backoffice.api, link.api, chats.api, qr.api, hosted.api, hosted_manage.api):
         api.register(app, services)
 
     @app.on_sqs_message(queue=settings().upload_queue_name, batch_size=5, maximum_concurrency=2)

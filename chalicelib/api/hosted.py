@@ -191,7 +191,12 @@ def chat_list(ctx: RequestContext) -> Response:
 
 
 def _chat_response(
-    ctx: RequestContext, session: WebSession, chat_id: str, draft: str = "", error: ServiceError | None = None
+    ctx: RequestContext,
+    session: WebSession,
+    chat_id: str,
+    draft: str = "",
+    error: ServiceError | None = None,
+    manage_error: str | None = None,
 ) -> Response:
     before = ctx.position("before", compound=True)
     page = ctx.services.chats.list_messages(session.caller, chat_id, MESSAGES_PER_PAGE, before)
@@ -211,7 +216,8 @@ def _chat_response(
         [message_json(message) for message in page.items],
         older,
         showing_older=before is not None,
-        composer=Composer(can_post, draft, _send_error_text(error) if error else None),
+        composer=Composer(can_post, draft, _send_error_text(error) if error and not manage_error else None),
+        manage_error=manage_error,
     )
     return html_response(body, error.status if error else 200)
 

@@ -28,6 +28,8 @@ KIND_LABELS = {
     "custom": "Группа",
 }
 LAST_MESSAGE_PREVIEW_CHARS = 80
+ROLE_LABELS = {"teacher": "учитель", "student": "ученик", "parent": "родитель", "admin": "администрация"}
+HAND_MANAGED_KINDS = ("subject", "custom")
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,22 @@ class Urls:
     def send(self, chat_id: str) -> str:
         """Where a chat's send box posts."""
         return f"{self.chat(chat_id)}/messages"
+
+    def chat_settings(self, chat_id: str) -> str:
+        """Where a moderator's rename / announcements form posts."""
+        return f"{self.chat(chat_id)}/settings"
+
+    def archive(self, chat_id: str) -> str:
+        """Where a moderator's «Архивировать» posts."""
+        return f"{self.chat(chat_id)}/archive"
+
+    def members(self, chat_id: str) -> str:
+        """A chat's member list."""
+        return f"{self.chat(chat_id)}/members"
+
+    def delete_message(self, chat_id: str, message_id: str) -> str:
+        """Where «Удалить» under a message posts."""
+        return f"{self.chat(chat_id)}/messages/{quote(message_id, safe='')}/delete"
 
 
 def _layout(urls: Urls, title: str, main: Markup, bar: Markup) -> Markup:
@@ -153,14 +171,65 @@ def _composer(urls: Urls, csrf: str, chat: dict[str, Any], composer: Composer) -
     )
 
 
-def _message(message: dict[str, Any], me: str) -> Markup:
+def _message(urls: Urls, csrf: str, chat: dict[str, Any], message: dict[str, Any], me: str) -> Markup:
+    mine = message["author_id"] == me
+    deletable = (
+        not message.get("deleted") and not chat["archived"] and (mine or chat["my_role"] == "moderator")
+    )
+    actions = (
+        TEMPLATES.render(
+            "delete_message",
+            action=urls.delete_message(chat["id"], message["id"]),
+            csrf=csrf,
+            author=message["author_name"],
+            sent_at_text=_time_text(message["sent_at"]),
+        )
+        if deletable
+        else Markup("")
+    )
+    if message.get("deleted"):
+        return TEMPLATES.render(
+            "message_deleted",
+            mine=" mine" if mine else "",
+            author=message["author_name"],
+            sent_at=message["sent_at"],
+            sent_at_text=_time_text(message["sent_at"]),
+        )
     return TEMPLATES.render(
-        "message_deleted" if message.get("deleted") else "message",
-        mine=" mine" if message["author_id"] == me else "",
+        "message",
+        mine=" mine" if mine else "",
         author=message["author_name"],
         text=message["text"],
         sent_at=message["sent_at"],
         sent_at_text=_time_text(message["sent_at"]),
+        actions=actions,
+    )
+
+
+def _manage(urls: Urls, csrf: str, chat: dict[str, Any], error: str | None) -> Markup:
+    """A moderator's controls: rename, announcements mode, archive (subject and custom chats), members."""
+    shown_error = TEMPLATES.render("manage_error", text=error) if error else Markup("")
+    if chat["my_role"] != "moderator" or chat["archived"]:
+        return shown_error
+    archive = (
+        TEMPLATES.render("manage_archive", action=urls.archive(chat["id"]), csrf=csrf)
+        if chat["kind"] in HAND_MANAGED_KINDS
+        else Markup("")
+    )
+    return concat(
+        [
+            shown_error,
+            TEMPLATES.render(
+                "manage",
+                settings_action=urls.chat_settings(chat["id"]),
+                csrf=csrf,
+                title=chat["title"],
+                announcements_checked=Markup(" checked") if chat["read_only"] else Markup(""),
+                archive=archive,
+                members_href=urls.members(chat["id"]),
+                member_count=chat["member_count"],
+            ),
+        ]
     )
 
 
@@ -173,9 +242,14 @@ def chat_page(
     older_href: str | None,
     showing_older: bool,
     composer: Composer,
+    manage_error: str | None = None,
 ) -> Markup:
-    """A chat: a page of its messages (oldest at the top), "load older", and the send box."""
-    messages = [_message(message, me) for message in reversed(newest_first)]
+    """A chat: a page of its messages (oldest at the top), "load older", and the send box.
+
+    Moderators also get the chat's controls and «Удалить» under every message;
+    ``manage_error`` says in Russian why their last action was refused.
+    """
+    messages = [_message(urls, csrf, chat, message, me) for message in reversed(newest_first)]
     older = (
         TEMPLATES.render("more", href=older_href, id="older", text="Загрузить более ранние")
         if older_href
@@ -193,12 +267,42 @@ def chat_page(
         kind=KIND_LABELS.get(chat["kind"], chat["kind"]),
         member_count=chat["member_count"],
         badge=concat([escape(" · "), _state_badge(chat)]) if chat["read_only"] else Markup(""),
+        manage=_manage(urls, csrf, chat, manage_error),
         older=older,
         messages=concat(messages) if messages else TEMPLATES.render("no_messages"),
         newer=newer,
         composer=_composer(urls, csrf, chat, composer),
     )
     return _layout(urls, chat["title"], main, _signed_in_bar(urls, csrf))
+
+
+def members_page(
+    urls: Urls, csrf: str, chat: dict[str, Any], members: Sequence[dict[str, Any]], more_href: str | None
+) -> Markup:
+    """A chat's members: each person's name and role in the school."""
+    items = [
+        TEMPLATES.render(
+            "member_item",
+            name=member["name"],
+            role=ROLE_LABELS.get(member["role"], member["role"])
+            + (", модератор" if member["chat_role"] == "moderator" else ""),
+        )
+        for member in members
+    ]
+    more = (
+        TEMPLATES.render("more", href=more_href, id="more-members", text="Показать ещё")
+        if more_href
+        else Markup("")
+    )
+    main = TEMPLATES.render(
+        "members",
+        back=urls.chat(chat["id"]),
+        title=chat["title"],
+        member_count=chat["member_count"],
+        items=concat(items),
+        more=more,
+    )
+    return _layout(urls, f"Участники — {chat['title']}", main, _signed_in_bar(urls, csrf))
 
 
 def notice_page(urls: Urls, heading: str, text: str) -> Markup:
