@@ -292,3 +292,48 @@ def test_the_journal_writes_and_loads_earlier_messages_newest_in_view(
     expect(page.locator("#chat-list")).to_contain_text("Педсовет в 15:00")
     Screens(screenshots).check(page, "journal-12-chat-sent")
     assert errors == []
+
+
+def test_a_teacher_runs_the_chat_from_the_phone(
+    browser: Any, journal: tuple[Any, list[str]], stack: Stack, screenshots: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    api = stack.ready["api"]
+    screens = Screens(screenshots)
+    phone, errors = _phone(browser, api)
+    parents = _chat_id(api, "5А — родители")
+    sent = _api(api, "t-ivanova", "POST", f"/v1/chats/{parents}/messages", {"text": "Ошибочное сообщение"})
+    assert sent.status_code == 201, sent.text
+    phone.goto(f"{api}/m/chats/{parents}")
+    phone.get_by_text("Управление чатом").click()
+    expect(phone.locator("#chat-title-input")).to_have_value("5А — родители")
+    screens.check(phone, "phone-06-manage-open", phone=True)
+
+    phone.fill("#chat-title-input", "5А — родители (объявления)")
+    phone.locator("#announcements").check()
+    phone.get_by_role("button", name="Сохранить").click()
+    expect(phone.locator("h1")).to_have_text("5А — родители (объявления)")
+    expect(phone.locator(".meta")).to_contain_text("только чтение")
+    chat = _api(api, "t-ivanova", "GET", f"/v1/chats/{parents}").json()
+    assert chat["read_only"] is True and chat["title"] == "5А — родители (объявления)"
+
+    # A refusal is said in Russian: an empty title.
+    phone.get_by_text("Управление чатом").click()
+    phone.evaluate("document.getElementById('chat-title-input').removeAttribute('required')")
+    phone.fill("#chat-title-input", " ")
+    phone.get_by_role("button", name="Сохранить").click()
+    expect(phone.locator("#manage-error")).to_contain_text("название не может быть пустым")
+    screens.check(phone, "phone-07-manage-refused", phone=True)
+
+    message = phone.locator("#messages li.message", has_text="Ошибочное сообщение")
+    message.get_by_role("button", name=re.compile("^Удалить сообщение")).click()
+    expect(phone.locator("#messages li.message.deleted .text")).to_have_text("Сообщение удалено")
+    screens.check(phone, "phone-08-message-deleted", phone=True)
+
+    phone.get_by_text("Управление чатом").click()
+    phone.click("#members-link")
+    expect(phone.locator("h1")).to_have_text("Участники")
+    expect(phone.locator("#members")).to_contain_text("учитель, модератор")
+    screens.check(phone, "phone-09-members", phone=True)
+    assert [e for e in errors if not e.startswith("Failed to load resource")] == []
