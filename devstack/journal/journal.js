@@ -100,6 +100,7 @@
     }).then(function (response) { return response.json(); }).then(function (data) {
       state.token = data.token;
       state.name = data.name;
+      state.personId = data.person_id;
       document.getElementById("who").textContent = data.name;
       document.getElementById("chats-button").disabled = false;
       show(el("section", { "class": "card", id: "home" },
@@ -344,8 +345,10 @@
     var log = el("div", { "class": "messages", id: "chat-messages", role: "log", "aria-live": "polite",
       "aria-label": "Сообщения", tabindex: "0" });
     var bottom = el("div", { "class": "bottom" });
+    var manageBox = el("div", { "class": "manage-box" });
     while (pane.firstChild) { pane.removeChild(pane.firstChild); }
     pane.appendChild(el("header", { "class": "chat-pane-head" }, title, meta));
+    pane.appendChild(manageBox);
     pane.appendChild(olderBox);
     pane.appendChild(log);
     pane.appendChild(bottom);
@@ -367,6 +370,59 @@
         (view.chat.archived ? " · в архиве" : view.chat.read_only ? " · только чтение" : "");
     }
 
+    function isModerator() { return view.chat.my_role === "moderator" && !view.chat.archived; }
+
+    function manageProblem(problem) {
+      var slug = problem && problem.type ? problem.type.replace(PROBLEM, "") : "";
+      if (slug === "validation") { return "Не сохранено: название не может быть пустым или длиннее 200 символов."; }
+      if (slug === "forbidden") { return "Это может сделать только модератор чата."; }
+      if (slug === "read-only") { return "Не сохранено: чат в архиве, его больше нельзя менять."; }
+      if (slug === "not-found") { return "Не найдено: возможно, его уже удалили."; }
+      return explain(problem);
+    }
+
+    // A moderator's controls, as on the phone: rename, announcements mode, archive (subject/custom).
+    function drawManage() {
+      while (manageBox.firstChild) { manageBox.removeChild(manageBox.firstChild); }
+      var error = el("p", { "class": "error", role: "alert", id: "journal-manage-error" });
+      manageBox.appendChild(error);
+      if (!isModerator()) { return; }
+      var name = el("input", { type: "text", id: "journal-chat-title", maxlength: "200", value: view.chat.title });
+      var announcements = el("input", { type: "checkbox", id: "journal-announcements" });
+      announcements.checked = view.chat.read_only;
+      var form = el("form", { "class": "manage-form", id: "journal-chat-settings", onsubmit: function (event) {
+        event.preventDefault();
+        api("PATCH", path(""), { title: name.value, read_only: announcements.checked }).then(function (chat) {
+          view.update(chat);
+          refreshList();
+        }, function (p) { error.textContent = manageProblem(p); });
+      } },
+        field("Название", name),
+        el("label", { "class": "check" }, announcements, " Режим объявлений: пишут только модераторы"),
+        el("button", { type: "submit", "class": "primary", text: "Сохранить" }));
+      var details = el("details", { "class": "manage", id: "journal-manage" },
+        el("summary", { text: "Управление чатом" }), form);
+      if (view.chat.kind === "subject" || view.chat.kind === "custom") {
+        details.appendChild(el("button", { type: "button", "class": "danger", id: "journal-archive",
+          text: "Архивировать чат", onclick: function () {
+            api("DELETE", path("")).then(function (chat) { view.update(chat); refreshList(); },
+              function (p) { error.textContent = manageProblem(p); });
+          } }));
+      }
+      manageBox.insertBefore(details, error);
+    }
+
+    function deleteMessage(m) {
+      api("DELETE", path("/messages/" + encodeURIComponent(m.id))).then(function (gone) {
+        merge([gone]);
+        drawMessages(true);
+        refreshList();
+      }, function (p) {
+        var error = document.getElementById("journal-manage-error");
+        if (error) { error.textContent = manageProblem(p); }
+      });
+    }
+
     function drawOlder() {
       while (olderBox.firstChild) { olderBox.removeChild(olderBox.firstChild); }
       if (!view.before) { return; }
@@ -383,7 +439,13 @@
         log.appendChild(el("div", { "class": "message", id: "m-" + m.id, "data-message-id": m.id },
           el("span", { "class": "author", text: m.author_name }),
           el("span", { "class": "text", text: m.deleted ? "Сообщение удалено" : m.text }),
-          el("time", { datetime: m.sent_at, text: window.SchoolChatsWhen.timeText(new Date(m.sent_at)) })));
+          el("time", { datetime: m.sent_at, text: window.SchoolChatsWhen.timeText(new Date(m.sent_at)) }),
+          !m.deleted && !view.chat.archived && (isModerator() || m.author_id === state.personId)
+            ? el("button", { type: "button", "class": "link delete", text: "Удалить",
+              "aria-label": "Удалить сообщение: " + m.author_name + ", " +
+                window.SchoolChatsWhen.timeText(new Date(m.sent_at)),
+              onclick: function () { deleteMessage(m); } })
+            : null));
       });
       window.SchoolChatsWhen.label(log, ".message", "day", function (text) {
         return el("p", { text: text });
@@ -445,13 +507,17 @@
     }
 
     drawHead();
+    drawManage();
     drawComposer();
     load(null, false);
 
     view.update = function (fresh) {
       var postingChanged = canPost(fresh) !== canPost(view.chat);
+      var manageChanged = fresh.my_role !== view.chat.my_role || fresh.archived !== view.chat.archived ||
+        fresh.title !== view.chat.title || fresh.read_only !== view.chat.read_only;
       view.chat = fresh;
       drawHead();
+      if (manageChanged) { drawManage(); }
       if (postingChanged) { drawComposer(); }
       load(null, false);
     };

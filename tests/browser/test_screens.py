@@ -337,3 +337,40 @@ def test_a_teacher_runs_the_chat_from_the_phone(
     expect(phone.locator("#members")).to_contain_text("учитель, модератор")
     screens.check(phone, "phone-09-members", phone=True)
     assert [e for e in errors if not e.startswith("Failed to load resource")] == []
+
+
+def test_a_teacher_runs_the_chat_from_the_journal(
+    journal: tuple[Any, list[str]], stack: Stack, screenshots: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    page, errors = journal
+    api = stack.ready["api"]
+    class_chat = _chat_id(api, "5А")
+    sent = _api(api, "t-ivanova", "POST", f"/v1/chats/{class_chat}/messages", {"text": "Удалю это"})
+    assert sent.status_code == 201, sent.text
+    page.locator("#chat-list button", has_text=re.compile(r"^Класс5А")).click()
+    expect(page.locator("#chat-title")).to_have_text("5А")
+    page.get_by_text("Управление чатом").click()
+    expect(page.locator("#journal-chat-title")).to_have_value("5А")
+    Screens(screenshots).check(page, "journal-13-manage-open")
+
+    page.fill("#journal-chat-title", "")
+    page.get_by_role("button", name="Сохранить").click()
+    expect(page.locator("#journal-manage-error")).to_have_text(
+        "Не сохранено: название не может быть пустым или длиннее 200 символов."
+    )
+    page.fill("#journal-chat-title", "5А — классный чат")
+    page.locator("#journal-announcements").check()
+    page.get_by_role("button", name="Сохранить").click()
+    expect(page.locator("#chat-title")).to_have_text("5А — классный чат")
+    expect(page.locator("#chat-meta")).to_contain_text("только чтение")
+    chat = _api(api, "t-ivanova", "GET", f"/v1/chats/{class_chat}").json()
+    assert chat["title"] == "5А — классный чат" and chat["read_only"] is True
+
+    message = page.locator("#chat-messages .message", has_text="Удалю это")
+    message.get_by_role("button", name=re.compile("^Удалить сообщение")).click()
+    expect(page.locator(f"#m-{sent.json()['id']} .text")).to_have_text("Сообщение удалено")
+    Screens(screenshots).check(page, "journal-14-manage-done")
+    # The refused empty title's 422 is the one failed load.
+    assert [e for e in errors if not e.startswith("Failed to load resource")] == []
