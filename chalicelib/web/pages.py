@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from chalicelib.web.render import Markup, Templates, concat, escape
+from chalicelib.web.render import Markup, Templates, concat, escape, linkify
 
 TEMPLATES = Templates(Path(__file__).with_name("templates"))
 STATIC_DIR = Path(__file__).with_name("static")
@@ -199,7 +199,7 @@ def _message(urls: Urls, csrf: str, chat: dict[str, Any], message: dict[str, Any
         "message",
         mine=" mine" if mine else "",
         author=message["author_name"],
-        text=message["text"],
+        text=linkify(message["text"]),
         sent_at=message["sent_at"],
         sent_at_text=_time_text(message["sent_at"]),
         actions=actions,

@@ -325,6 +325,27 @@
     state.timers.push(setInterval(refresh, 5000));
   }
 
+  // A message's text with http(s) addresses as links that open apart from the journal (as on the phone).
+  var URL_PATTERN = /https?:\/\/[^\s<>"'`]+/gi;
+  function linkedText(text) {
+    var span = el("span", { "class": "text" });
+    var position = 0;
+    text.replace(URL_PATTERN, function (found, offset) {
+      var url = found;
+      while (url.length && ".,;:!?)»\u201d]".indexOf(url.charAt(url.length - 1)) >= 0 &&
+        !(url.charAt(url.length - 1) === ")" && url.split("(").length >= url.split(")").length)) {
+        url = url.slice(0, -1);
+      }
+      if (url.length <= "https://".length) { return found; }
+      span.appendChild(document.createTextNode(text.slice(position, offset)));
+      span.appendChild(el("a", { href: url, rel: "noopener noreferrer", target: "_blank", text: url }));
+      position = offset + url.length;
+      return found;
+    });
+    span.appendChild(document.createTextNode(text.slice(position)));
+    return span;
+  }
+
   function canPost(chat) {
     return !chat.archived && (!chat.read_only || chat.my_role === "moderator");
   }
@@ -438,7 +459,7 @@
       view.messages.forEach(function (m) {
         log.appendChild(el("div", { "class": "message", id: "m-" + m.id, "data-message-id": m.id },
           el("span", { "class": "author", text: m.author_name }),
-          el("span", { "class": "text", text: m.deleted ? "Сообщение удалено" : m.text }),
+          m.deleted ? el("span", { "class": "text", text: "Сообщение удалено" }) : linkedText(m.text),
           el("time", { datetime: m.sent_at, text: window.SchoolChatsWhen.timeText(new Date(m.sent_at)) }),
           !m.deleted && !view.chat.archived && (isModerator() || m.author_id === state.personId)
             ? el("button", { type: "button", "class": "link delete", text: "Удалить",

@@ -305,7 +305,15 @@ def test_a_teacher_runs_the_chat_from_the_phone(
     parents = _chat_id(api, "5А — родители")
     sent = _api(api, "t-ivanova", "POST", f"/v1/chats/{parents}/messages", {"text": "Ошибочное сообщение"})
     assert sent.status_code == 201, sent.text
+    linked = _api(api, "t-ivanova", "POST", f"/v1/chats/{parents}/messages", {"text": "См. https://school.example/p"})
+    assert linked.ok
     phone.goto(f"{api}/m/chats/{parents}")
+    link = phone.locator("#messages a", has_text="https://school.example/p")
+    assert (link.get_attribute("href"), link.get_attribute("rel"), link.get_attribute("target")) == (
+        "https://school.example/p",
+        "noopener noreferrer",
+        "_blank",
+    )
     phone.get_by_text("Управление чатом").click()
     expect(phone.locator("#chat-title-input")).to_have_value("5А — родители")
     screens.check(phone, "phone-06-manage-open", phone=True)
@@ -367,6 +375,14 @@ def test_a_teacher_runs_the_chat_from_the_journal(
     expect(page.locator("#chat-meta")).to_contain_text("только чтение")
     chat = _api(api, "t-ivanova", "GET", f"/v1/chats/{class_chat}").json()
     assert chat["title"] == "5А — классный чат" and chat["read_only"] is True
+
+    # Addresses in messages are links that open apart from the journal; javascript: is not.
+    link_text = "Материалы: https://school.example/5a?x=1. И javascript:alert(1)"
+    assert _api(api, "t-ivanova", "POST", f"/v1/chats/{class_chat}/messages", {"text": link_text}).ok
+    link = page.locator("#chat-messages .message a", has_text="https://school.example/5a?x=1")
+    expect(link).to_have_attribute("href", "https://school.example/5a?x=1", timeout=10_000)
+    assert (link.get_attribute("rel"), link.get_attribute("target")) == ("noopener noreferrer", "_blank")
+    expect(page.locator("#chat-messages .message a")).to_have_count(1)
 
     message = page.locator("#chat-messages .message", has_text="Удалю это")
     message.get_by_role("button", name=re.compile("^Удалить сообщение")).click()
