@@ -25,7 +25,7 @@ from chalicelib.api.http import (
     encode_cursor,
     validate,
 )
-from chalicelib.api.shapes import chat_json, message_json
+from chalicelib.api.shapes import chat_json, member_json, message_json
 from chalicelib.chats import access
 from chalicelib.config import settings
 from chalicelib.errors import (
@@ -55,6 +55,7 @@ api = ApiBlueprint(__name__)
 SESSION_COOKIE = "m_session"
 CHATS_PER_PAGE = 50
 MESSAGES_PER_PAGE = 30
+MARKED_MEMBERS = 500  # whose role marks a chat page shows (authors beyond them go unmarked)
 
 EXPIRED_LINK = ("Ссылка устарела", "Ссылка устарела — отсканируйте новый QR-код в электронном журнале.")
 
@@ -201,6 +202,7 @@ def _chat_response(
     before = ctx.position("before", compound=True)
     page = ctx.services.chats.list_messages(session.caller, chat_id, MESSAGES_PER_PAGE, before)
     opened = ctx.services.chats.open_chat(session.caller, chat_id)
+    members = ctx.services.chats.members(session.caller, chat_id, MARKED_MEMBERS, None)
     try:
         access.require_can_post(opened)
         can_post = True
@@ -218,6 +220,7 @@ def _chat_response(
         showing_older=before is not None,
         composer=Composer(can_post, draft, _send_error_text(error) if error and not manage_error else None),
         manage_error=manage_error,
+        members=[member_json(m) for m in members.items],
     )
     return html_response(body, error.status if error else 200)
 

@@ -30,6 +30,20 @@ KIND_LABELS = {
 LAST_MESSAGE_PREVIEW_CHARS = 80
 ROLE_LABELS = {"teacher": "учитель", "student": "ученик", "parent": "родитель", "admin": "администрация"}
 HAND_MANAGED_KINDS = ("subject", "custom")
+CLASS_TEACHER_KINDS = ("class", "parents")
+MARKS = {"teacher": "учитель", "parent": "родитель", "admin": "администрация"}
+
+
+def role_mark(member: dict[str, Any], chat_kind: str) -> str:
+    """The mark beside an adult's name: учитель, классный руководитель, родитель or администрация.
+
+    The class teacher is the teacher who moderates a class or parents chat;
+    pupils get no mark.
+    """
+    moderates = member["chat_role"] == "moderator"
+    if member["role"] == "teacher" and moderates and chat_kind in CLASS_TEACHER_KINDS:
+        return "классный руководитель"
+    return MARKS.get(member["role"], "")
 
 
 @dataclass(frozen=True)
@@ -171,8 +185,16 @@ def _composer(urls: Urls, csrf: str, chat: dict[str, Any], composer: Composer) -
     )
 
 
-def _message(urls: Urls, csrf: str, chat: dict[str, Any], message: dict[str, Any], me: str) -> Markup:
+def _message(
+    urls: Urls, csrf: str, chat: dict[str, Any], message: dict[str, Any], me: str, marks: dict[str, str]
+) -> Markup:
     mine = message["author_id"] == me
+    mark = marks.get(message["author_id"], "")
+    author = (
+        concat([escape(message["author_name"]), TEMPLATES.render("role_mark", text=mark)])
+        if mark
+        else escape(message["author_name"])
+    )
     deletable = (
         not message.get("deleted") and not chat["archived"] and (mine or chat["my_role"] == "moderator")
     )
@@ -191,14 +213,14 @@ def _message(urls: Urls, csrf: str, chat: dict[str, Any], message: dict[str, Any
         return TEMPLATES.render(
             "message_deleted",
             mine=" mine" if mine else "",
-            author=message["author_name"],
+            author=author,
             sent_at=message["sent_at"],
             sent_at_text=_time_text(message["sent_at"]),
         )
     return TEMPLATES.render(
         "message",
         mine=" mine" if mine else "",
-        author=message["author_name"],
+        author=author,
         text=linkify(message["text"]),
         sent_at=message["sent_at"],
         sent_at_text=_time_text(message["sent_at"]),
@@ -243,13 +265,15 @@ def chat_page(
     showing_older: bool,
     composer: Composer,
     manage_error: str | None = None,
+    members: Sequence[dict[str, Any]] = (),
 ) -> Markup:
     """A chat: a page of its messages (oldest at the top), "load older", and the send box.
 
     Moderators also get the chat's controls and «Удалить» under every message;
     ``manage_error`` says in Russian why their last action was refused.
     """
-    messages = [_message(urls, csrf, chat, message, me) for message in reversed(newest_first)]
+    marks = {member["person_id"]: role_mark(member, chat["kind"]) for member in members}
+    messages = [_message(urls, csrf, chat, message, me, marks) for message in reversed(newest_first)]
     older = (
         TEMPLATES.render("more", href=older_href, id="older", text="Загрузить более ранние")
         if older_href
@@ -284,7 +308,7 @@ def members_page(
         TEMPLATES.render(
             "member_item",
             name=member["name"],
-            role=ROLE_LABELS.get(member["role"], member["role"])
+            role=(role_mark(member, chat["kind"]) or ROLE_LABELS.get(member["role"], member["role"]))
             + (", модератор" if member["chat_role"] == "moderator" else ""),
         )
         for member in members

@@ -359,7 +359,7 @@
   // One open chat: its messages (the newest at the bottom, in view), «Загрузить более ранние»,
   // and the same send box as the phone. `update(chat)` takes the list's fresh copy of the chat.
   function chatView(chat, pane, refreshList) {
-    var view = { chat: chat, messages: [], before: null, sending: false };
+    var view = { chat: chat, messages: [], before: null, sending: false, marks: {} };
     var title = el("h2", { id: "chat-title", text: chat.title });
     var meta = el("p", { "class": "muted", id: "chat-meta" });
     var olderBox = el("div", { "class": "older" });
@@ -458,7 +458,8 @@
       if (!view.messages.length) { log.appendChild(el("p", { "class": "muted", text: "Сообщений пока нет." })); }
       view.messages.forEach(function (m) {
         log.appendChild(el("div", { "class": "message", id: "m-" + m.id, "data-message-id": m.id },
-          el("span", { "class": "author", text: m.author_name }),
+          el("span", { "class": "author", text: m.author_name },
+            view.marks[m.author_id] ? el("span", { "class": "role-mark", text: " · " + view.marks[m.author_id] }) : null),
           m.deleted ? el("span", { "class": "text", text: "Сообщение удалено" }) : linkedText(m.text),
           el("time", { datetime: m.sent_at, text: window.SchoolChatsWhen.timeText(new Date(m.sent_at)) }),
           !m.deleted && !view.chat.archived && (isModerator() || m.author_id === state.personId)
@@ -531,6 +532,20 @@
     drawManage();
     drawComposer();
     load(null, false);
+    loadMarks();
+
+    // The mark beside an adult's name, as on the phone (chalicelib/web/pages.py role_mark).
+    function loadMarks() {
+      api("GET", path("/members?limit=500")).then(function (page) {
+        var classTeacherKinds = { "class": true, parents: true };
+        var marks = { teacher: "учитель", parent: "родитель", admin: "администрация" };
+        page.items.forEach(function (member) {
+          view.marks[member.person_id] = member.role === "teacher" && member.chat_role === "moderator" &&
+            classTeacherKinds[view.chat.kind] ? "классный руководитель" : (marks[member.role] || "");
+        });
+        drawMessages(true);
+      });
+    }
 
     view.update = function (fresh) {
       var postingChanged = canPost(fresh) !== canPost(view.chat);

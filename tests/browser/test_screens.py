@@ -314,6 +314,8 @@ def test_a_teacher_runs_the_chat_from_the_phone(
         "noopener noreferrer",
         "_blank",
     )
+    class_teacher = "Иванова Мария · классный руководитель"
+    expect(phone.locator("#messages .message .author").first).to_have_text(class_teacher)
     phone.get_by_text("Управление чатом").click()
     expect(phone.locator("#chat-title-input")).to_have_value("5А — родители")
     screens.check(phone, "phone-06-manage-open", phone=True)
@@ -342,7 +344,7 @@ def test_a_teacher_runs_the_chat_from_the_phone(
     phone.get_by_text("Управление чатом").click()
     phone.click("#members-link")
     expect(phone.locator("h1")).to_have_text("Участники")
-    expect(phone.locator("#members")).to_contain_text("учитель, модератор")
+    expect(phone.locator("#members")).to_contain_text("классный руководитель, модератор")
     screens.check(phone, "phone-09-members", phone=True)
     assert [e for e in errors if not e.startswith("Failed to load resource")] == []
 
@@ -383,6 +385,11 @@ def test_a_teacher_runs_the_chat_from_the_journal(
     expect(link).to_have_attribute("href", "https://school.example/5a?x=1", timeout=10_000)
     assert (link.get_attribute("rel"), link.get_attribute("target")) == ("noopener noreferrer", "_blank")
     expect(page.locator("#chat-messages .message a")).to_have_count(1)
+
+    # Who is writing: the class teacher is marked as such, in the journal and on the phone.
+    expect(page.locator("#chat-messages .message .author").first).to_have_text(
+        "Иванова Мария · классный руководитель"
+    )
 
     message = page.locator("#chat-messages .message", has_text="Удалю это")
     message.get_by_role("button", name=re.compile("^Удалить сообщение")).click()

@@ -115,6 +115,15 @@ def test_the_member_list_shows_names_and_roles(world: World, clock: MovableClock
     page = teacher.open(f"/m/chats/{world.chats['class']}/members")
     assert page.status == 200
     roles = re.findall(r'<span class="role">([^<]*)</span>', page.html)
-    assert "учитель, модератор" in roles and "ученик" in roles
+    assert "классный руководитель, модератор" in roles and "ученик" in roles
     outsider = teacher.open(f"/m/chats/{world.chats['subject']}/members")
     assert outsider.status in (403, 404)
+
+
+def test_authors_carry_a_role_mark(world: World, clock: MovableClock) -> None:
+    assert world.send("t-class", "class", "Сообщение классного руководителя").status == 201
+    pupil = _phone("stu-1", world, clock)
+    page = pupil.open(f"/m/chats/{world.chats['class']}")
+    marks = re.findall(r'<span class="role-mark"> · ([^<]*)</span>', page.html)
+    assert "классный руководитель" in marks
+    assert "ученик" not in marks  # pupils are not marked
