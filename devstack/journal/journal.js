@@ -248,6 +248,11 @@
     var last = el("input", { type: "text", id: "last-name", autocomplete: "family-name" });
     var first = el("input", { type: "text", id: "first-name", autocomplete: "given-name" });
     var middle = el("input", { type: "text", id: "patronymic", autocomplete: "additional-name" });
+    // Pre-filled with the name the journal knows («Фамилия Имя Отчество»); the person can correct it.
+    var known = (state.name || "").split(/\s+/);
+    last.value = known[0] || "";
+    first.value = known[1] || "";
+    middle.value = known.slice(2).join(" ");
     var birth = el("input", { type: "date", id: "birth-date" });
     var gender = el("select", { id: "gender" },
       el("option", { value: "female", text: "Женский" }),

@@ -104,6 +104,12 @@ def journal(browser: Any, stack: Stack, screenshots: Path) -> Iterator[tuple[Any
     page.get_by_role("button", name="Подтвердить").click()
     expect(page.locator("#link-create")).to_be_visible()
     screens.check(page, "journal-07-link-create-profile")
+    # Pre-filled with the journal's name for the person, patronymic included.
+    assert [page.input_value(f) for f in ("#last-name", "#first-name", "#patronymic")] == [
+        "Иванова",
+        "Мария",
+        "Петровна",
+    ]
     page.fill("#last-name", "Иванова")
     page.fill("#first-name", "Мария")
     page.fill("#patronymic", "Петровна")
