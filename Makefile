@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: install run test lint unit bench fuzz clean package deploy chime-sdk
+.PHONY: install run test lint unit bench fuzz clean package deploy chime-sdk axe
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,19 @@ chime-sdk:
 		--legal-comments=linked --outfile=$(STATIC)/amazon-chime-sdk.js
 	cat $(CHIME_DIR)/node_modules/amazon-chime-sdk-js/LICENSE $(CHIME_DIR)/node_modules/amazon-chime-sdk-js/NOTICE \
 		> $(STATIC)/amazon-chime-sdk.LICENSE.txt
+
+## The browser tests' accessibility checker: axe-core from npm, pinned by version and checksum,
+## kept with its licence in tests/browser/vendor/ (the tests inject it into every screen).
+AXE_VERSION := 4.10.2
+AXE_SHA256 := 9ea2d2d6917da998122bdacfd3b473e31ead53f4b87146c716a12edf89158100
+axe:
+	@command -v npm >/dev/null || { echo "make axe needs npm"; exit 2; }
+	rm -rf build/axe && mkdir -p build/axe
+	cd build/axe && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null
+	echo "$(AXE_SHA256)  build/axe/axe-core-$(AXE_VERSION).tgz" | sha256sum -c -
+	tar -xzf build/axe/axe-core-$(AXE_VERSION).tgz -C build/axe
+	cp build/axe/package/axe.min.js tests/browser/vendor/axe.min.js
+	cp build/axe/package/LICENSE tests/browser/vendor/axe-core.LICENSE
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis .chalice/deployments

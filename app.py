@@ -12,7 +12,18 @@ from typing import Any
 from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, SQSEvent
 
-from chalicelib.api import backoffice, calls, chats, hosted, hosted_calls, imports, link, qr, safety
+from chalicelib.api import (
+    backoffice,
+    calls,
+    chats,
+    hosted,
+    hosted_calls,
+    hosted_manage,
+    imports,
+    link,
+    qr,
+    safety,
+)
 from chalicelib.api.http import http_middleware
 from chalicelib.bootstrap import Services, build_services
 from chalicelib.config import settings
@@ -33,6 +44,7 @@ def create_app(services: Services) -> Chalice:
         qr.api,
         hosted.api,
         hosted_calls.api,
+        hosted_manage.api,
         safety.api,
     )
     for api in routes:

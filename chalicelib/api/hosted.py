@@ -25,7 +25,7 @@ from chalicelib.api.http import (
     RequestContext,
     validate,
 )
-from chalicelib.api.shapes import chat_json, message_json
+from chalicelib.api.shapes import chat_json, member_json, message_json
 from chalicelib.chats import access, reading
 from chalicelib.config import settings
 from chalicelib.errors import (
@@ -59,6 +59,7 @@ api = ApiBlueprint(__name__)
 SESSION_COOKIE = "m_session"
 CHATS_PER_PAGE = 50
 MESSAGES_PER_PAGE = 30
+MARKED_MEMBERS = 500  # whose role marks a chat page shows (authors beyond them go unmarked)
 
 EXPIRED_LINK = ("Ссылка устарела", "Ссылка устарела — отсканируйте новый QR-код в электронном журнале.")
 
@@ -251,11 +252,17 @@ def chat_list(ctx: RequestContext) -> Response:
 
 
 def _chat_response(
-    ctx: RequestContext, session: WebSession, chat_id: str, draft: str = "", error: ServiceError | None = None
+    ctx: RequestContext,
+    session: WebSession,
+    chat_id: str,
+    draft: str = "",
+    error: ServiceError | None = None,
+    manage_error: str | None = None,
 ) -> Response:
     before = ctx.position("before", compound=True, owner=session.caller)
     page = ctx.services.chats.list_messages(session.caller, chat_id, MESSAGES_PER_PAGE, before)
     opened = ctx.services.chats.open_chat(session.caller, chat_id)
+    members = ctx.services.chats.members(session.caller, chat_id, MARKED_MEMBERS, None)
     try:
         access.require_can_post(opened)
         can_post = True
@@ -287,10 +294,12 @@ def _chat_response(
         [message_json(message) for message in page.items],
         older,
         showing_older=before is not None,
-        composer=Composer(can_post, draft, _send_error_text(error) if error else None),
+        composer=Composer(can_post, draft, _send_error_text(error) if error and not manage_error else None),
         call_action=ctx.services.calls(settings()).action_for(opened),
         first_unread=first_unread,
         reads=reads,
+        manage_error=manage_error,
+        members=[member_json(m) for m in members.items],
     )
     return html_response(body, error.status if error else 200)
 

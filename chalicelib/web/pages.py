@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from chalicelib.web.render import Markup, Templates, concat, escape
+from chalicelib.web.render import Markup, Templates, concat, escape, linkify
 
 TEMPLATES = Templates(Path(__file__).with_name("templates"))
 STATIC_DIR = Path(__file__).with_name("static")
@@ -28,6 +28,22 @@ KIND_LABELS = {
     "custom": "Группа",
 }
 LAST_MESSAGE_PREVIEW_CHARS = 80
+ROLE_LABELS = {"teacher": "учитель", "student": "ученик", "parent": "родитель", "admin": "администрация"}
+HAND_MANAGED_KINDS = ("subject", "custom")
+CLASS_TEACHER_KINDS = ("class", "parents")
+MARKS = {"teacher": "учитель", "parent": "родитель", "admin": "администрация"}
+
+
+def role_mark(member: dict[str, Any], chat_kind: str) -> str:
+    """The mark beside an adult's name: учитель, классный руководитель, родитель or администрация.
+
+    The class teacher is the teacher who moderates a class or parents chat;
+    pupils get no mark.
+    """
+    moderates = member["chat_role"] == "moderator"
+    if member["role"] == "teacher" and moderates and chat_kind in CLASS_TEACHER_KINDS:
+        return "классный руководитель"
+    return MARKS.get(member["role"], "")
 
 
 @dataclass(frozen=True)
@@ -67,6 +83,22 @@ class Urls:
     def call(self, chat_id: str, action: str = "") -> str:
         """A chat's call screen, or one of the JSON endpoints its script calls (``join``, ``poll``…)."""
         return f"{self.chat(chat_id)}/call" + (f"/{action}" if action else "")
+
+    def chat_settings(self, chat_id: str) -> str:
+        """Where a moderator's rename / announcements form posts."""
+        return f"{self.chat(chat_id)}/settings"
+
+    def archive(self, chat_id: str) -> str:
+        """Where a moderator's «Архивировать» posts."""
+        return f"{self.chat(chat_id)}/archive"
+
+    def members(self, chat_id: str) -> str:
+        """A chat's member list."""
+        return f"{self.chat(chat_id)}/members"
+
+    def delete_message(self, chat_id: str, message_id: str) -> str:
+        """Where «Удалить» under a message posts."""
+        return f"{self.chat(chat_id)}/messages/{quote(message_id, safe='')}/delete"
 
 
 def _layout(urls: Urls, title: str, main: Markup, bar: Markup) -> Markup:
@@ -185,15 +217,75 @@ def _composer(urls: Urls, csrf: str, chat: dict[str, Any], composer: Composer) -
     )
 
 
-def _message(message: dict[str, Any], me: str) -> Markup:
+def _message(
+    urls: Urls, csrf: str, chat: dict[str, Any], message: dict[str, Any], me: str, marks: dict[str, str]
+) -> Markup:
+    mine = message["author_id"] == me
+    mark = marks.get(message["author_id"], "")
+    author = (
+        concat([escape(message["author_name"]), TEMPLATES.render("role_mark", text=mark)])
+        if mark
+        else escape(message["author_name"])
+    )
+    deletable = (
+        not message.get("deleted") and not chat["archived"] and (mine or chat["my_role"] == "moderator")
+    )
+    actions = (
+        TEMPLATES.render(
+            "delete_message",
+            action=urls.delete_message(chat["id"], message["id"]),
+            csrf=csrf,
+            author=message["author_name"],
+            sent_at_text=_time_text(message["sent_at"]),
+        )
+        if deletable
+        else Markup("")
+    )
+    if message.get("deleted"):
+        return TEMPLATES.render(
+            "message_deleted",
+            mine=" mine" if mine else "",
+            id=message["id"],
+            author=author,
+            sent_at=message["sent_at"],
+            sent_at_text=_time_text(message["sent_at"]),
+        )
     return TEMPLATES.render(
-        "message_deleted" if message.get("deleted") else "message",
-        mine=" mine" if message["author_id"] == me else "",
+        "message",
+        mine=" mine" if mine else "",
         id=message["id"],
-        author=message["author_name"],
-        text=message["text"],
+        author=author,
+        text=linkify(message["text"]),
         sent_at=message["sent_at"],
         sent_at_text=_time_text(message["sent_at"]),
+        actions=actions,
+    )
+
+
+def _manage(urls: Urls, csrf: str, chat: dict[str, Any], error: str | None) -> Markup:
+    """A moderator's controls: rename, announcements mode, archive (subject and custom chats), members."""
+    shown_error = TEMPLATES.render("manage_error", text=error) if error else Markup("")
+    if chat["my_role"] != "moderator" or chat["archived"]:
+        return shown_error
+    archive = (
+        TEMPLATES.render("manage_archive", action=urls.archive(chat["id"]), csrf=csrf)
+        if chat["kind"] in HAND_MANAGED_KINDS
+        else Markup("")
+    )
+    return concat(
+        [
+            shown_error,
+            TEMPLATES.render(
+                "manage",
+                settings_action=urls.chat_settings(chat["id"]),
+                csrf=csrf,
+                title=chat["title"],
+                announcements_checked=Markup(" checked") if chat["read_only"] else Markup(""),
+                archive=archive,
+                members_href=urls.members(chat["id"]),
+                member_count=chat["member_count"],
+            ),
+        ]
     )
 
 
@@ -209,18 +301,23 @@ def chat_page(
     call_action: str | None = None,
     first_unread: str | None = None,
     reads: ReadReportView | None = None,
+    manage_error: str | None = None,
+    members: Sequence[dict[str, Any]] = (),
 ) -> Markup:
     """A chat: a page of its messages (oldest at the top), "load older", and the send box.
 
     ``call_action`` is ``start`` («Позвонить») or ``join`` («Присоединиться к звонку»), or None.
     A «Новые сообщения» divider stands before ``first_unread`` (a message id);
     ``reads`` is the newest announcement's read report (moderators only).
+    Moderators also get the chat's controls and «Удалить» under every message;
+    ``manage_error`` says in Russian why their last action was refused.
     """
+    marks = {member["person_id"]: role_mark(member, chat["kind"]) for member in members}
     messages: list[Markup] = []
     for message in reversed(newest_first):
         if message["id"] == first_unread:
             messages.append(TEMPLATES.render("new_divider"))
-        messages.append(_message(message, me))
+        messages.append(_message(urls, csrf, chat, message, me, marks))
     older = (
         TEMPLATES.render("more", href=older_href, id="older", text="Загрузить более ранние")
         if older_href
@@ -239,6 +336,7 @@ def chat_page(
         member_count=chat["member_count"],
         badge=concat([escape(" · "), _state_badge(chat)]) if chat["read_only"] else Markup(""),
         call=_call_button(urls, chat["id"], call_action),
+        manage=_manage(urls, csrf, chat, manage_error),
         older=older,
         messages=concat(messages) if messages else TEMPLATES.render("no_messages"),
         newer=newer,
@@ -296,6 +394,35 @@ def call_page(
         scripts=concat([TEMPLATES.render("script", src=f"{urls.static}/{name}") for name in scripts]),
     )
     return _layout(urls, f"Звонок · {chat['title']}", main, _signed_in_bar(urls, csrf))
+
+
+def members_page(
+    urls: Urls, csrf: str, chat: dict[str, Any], members: Sequence[dict[str, Any]], more_href: str | None
+) -> Markup:
+    """A chat's members: each person's name and role in the school."""
+    items = [
+        TEMPLATES.render(
+            "member_item",
+            name=member["name"],
+            role=(role_mark(member, chat["kind"]) or ROLE_LABELS.get(member["role"], member["role"]))
+            + (", модератор" if member["chat_role"] == "moderator" else ""),
+        )
+        for member in members
+    ]
+    more = (
+        TEMPLATES.render("more", href=more_href, id="more-members", text="Показать ещё")
+        if more_href
+        else Markup("")
+    )
+    main = TEMPLATES.render(
+        "members",
+        back=urls.chat(chat["id"]),
+        title=chat["title"],
+        member_count=chat["member_count"],
+        items=concat(items),
+        more=more,
+    )
+    return _layout(urls, f"Участники — {chat['title']}", main, _signed_in_bar(urls, csrf))
 
 
 def notice_page(urls: Urls, heading: str, text: str) -> Markup:

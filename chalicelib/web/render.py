@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 import string
 from collections.abc import Iterable
 from pathlib import Path
@@ -174,3 +175,32 @@ def static_response(directory: Path, name: str) -> Response | None:
             "Cross-Origin-Resource-Policy": "same-origin",
         },
     )
+
+
+_URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+_URL_TRAILING = ".,;:!?)»\u201d]"
+
+
+def linkify(text: str) -> Markup:
+    """``text`` escaped, with each ``http(s)://`` address made a link that opens apart from the page.
+
+    Only http and https become links (no ``javascript:``, ``data:``…); trailing
+    punctuation stays text; links get ``rel="noopener noreferrer"`` and
+    ``target="_blank"``. Plain markup, so it is allowed by the page's CSP.
+    """
+    parts: list[Markup] = []
+    position = 0
+    for found in _URL.finditer(text):
+        url = found.group(0)
+        while url and url[-1] in _URL_TRAILING and not (url[-1] == ")" and url.count("(") >= url.count(")")):
+            url = url[:-1]
+        if len(url) <= len("https://"):
+            continue
+        start = found.start()
+        parts.append(escape(text[position:start]))
+        parts.append(
+            fill('<a href="$url" rel="noopener noreferrer" target="_blank">$url</a>', url=url)
+        )
+        position = start + len(url)
+    parts.append(escape(text[position:]))
+    return concat(parts)

@@ -248,6 +248,11 @@
     var last = el("input", { type: "text", id: "last-name", autocomplete: "family-name" });
     var first = el("input", { type: "text", id: "first-name", autocomplete: "given-name" });
     var middle = el("input", { type: "text", id: "patronymic", autocomplete: "additional-name" });
+    // Pre-filled with the name the journal knows («Фамилия Имя Отчество»); the person can correct it.
+    var known = (state.name || "").split(/\s+/);
+    last.value = known[0] || "";
+    first.value = known[1] || "";
+    middle.value = known.slice(2).join(" ");
     var birth = el("input", { type: "date", id: "birth-date" });
     var gender = el("select", { id: "gender" },
       el("option", { value: "female", text: "Женский" }),
@@ -275,11 +280,11 @@
 
   function chatsScreen(me) {
     var list = el("ul", { "class": "chat-list", id: "chat-list" });
-    var messages = el("section", { "class": "messages", id: "chat-messages" },
+    var pane = el("section", { "class": "chat-pane", id: "chat-pane", "aria-label": "Открытый чат" },
       el("p", { "class": "muted", text: "Выберите чат слева." }));
     var qr = el("div", { "class": "qr", id: "qr" });
     var error = errorBox();
-    var opened = { id: null };
+    var opened = { id: null, view: null };
     // New messages from others are read out by screen readers; nothing moves focus.
     var announcer = el("p", { "class": "visually-hidden", id: "announcer", "aria-live": "polite" });
     var seen = null;
@@ -291,14 +296,17 @@
           el("span", { "class": "muted", text: me.link.phone_masked }),
           el("button", { type: "button", "class": "link", id: "unlink", text: "Отвязать профиль",
             onclick: function () { api("DELETE", "/v1/link").then(openChats); } }))),
-      el("div", { "class": "messenger" },
-        el("div", { "class": "open" },
-          el("button", { type: "button", "class": "primary", id: "open-messenger", text: "Открыть мессенджер",
-            onclick: function () { openMessenger(error); } }),
-          el("p", { "class": "muted", text: "Чаты откроются в новой вкладке." })),
-        qr),
       error, announcer,
-      el("div", { "class": "chats-body" }, list, messages)));
+      el("div", { "class": "chats-body" },
+        el("div", { "class": "chats-side" },
+          list,
+          el("div", { "class": "messenger" },
+            el("div", { "class": "open" },
+              el("button", { type: "button", "class": "primary", id: "open-messenger", text: "Открыть мессенджер",
+                onclick: function () { openMessenger(error); } }),
+              el("p", { "class": "muted", text: "Чаты откроются в новой вкладке." })),
+            qr)),
+        pane)));
     showQr(qr, 0);
 
     function refresh() {
@@ -307,7 +315,6 @@
         var focused = document.activeElement && list.contains(document.activeElement)
           ? document.activeElement.getAttribute("data-chat-id") : null;
         while (list.firstChild) { list.removeChild(list.firstChild); }
-        var openedChat = null;
         var latest = {};
         page.items.forEach(function (chat) {
           var newest = chat.last_message;
@@ -318,13 +325,14 @@
         });
         seen = latest;
         page.items.forEach(function (chat) {
-          if (chat.id === opened.id) { openedChat = chat; }
           var last = chat.last_message;
           var preview = last ? last.author_name + ": " + (last.deleted ? "сообщение удалено" : last.text) : "Нет сообщений";
           var unread = chat.id === opened.id ? 0 : chat.unread_count;
           list.appendChild(el("li", { "class": "chat" + (chat.id === opened.id ? " open" : "") },
             el("button", { type: "button", "data-chat-id": chat.id, onclick: function () {
-              opened.id = chat.id; opened.unreadAtOpen = chat.unread_count; opened.divider = null; refresh();
+              opened.id = chat.id;
+              opened.view = chatView(chat, pane, refresh, chat.unread_count);
+              refresh();
             } },
               el("span", { "class": "kind", text: KINDS[chat.kind] || chat.kind }),
               chat.read_only ? el("span", { "class": "badge", text: chat.archived ? "в архиве" : "только чтение" }) : null,
@@ -333,43 +341,265 @@
                 text: String(unread) }) : null,
               el("span", { "class": "title", text: chat.title }),
               el("span", { "class": "last", text: preview }))));
+          if (chat.id === opened.id && opened.view) { opened.view.update(chat); }
         });
         if (focused) {
           var again = list.querySelector('button[data-chat-id="' + CSS.escape(focused) + '"]');
           if (again) { again.focus({ preventScroll: true }); }
         }
-        if (opened.id) { loadMessages(opened, messages, openedChat, state.personId); }
       }, function (p) { showError(error, p); });
     }
     refresh();
     state.timers.push(setInterval(refresh, 5000));
   }
 
-  function loadMessages(opened, box, chat, me) {
-    var chatId = opened.id;
-    api("GET", "/v1/chats/" + encodeURIComponent(chatId) + "/messages?limit=30").then(function (page) {
-      if (opened.divider === null) {
-        // Where the member stopped: before the oldest of the messages that were unread when the chat opened.
-        var others = page.items.filter(function (m) { return !m.deleted && m.author_id !== me; });
-        var first = others[(opened.unreadAtOpen || 0) - 1];
-        opened.divider = first ? first.id : "";
+  // A message's text with http(s) addresses as links that open apart from the journal (as on the phone).
+  var URL_PATTERN = /https?:\/\/[^\s<>"'`]+/gi;
+  function linkedText(text) {
+    var span = el("span", { "class": "text" });
+    var position = 0;
+    text.replace(URL_PATTERN, function (found, offset) {
+      var url = found;
+      while (url.length && ".,;:!?)»\u201d]".indexOf(url.charAt(url.length - 1)) >= 0 &&
+        !(url.charAt(url.length - 1) === ")" && url.split("(").length >= url.split(")").length)) {
+        url = url.slice(0, -1);
       }
-      while (box.firstChild) { box.removeChild(box.firstChild); }
-      var items = page.items.slice().reverse();
-      if (!items.length) { box.appendChild(el("p", { "class": "muted", text: "Сообщений пока нет." })); }
-      items.forEach(function (m) {
-        if (m.id === opened.divider) {
-          box.appendChild(el("p", { "class": "divider", id: "new-messages", role: "separator", text: "Новые сообщения" }));
-        }
-        box.appendChild(el("div", { "class": "message" },
-          el("span", { "class": "author", text: m.author_name }),
-          el("span", { "class": "text", text: m.deleted ? "Сообщение удалено" : m.text }),
-          el("time", { datetime: m.sent_at, text: new Date(m.sent_at).toLocaleString("ru-RU") })));
-      });
-      if (page.items.length && (!chat || chat.unread_count)) {
-        api("POST", "/v1/chats/" + encodeURIComponent(chatId) + "/read", { up_to: page.items[0].id });
-      }
+      if (url.length <= "https://".length) { return found; }
+      span.appendChild(document.createTextNode(text.slice(position, offset)));
+      span.appendChild(el("a", { href: url, rel: "noopener noreferrer", target: "_blank", text: url }));
+      position = offset + url.length;
+      return found;
     });
+    span.appendChild(document.createTextNode(text.slice(position)));
+    return span;
+  }
+
+  function canPost(chat) {
+    return !chat.archived && (!chat.read_only || chat.my_role === "moderator");
+  }
+
+  function clientId() {
+    var bytes = new Uint8Array(12);
+    window.crypto.getRandomValues(bytes);
+    return "journal-" + Array.prototype.map.call(bytes, function (b) { return (b < 16 ? "0" : "") + b.toString(16); }).join("");
+  }
+
+  // One open chat: its messages (the newest at the bottom, in view), «Загрузить более ранние»,
+  // and the same send box as the phone. `update(chat)` takes the list's fresh copy of the chat.
+  // `unreadAtOpen`: how many were unread when the member opened it (a «Новые сообщения» divider
+  // stands before the oldest of them).
+  function chatView(chat, pane, refreshList, unreadAtOpen) {
+    var view = { chat: chat, messages: [], before: null, sending: false, marks: {}, divider: null };
+    var title = el("h2", { id: "chat-title", text: chat.title });
+    var meta = el("p", { "class": "muted", id: "chat-meta" });
+    var olderBox = el("div", { "class": "older" });
+    var log = el("div", { "class": "messages", id: "chat-messages", role: "log", "aria-live": "polite",
+      "aria-label": "Сообщения", tabindex: "0" });
+    var bottom = el("div", { "class": "bottom" });
+    var manageBox = el("div", { "class": "manage-box" });
+    while (pane.firstChild) { pane.removeChild(pane.firstChild); }
+    pane.appendChild(el("header", { "class": "chat-pane-head" }, title, meta));
+    pane.appendChild(manageBox);
+    pane.appendChild(olderBox);
+    pane.appendChild(log);
+    pane.appendChild(bottom);
+
+    function path(suffix) { return "/v1/chats/" + encodeURIComponent(view.chat.id) + suffix; }
+
+    function merge(items) {
+      var byId = {};
+      view.messages.forEach(function (m) { byId[m.id] = m; });
+      items.forEach(function (m) { byId[m.id] = m; });
+      view.messages = Object.keys(byId).map(function (id) { return byId[id]; }).sort(function (a, b) {
+        return a.sent_at < b.sent_at ? -1 : a.sent_at > b.sent_at ? 1 : (a.id < b.id ? -1 : 1);
+      });
+    }
+
+    function drawHead() {
+      title.textContent = view.chat.title;
+      meta.textContent = (KINDS[view.chat.kind] || view.chat.kind) + " · участников: " + view.chat.member_count +
+        (view.chat.archived ? " · в архиве" : view.chat.read_only ? " · только чтение" : "");
+    }
+
+    function isModerator() { return view.chat.my_role === "moderator" && !view.chat.archived; }
+
+    function manageProblem(problem) {
+      var slug = problem && problem.type ? problem.type.replace(PROBLEM, "") : "";
+      if (slug === "validation") { return "Не сохранено: название не может быть пустым или длиннее 200 символов."; }
+      if (slug === "forbidden") { return "Это может сделать только модератор чата."; }
+      if (slug === "read-only") { return "Не сохранено: чат в архиве, его больше нельзя менять."; }
+      if (slug === "not-found") { return "Не найдено: возможно, его уже удалили."; }
+      return explain(problem);
+    }
+
+    // A moderator's controls, as on the phone: rename, announcements mode, archive (subject/custom).
+    function drawManage() {
+      while (manageBox.firstChild) { manageBox.removeChild(manageBox.firstChild); }
+      var error = el("p", { "class": "error", role: "alert", id: "journal-manage-error" });
+      manageBox.appendChild(error);
+      if (!isModerator()) { return; }
+      var name = el("input", { type: "text", id: "journal-chat-title", maxlength: "200", value: view.chat.title });
+      var announcements = el("input", { type: "checkbox", id: "journal-announcements" });
+      announcements.checked = view.chat.read_only;
+      var form = el("form", { "class": "manage-form", id: "journal-chat-settings", onsubmit: function (event) {
+        event.preventDefault();
+        api("PATCH", path(""), { title: name.value, read_only: announcements.checked }).then(function (chat) {
+          view.update(chat);
+          refreshList();
+        }, function (p) { error.textContent = manageProblem(p); });
+      } },
+        field("Название", name),
+        el("label", { "class": "check" }, announcements, " Режим объявлений: пишут только модераторы"),
+        el("button", { type: "submit", "class": "primary", text: "Сохранить" }));
+      var details = el("details", { "class": "manage", id: "journal-manage" },
+        el("summary", { text: "Управление чатом" }), form);
+      if (view.chat.kind === "subject" || view.chat.kind === "custom") {
+        details.appendChild(el("button", { type: "button", "class": "danger", id: "journal-archive",
+          text: "Архивировать чат", onclick: function () {
+            api("DELETE", path("")).then(function (chat) { view.update(chat); refreshList(); },
+              function (p) { error.textContent = manageProblem(p); });
+          } }));
+      }
+      manageBox.insertBefore(details, error);
+    }
+
+    function deleteMessage(m) {
+      api("DELETE", path("/messages/" + encodeURIComponent(m.id))).then(function (gone) {
+        merge([gone]);
+        drawMessages(true);
+        refreshList();
+      }, function (p) {
+        var error = document.getElementById("journal-manage-error");
+        if (error) { error.textContent = manageProblem(p); }
+      });
+    }
+
+    function drawOlder() {
+      while (olderBox.firstChild) { olderBox.removeChild(olderBox.firstChild); }
+      if (!view.before) { return; }
+      olderBox.appendChild(el("button", { type: "button", "class": "link", id: "journal-older",
+        text: "Загрузить более ранние", onclick: function () { load(view.before, true); } }));
+    }
+
+    function drawMessages(keepFromBottom) {
+      var fromBottom = log.scrollHeight - log.scrollTop;
+      var atBottom = fromBottom - log.clientHeight < 40;
+      while (log.firstChild) { log.removeChild(log.firstChild); }
+      if (!view.messages.length) { log.appendChild(el("p", { "class": "muted", text: "Сообщений пока нет." })); }
+      view.messages.forEach(function (m) {
+        if (m.id === view.divider) {
+          log.appendChild(el("p", { "class": "divider", id: "new-messages", role: "separator", text: "Новые сообщения" }));
+        }
+        log.appendChild(el("div", { "class": "message", id: "m-" + m.id, "data-message-id": m.id },
+          el("span", { "class": "author", text: m.author_name },
+            view.marks[m.author_id] ? el("span", { "class": "role-mark", text: " · " + view.marks[m.author_id] }) : null),
+          m.deleted ? el("span", { "class": "text", text: "Сообщение удалено" }) : linkedText(m.text),
+          el("time", { datetime: m.sent_at, text: window.SchoolChatsWhen.timeText(new Date(m.sent_at)) }),
+          !m.deleted && !view.chat.archived && (isModerator() || m.author_id === state.personId)
+            ? el("button", { type: "button", "class": "link delete", text: "Удалить",
+              "aria-label": "Удалить сообщение: " + m.author_name + ", " +
+                window.SchoolChatsWhen.timeText(new Date(m.sent_at)),
+              onclick: function () { deleteMessage(m); } })
+            : null));
+      });
+      window.SchoolChatsWhen.label(log, ".message", "day", function (text) {
+        return el("p", { text: text });
+      });
+      // Stay where the reader is: at the newest, or on the same message after older ones came in.
+      if (keepFromBottom || !atBottom) { log.scrollTop = log.scrollHeight - fromBottom; }
+      else { log.scrollTop = log.scrollHeight; }
+    }
+
+    function drawComposer() {
+      while (bottom.firstChild) { bottom.removeChild(bottom.firstChild); }
+      if (!canPost(view.chat)) {
+        bottom.appendChild(el("p", { "class": "read-only", id: "journal-read-only",
+          text: view.chat.archived ? "Чат в архиве: новые сообщения в него не пишут."
+            : "В этом чате пишут только модераторы (режим объявлений)." }));
+        return;
+      }
+      var text = el("textarea", { id: "journal-text", name: "text", rows: "3", maxlength: "4000", required: "required" });
+      var error = errorBox();
+      error.id = "journal-send-error";
+      var send = el("button", { type: "submit", "class": "primary", text: "Отправить" });
+      var form = el("form", { "class": "composer", id: "journal-composer", onsubmit: function (event) {
+        event.preventDefault();
+        if (view.sending) { return; }
+        if (!text.value.trim()) { error.textContent = "Напишите сообщение."; return; }
+        view.sending = true;
+        send.disabled = true;
+        api("POST", path("/messages"), { text: text.value, client_msg_id: form.dataset.clientId }).then(function (m) {
+          text.value = "";
+          error.textContent = "";
+          form.dataset.clientId = clientId();
+          merge([m]);
+          drawMessages(false);
+          log.scrollTop = log.scrollHeight;
+          refreshList();
+        }, function (p) { showError(error, p); }).then(function () {
+          view.sending = false;
+          send.disabled = false;
+        });
+      } },
+        el("label", { "for": "journal-text", text: "Сообщение" }),
+        text, send, error);
+      form.dataset.clientId = clientId();
+      text.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { form.requestSubmit(); }
+      });
+      bottom.appendChild(form);
+    }
+
+    function load(cursor, older) {
+      var query = "/messages?limit=30" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : "");
+      return api("GET", path(query)).then(function (page) {
+        if (view.divider === null && !cursor) {
+          // Where the member stopped: before the oldest of the messages unread when the chat opened.
+          var others = page.items.filter(function (m) { return !m.deleted && m.author_id !== state.personId; });
+          var first = others[(unreadAtOpen || 0) - 1];
+          view.divider = first ? first.id : "";
+        }
+        if (!cursor && page.items.length && view.chat.unread_count !== 0) {
+          api("POST", path("/read"), { up_to: page.items[0].id });
+        }
+        merge(page.items);
+        if (older || view.before === null && !view.loaded) { view.before = page.next_cursor; }
+        view.loaded = true;
+        drawOlder();
+        drawMessages(older);
+      });
+    }
+
+    drawHead();
+    drawManage();
+    drawComposer();
+    load(null, false);
+    loadMarks();
+
+    // The mark beside an adult's name, as on the phone (chalicelib/web/pages.py role_mark).
+    function loadMarks() {
+      api("GET", path("/members?limit=500")).then(function (page) {
+        var classTeacherKinds = { "class": true, parents: true };
+        var marks = { teacher: "учитель", parent: "родитель", admin: "администрация" };
+        page.items.forEach(function (member) {
+          view.marks[member.person_id] = member.role === "teacher" && member.chat_role === "moderator" &&
+            classTeacherKinds[view.chat.kind] ? "классный руководитель" : (marks[member.role] || "");
+        });
+        drawMessages(true);
+      });
+    }
+
+    view.update = function (fresh) {
+      var postingChanged = canPost(fresh) !== canPost(view.chat);
+      var manageChanged = fresh.my_role !== view.chat.my_role || fresh.archived !== view.chat.archived ||
+        fresh.title !== view.chat.title || fresh.read_only !== view.chat.read_only;
+      view.chat = fresh;
+      drawHead();
+      if (manageChanged) { drawManage(); }
+      if (postingChanged) { drawComposer(); }
+      load(null, false);
+    };
+    return view;
   }
 
   function showQr(box, refreshes) {

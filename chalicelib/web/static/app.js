@@ -3,14 +3,15 @@
 "use strict";
 
 (function () {
-  function localTimes(root) {
-    root.querySelectorAll("time[datetime]").forEach(function (node) {
-      var when = new Date(node.getAttribute("datetime"));
-      if (!isNaN(when.getTime())) {
-        node.textContent = when.toLocaleString("ru-RU", {
-          day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit"
-        });
-      }
+  function localTimes() {
+    var list = document.getElementById("messages");
+    if (!list || !window.SchoolChatsWhen) { return; }
+    window.SchoolChatsWhen.label(list, "li.message", "day", function (text) {
+      var item = document.createElement("li");
+      var span = document.createElement("span");
+      span.textContent = text;
+      item.appendChild(span);
+      return item;
     });
   }
 
@@ -31,7 +32,7 @@
           page.querySelectorAll("#messages > li.message").forEach(function (item) {
             list.insertBefore(document.importNode(item, true), first);
           });
-          localTimes(list);
+          localTimes();
           window.scrollBy(0, document.documentElement.scrollHeight - height);
           var next = page.getElementById("older");
           if (next) { link.href = next.href; link.removeAttribute("aria-busy"); }
@@ -83,7 +84,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    localTimes(document);
+    localTimes();
     var older = document.getElementById("older");
     if (older) { loadOlder(older); }
     var composer = document.getElementById("composer");
