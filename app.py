@@ -19,6 +19,7 @@ from chalicelib.api import (
     hosted,
     hosted_calls,
     hosted_manage,
+    hosted_new_chat,
     imports,
     link,
     qr,
@@ -45,6 +46,7 @@ def create_app(services: Services) -> Chalice:
         hosted.api,
         hosted_calls.api,
         hosted_manage.api,
+        hosted_new_chat.api,
         safety.api,
     )
     for api in routes:

@@ -25,8 +25,9 @@ from chalicelib.api.http import (
     RequestBody,
     RequestContext,
     has_control_characters,
+    validate,
 )
-from chalicelib.api.shapes import chat_json, member_json, message_json
+from chalicelib.api.shapes import chat_json, member_json, message_json, person_json
 from chalicelib.chats.access import ChatAccess
 from chalicelib.config import settings
 from chalicelib.messenger.port import ChatEdit
@@ -38,6 +39,7 @@ MAX_TEXT_CHARS = 4000
 MAX_CLIENT_ID_CHARS = 128
 MAX_MEMBERS_AT_CREATION = 500
 MAX_MEMBERS_PER_ADD = 100
+MAX_SEARCH_CHARS = 100
 
 
 # --- input ---------------------------------------------------------------------------
@@ -124,6 +126,7 @@ class SendMessageInput(RequestBody):
 
     text: MessageText
     client_msg_id: ClientId | None = None
+    reply_to: Identifier | None = None
 
 
 class MarkReadInput(RequestBody):
@@ -177,6 +180,33 @@ def create_chat(ctx: RequestContext) -> Response:
     return _json(chat_json(made.access.chat, made.access.my_role), 201 if made.created else 200)
 
 
+SearchText = Annotated[
+    str, StringConstraints(max_length=MAX_SEARCH_CHARS), AfterValidator(_no_control_characters)
+]
+
+
+class ChatChoicesQuery(RequestBody):
+    """``GET /v1/chat-choices``: whose names to search for (``q``) and in which school."""
+
+    q: SearchText = ""
+    school_id: Identifier | None = None
+
+
+@api.route("/v1/chat-choices")
+def chat_choices(ctx: RequestContext) -> dict[str, Any]:
+    """A teacher's «Новый чат»: their scheduled classes, and people of the school matching ``q``."""
+    query = validate(ChatChoicesQuery, {"q": ctx.query("q") or "", "school_id": ctx.query("school_id")})
+    limit = ctx.page_size(default=50, maximum=100)
+    choices = ctx.services.chats.chat_choices(ctx.authenticated, query.school_id, query.q, limit)
+    return {
+        "school_id": choices.school_id,
+        "classes": [
+            {"class_id": c.class_id, "title": c.title, "subject": c.subject or None} for c in choices.classes
+        ],
+        "people": [person_json(about) for about in choices.people],
+    }
+
+
 @api.route("/v1/chats/{chat_id}")
 def get_chat(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     """One chat (members; administrators and operators through the back office)."""
@@ -208,8 +238,9 @@ def archive_chat(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
 def list_members(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     """A chat's active members: for its members, its school's administrators and operators."""
     limit = ctx.page_size(default=100, maximum=500)
-    members = ctx.services.chats.members(ctx.authenticated, chat_id, limit, ctx.position("after"))
-    return ctx.page([member_json(m) for m in members.items], "after", members.after)
+    after = ctx.position("after")
+    members, about = ctx.services.chats.members_about(ctx.authenticated, chat_id, limit, after)
+    return ctx.page([member_json(m, about.get(m.person_id)) for m in members.items], "after", members.after)
 
 
 @api.route("/v1/chats/{chat_id}/members", methods=("POST",))
@@ -243,7 +274,9 @@ def list_messages(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
 def send_message(ctx: RequestContext, chat_id: str) -> Response:
     """Members: send (201); the same ``client_msg_id`` again returns the first message (200)."""
     body = ctx.body(SendMessageInput)
-    sent = ctx.services.chats.send_message(ctx.authenticated, chat_id, body.text, body.client_msg_id)
+    sent = ctx.services.chats.send_message(
+        ctx.authenticated, chat_id, body.text, body.client_msg_id, body.reply_to
+    )
     return _json(message_json(sent.message), 201 if sent.created else 200)
 
 

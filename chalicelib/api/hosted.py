@@ -50,6 +50,7 @@ from chalicelib.identity.signin import (
     start_session,
 )
 from chalicelib.messenger.port import read_position
+from chalicelib.roster.model import Role
 from chalicelib.web import pages
 from chalicelib.web.pages import Composer, Urls
 from chalicelib.web.render import base_path, html_response, origin_of, static_response
@@ -155,10 +156,10 @@ def _require_same_origin(ctx: RequestContext) -> None:
         raise CsrfRefused("The request did not come from this site.")
 
 
-def _checked_form(ctx: RequestContext, session: WebSession) -> dict[str, str]:
+def _checked_form(ctx: RequestContext, session: WebSession, max_fields: int = 10) -> dict[str, str]:
     """The form of a state-changing request that came from this origin with the session's CSRF token."""
     _require_same_origin(ctx)
-    form = ctx.form()
+    form = ctx.form(max_fields)
     if not session.csrf_matches(form.pop("csrf", None)):
         raise CsrfRefused("The CSRF token is missing or wrong.")
     return form
@@ -248,7 +249,11 @@ def chat_list(ctx: RequestContext) -> Response:
         if page.before
         else None
     )
-    return html_response(pages.chat_list_page(_urls(), session.csrf_token, chats, more))
+    # «+ Новый чат» for teachers (a teacher's memberships say so; the page itself asks the roster).
+    may_create = any(row.person_role is Role.TEACHER for row, _ in page.items)
+    return html_response(
+        pages.chat_list_page(_urls(), session.csrf_token, chats, more, may_create=may_create)
+    )
 
 
 def _chat_response(

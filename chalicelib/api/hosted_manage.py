@@ -110,10 +110,10 @@ def delete_message(ctx: RequestContext, chat_id: str, message_id: str) -> Respon
 
 @api.route("/m/chats/{chat_id}/members", auth=False, render_error=_error_page)
 def members(ctx: RequestContext, chat_id: str) -> Response:
-    """A chat's members with their roles (for its members)."""
+    """A chat's members with who they are at the school («мама Козлова Артёма, 5А»; for its members)."""
     session = _signed_in(ctx)
     opened = ctx.services.chats.open_chat(session.caller, chat_id)
-    page = ctx.services.chats.members(
+    page, about = ctx.services.chats.members_about(
         session.caller, chat_id, MEMBERS_PER_PAGE, ctx.position("after", owner=session.caller)
     )
     more = (
@@ -125,7 +125,7 @@ def members(ctx: RequestContext, chat_id: str) -> Response:
         _urls(),
         session.csrf_token,
         chat_json(opened.chat, opened.my_role),
-        [member_json(member) for member in page.items],
+        [member_json(member, about.get(member.person_id)) for member in page.items],
         more,
     )
     return html_response(body)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.chats.directory import Chat, Membership
+from chalicelib.chats.people import PersonAbout
 from chalicelib.clock import isoformat_utc
 from chalicelib.messenger.port import Message
 
@@ -12,7 +13,8 @@ from chalicelib.messenger.port import Message
 def message_json(message: Message) -> dict[str, Any]:
     """A message: ``{"id", "chat_id", "author_id", "author_name", "text", "sent_at", "client_msg_id"}``.
 
-    Plus ``deleted``: a deleted message stays in the history as a placeholder with no text.
+    Plus ``deleted``: a deleted message stays in the history as a placeholder with no text;
+    and ``reply_to``: the id of the message of the chat it answers, or None.
     """
     return {
         "id": message.message_id,
@@ -23,6 +25,7 @@ def message_json(message: Message) -> dict[str, Any]:
         "sent_at": isoformat_utc(message.sent_at),
         "client_msg_id": message.client_msg_id,
         "deleted": message.deleted,
+        "reply_to": message.reply_to,
     }
 
 
@@ -48,11 +51,23 @@ def chat_json(chat: Chat, my_role: str | None, call: dict[str, Any] | None = Non
     }
 
 
-def member_json(member: Membership) -> dict[str, Any]:
-    """A member: ``{"person_id", "name", "role", "chat_role"}`` (never a phone number)."""
-    return {
+def member_json(member: Membership, about: PersonAbout | None = None) -> dict[str, Any]:
+    """A member: ``{"person_id", "name", "role", "chat_role"}`` (never a phone number).
+
+    With ``about`` (the school's roster), also ``full_name`` (adults with their
+    patronymic) and ``about``: their role in words («мама Козлова Артёма, 5А»).
+    """
+    shown = {
         "person_id": member.person_id,
         "name": member.name,
         "role": member.person_role.value,
         "chat_role": member.chat_role.value,
     }
+    if about is not None:
+        shown |= {"full_name": about.name, "about": about.about}
+    return shown
+
+
+def person_json(about: PersonAbout) -> dict[str, Any]:
+    """A person of the school a teacher may pick: ``{"person_id", "name", "about"}``."""
+    return {"person_id": about.person_id, "name": about.name, "about": about.about}

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 from chalicelib.chats import access, reading
 from chalicelib.chats.access import ChatAccess
 from chalicelib.chats.directory import ChatDirectory, ChatListPage, MemberPage, Membership, SchoolChatPage
+from chalicelib.chats.people import PersonAbout, school_people
 from chalicelib.clock import Clock
 from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.identity.journal_token import Caller
@@ -42,8 +43,8 @@ from chalicelib.planning.model import (
     PlannedMember,
     roster_chat_id,
 )
-from chalicelib.planning.plan import subject_chat_members
-from chalicelib.roster.model import PersonRecord, Role, SchoolRoster
+from chalicelib.planning.plan import subject_chat_members, teaches_class
+from chalicelib.roster.model import ClassKind, ClassRecord, PersonRecord, Role, SchoolRoster
 from chalicelib.safety.audit import AuditAction
 from chalicelib.safety.consent import require_consent
 
@@ -65,6 +66,16 @@ class CreatedChat:
 
     access: ChatAccess
     created: bool
+
+
+@dataclass(frozen=True)
+class ChatChoices:
+    """What a teacher may make a chat from: scheduled classes they teach, people matching a search."""
+
+    school_id: str
+    classes: tuple[ClassRecord, ...]
+    people: tuple[PersonAbout, ...]
+    picked: tuple[PersonAbout, ...] = ()
 
 
 class ChatService:
@@ -143,7 +154,54 @@ class ChatService:
             self.school.members_read(opened)
         return self.directory.members(chat_id, limit, after)
 
+    def members_about(
+        self, caller: Caller, chat_id: str, limit: int, after: str | None
+    ) -> tuple[MemberPage, dict[str, PersonAbout]]:
+        """A page of :meth:`members`, and who each is at the school (name, role in words), by its roster."""
+        page = self.members(caller, chat_id, limit, after)
+        roster = self.rosters.load_roster(page.items[0].school_id) if page.items else None
+        if roster is None:
+            return page, {}
+        people = school_people(roster)
+        described = {member.person_id: people.describe(member.person_id) for member in page.items}
+        return page, {person_id: about for person_id, about in described.items() if about is not None}
+
     # --- making chats --------------------------------------------------------------------
+
+    def chat_choices(
+        self, caller: Caller, school_id: str | None, search: str, limit: int, picked: Sequence[str] = ()
+    ) -> ChatChoices:
+        """For a teacher's «Новый чат»: the scheduled classes they teach (subject chats) and, for a
+        non-empty ``search``, up to ``limit`` active people of the school whose name or role in words
+        («5А», «мама») contains it (custom chats); ``picked`` people of the school described too (a
+        form showing its ticks again); 403 for anyone who is not a teacher there."""
+        teacher, roster = self._teacher_and_roster(caller, school_id)
+        classes = sorted(
+            (
+                school_class
+                for school_class in roster.classes.values()
+                if school_class.kind is ClassKind.SCHEDULED
+                and teaches_class(roster, teacher.person_id, school_class.class_id)
+            ),
+            key=lambda school_class: school_class.title,
+        )
+        people = school_people(roster)
+        found: list[PersonAbout] = []
+        needle = search.strip().casefold()
+        for person in roster.people.values() if needle else ():
+            if person.person_id == teacher.person_id or not person.active or not person.roles:
+                continue
+            about = people.describe(person.person_id)
+            if about is not None and needle in f"{about.name}\n{about.about}".casefold():
+                found.append(about)
+        found.sort(key=lambda about: (about.name, about.person_id))
+        chosen = [people.describe(pid) for pid in dict.fromkeys(picked) if pid != teacher.person_id]
+        return ChatChoices(
+            roster.school_id,
+            tuple(classes),
+            tuple(found[:limit]),
+            tuple(about for about in chosen if about is not None),
+        )
 
     def _teacher_and_roster(self, caller: Caller, school_id: str | None) -> tuple[PersonRecord, SchoolRoster]:
         """The school a teacher creates a chat in (the one they teach at, unless they name it)."""
@@ -325,13 +383,21 @@ class ChatService:
 
     # --- messages ------------------------------------------------------------------------
 
-    def send_message(self, caller: Caller, chat_id: str, text: str, client_msg_id: str | None) -> Sent:
+    def send_message(
+        self, caller: Caller, chat_id: str, text: str, client_msg_id: str | None, reply_to: str | None = None
+    ) -> Sent:
         """Post a message; a retry with the same ``client_msg_id`` gets the first one back.
 
-        Reusing a ``client_msg_id`` for a different text is a client bug: 409.
+        ``reply_to`` must be a message of the same chat (422 otherwise; one
+        read). Reusing a ``client_msg_id`` for a different text is a client bug: 409.
         """
         opened = self.open_chat(caller, chat_id)
         membership = access.require_can_post(opened)
+        if reply_to is not None and self.messenger.get_message(chat_id, reply_to) is None:
+            raise ValidationFailed(
+                "reply_to is not a message of this chat.",
+                [{"field": "reply_to", "message": "not a message of this chat"}],
+            )
         sent = self.messenger.post_message(
             opened.chat.as_existing(),
             caller.person_id,
@@ -339,6 +405,7 @@ class ChatService:
             text,
             client_msg_id,
             self.clock.now(),
+            reply_to,
         )
         if not sent.created and not sent.message.deleted and sent.message.text != text:
             raise Conflict("This client_msg_id was already used for another message.")

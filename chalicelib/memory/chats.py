@@ -389,6 +389,7 @@ class InMemoryChats:
         text: str,
         client_msg_id: str | None,
         now: datetime,
+        reply_to: str | None = None,
     ) -> Sent:
         """Store a message (or find the one this ``client_msg_id`` made) and move the chat up."""
         with self._lock:
@@ -401,7 +402,16 @@ class InMemoryChats:
             if found is None:
                 sent_iso = isoformat_utc(now)
                 found = _MessageRow(
-                    Message(message_id, chat.chat_id, author_id, author_name, text, now, client_msg_id),
+                    Message(
+                        message_id,
+                        chat.chat_id,
+                        author_id,
+                        author_name,
+                        text,
+                        now,
+                        client_msg_id,
+                        reply_to=reply_to,
+                    ),
                     f"{sent_iso}#{message_id}",
                 )
                 self._message_rows[(chat.chat_id, message_id)] = found

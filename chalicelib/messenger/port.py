@@ -77,6 +77,7 @@ class Message:
     sent_at: datetime
     client_msg_id: str | None = None
     deleted: bool = False
+    reply_to: str | None = None  # the id of the message of the same chat this one answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,8 +176,10 @@ class Messenger(Protocol):
         text: str,
         client_msg_id: str | None,
         now: datetime,
+        reply_to: str | None = None,
     ) -> Sent:
-        """Send a message. The same author and ``client_msg_id`` give back the first message."""
+        """Send a message (``reply_to``: the message it answers, checked by the caller to be one of the
+        chat's). The same author and ``client_msg_id`` give back the first message."""
         ...
 
     def get_message(self, chat_id: str, message_id: str) -> Message | None:

@@ -63,6 +63,7 @@ def message_of(item: MessageItem) -> Message:
         sent_at=item.sent_at,
         client_msg_id=item.client_msg_id,
         deleted=bool(item.deleted),
+        reply_to=item.reply_to,
     )
 
 
@@ -93,6 +94,7 @@ class MessageStore:
         text: str,
         client_msg_id: str | None,
         now: datetime,
+        reply_to: str | None = None,
     ) -> Sent:
         """Store a message (or find the one this ``client_msg_id`` already made) and fan it out."""
         if client_msg_id is None:
@@ -109,6 +111,7 @@ class MessageStore:
             sent_at=now,
             client_msg_id=client_msg_id,
             deleted=False,
+            reply_to=reply_to,
         )
         created = True
         try:

@@ -70,9 +70,10 @@ class BuiltinMessenger:
         text: str,
         client_msg_id: str | None,
         now: datetime,
+        reply_to: str | None = None,
     ) -> Sent:
         """Store a message and move the chat up in every member's list."""
-        return self.messages.post(chat, author_id, author_name, text, client_msg_id, now)
+        return self.messages.post(chat, author_id, author_name, text, client_msg_id, now, reply_to)
 
     def get_message(self, chat_id: str, message_id: str) -> Message | None:
         """One message, or None."""

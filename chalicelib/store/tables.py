@@ -267,6 +267,7 @@ class MessageItem(Model):
     deleted = BooleanAttribute(default=False)
     deleted_at = UTCDateTimeAttribute(null=True)
     deleted_by = UnicodeAttribute(null=True)
+    reply_to = UnicodeAttribute(null=True)  # the message (of the same chat) this one answers
 
     by_time = MessagesByTime()
     by_author = MessagesByAuthor()

@@ -92,6 +92,10 @@ class Urls:
         """Where a moderator's «Архивировать» posts."""
         return f"{self.chat(chat_id)}/archive"
 
+    def new_chat(self, step: str = "") -> str:
+        """A teacher's «Новый чат» page, or where its forms post (``subject``, ``custom``)."""
+        return f"{self.home}/new" + (f"/{step}" if step else "")
+
     def members(self, chat_id: str) -> str:
         """A chat's member list."""
         return f"{self.chat(chat_id)}/members"
@@ -160,8 +164,10 @@ def _read_report(report: ReadReportView | None) -> Markup:
     )
 
 
-def chat_list_page(urls: Urls, csrf: str, chats: Sequence[dict[str, Any]], more_href: str | None) -> Markup:
-    """The chat list: each chat's kind, title, state and last message."""
+def chat_list_page(
+    urls: Urls, csrf: str, chats: Sequence[dict[str, Any]], more_href: str | None, *, may_create: bool = False
+) -> Markup:
+    """The chat list: each chat's kind, title, state and last message; «+ Новый чат» for teachers."""
     items = [
         TEMPLATES.render(
             "chat_item",
@@ -179,9 +185,74 @@ def chat_list_page(urls: Urls, csrf: str, chats: Sequence[dict[str, Any]], more_
         else Markup("")
     )
     main = TEMPLATES.render(
-        "chat_list", items=concat(items) if items else TEMPLATES.render("chat_list_empty"), more=more
+        "chat_list",
+        items=concat(items) if items else TEMPLATES.render("chat_list_empty"),
+        more=more,
+        new_chat=TEMPLATES.render("new_chat_link", href=urls.new_chat()) if may_create else Markup(""),
     )
     return _layout(urls, "Чаты", main, _signed_in_bar(urls, csrf))
+
+
+@dataclass(frozen=True)
+class NewChatForm:
+    """What the custom-chat form shows again: its title, search, ticked people and the search's results.
+
+    ``picked`` and ``found`` are ``{"person_id", "name", "about"}``; ``error`` is Russian.
+    """
+
+    title: str = ""
+    search: str = ""
+    picked: Sequence[dict[str, str]] = ()
+    found: Sequence[dict[str, str]] = ()
+    searched: bool = False
+    error: str | None = None
+
+
+def new_chat_page(urls: Urls, csrf: str, classes: Sequence[dict[str, Any]], form: NewChatForm) -> Markup:
+    """A teacher's «Новый чат»: a subject chat from a scheduled class, or a chat of hand-picked people."""
+    class_forms = [
+        TEMPLATES.render(
+            "new_chat_class",
+            action=urls.new_chat("subject"),
+            csrf=csrf,
+            class_id=school_class["class_id"],
+            title=school_class["title"],
+        )
+        for school_class in classes
+    ]
+    picked_ids = {person["person_id"] for person in form.picked}
+    people = [*form.picked, *(p for p in form.found if p["person_id"] not in picked_ids)]
+    ticks = [
+        TEMPLATES.render(
+            "new_chat_person",
+            person_id=person["person_id"],
+            checked=Markup(" checked") if person["person_id"] in picked_ids else Markup(""),
+            name=person["name"],
+            about=person["about"],
+        )
+        for person in people
+    ]
+    if not ticks:
+        ticks = [
+            TEMPLATES.render(
+                "hint",
+                text="Никого не нашли." if form.searched else "Найдите людей и отметьте, кого добавить.",
+            )
+        ]
+    main = TEMPLATES.render(
+        "new_chat",
+        home=urls.home,
+        error=TEMPLATES.render("manage_error", text=form.error) if form.error else Markup(""),
+        classes=concat(class_forms)
+        if class_forms
+        else TEMPLATES.render("hint", text="Вы не ведёте уроков по расписанию в этой школе."),
+        custom_action=urls.new_chat("custom"),
+        csrf=csrf,
+        title=form.title,
+        q=form.search,
+        people=concat(ticks),
+    )
+    return _layout(urls, "Новый чат", main, _signed_in_bar(urls, csrf))
 
 
 @dataclass(frozen=True)
@@ -399,12 +470,17 @@ def call_page(
 def members_page(
     urls: Urls, csrf: str, chat: dict[str, Any], members: Sequence[dict[str, Any]], more_href: str | None
 ) -> Markup:
-    """A chat's members: each person's name and role in the school."""
+    """A chat's members: each person's name as the school knows it and what they are there
+    («мама Козлова Артёма, 5А»; the chat's own mark when the roster no longer has them)."""
     items = [
         TEMPLATES.render(
             "member_item",
-            name=member["name"],
-            role=(role_mark(member, chat["kind"]) or ROLE_LABELS.get(member["role"], member["role"]))
+            name=member.get("full_name") or member["name"],
+            role=(
+                member.get("about")
+                or role_mark(member, chat["kind"])
+                or ROLE_LABELS.get(member["role"], member["role"])
+            )
             + (", модератор" if member["chat_role"] == "moderator" else ""),
         )
         for member in members

@@ -198,9 +198,7 @@ def linkify(text: str) -> Markup:
             continue
         start = found.start()
         parts.append(escape(text[position:start]))
-        parts.append(
-            fill('<a href="$url" rel="noopener noreferrer" target="_blank">$url</a>', url=url)
-        )
+        parts.append(fill('<a href="$url" rel="noopener noreferrer" target="_blank">$url</a>', url=url))
         position = start + len(url)
     parts.append(escape(text[position:]))
     return concat(parts)

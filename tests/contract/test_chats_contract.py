@@ -232,3 +232,18 @@ def test_read_positions_move_forward_only_and_count_what_others_wrote(ports: Cha
     ports.messenger.mark_read("ch_r", "s-2", read_position(sent[3]))  # an ended membership: not revived
     gone = ports.directory.membership("ch_r", "s-2")
     assert gone is not None and not gone.active and gone.read_up_to == ""
+
+
+def test_a_reply_keeps_the_message_it_answers(ports: ChatPorts) -> None:
+    chat = custom_chat(ports, "ch_r")
+    asked = ports.messenger.post_message(chat.as_existing(), "s-1", "Ученик 1", "Когда экскурсия?", None, T0)
+    answer = ports.messenger.post_message(
+        chat.as_existing(), "t-1", "Учитель", "В пятницу", None, T0 + timedelta(1), asked.message.message_id
+    )
+    assert answer.message.reply_to == asked.message.message_id and asked.message.reply_to is None
+    assert ports.messenger.get_message("ch_r", answer.message.message_id) == answer.message
+    newest = ports.messenger.list_messages("ch_r", 1, None).items[0]
+    assert newest.reply_to == asked.message.message_id
+    # Deleting the answer keeps what it answered (a placeholder still shows where it stood).
+    deleted = ports.messenger.delete_message("ch_r", answer.message.message_id, "t-1", T0 + timedelta(2))
+    assert deleted.reply_to == asked.message.message_id

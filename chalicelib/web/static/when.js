@@ -41,7 +41,12 @@
       if (dayKey(when) !== previous) {
         var separator = makeSeparator(dayText(when));
         separator.classList.add(separatorClass);
-        item.parentNode.insertBefore(separator, item);
+        // The day goes above a «Новые сообщения» divider that stands right before the item.
+        var anchor = item;
+        while (anchor.previousElementSibling && anchor.previousElementSibling.classList.contains("divider")) {
+          anchor = anchor.previousElementSibling;
+        }
+        item.parentNode.insertBefore(separator, anchor);
         previous = dayKey(when);
       }
     });

@@ -115,7 +115,10 @@ def test_the_member_list_shows_names_and_roles(world: World, clock: MovableClock
     page = teacher.open(f"/m/chats/{world.chats['class']}/members")
     assert page.status == 200
     roles = re.findall(r'<span class="role">([^<]*)</span>', page.html)
-    assert "классный руководитель, модератор" in roles and "ученик" in roles
+    assert "классный руководитель 5А, модератор" in roles and "ученик 5А" in roles
+    parents = teacher.open(f"/m/chats/{world.chats['parents']}/members")
+    parent_roles = re.findall(r'<span class="role">([^<]*)</span>', parents.html)
+    assert "мама Иванова Пети, 5А" in parent_roles and "папа Петровой Маши, 5А" in parent_roles
     outsider = teacher.open(f"/m/chats/{world.chats['subject']}/members")
     assert outsider.status in (403, 404)
 

@@ -166,11 +166,15 @@ class World:
         """POST JSON as ``who``."""
         return self.call(who, "POST", path, body)
 
-    def send(self, who: str, kind: str, text: str, client_msg_id: str | None = None) -> Reply:
-        """Send a message to one of the world's chats."""
+    def send(
+        self, who: str, kind: str, text: str, client_msg_id: str | None = None, reply_to: object = None
+    ) -> Reply:
+        """Send a message to one of the world's chats (``reply_to``: the message it answers)."""
         body: dict[str, Any] = {"text": text}
         if client_msg_id is not None:
             body["client_msg_id"] = client_msg_id
+        if reply_to is not None:
+            body["reply_to"] = reply_to
         return self.post(who, f"/v1/chats/{self.chats[kind]}/messages", body)
 
     def add_members(self, who: str, kind_or_id: str, *person_ids: str) -> Reply:
