@@ -263,9 +263,12 @@ def _chat_response(
     draft: str = "",
     error: ServiceError | None = None,
     manage_error: str | None = None,
+    reply_to: str | None = None,
 ) -> Response:
     before = ctx.position("before", compound=True, owner=session.caller)
     page = ctx.services.chats.list_messages(session.caller, chat_id, MESSAGES_PER_PAGE, before)
+    # «Ответить» (``?reply=<id>``) answers a message shown on this page; anything else is ignored.
+    answering = next((m for m in page.items if m.message_id == reply_to and not m.deleted), None)
     opened = ctx.services.chats.open_chat(session.caller, chat_id)
     members = ctx.services.chats.members(session.caller, chat_id, MARKED_MEMBERS, None)
     try:
@@ -299,7 +302,12 @@ def _chat_response(
         [message_json(message) for message in page.items],
         older,
         showing_older=before is not None,
-        composer=Composer(can_post, draft, _send_error_text(error) if error and not manage_error else None),
+        composer=Composer(
+            can_post,
+            draft,
+            _send_error_text(error) if error and not manage_error else None,
+            message_json(answering) if answering is not None else None,
+        ),
         call_action=ctx.services.calls(settings()).action_for(opened),
         first_unread=first_unread,
         reads=reads,
@@ -310,6 +318,9 @@ def _chat_response(
 
 
 def _send_error_text(error: ServiceError) -> str:
+    fields = {str(item.get("field", "")) for item in error.extensions.get("errors", [])}
+    if isinstance(error, ValidationFailed) and "reply_to" in fields:
+        return "Сообщение не отправлено: сообщения, на которое вы отвечаете, в этом чате нет."
     if isinstance(error, ValidationFailed):
         return "Сообщение не отправлено: оно пустое или длиннее 4000 символов."
     if isinstance(error, ReadOnly):
@@ -319,8 +330,9 @@ def _send_error_text(error: ServiceError) -> str:
 
 @api.route("/m/chats/{chat_id}", auth=False, render_error=_error_page)
 def chat(ctx: RequestContext, chat_id: str) -> Response:
-    """A chat's newest messages (``?cursor=`` for older ones) and its send box."""
-    return _chat_response(ctx, _signed_in(ctx), chat_id)
+    """A chat's newest messages (``?cursor=`` for older ones) and its send box (``?reply=`` a message id:
+    the send box answers that message)."""
+    return _chat_response(ctx, _signed_in(ctx), chat_id, reply_to=ctx.query("reply"))
 
 
 @api.route(
@@ -336,15 +348,18 @@ def send(ctx: RequestContext, chat_id: str) -> Response:
     form = _checked_form(ctx, session)
     text = form.pop("text", "")
     client_msg_id = form.pop("client_msg_id", "") or None
+    reply_to = form.pop("reply_to", "") or None
     if form:
         raise ValidationFailed(
             "Unknown form fields.", [{"field": name, "message": "unknown"} for name in form]
         )
     try:
-        body = validate(SendMessageInput, {"text": text, "client_msg_id": client_msg_id})
-        ctx.services.chats.send_message(session.caller, chat_id, body.text, body.client_msg_id)
+        body = validate(
+            SendMessageInput, {"text": text, "client_msg_id": client_msg_id, "reply_to": reply_to}
+        )
+        ctx.services.chats.send_message(session.caller, chat_id, body.text, body.client_msg_id, body.reply_to)
     except (ValidationFailed, ReadOnly, Conflict) as error:
-        return _chat_response(ctx, session, chat_id, draft=text, error=error)
+        return _chat_response(ctx, session, chat_id, draft=text, error=error, reply_to=reply_to)
     return _redirect(_urls().chat(chat_id))
 
 

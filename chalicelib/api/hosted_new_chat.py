@@ -34,7 +34,11 @@ PICKED_PREFIX = "m-"  # a ticked person's checkbox: ``m-<person_id>=on``
 def new_chat_error_text(error: ServiceError) -> str:
     """Why the chat was not made, in Russian, naming the form's field."""
     if isinstance(error, ValidationFailed):
-        fields = {str(item.get("field", "")).split(".")[0] for item in error.extensions.get("errors", [])}
+        fields = {
+            part
+            for item in error.extensions.get("errors", [])
+            for part in str(item.get("field", "")).split(".")
+        }
         if "title" in fields:
             return "Название чата: введите от 1 до 200 символов."
         if "member_ids" in fields:

@@ -262,6 +262,7 @@ class Composer:
     can_post: bool
     draft: str = ""
     error: str | None = None
+    reply_to: dict[str, Any] | None = None  # the message being answered (``api.shapes.message_json``)
 
 
 def new_client_msg_id() -> str:
@@ -278,18 +279,57 @@ def _composer(urls: Urls, csrf: str, chat: dict[str, Any], composer: Composer) -
             else "В этом чате пишут только модераторы (режим объявлений)."
         )
         return concat([error, TEMPLATES.render("read_only", text=reason)])
+    answering = composer.reply_to
+    reply = (
+        TEMPLATES.render(
+            "composer_reply",
+            id=answering["id"],
+            author=answering["author_name"],
+            text=_excerpt(answering["text"]),
+            cancel=urls.chat(chat["id"]),
+        )
+        if answering is not None
+        else Markup("")
+    )
     return TEMPLATES.render(
         "composer",
         action=urls.send(chat["id"]),
         csrf=csrf,
         client_msg_id=new_client_msg_id(),
         error=error,
+        reply=reply,
         draft=composer.draft,
     )
 
 
+def _excerpt(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _quote(message: dict[str, Any], shown: dict[str, dict[str, Any]]) -> Markup:
+    """What a reply answers, above its text: a link to that message (tap to jump), when it is on the page."""
+    if not message.get("reply_to"):
+        return Markup("")
+    quoted = shown.get(message["reply_to"])
+    if quoted is None:
+        return TEMPLATES.render("reply_quote_missing")
+    return TEMPLATES.render(
+        "reply_quote",
+        id=quoted["id"],
+        author=quoted["author_name"],
+        text="Сообщение удалено" if quoted.get("deleted") else _excerpt(quoted["text"]),
+    )
+
+
 def _message(
-    urls: Urls, csrf: str, chat: dict[str, Any], message: dict[str, Any], me: str, marks: dict[str, str]
+    urls: Urls,
+    csrf: str,
+    chat: dict[str, Any],
+    message: dict[str, Any],
+    me: str,
+    marks: dict[str, str],
+    shown: dict[str, dict[str, Any]],
+    can_reply: bool,
 ) -> Markup:
     mine = message["author_id"] == me
     mark = marks.get(message["author_id"], "")
@@ -301,16 +341,26 @@ def _message(
     deletable = (
         not message.get("deleted") and not chat["archived"] and (mine or chat["my_role"] == "moderator")
     )
-    actions = (
-        TEMPLATES.render(
-            "delete_message",
-            action=urls.delete_message(chat["id"], message["id"]),
-            csrf=csrf,
-            author=message["author_name"],
-            sent_at_text=_time_text(message["sent_at"]),
-        )
-        if deletable
-        else Markup("")
+    actions = concat(
+        [
+            TEMPLATES.render(
+                "reply_link",
+                href=f"{urls.chat(chat['id'])}?reply={quote(message['id'], safe='')}#text",
+                author=message["author_name"],
+                sent_at_text=_time_text(message["sent_at"]),
+            )
+            if can_reply and not message.get("deleted")
+            else Markup(""),
+            TEMPLATES.render(
+                "delete_message",
+                action=urls.delete_message(chat["id"], message["id"]),
+                csrf=csrf,
+                author=message["author_name"],
+                sent_at_text=_time_text(message["sent_at"]),
+            )
+            if deletable
+            else Markup(""),
+        ]
     )
     if message.get("deleted"):
         return TEMPLATES.render(
@@ -326,6 +376,7 @@ def _message(
         mine=" mine" if mine else "",
         id=message["id"],
         author=author,
+        quote=_quote(message, shown),
         text=linkify(message["text"]),
         sent_at=message["sent_at"],
         sent_at_text=_time_text(message["sent_at"]),
@@ -384,11 +435,12 @@ def chat_page(
     ``manage_error`` says in Russian why their last action was refused.
     """
     marks = {member["person_id"]: role_mark(member, chat["kind"]) for member in members}
+    shown = {message["id"]: message for message in newest_first}
     messages: list[Markup] = []
     for message in reversed(newest_first):
         if message["id"] == first_unread:
             messages.append(TEMPLATES.render("new_divider"))
-        messages.append(_message(urls, csrf, chat, message, me, marks))
+        messages.append(_message(urls, csrf, chat, message, me, marks, shown, composer.can_post))
     older = (
         TEMPLATES.render("more", href=older_href, id="older", text="Загрузить более ранние")
         if older_href

@@ -288,6 +288,21 @@
     // New messages from others are read out by screen readers; nothing moves focus.
     var announcer = el("p", { "class": "visually-hidden", id: "announcer", "aria-live": "polite" });
     var seen = null;
+    // «Новый чат» for teachers: shown once the API says the caller may make chats.
+    var newChat = el("button", { type: "button", "class": "primary", id: "journal-new-chat", text: "Новый чат", hidden: "hidden",
+      onclick: function () {
+        api("GET", "/v1/chat-choices").then(function (choices) {
+          opened.id = null;
+          opened.view = null;
+          newChatView(pane, choices, function (chat) {
+            opened.id = chat.id;
+            opened.view = chatView(chat, pane, refresh, 0);
+            refresh();
+          });
+          refresh();
+        }, function (p) { showError(error, p); });
+      } });
+    api("GET", "/v1/chat-choices").then(function () { newChat.removeAttribute("hidden"); }, function () {});
     show(el("section", { "class": "card", id: "chats" },
       el("div", { "class": "chats-head" },
         el("h1", { text: "Чаты" }),
@@ -299,6 +314,7 @@
       error, announcer,
       el("div", { "class": "chats-body" },
         el("div", { "class": "chats-side" },
+          newChat,
           list,
           el("div", { "class": "messenger" },
             el("div", { "class": "open" },
@@ -386,10 +402,93 @@
 
   // One open chat: its messages (the newest at the bottom, in view), «Загрузить более ранние»,
   // and the same send box as the phone. `update(chat)` takes the list's fresh copy of the chat.
+  // Why a chat was not made, naming the form's field (as the phone says it).
+  function newChatProblem(problem) {
+    var slug = problem && problem.type ? problem.type.replace(PROBLEM, "") : "";
+    // "custom.title", "member_ids.0": any part of the field's path names it.
+    var fields = [];
+    (problem && problem.errors || []).forEach(function (e) { fields = fields.concat(String(e.field).split(".")); });
+    if (slug === "validation" && fields.indexOf("title") >= 0) { return "Название чата: введите от 1 до 200 символов."; }
+    if (slug === "validation" && fields.indexOf("member_ids") >= 0) {
+      return "Участники: кого-то из отмеченных уже нет в школе. Найдите людей заново.";
+    }
+    if (slug === "forbidden") { return "Создавать чаты могут только учителя школы (и только для своих уроков)."; }
+    return explain(problem);
+  }
+
+  // A teacher's «Новый чат» in the chat pane: a subject chat from a scheduled class, or hand-picked people
+  // found by name or class. `done(chat)` opens the chat made.
+  function newChatView(pane, choices, done) {
+    while (pane.firstChild) { pane.removeChild(pane.firstChild); }
+    var error = el("p", { "class": "error", role: "alert", id: "journal-new-chat-error" });
+    function refused(p) { error.textContent = newChatProblem(p); }
+    var subject = el("section", { "class": "new-chat", "aria-labelledby": "journal-subject-heading" },
+      el("h3", { id: "journal-subject-heading", text: "Чат предмета" }),
+      el("p", { "class": "muted", text: "Из класса по расписанию: участники — его ученики, состав обновляется из журнала." }));
+    if (!choices.classes.length) {
+      subject.appendChild(el("p", { "class": "muted", text: "Вы не ведёте уроков по расписанию в этой школе." }));
+    }
+    choices.classes.forEach(function (c) {
+      subject.appendChild(el("button", { type: "button", "class": "primary subject-class", text: "Создать чат «" + c.title + "»",
+        onclick: function () { api("POST", "/v1/chats", { kind: "subject", class_id: c.class_id }).then(done, refused); } }));
+    });
+    var picked = {};
+    var title = el("input", { type: "text", id: "journal-custom-title", maxlength: "200" });
+    var search = el("input", { type: "search", id: "journal-people-search", maxlength: "100",
+      "aria-describedby": "journal-people-hint" });
+    var people = el("div", { "class": "people", id: "journal-people", role: "group", "aria-label": "Участники" },
+      el("p", { "class": "muted", text: "Найдите людей и отметьте, кого добавить." }));
+    function drawPeople(found) {
+      while (people.firstChild) { people.removeChild(people.firstChild); }
+      var shown = Object.keys(picked).map(function (id) { return picked[id]; });
+      found.forEach(function (person) { if (!picked[person.person_id]) { shown.push(person); } });
+      if (!shown.length) { people.appendChild(el("p", { "class": "muted", text: "Никого не нашли." })); }
+      shown.forEach(function (person) {
+        var box = el("input", { type: "checkbox", value: person.person_id });
+        box.checked = !!picked[person.person_id];
+        box.addEventListener("change", function () {
+          if (box.checked) { picked[person.person_id] = person; } else { delete picked[person.person_id]; }
+        });
+        people.appendChild(el("label", { "class": "check person" }, box,
+          el("span", {}, el("span", { "class": "name", text: person.name }), " ",
+            el("span", { "class": "muted", text: person.about }))));
+      });
+    }
+    function find() {
+      api("GET", "/v1/chat-choices?limit=30&q=" + encodeURIComponent(search.value)).then(function (c) {
+        drawPeople(c.people);
+      }, refused);
+    }
+    search.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); find(); }
+    });
+    var requestId = clientId();
+    var custom = el("form", { "class": "new-chat", id: "journal-custom-chat", "aria-labelledby": "journal-custom-heading",
+      onsubmit: function (event) {
+        event.preventDefault();
+        api("POST", "/v1/chats", { kind: "custom", title: title.value, member_ids: Object.keys(picked),
+          client_request_id: requestId }).then(done, refused);
+      } },
+      el("h3", { id: "journal-custom-heading", text: "Свой чат" }),
+      field("Название чата", title),
+      el("label", { "class": "field", "for": "journal-people-search" }, el("span", { text: "Найти людей школы" })),
+      el("p", { "class": "muted", id: "journal-people-hint", text: "Фамилия, имя или класс, например «5А»" }),
+      el("div", { "class": "search-row" }, search,
+        el("button", { type: "button", id: "journal-people-find", text: "Найти", onclick: find })),
+      people,
+      el("button", { type: "submit", "class": "primary", id: "journal-create-custom", text: "Создать чат" }));
+    pane.appendChild(el("header", { "class": "chat-pane-head" }, el("h2", { id: "chat-title", text: "Новый чат" })));
+    pane.appendChild(error);
+    pane.appendChild(subject);
+    pane.appendChild(custom);
+    title.focus();
+  }
+
   // `unreadAtOpen`: how many were unread when the member opened it (a «Новые сообщения» divider
   // stands before the oldest of them).
   function chatView(chat, pane, refreshList, unreadAtOpen) {
-    var view = { chat: chat, messages: [], before: null, sending: false, marks: {}, divider: null };
+    var view = { chat: chat, messages: [], before: null, sending: false, marks: {}, divider: null,
+      members: [], replyTo: null };
     var title = el("h2", { id: "chat-title", text: chat.title });
     var meta = el("p", { "class": "muted", id: "chat-meta" });
     var olderBox = el("div", { "class": "older" });
@@ -397,8 +496,17 @@
       "aria-label": "Сообщения", tabindex: "0" });
     var bottom = el("div", { "class": "bottom" });
     var manageBox = el("div", { "class": "manage-box" });
+    var membersList = el("ul", { "class": "members", id: "journal-members", hidden: "hidden" });
+    var membersButton = el("button", { type: "button", "class": "link", id: "journal-members-button",
+      "aria-expanded": "false", "aria-controls": "journal-members", text: "Участники",
+      onclick: function () {
+        var open = membersList.hasAttribute("hidden");
+        if (open) { membersList.removeAttribute("hidden"); } else { membersList.setAttribute("hidden", "hidden"); }
+        membersButton.setAttribute("aria-expanded", open ? "true" : "false");
+      } });
     while (pane.firstChild) { pane.removeChild(pane.firstChild); }
-    pane.appendChild(el("header", { "class": "chat-pane-head" }, title, meta));
+    pane.appendChild(el("header", { "class": "chat-pane-head" }, title, meta, membersButton));
+    pane.appendChild(membersList);
     pane.appendChild(manageBox);
     pane.appendChild(olderBox);
     pane.appendChild(log);
@@ -493,8 +601,15 @@
         log.appendChild(el("div", { "class": "message", id: "m-" + m.id, "data-message-id": m.id },
           el("span", { "class": "author", text: m.author_name },
             view.marks[m.author_id] ? el("span", { "class": "role-mark", text: " · " + view.marks[m.author_id] }) : null),
+          quoteOf(m),
           m.deleted ? el("span", { "class": "text", text: "Сообщение удалено" }) : linkedText(m.text),
           el("time", { datetime: m.sent_at, text: window.SchoolChatsWhen.timeText(new Date(m.sent_at)) }),
+          !m.deleted && canPost(view.chat)
+            ? el("button", { type: "button", "class": "link reply", text: "Ответить",
+              "aria-label": "Ответить на сообщение: " + m.author_name + ", " +
+                window.SchoolChatsWhen.timeText(new Date(m.sent_at)),
+              onclick: function () { view.replyTo = m; drawReply(); if (view.text) { view.text.focus(); } } })
+            : null,
           !m.deleted && !view.chat.archived && (isModerator() || m.author_id === state.personId)
             ? el("button", { type: "button", "class": "link delete", text: "Удалить",
               "aria-label": "Удалить сообщение: " + m.author_name + ", " +
@@ -510,6 +625,45 @@
       else { log.scrollTop = log.scrollHeight; }
     }
 
+    function excerpt(text) { return text.length > 80 ? text.slice(0, 79) + "…" : text; }
+
+    // The message a reply answers, above its text: a link that jumps to it (when it is loaded).
+    function quoteOf(m) {
+      if (!m.reply_to) { return null; }
+      var quoted = view.messages.filter(function (q) { return q.id === m.reply_to; })[0];
+      if (!quoted) { return el("span", { "class": "quote", text: "Ответ на более раннее сообщение" }); }
+      return el("a", { href: "#m-" + quoted.id, "class": "quote", onclick: function (event) {
+        event.preventDefault();
+        jumpTo(quoted.id);
+      } },
+        el("span", { "class": "quote-author", text: quoted.author_name }),
+        el("span", { "class": "quote-text", text: quoted.deleted ? "Сообщение удалено" : excerpt(quoted.text) }));
+    }
+
+    function jumpTo(id) {
+      var target = document.getElementById("m-" + id);
+      if (!target) { return; }
+      target.setAttribute("tabindex", "-1");
+      target.scrollIntoView({ block: "center" });
+      target.focus({ preventScroll: true });
+      target.classList.add("highlight");
+      setTimeout(function () { target.classList.remove("highlight"); }, 2000);
+    }
+
+    // «Ответ на …» above the send box, with «Отменить».
+    function drawReply() {
+      var box = view.replyBox;
+      if (!box) { return; }
+      while (box.firstChild) { box.removeChild(box.firstChild); }
+      if (!view.replyTo) { box.setAttribute("hidden", "hidden"); return; }
+      box.removeAttribute("hidden");
+      box.appendChild(el("span", { "class": "quote" },
+        el("span", { "class": "quote-author", text: "Ответ: " + view.replyTo.author_name }),
+        el("span", { "class": "quote-text", text: excerpt(view.replyTo.text) })));
+      box.appendChild(el("button", { type: "button", "class": "link", id: "journal-cancel-reply", text: "Отменить ответ",
+        onclick: function () { view.replyTo = null; drawReply(); } }));
+    }
+
     function drawComposer() {
       while (bottom.firstChild) { bottom.removeChild(bottom.firstChild); }
       if (!canPost(view.chat)) {
@@ -519,6 +673,8 @@
         return;
       }
       var text = el("textarea", { id: "journal-text", name: "text", rows: "3", maxlength: "4000", required: "required" });
+      view.text = text;
+      view.replyBox = el("div", { "class": "reply-to", id: "journal-reply-to", hidden: "hidden" });
       var error = errorBox();
       error.id = "journal-send-error";
       var send = el("button", { type: "submit", "class": "primary", text: "Отправить" });
@@ -528,9 +684,13 @@
         if (!text.value.trim()) { error.textContent = "Напишите сообщение."; return; }
         view.sending = true;
         send.disabled = true;
-        api("POST", path("/messages"), { text: text.value, client_msg_id: form.dataset.clientId }).then(function (m) {
+        var body = { text: text.value, client_msg_id: form.dataset.clientId };
+        if (view.replyTo) { body.reply_to = view.replyTo.id; }
+        api("POST", path("/messages"), body).then(function (m) {
           text.value = "";
           error.textContent = "";
+          view.replyTo = null;
+          drawReply();
           form.dataset.clientId = clientId();
           merge([m]);
           drawMessages(false);
@@ -541,6 +701,7 @@
           send.disabled = false;
         });
       } },
+        view.replyBox,
         el("label", { "for": "journal-text", text: "Сообщение" }),
         text, send, error);
       form.dataset.clientId = clientId();
@@ -576,6 +737,18 @@
     load(null, false);
     loadMarks();
 
+    // Who is in the chat, as the school knows them («мама Козлова Артёма, 5А»), as on the phone.
+    function drawMembers() {
+      while (membersList.firstChild) { membersList.removeChild(membersList.firstChild); }
+      membersButton.textContent = "Участники (" + view.members.length + ")";
+      view.members.forEach(function (member) {
+        var role = member.about || view.marks[member.person_id] || "ученик";
+        membersList.appendChild(el("li", { "class": "member" },
+          el("span", { "class": "name", text: member.full_name || member.name }), " ",
+          el("span", { "class": "role", text: role + (member.chat_role === "moderator" ? ", модератор" : "") })));
+      });
+    }
+
     // The mark beside an adult's name, as on the phone (chalicelib/web/pages.py role_mark).
     function loadMarks() {
       api("GET", path("/members?limit=500")).then(function (page) {
@@ -585,6 +758,8 @@
           view.marks[member.person_id] = member.role === "teacher" && member.chat_role === "moderator" &&
             classTeacherKinds[view.chat.kind] ? "классный руководитель" : (marks[member.role] || "");
         });
+        view.members = page.items;
+        drawMembers();
         drawMessages(true);
       });
     }
