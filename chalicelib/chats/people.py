@@ -16,13 +16,6 @@ from chalicelib.chats.russian_names import Sex, genitive, sex_of
 from chalicelib.roster.model import ClassKind, EnrollmentRole, PersonRecord, Role, SchoolRoster
 
 
-def full_name(person: PersonRecord) -> str:
-    """«Иванова Мария Петровна» for adults; pupils by family and given name («Козлов Артём»)."""
-    if Role.STUDENT in person.roles and not person.roles & {Role.TEACHER, Role.PARENT, Role.ADMIN}:
-        return person.display_name
-    return " ".join(part for part in (person.family_name, person.given_name, person.middle_name) if part)
-
-
 @dataclass(frozen=True)
 class PersonAbout:
     """One person as screens show them: ``name`` and ``about`` («мама Козлова Артёма, 5А»)."""
@@ -46,7 +39,7 @@ class SchoolPeople:
         person = self.people.get(person_id)
         if person is None:
             return None
-        return PersonAbout(person_id, full_name(person), self._about(person))
+        return PersonAbout(person_id, person.display_name, self._about(person))
 
     def _about(self, person: PersonRecord) -> str:
         parts: list[str] = []

@@ -35,7 +35,7 @@ from chalicelib.identity.codes import MAX_WRONG_ENTRIES, issue_code
 from chalicelib.identity.link_flow import FlowTimings, LinkSession, Purpose, Step
 from chalicelib.identity.links import create_link, find_link, remove_link, require_not_linked
 from chalicelib.identity.passwords import PasswordRejected, check_new_password, hash_password
-from chalicelib.identity.phone import mask_phone
+from chalicelib.identity.phone import mask_phone, mask_phone_for_owner
 from chalicelib.identity.profiles import Profile, ProfileInput
 from chalicelib.identity.provider import Account, AccountExists, IdentityProvider, ProfileAlreadyExists
 from chalicelib.identity.sms import SmsNotSent, SmsSender
@@ -61,7 +61,8 @@ def sms_text(code: str, ttl_s: int) -> str:
     """The SMS: the code first (phones offer to paste it), then a warning not to share it."""
     minutes = max(1, ttl_s // 60)
     return (
-        f"{code} — код для привязки профиля School Chats. Действует {minutes} мин. Никому его не сообщайте."
+        f"{code} — код для привязки профиля «Школьные чаты». "
+        f"Действует {minutes} мин. Никому его не сообщайте."
     )
 
 
@@ -328,7 +329,7 @@ class LinkService:
         body: dict[str, Any] = {
             "id": session.session_id,
             "step": session.step.value,
-            "phone_masked": mask_phone(session.phone),
+            "phone_masked": mask_phone_for_owner(session.phone),
             "phone_verified": session.phone_verified,
             "session_expires_in_s": flow.session_expires_in_s(session, now),
         }
@@ -557,6 +558,6 @@ class LinkService:
         profile = account.profile if account else None
         return {
             "profile": profile.to_json() if profile else None,
-            "phone_masked": mask_phone(account.phone) if account else None,
+            "phone_masked": mask_phone_for_owner(account.phone) if account else None,
             "consent": link.consent,
         }

@@ -44,6 +44,19 @@ def normalise_phone(raw: str) -> str:
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
+def mask_phone_for_owner(e164: str) -> str:
+    """The number shown back to the person who typed it — enough to check it was typed right:
+    ``+7 916 ***-**-67`` (the operator code and the last two digits). Logs keep :func:`mask_phone`."""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return mask_phone(e164)
+    national = str(parsed.national_number)
+    if len(national) < 8:
+        return mask_phone(e164)
+    return f"+{parsed.country_code} {national[:3]} ***-**-{national[-2:]}"
+
+
 def mask_phone(e164: str) -> str:
     """The number as its owner may be shown it and as logs may carry it: ``+7 *** ** *67``.
 

@@ -64,8 +64,11 @@ class PersonRecord:
 
     @property
     def display_name(self) -> str:
-        """The name chats show: family name and given name ("Иванова Мария")."""
-        return " ".join(part for part in (self.family_name, self.given_name) if part)
+        """The name chats show, as the school knows it: family and given name ("Козлов Артём"), and for
+        adults (teachers, parents, administrators) the patronymic too ("Иванова Мария Петровна")."""
+        adult = bool(self.roles - {Role.STUDENT})
+        parts = (self.family_name, self.given_name, self.middle_name if adult else "")
+        return " ".join(part for part in parts if part)
 
 
 @dataclass(frozen=True, slots=True)

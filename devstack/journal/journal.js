@@ -70,6 +70,38 @@
     });
   }
 
+  // A field's problem in Russian, named as the form names the field («Пароль слишком простой»).
+  var FIELD_NAMES = { phone: "Номер телефона", password: "Пароль", code: "Код из SMS", last_name: "Фамилия",
+    first_name: "Имя", patronymic: "Отчество", birth_date: "Дата рождения", gender: "Пол" };
+  function fieldProblem(field, message) {
+    var name = String(field).split(".").pop();
+    var text = String(message || "");
+    if (name === "password") {
+      if (/too common/i.test(text)) { return "Пароль слишком простой: выберите такой, который труднее угадать."; }
+      if (/at least/i.test(text)) { return "Пароль слишком короткий: нужно не меньше 8 символов."; }
+      if (/at most/i.test(text)) { return "Пароль слишком длинный."; }
+      if (/phone/i.test(text)) { return "Пароль не должен содержать номер телефона."; }
+      return "Пароль не подходит: выберите другой.";
+    }
+    if (name === "phone") {
+      if (/country/i.test(text)) { return "Номер телефона: на номера этой страны SMS не отправляются."; }
+      return "Номер телефона: введите мобильный номер, например +7 916 123-45-67.";
+    }
+    if (name === "code") { return "Код из SMS: введите 6 цифр из сообщения."; }
+    if (name === "birth_date") {
+      if (/future/i.test(text)) { return "Дата рождения не может быть в будущем."; }
+      if (/age/i.test(text)) { return "Дата рождения: проверьте год."; }
+      return "Дата рождения: выберите дату.";
+    }
+    if (name === "gender") { return "Пол: выберите один из вариантов."; }
+    if (FIELD_NAMES[name]) {
+      if (/required/i.test(text)) { return FIELD_NAMES[name] + ": заполните поле."; }
+      if (/at most/i.test(text)) { return FIELD_NAMES[name] + ": слишком длинно."; }
+      return FIELD_NAMES[name] + ": только буквы, пробел, дефис или апостроф между ними.";
+    }
+    return "Проверьте поле «" + name + "».";
+  }
+
   function explain(problem) {
     var slug = problem && problem.type ? problem.type.replace(PROBLEM, "") : "";
     switch (slug) {
@@ -82,9 +114,8 @@
       case "sms-unavailable": return "SMS не отправлено. Попробуйте отправить код ещё раз.";
       case "already-linked": return "Этот учебный профиль уже привязан к другому пользователю журнала.";
       case "validation":
-        return "Проверьте поля: " + (problem.errors || []).map(function (e) {
-          return e.field + " — " + e.message;
-        }).join("; ");
+        return (problem.errors || []).map(function (e) { return fieldProblem(e.field, e.message); }).join(" ") ||
+          "Проверьте, как заполнены поля.";
       default: return (problem && problem.detail) || "Что-то пошло не так. Попробуйте ещё раз.";
     }
   }
@@ -126,9 +157,21 @@
         "привяжите учебный профиль мессенджера." }),
       el("form", { onsubmit: function (event) {
         event.preventDefault();
-        api("POST", "/v1/link/sessions", { phone: phone.value }).then(route, function (p) { showError(error, p); });
+        // Both answers start the same session (the API says nothing about who has an account).
+        var create = document.getElementById("has-account-no").checked;
+        api("POST", "/v1/link/sessions", { phone: phone.value }).then(function (session) {
+          return create ? step(session, "register").then(route) : route(session);
+        }).then(null, function (p) { showError(error, p); });
       } },
-        field("Номер телефона аккаунта мессенджера", phone),
+        field("Номер телефона", phone),
+        el("fieldset", { "class": "choice", id: "has-account" },
+          el("legend", { text: "Есть аккаунт мессенджера?" }),
+          el("label", { "class": "check" },
+            el("input", { type: "radio", name: "has-account", id: "has-account-yes", value: "yes", checked: "checked" }),
+            " Да, войти по паролю"),
+          el("label", { "class": "check" },
+            el("input", { type: "radio", name: "has-account", id: "has-account-no", value: "no" }),
+            " Нет, создать аккаунт")),
         error,
         el("button", { type: "submit", "class": "primary", text: "Продолжить" }))));
   }
@@ -136,7 +179,8 @@
   function route(session) {
     switch (session.step) {
       case "password": return passwordScreen(session);
-      case "register": return registerScreen(session);
+      case "register": return registerScreen(session, false);
+      case "reset": return registerScreen(session, true);
       case "code": return codeScreen(session);
       case "choose_profile": return chooseProfileScreen(session);
       case "create_profile": return createProfileScreen(session);
@@ -165,19 +209,26 @@
         field("Пароль", password),
         error,
         el("button", { type: "submit", "class": "primary", text: "Продолжить" })),
-      session.phone_verified ? null : el("button", {
-        type: "button", "class": "link", id: "register", text: "Нет аккаунта? Создать",
-        onclick: function () { step(session, "register").then(route, function (p) { showError(error, p); }); }
-      })));
+      session.phone_verified ? null : el("p", { "class": "links" },
+        el("button", {
+          type: "button", "class": "link", id: "forgot", text: "Забыли пароль?",
+          onclick: function () { step(session, "reset").then(route, function (p) { showError(error, p); }); }
+        }),
+        el("button", {
+          type: "button", "class": "link", id: "register", text: "Нет аккаунта? Создать",
+          onclick: function () { step(session, "register").then(route, function (p) { showError(error, p); }); }
+        }))));
   }
 
-  function registerScreen(session) {
+  // A new account's password, or a new password after «Забыли пароль?» (`reset`): an SMS code follows.
+  function registerScreen(session, reset) {
     var password = el("input", { type: "password", id: "new-password", autocomplete: "new-password" });
     var error = errorBox();
-    show(el("section", { "class": "card", id: "link-register" },
-      el("h1", { text: "Придумайте пароль" }),
-      el("p", { text: "Новый аккаунт мессенджера для номера " + session.phone_masked +
-        ". Пароль — не короче 8 символов; простые пароли не подойдут." }),
+    show(el("section", { "class": "card", id: reset ? "link-reset" : "link-register" },
+      el("h1", { text: reset ? "Новый пароль" : "Придумайте пароль" }),
+      el("p", { text: (reset ? "Новый пароль аккаунта мессенджера для номера " : "Новый аккаунт мессенджера для номера ") +
+        session.phone_masked + ". Пароль — не короче 8 символов; простые пароли не подойдут. " +
+        "Код из SMS подтвердит, что номер ваш." }),
       el("form", { onsubmit: function (event) {
         event.preventDefault();
         step(session, "password", { password: password.value }).then(route, function (p) { showError(error, p); });
@@ -289,7 +340,8 @@
     var announcer = el("p", { "class": "visually-hidden", id: "announcer", "aria-live": "polite" });
     var seen = null;
     // «Новый чат» for teachers: shown once the API says the caller may make chats.
-    var newChat = el("button", { type: "button", "class": "primary", id: "journal-new-chat", text: "Новый чат", hidden: "hidden",
+    var teaches = (me.roles || []).indexOf("teacher") >= 0;
+    var newChat = !teaches ? null : el("button", { type: "button", "class": "primary", id: "journal-new-chat", text: "Новый чат",
       onclick: function () {
         api("GET", "/v1/chat-choices").then(function (choices) {
           opened.id = null;
@@ -302,7 +354,6 @@
           refresh();
         }, function (p) { showError(error, p); });
       } });
-    api("GET", "/v1/chat-choices").then(function () { newChat.removeAttribute("hidden"); }, function () {});
     show(el("section", { "class": "card", id: "chats" },
       el("div", { "class": "chats-head" },
         el("h1", { text: "Чаты" }),

@@ -119,7 +119,7 @@ def journal(browser: Any, stack: Stack, screenshots: Path) -> Iterator[tuple[Any
     expect(page.locator("#link-choose")).to_be_visible()
     screens.check(page, "journal-08-link-choose-profile")
     page.click("#continue-profile")
-    expect(page.locator("#chat-list")).to_contain_text("5А — родители")
+    expect(page.locator("#chat-list")).to_contain_text("5А — родители", timeout=15_000)
     yield page, errors
     context.close()
 
@@ -324,7 +324,7 @@ def test_a_teacher_runs_the_chat_from_the_phone(
         "noopener noreferrer",
         "_blank",
     )
-    class_teacher = "Иванова Мария · классный руководитель"
+    class_teacher = "Иванова Мария Петровна · классный руководитель"
     expect(phone.locator("#messages .message .author").first).to_have_text(class_teacher)
     phone.get_by_text("Управление чатом").click()
     expect(phone.locator("#chat-title-input")).to_have_value("5А — родители")
@@ -401,7 +401,7 @@ def test_a_teacher_runs_the_chat_from_the_journal(
 
     # Who is writing: the class teacher is marked as such, in the journal and on the phone.
     expect(page.locator("#chat-messages .message .author").first).to_have_text(
-        "Иванова Мария · классный руководитель"
+        "Иванова Мария Петровна · классный руководитель"
     )
 
     message = page.locator("#chat-messages .message", has_text="Удалю это")
@@ -443,7 +443,7 @@ def test_a_teacher_makes_a_subject_chat_and_a_chat_of_picked_people_on_the_phone
 
     # «Ответить»: the reply quotes the message it answers, and the quote jumps to it.
     made = _chat_id(api, "Олимпиада по математике")
-    asked = _api(api, "p-orlova", "POST", f"/v1/chats/{made}/messages", {"text": "Какие задачи будут?"})
+    asked = _api(api, "t-ivanova", "POST", f"/v1/chats/{made}/messages", {"text": "Какие задачи будут?"})
     assert asked.status_code == 201, asked.text
     phone.reload()
     asked_id = asked.json()["id"]
@@ -502,7 +502,7 @@ def test_a_teacher_makes_a_chat_sees_who_is_in_it_and_replies_in_the_journal(
 
     # A reply quotes the message it answers; the quote jumps to it.
     chat_id = _chat_id(api, "Экскурсия 12 мая")
-    asked = _api(api, "p-orlova", "POST", f"/v1/chats/{chat_id}/messages", {"text": "Во сколько сбор?"})
+    asked = _api(api, "t-ivanova", "POST", f"/v1/chats/{chat_id}/messages", {"text": "Во сколько сбор?"})
     assert asked.status_code == 201, asked.text
     message = page.locator(f"#m-{asked.json()['id']}")
     expect(message).to_be_visible(timeout=15_000)
@@ -519,4 +519,64 @@ def test_a_teacher_makes_a_chat_sees_who_is_in_it_and_replies_in_the_journal(
     expect(message).to_be_focused()
     screens.check(page, "journal-17-reply")
     # The empty title's 422 is the one failed load.
+    assert [e for e in errors if not e.startswith("Failed to load resource")] == []
+
+
+def test_the_first_time_path_asks_about_an_account_and_offers_a_reset(
+    browser: Any, stack: Stack, screenshots: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    api, emulator = stack.ready["api"], stack.ready["emulator"]
+    screens = Screens(screenshots)
+    page = browser.new_context(viewport=JOURNAL_VIEWPORT, locale="ru-RU").new_page()
+    errors = _watch(page)
+    page.goto(f"{api}/demo")
+    page.select_option("#user", "t-volkov")
+    page.click("#sign-in-button")
+    page.click("#chats-button")
+    expect(page.locator("#has-account legend")).to_have_text("Есть аккаунт мессенджера?")
+    expect(page.get_by_label("Да, войти по паролю")).to_be_checked()
+    screens.check(page, "journal-18-first-time-choice")
+
+    # «Нет, создать аккаунт» goes straight to choosing a password; the number is shown checkably.
+    number = unique_phone()
+    page.fill("#phone", number)
+    page.get_by_label("Нет, создать аккаунт").check()
+    page.get_by_role("button", name="Продолжить").click()
+    expect(page.locator("#link-register")).to_contain_text(f"+7 {number[2:5]} ***-**-{number[-2:]}")
+    page.fill("#new-password", "password1")
+    page.get_by_role("button", name="Продолжить").click()
+    expect(page.locator("#error")).to_have_text(
+        "Пароль слишком простой: выберите такой, который труднее угадать.", timeout=30_000
+    )
+    screens.check(page, "journal-19-password-too-simple")
+
+    # Another visit, «Да»: the password screen offers «Забыли пароль?», which leads to a new password.
+    page.click("#chats-button")
+    page.fill("#phone", number)
+    page.get_by_role("button", name="Продолжить").click()
+    expect(page.locator("#link-password")).to_be_visible()
+    page.get_by_role("button", name="Забыли пароль?").click()
+    expect(page.locator("#link-reset h1")).to_have_text("Новый пароль")
+    screens.check(page, "journal-20-reset-password")
+    page.fill("#new-password", PASSWORD)
+    page.get_by_role("button", name="Продолжить").click()
+    expect(page.locator("#link-code")).to_contain_text(
+        f"Код отправлен на номер +7 {number[2:5]} ***-**-{number[-2:]}", timeout=30_000
+    )
+    page.fill("#code", last_code(emulator, number))
+    page.get_by_role("button", name="Подтвердить").click()
+    expect(page.locator("#link-create")).to_be_visible()
+    # The profile form starts from the journal's own name for the person, patronymic included.
+    assert [page.input_value(f) for f in ("#last-name", "#first-name", "#patronymic")] == [
+        "Волков",
+        "Дмитрий",
+        "Андреевич",
+    ]
+    page.fill("#birth-date", "2090-01-01")
+    page.get_by_role("button", name="Создать учебный профиль").click()
+    expect(page.locator("#error")).to_have_text("Дата рождения не может быть в будущем.")
+    screens.check(page, "journal-21-profile-refused")
+    # The refused password's and birth date's 422s are the only failed loads.
     assert [e for e in errors if not e.startswith("Failed to load resource")] == []

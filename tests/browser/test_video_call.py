@@ -197,7 +197,7 @@ def test_a_class_teacher_and_a_pupil_see_each_other_and_the_teacher_ends_the_cal
     assert _wait_decoding(teacher) > 0
     assert _wait_decoding(pupil) > 0
     expect(teacher.locator('.tile[data-person="s-orlov"] figcaption')).to_have_text("Орлов Пётр")
-    expect(pupil.locator('.tile[data-person="t-ivanova"] figcaption')).to_have_text("Иванова Мария")
+    expect(pupil.locator('.tile[data-person="t-ivanova"] figcaption')).to_have_text("Иванова Мария Петровна")
     expect(teacher.locator("#call-status")).to_have_text("В звонке: 2")
     for page in (teacher, pupil):
         _fits(page)

@@ -35,7 +35,7 @@ def demo_school(application: Any, clock: Any) -> None:
 
 def masked(phone: str) -> str:
     """How the journal shows a Russian number back to its owner."""
-    return f"+7 *** ** *{phone[-2:]}"
+    return f"+7 {phone[2:5]} ***-**-{phone[-2:]}"
 
 
 def link_by_registering(api: Any, emulator: str, person_id: str, profile: dict[str, str]) -> dict[str, Any]:
@@ -103,7 +103,7 @@ def test_the_class_teacher_of_5a_links_and_sees_exactly_her_chats(api: Any, emul
     # 1. "Chats": not linked yet; the rosters say who she is.
     assert call(api, "get", "/v1/me", teacher).json_body == {
         "person_id": teacher,
-        "name": "Иванова Мария",
+        "name": "Иванова Мария Петровна",
         "roles": ["teacher"],
         "school_ids": [SCHOOL_ID],
         "link": None,
@@ -146,7 +146,7 @@ def test_the_class_teacher_of_5a_links_and_sees_exactly_her_chats(api: Any, emul
     assert sent.status_code == 201, sent.body
     page = call(api, "get", f"/v1/chats/{class_chat}/messages", teacher).json_body
     assert [(m["text"], m["author_id"], m["author_name"]) for m in page["items"]] == [
-        ("Завтра экскурсия", teacher, "Иванова Мария")
+        ("Завтра экскурсия", teacher, "Иванова Мария Петровна")
     ]
     assert chats_by_title(api, teacher)["5А"]["last_message"]["id"] == sent.json_body["id"]
 
@@ -157,7 +157,7 @@ def test_a_parent_of_children_in_5a_and_6a_sees_both_parents_chats_and_no_class_
     parent, teacher = "p-orlova", "t-ivanova"
     me = call(api, "get", "/v1/me", parent).json_body
     assert (me["name"], me["roles"], me["school_ids"], me["link"]) == (
-        "Орлова Наталья",
+        "Орлова Наталья Викторовна",
         ["parent"],
         [SCHOOL_ID],
         None,

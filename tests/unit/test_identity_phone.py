@@ -1,6 +1,6 @@
 import pytest
 
-from chalicelib.identity.phone import InvalidPhone, mask_phone, normalise_phone
+from chalicelib.identity.phone import InvalidPhone, mask_phone, mask_phone_for_owner, normalise_phone
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,11 @@ def test_mask_shows_only_country_code_and_last_two_digits():
     masked = mask_phone("+447400123456")
     assert masked == "+44 *** ** *56"
     assert "7400" not in masked and "1234" not in masked
+
+
+def test_the_owner_sees_enough_of_the_number_to_check_it() -> None:
+    assert mask_phone_for_owner("+79161234567") == "+7 916 ***-**-67"
+    assert mask_phone_for_owner("+447400123456") == "+44 740 ***-**-56"
+    shown = mask_phone_for_owner("+79161234567")
+    assert "1234" not in shown and "2345" not in shown
+    assert mask_phone_for_owner("not a number") == mask_phone("not a number")

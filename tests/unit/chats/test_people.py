@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.chats.people import full_name, school_people
+from chalicelib.chats.people import school_people
 from chalicelib.chats.russian_names import Sex, genitive, genitive_family, genitive_given, sex_of
 from chalicelib.roster.model import (
     ClassKind,
@@ -105,6 +105,6 @@ def test_each_person_is_described_as_the_school_says_it() -> None:
 
 
 def test_adults_are_named_with_their_patronymic_pupils_without() -> None:
-    assert full_name(ROSTER.people["t1"]) == "Иванова Мария Петровна"
-    assert full_name(ROSTER.people["p3"]) == "Ким Саша"
-    assert full_name(ROSTER.people["s1"]) == "Козлов Артём"
+    assert ROSTER.people["t1"].display_name == "Иванова Мария Петровна"
+    assert ROSTER.people["p3"].display_name == "Ким Саша"
+    assert ROSTER.people["s1"].display_name == "Козлов Артём"
