@@ -57,3 +57,11 @@ def test_the_owner_sees_enough_of_the_number_to_check_it() -> None:
     shown = mask_phone_for_owner("+79161234567")
     assert "1234" not in shown and "2345" not in shown
     assert mask_phone_for_owner("not a number") == mask_phone("not a number")
+
+
+def test_the_sms_names_the_product_as_the_journal_does_and_starts_with_the_code() -> None:
+    from chalicelib.identity.linking import sms_text
+
+    text = sms_text("123456", 300)
+    assert text.startswith("123456 — ") and "«Школьные чаты»" in text and "5 мин" in text
+    assert "School Chats" not in text
