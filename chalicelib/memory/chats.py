@@ -602,3 +602,16 @@ class InMemoryChats:
                 and row.activity_key is not None
                 and row.person_role is Role.STUDENT
             }
+
+    def person_memberships(self, person_id: str) -> list[Membership]:
+        """The person's active memberships, oldest activity first."""
+        with self._lock:
+            rows = sorted(
+                (
+                    row
+                    for row in self._member_rows.values()
+                    if row.person_id == person_id and row.active and row.activity_key is not None
+                ),
+                key=lambda row: row.activity_key or "",
+            )
+            return [row.membership() for row in rows]
