@@ -22,7 +22,7 @@ from chalicelib.config import Settings
 from chalicelib.identity.linking import LinkService
 from chalicelib.identity.provider import BuiltinIdentityProvider, IdentityProvider
 from chalicelib.identity.signin import SignIn
-from chalicelib.identity.sms import SmsSender, sms_sender_from_settings
+from chalicelib.identity.sms import SmsSender
 from chalicelib.identity.stores import CounterStore, LinkSessionStore, LinkStore, SignInStore
 from chalicelib.messenger.port import Messenger
 from chalicelib.safety.audit import AuditLog
@@ -42,6 +42,7 @@ from chalicelib.store.rosters import S3Rosters
 from chalicelib.store.safety import DynamoAuditLog, DynamoConsentStore, DynamoReportStore, DynamoSchoolSeats
 from chalicelib.store.schools import SchoolStore
 from chalicelib.store.signin import DynamoSignInStore
+from chalicelib.store.sms import sms_sender_from_settings
 
 
 @dataclass
