@@ -169,6 +169,12 @@ class InMemoryChats:
             else:
                 self._consents[person_id] = consent
 
+    def unlink(self, person_id: str) -> None:
+        """Record that the journal user's link ended (the identity side removes it in production)."""
+        with self._lock:
+            self._links.discard(person_id)
+            self._consents.pop(person_id, None)
+
     def save_roster(self, roster: SchoolRoster) -> None:
         """Keep a school's roster as its last applied one (the pipeline writes this in production)."""
         with self._lock:
