@@ -25,6 +25,7 @@ from chalicelib.identity.signin import SignIn
 from chalicelib.identity.sms import SmsSender
 from chalicelib.identity.stores import CounterStore, LinkSessionStore, LinkStore, SignInStore
 from chalicelib.messenger.port import Messenger
+from chalicelib.pipeline.schools import SchoolStates
 from chalicelib.safety.audit import AuditLog
 from chalicelib.safety.consent import ConsentStore
 from chalicelib.safety.guardians import Guardians
@@ -56,7 +57,7 @@ class Services:
     chat_directory: ChatDirectory
     rosters: Rosters
     imports: ImportStore
-    schools: SchoolStore
+    schools: SchoolStates
     call_store: CallStore
     call_provider: CallProvider
     audit_log: AuditLog
