@@ -144,7 +144,7 @@ def test_a_new_number_registers_makes_a_profile_and_links(twins: Twins) -> None:
     assert twins.chats.is_linked("p-1")  # the chats see it as the directory would
     assert service.link_of("p-1") == {
         "profile": stored.profile.to_json(),
-        "phone_masked": "+7 *** ** *67",
+        "phone_masked": "+7 900 ***-**-67",
         "consent": None,
     }
 
