@@ -8,13 +8,25 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
+from chalicelib.config import settings
 from chalicelib.store.conditions import is_condition_failure
 from chalicelib.store.tables import SchoolItem
 
 # A running sync renews its lease every HEARTBEAT_SECONDS (pipeline.lease), so the lease can be
-# short: a crashed worker's school is free again within a minute.
+# short: a crashed worker's school is free again within a minute. These are the deployed
+# defaults; SCHOOL_LEASE_S (lease_seconds) sets the lease, the heartbeat is a quarter of it.
 LEASE_SECONDS = 60
 HEARTBEAT_SECONDS = 15
+
+
+def lease_seconds() -> int:
+    """How long a school's lease lasts unless renewed (``SCHOOL_LEASE_S``, default :data:`LEASE_SECONDS`)."""
+    return settings().school_lease_s
+
+
+def heartbeat_seconds() -> float:
+    """How often a running sync renews its lease and its message's hiding: a quarter of the lease."""
+    return lease_seconds() / 4
 
 
 class SchoolBusy(Exception):
@@ -39,7 +51,7 @@ class SchoolStore:
 
         Two imports of one school running at once would each diff against a state
         the other is changing; the lease makes them take turns. A lease left by a
-        crashed worker expires after :data:`LEASE_SECONDS`; a live one is renewed
+        crashed worker expires after :func:`lease_seconds`; a live one is renewed
         (:meth:`renew`) while its sync runs.
         """
         moment = int(now.timestamp())
@@ -47,7 +59,7 @@ class SchoolStore:
             SchoolItem(school_id).update(
                 actions=[
                     SchoolItem.lease_owner.set(owner),
-                    SchoolItem.lease_until.set(moment + LEASE_SECONDS),
+                    SchoolItem.lease_until.set(moment + lease_seconds()),
                     SchoolItem.name.set(school_name),
                 ],
                 condition=(
@@ -63,10 +75,10 @@ class SchoolStore:
         return self.state(school_id)
 
     def renew(self, school_id: str, owner: str, now: datetime) -> bool:
-        """Extend ``owner``'s lease to :data:`LEASE_SECONDS` from ``now``; False if ``owner`` lost it."""
+        """Extend ``owner``'s lease to :func:`lease_seconds` from ``now``; False if ``owner`` lost it."""
         try:
             SchoolItem(school_id).update(
-                actions=[SchoolItem.lease_until.set(int(now.timestamp()) + LEASE_SECONDS)],
+                actions=[SchoolItem.lease_until.set(int(now.timestamp()) + lease_seconds())],
                 condition=(SchoolItem.lease_owner == owner) & (SchoolItem.lease_until > 0),
             )
         except UpdateError as error:
