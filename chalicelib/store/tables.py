@@ -413,6 +413,8 @@ class ImportItem(Model):
     warnings = ListAttribute[Any](default=list)
     error_count = NumberAttribute(default=0)
     warning_count = NumberAttribute(default=0)
+    # Where the complete list of errors and warnings is (``reports/…issues.jsonl``); the item keeps its head.
+    issues_key = UnicodeAttribute(null=True)
     shard_key = UnicodeAttribute(null=True)
     removal_share = NumberAttribute(null=True)
     # Header: what identifies the file's content (store.rosters.content_key); set
