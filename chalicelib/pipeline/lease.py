@@ -1,6 +1,6 @@
 """A school sync's heartbeats: a short lease and a short message visibility, renewed while the sync runs.
 
-The lease (``store.schools``) lasts :func:`~chalicelib.store.schools.lease_seconds`
+The lease (``pipeline.schools``) lasts :func:`~chalicelib.pipeline.schools.lease_seconds`
 (``SCHOOL_LEASE_S``: a minute deployed, 20 s in the local stack) so that a sync
 whose worker crashed frees its school within that; a sync that runs longer keeps
 it by renewing it every quarter of it from a background thread. The message is
@@ -20,7 +20,7 @@ from types import TracebackType
 from chalicelib.aws import client
 from chalicelib.clock import Clock
 from chalicelib.observability import log_event, logger
-from chalicelib.store.schools import SchoolStore, heartbeat_seconds, lease_seconds
+from chalicelib.pipeline.schools import SchoolStates, heartbeat_seconds, lease_seconds
 
 # A sync that is still "running" after this long is stuck (its Lambda allows 120 s): stop renewing.
 MAX_HEARTBEAT_SECONDS = 15 * 60
@@ -39,7 +39,7 @@ class LeaseHeartbeat:
 
     def __init__(
         self,
-        schools: SchoolStore,
+        schools: SchoolStates,
         school_id: str,
         owner: str,
         clock: Clock,

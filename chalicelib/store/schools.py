@@ -1,46 +1,33 @@
-"""Schools' sync state: the lease that lets one sync at a time touch a school, and what it applied."""
+"""Schools' sync state in DynamoDB (``pipeline.schools.SchoolStates``): the lease that lets one sync at
+a time touch a school, and what it applied. The port's names stay importable from here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
-from chalicelib.config import settings
+from chalicelib.pipeline.schools import (
+    HEARTBEAT_SECONDS,
+    LEASE_SECONDS,
+    SchoolBusy,
+    SchoolSyncState,
+    heartbeat_seconds,
+    lease_seconds,
+)
 from chalicelib.store.conditions import is_condition_failure
 from chalicelib.store.tables import SchoolItem
 
-# A running sync renews its lease every HEARTBEAT_SECONDS (pipeline.lease), so the lease can be
-# short: a crashed worker's school is free again within a minute. These are the deployed
-# defaults; SCHOOL_LEASE_S (lease_seconds) sets the lease, the heartbeat is a quarter of it.
-LEASE_SECONDS = 60
-HEARTBEAT_SECONDS = 15
-
-
-def lease_seconds() -> int:
-    """How long a school's lease lasts unless renewed (``SCHOOL_LEASE_S``, default :data:`LEASE_SECONDS`)."""
-    return settings().school_lease_s
-
-
-def heartbeat_seconds() -> float:
-    """How often a running sync renews its lease and its message's hiding: a quarter of the lease."""
-    return lease_seconds() / 4
-
-
-class SchoolBusy(Exception):
-    """Another import holds the school's lease; try again shortly."""
-
-
-@dataclass(frozen=True)
-class SchoolSyncState:
-    """What the last applied sync left for a school."""
-
-    school_id: str
-    roster_fingerprint: str | None
-    last_import_id: str | None
-    last_uploaded_at: str | None
+__all__ = [
+    "HEARTBEAT_SECONDS",
+    "LEASE_SECONDS",
+    "SchoolBusy",
+    "SchoolStore",
+    "SchoolSyncState",
+    "heartbeat_seconds",
+    "lease_seconds",
+]
 
 
 class SchoolStore:
