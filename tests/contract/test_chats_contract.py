@@ -232,3 +232,36 @@ def test_read_positions_move_forward_only_and_count_what_others_wrote(ports: Cha
     ports.messenger.mark_read("ch_r", "s-2", read_position(sent[3]))  # an ended membership: not revived
     gone = ports.directory.membership("ch_r", "s-2")
     assert gone is not None and not gone.active and gone.read_up_to == ""
+
+
+def test_a_sync_that_rewrites_a_membership_keeps_its_read_position(ports: ChatPorts) -> None:
+    """A roster change to a member (a new name, a new role) must not make their chat unread again."""
+    import dataclasses
+
+    roster = sample_school(SCHOOL, classes=1, students=2, parents_per_student=1)
+    sync(ports, roster)
+    chat_id = roster_chat_id(SCHOOL, ChatKind.CLASS, f"{SCHOOL}-c0")
+    pupil = f"{SCHOOL}-c0-s0"
+    chat = ports.directory.lookup(pupil, chat_id).chat
+    assert chat is not None
+    sent = ports.messenger.post_message(
+        chat.as_existing(), f"{SCHOOL}-c0-t", "Учитель", "домашнее задание", None, T0 + timedelta(minutes=1)
+    ).message
+    ports.messenger.mark_read(chat_id, pupil, read_position(sent))
+
+    state = ports.messenger.load_school_state(SCHOOL)
+    plan = plan_school(roster, state.followed_subject_classes())
+    renamed = {
+        key: dataclasses.replace(member, name="Новая Фамилия") if member.person_id == pupil else member
+        for key, member in plan.members.items()
+    }
+    changes = diff(dataclasses.replace(plan, members=renamed), state)
+    assert {m.person_id for m in changes.members_to_update} == {pupil}  # the row is rewritten
+    ports.messenger.apply_roster_changes(state, changes, T0 + timedelta(hours=1))
+
+    member = ports.directory.membership(chat_id, pupil)
+    assert member is not None and member.active and member.name == "Новая Фамилия"
+    assert member.read_up_to == read_position(sent)
+    ports.link(pupil)
+    listed = dict((c.chat_id, c) for _, c in ports.directory.chats_of(pupil, 10, None).items)
+    assert chat_id in listed  # still in the person's list after the rewrite
