@@ -229,7 +229,16 @@ class InMemoryChats:
                 )
                 activity[planned_chat.chat_id] = now_iso
                 written += 1
-            for planned in (*changes.members_to_add, *changes.members_to_update):
+            for planned in changes.members_to_update:
+                # Updated in place, as the DynamoDB adapter does: read position and list place stay.
+                kept = self._member_rows[(planned.chat_id, planned.person_id)]
+                kept.chat_role, kept.person_role, kept.name = (
+                    planned.chat_role,
+                    planned.person_role,
+                    planned.name,
+                )
+                written += 1
+            for planned in changes.members_to_add:
                 self._member_rows[(planned.chat_id, planned.person_id)] = _MemberRow(
                     chat_id=planned.chat_id,
                     person_id=planned.person_id,
