@@ -9,7 +9,7 @@ in-memory twins (``tests/twins.py``) — and passes it in the same way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from chalicelib.calls.factory import provider_from_settings
@@ -19,9 +19,11 @@ from chalicelib.chats.directory import ChatDirectory
 from chalicelib.chats.service import ChatService, Rosters
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.config import Settings
+from chalicelib.fanout.port import ChatLists, FanOutQueue
 from chalicelib.identity.linking import LinkService
 from chalicelib.identity.provider import BuiltinIdentityProvider, IdentityProvider
 from chalicelib.identity.sms import SmsSender, sms_sender_from_settings
+from chalicelib.live.port import LiveDelivery, NoLiveDelivery
 from chalicelib.messenger.port import Messenger
 from chalicelib.safety.audit import AuditLog
 from chalicelib.safety.consent import ConsentStore
@@ -30,6 +32,7 @@ from chalicelib.safety.reports import ReportStore
 from chalicelib.safety.school import SchoolSafety, SchoolSeats
 from chalicelib.store.calls import DynamoCallStore
 from chalicelib.store.directory import DynamoDBChatDirectory
+from chalicelib.store.fanout import DynamoChatLists, SqsFanOutQueue
 from chalicelib.store.imports import ImportStore
 from chalicelib.store.messenger import BuiltinMessenger
 from chalicelib.store.rosters import S3Rosters
@@ -55,6 +58,10 @@ class Services:
     reports: ReportStore
     consents: ConsentStore
     seats: SchoolSeats
+    # A send's fan-out (chalicelib/fanout): the queue it goes on, the lists its consumer moves.
+    fan_out: FanOutQueue
+    chat_lists: ChatLists
+    live: LiveDelivery = field(default_factory=NoLiveDelivery)
 
     @property
     def school(self) -> SchoolSafety:
@@ -77,7 +84,14 @@ class Services:
     @property
     def chats(self) -> ChatService:
         """The chats use cases on these adapters."""
-        return ChatService(self.chat_directory, self.messenger, self.rosters, self.clock, school=self.school)
+        return ChatService(
+            self.chat_directory,
+            self.messenger,
+            self.rosters,
+            self.clock,
+            fan_out=self.fan_out,
+            school=self.school,
+        )
 
     def calls(self, config: Settings) -> CallService:
         """The calls use cases on these adapters; who sees which chat is the chats feature's rule."""
@@ -108,4 +122,6 @@ def build_services(config: Settings) -> Services:
         reports=DynamoReportStore(),
         consents=DynamoConsentStore(),
         seats=DynamoSchoolSeats(),
+        fan_out=SqsFanOutQueue(),
+        chat_lists=DynamoChatLists(),
     )

@@ -399,7 +399,10 @@ class InMemoryChats:
         client_msg_id: str | None,
         now: datetime,
     ) -> Sent:
-        """Store a message (or find the one this ``client_msg_id`` made) and move the chat up."""
+        """Store a message (or find the one this ``client_msg_id`` made) as the chat's last.
+
+        Members' lists move behind it (:meth:`bring_up_to_date`), as with DynamoDB.
+        """
         with self._lock:
             if client_msg_id is None:
                 message_id = random_id("msg")
@@ -416,14 +419,28 @@ class InMemoryChats:
                 self._message_rows[(chat.chat_id, message_id)] = found
             sent_iso = found.sent_key.rpartition("#")[0]
             if created or chat.last_activity < sent_iso:
-                key = _activity_key(sent_iso, chat.chat_id)
-                for row in self._member_rows.values():
-                    if row.chat_id == chat.chat_id and row.active and (row.activity_key or "") < key:
-                        row.activity_key = key
                 stored = self._chat_rows.get(chat.chat_id)
                 if stored is not None and stored.last_activity <= sent_iso:
                     stored.last_message, stored.last_activity = found.message, sent_iso
             return Sent(message=found.message, created=created)
+
+    # --- ChatLists: the fan-out behind a send (fanout.port) -------------------------
+
+    def bring_up_to_date(self, chat_id: str, last_activity: str) -> list[str]:
+        """Move the chat up (never back) in its active members' lists, as ``store.fanout`` does."""
+        with self._lock:
+            stored = self._chat_rows.get(chat_id)
+            if stored is None:
+                return []
+            members = sorted(
+                row.person_id for row in self._member_rows.values() if row.chat_id == chat_id and row.active
+            )
+            key = _activity_key(max(stored.last_activity, last_activity), chat_id)
+            for person_id in members:
+                row = self._member_rows[(chat_id, person_id)]
+                if (row.activity_key or "") < key:
+                    row.activity_key = key
+            return members
 
     def get_message(self, chat_id: str, message_id: str) -> Message | None:
         """One message, or None."""

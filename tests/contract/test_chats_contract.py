@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.chats.directory import Chat
+from chalicelib.clock import isoformat_utc
 from chalicelib.messenger.port import ChatEdit, ChatIdTaken, NewChat, NewMember, read_position
 from chalicelib.planning.diff import apply_changes, diff
 from chalicelib.planning.model import ChatKind, ChatRole, MemberSource, roster_chat_id
@@ -134,7 +135,7 @@ def test_edits_and_archiving_are_stored(ports: ChatPorts) -> None:
     assert chat is not None and not chat.archived and not chat.archived_by_user
 
 
-def test_a_send_is_idempotent_and_moves_the_chat_up(ports: ChatPorts) -> None:
+def test_a_send_is_idempotent_and_its_fan_out_moves_the_chat_up(ports: ChatPorts) -> None:
     first = custom_chat(ports, "ch_a")
     custom_chat(ports, "ch_b")
     ports.link("s-1")
@@ -147,6 +148,10 @@ def test_a_send_is_idempotent_and_moves_the_chat_up(ports: ChatPorts) -> None:
         first.as_existing(), "s-1", "Ученик 1", "привет", "c-1", T0 + timedelta(2)
     )
     assert sent.created and not retry.created and retry.message == sent.message
+    # The send leaves lists as they were; the fan-out behind it moves the chat up.
+    assert [c.chat_id for _, c in ports.directory.chats_of("s-1", 10, None).items] == ["ch_b", "ch_a"]
+    reached = ports.lists.bring_up_to_date("ch_a", isoformat_utc(sent.message.sent_at))
+    assert sorted(reached) == ["s-1", "s-2", "t-1"]
     page = ports.directory.chats_of("s-1", 1, None)
     assert page.linked and [c.chat_id for _, c in page.items] == ["ch_a"] and page.before is not None
     assert [c.chat_id for _, c in ports.directory.chats_of("s-1", 1, page.before).items] == ["ch_b"]
@@ -265,3 +270,59 @@ def test_a_sync_that_rewrites_a_membership_keeps_its_read_position(ports: ChatPo
     ports.link(pupil)
     listed = dict((c.chat_id, c) for _, c in ports.directory.chats_of(pupil, 10, None).items)
     assert chat_id in listed  # still in the person's list after the rewrite
+
+
+def _send(ports: ChatPorts, chat_id: str, text: str, at: datetime) -> str:
+    """Post into the chat as its teacher; the message's send time, as the fan-out queue carries it."""
+    chat = ports.directory.lookup("t-1", chat_id).chat
+    assert chat is not None
+    sent = ports.messenger.post_message(chat.as_existing(), "t-1", "Учитель", text, None, at)
+    return isoformat_utc(sent.message.sent_at)
+
+
+def _order(ports: ChatPorts, person_id: str) -> list[str]:
+    return [c.chat_id for _, c in ports.directory.chats_of(person_id, 10, None).items]
+
+
+@pytest.mark.parametrize(
+    "deliveries",
+    [
+        ["a1", "b", "a2"],  # in order
+        ["a2", "b", "a1"],  # the older message of a arrives last
+        ["b", "a2", "a1", "a2", "b", "a1"],  # duplicates, shuffled
+        ["a1", "a1", "b", "b", "a2", "a2"],  # every delivery twice
+    ],
+)
+def test_the_fan_out_converges_whatever_order_and_duplicates(ports: ChatPorts, deliveries: list[str]) -> None:
+    custom_chat(ports, "ch_a")
+    custom_chat(ports, "ch_b")
+    ports.link("s-1")
+    times = {
+        "a1": _send(ports, "ch_a", "раз", T0 + timedelta(minutes=1)),
+        "b": _send(ports, "ch_b", "два", T0 + timedelta(minutes=2)),
+        "a2": _send(ports, "ch_a", "три", T0 + timedelta(minutes=3)),
+    }
+    chats = {"a1": "ch_a", "a2": "ch_a", "b": "ch_b"}
+    for name in deliveries:
+        ports.lists.bring_up_to_date(chats[name], times[name])
+    assert _order(ports, "s-1") == ["ch_a", "ch_b"]  # a's newest message is the newest of all
+
+
+def test_an_old_delivery_neither_moves_a_list_back_nor_revives_a_member(ports: ChatPorts) -> None:
+    chat = custom_chat(ports, "ch_a")
+    custom_chat(ports, "ch_b")
+    ports.link("s-1")
+    first = _send(ports, "ch_a", "раз", T0 + timedelta(minutes=1))
+    ports.lists.bring_up_to_date("ch_b", _send(ports, "ch_b", "два", T0 + timedelta(minutes=2)))
+    assert _order(ports, "s-1") == ["ch_b", "ch_a"]
+    # A delivery is brought up to the chat's own last activity: a late, older message still counts.
+    ports.messenger.remove_member(chat.as_existing(), "s-2", exclude=False, now=T0 + timedelta(minutes=3))
+    ports.link("s-2")
+    last = _send(ports, "ch_a", "три", T0 + timedelta(minutes=4))
+    reached = ports.lists.bring_up_to_date("ch_a", first)  # the older message's delivery comes first
+    assert sorted(reached) == ["s-1", "t-1"]  # the member who left is not reached
+    assert _order(ports, "s-1") == ["ch_a", "ch_b"]
+    assert _order(ports, "s-2") == ["ch_b"]  # and not put back in the chat
+    ports.lists.bring_up_to_date("ch_a", last)
+    assert _order(ports, "s-1") == ["ch_a", "ch_b"]
+    assert ports.lists.bring_up_to_date("ch_none", last) == []
