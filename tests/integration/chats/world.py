@@ -28,7 +28,7 @@ from chalicelib.roster.model import (
     Role,
     SchoolRoster,
 )
-from tests.support import auth_headers, install_roster, link_person
+from tests.support import auth_headers, deliver_fan_out, install_roster, link_person
 
 SCHOOL = "sch-1"
 OTHER_SCHOOL = "sch-2"
@@ -167,11 +167,17 @@ class World:
         return self.call(who, "POST", path, body)
 
     def send(self, who: str, kind: str, text: str, client_msg_id: str | None = None) -> Reply:
-        """Send a message to one of the world's chats."""
+        """Send a message to one of the world's chats; the fan-out behind it runs before this returns."""
         body: dict[str, Any] = {"text": text}
         if client_msg_id is not None:
             body["client_msg_id"] = client_msg_id
-        return self.post(who, f"/v1/chats/{self.chats[kind]}/messages", body)
+        reply = self.post(who, f"/v1/chats/{self.chats[kind]}/messages", body)
+        self.fan_out()
+        return reply
+
+    def fan_out(self) -> None:
+        """Deliver what sends left on the fan-out queue (members' lists), as the worker would."""
+        deliver_fan_out(self.api._app)
 
     def add_members(self, who: str, kind_or_id: str, *person_ids: str) -> Reply:
         """``POST /v1/chats/{id}/members`` as ``who``."""
