@@ -11,7 +11,10 @@
   the queue in a thread, calling the app's ``on_message_sent`` handler); the
   clock stops when the chat records that every active member's list was moved
   (``listed_up_to``, written only after the last member's update). Quoted in
-  seconds on moto and as a multiple of one send's time in the same run.
+  seconds on moto, and as a ratio to its baseline in the same run: as many
+  raw boto3 ``UpdateItem`` requests on the chat's membership rows, sent through
+  a pool of the fan-out's size (``store.fanout.FANOUT_WORKERS``) — the floor
+  of any fan-out that writes each member's row.
 
 Run: ``python -m bench.fanout`` (``make bench`` runs it with the others).
 """
@@ -65,6 +68,31 @@ def _listed_up_to(chat_id: str) -> str:
     return item.listed_up_to or ""
 
 
+def _raw_updates(members: int) -> float:
+    """Seconds for one raw ``UpdateItem`` per membership row of the chat, through the fan-out's pool size."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib.aws import client as aws_client
+    from chalicelib.store.fanout import FANOUT_WORKERS
+    from chalicelib.store.tables import MembershipItem
+
+    chat_id, _ = _chat(members)
+    dynamodb, table = aws_client("dynamodb"), MembershipItem.Meta.table_name
+
+    def touch(number: int) -> None:
+        dynamodb.update_item(
+            TableName=table,
+            Key={"chat_id": {"S": chat_id}, "person_id": {"S": f"{chat_id}-m{number}"}},
+            UpdateExpression="SET bench_touched = :t",
+            ExpressionAttributeValues={":t": {"N": "1"}},
+        )
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=FANOUT_WORKERS) as pool:
+        list(pool.map(touch, range(members)))
+    return time.perf_counter() - started
+
+
 def _until_listed(client: Any, members: int) -> tuple[float, float]:
     """Seconds from a send until every member's list shows it, and the send's own seconds."""
     chat_id, _ = _chat(members)
@@ -76,6 +104,12 @@ def _until_listed(client: Any, members: int) -> tuple[float, float]:
             raise RuntimeError(f"the fan-out of a {members}-member chat did not finish in 300 s")
         time.sleep(0.01)
     return time.perf_counter() - started, answered - started
+
+
+def _pool_size() -> int:
+    from chalicelib.store.fanout import FANOUT_WORKERS
+
+    return FANOUT_WORKERS
 
 
 def _measure() -> dict[str, Any]:
@@ -121,10 +155,13 @@ def _measure() -> dict[str, Any]:
                 runs = [_until_listed(client, members) for _ in range(VISIBLE_RUNS)]
                 visible = statistics.median(seconds for seconds, _ in runs)
                 send = statistics.median(seconds for _, seconds in runs)
-                results["visible"][members] = {"seconds": visible, "sends": visible / send}
+                floor = statistics.median(_raw_updates(members) for _ in range(VISIBLE_RUNS))
+                results["visible"][members] = {"seconds": visible, "sends": visible / send, "raw": floor}
                 print(
                     f"  {members:>5} members: the last member's list shows the message after "
-                    f"{visible:.2f} s on moto ({visible / send:.0f}× one send's time)"
+                    f"{visible:.2f} s on moto ({visible / send:.0f}× one send's time; "
+                    f"{visible / floor:.1f}× {members} raw UpdateItem through "
+                    f"{_pool_size()} threads, {floor:.2f} s)"
                 )
         finally:
             worker.stop()

@@ -173,7 +173,7 @@ def test_every_function_may_write_its_logs_and_consume_its_queue(
 
 def test_sqs_event_sources_report_partial_batch_failures(template: dict[str, Any]) -> None:
     sources = sqs_event_sources(template)
-    assert {name for name, _, _ in sources} == {"on_roster_uploaded", "on_school_sync"}
+    assert {name for name, _, _ in sources} == {"on_roster_uploaded", "on_school_sync", "on_message_sent"}
     for name, _, event in sources:
         assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"], name
         assert template["Resources"][queue_of_event(event)]["Type"] == "AWS::SQS::Queue"
