@@ -239,6 +239,7 @@ class InMemoryChats:
                 )
                 written += 1
             for planned in changes.members_to_add:
+                was = self._member_rows.get((planned.chat_id, planned.person_id))
                 self._member_rows[(planned.chat_id, planned.person_id)] = _MemberRow(
                     chat_id=planned.chat_id,
                     person_id=planned.person_id,
@@ -247,9 +248,11 @@ class InMemoryChats:
                     person_role=planned.person_role,
                     name=planned.name,
                     activity_key=_activity_key(activity[planned.chat_id], planned.chat_id),
+                    read_up_to=was.read_up_to if was is not None else "",
                 )
                 written += 1
             for removed in changes.members_to_remove:
+                was = self._member_rows.get((removed.chat_id, removed.person_id))
                 self._member_rows[(removed.chat_id, removed.person_id)] = _MemberRow(
                     chat_id=removed.chat_id,
                     person_id=removed.person_id,
@@ -261,6 +264,7 @@ class InMemoryChats:
                     source=removed.source,
                     excluded=removed.excluded,
                     left_at=now,
+                    read_up_to=was.read_up_to if was is not None else "",
                 )
                 written += 1
             updated = {c.chat_id for c in changes.chats_to_create}

@@ -156,6 +156,13 @@ class ChatStore:
             activity[chat.chat_id] = now_iso
         stats.requests += batch_put(ChatItem, new_chats)
 
+        # A row put whole (someone rejoining, someone leaving) keeps its read position.
+        rewritten = [
+            *(p.key for p in changes.members_to_add if p.key in state.members),
+            *((m.chat_id, m.person_id) for m in changes.members_to_remove),
+        ]
+        positions, reads = _read_positions(rewritten)
+        stats.requests += reads
         rows: list[MembershipItem] = [
             active_membership_row(
                 changes.school_id,
@@ -184,6 +191,8 @@ class ChatStore:
                     left_at=now,
                 )
             )
+        for row in rows:
+            row.read_up_to = positions.get((row.chat_id, row.person_id))
         stats.requests += batch_put(MembershipItem, rows)
         # A changed active row is updated in place, never put whole: its read position
         # (``read_up_to``, moved by the member) and its place in the person's list stay.
@@ -237,6 +246,16 @@ class ChatStore:
             ChatItem(chat_id).update(actions=[ChatItem.member_count.set(counts[chat_id])])
             stats.requests += 1
         return stats
+
+
+def _read_positions(keys: list[tuple[str, str]]) -> tuple[dict[tuple[str, str], str], int]:
+    """The read positions of these membership rows (one consistent BatchGetItem per 100), and the requests."""
+    if not keys:
+        return {}, 0
+    wanted = [{"chat_id": chat_id, "person_id": person_id} for chat_id, person_id in keys]
+    found = batch_get({MembershipItem: wanted}, consistent=True)[MembershipItem]
+    positions = {(row.chat_id, row.person_id): row.read_up_to for row in found if row.read_up_to}
+    return positions, -(-len(keys) // 100)
 
 
 def _class_actions(chat: ExistingChat) -> list[Action]:

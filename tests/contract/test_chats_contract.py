@@ -326,3 +326,23 @@ def test_an_old_delivery_neither_moves_a_list_back_nor_revives_a_member(ports: C
     ports.lists.bring_up_to_date("ch_a", last)
     assert _order(ports, "s-1") == ["ch_a", "ch_b"]
     assert ports.lists.bring_up_to_date("ch_none", last) == []
+
+
+def test_a_member_who_leaves_and_comes_back_keeps_the_read_position(ports: ChatPorts) -> None:
+    """Leaving and rejoining rewrite the row whole; the position the member had read to stays."""
+    sync(ports, sample_school(SCHOOL, classes=1, students=2, parents_per_student=1))
+    chat_id = roster_chat_id(SCHOOL, ChatKind.CLASS, f"{SCHOOL}-c0")
+    pupil = f"{SCHOOL}-c0-s1"
+    chat = ports.directory.lookup(pupil, chat_id).chat
+    assert chat is not None
+    sent = ports.messenger.post_message(
+        chat.as_existing(), f"{SCHOOL}-c0-t", "Учитель", "задание", None, T0 + timedelta(minutes=1)
+    ).message
+    ports.messenger.mark_read(chat_id, pupil, read_position(sent))
+
+    sync(ports, sample_school(SCHOOL, classes=1, students=1, parents_per_student=1), T0 + timedelta(days=1))
+    gone = ports.directory.membership(chat_id, pupil)
+    assert gone is not None and not gone.active and gone.read_up_to == read_position(sent)
+    sync(ports, sample_school(SCHOOL, classes=1, students=2, parents_per_student=1), T0 + timedelta(days=2))
+    back = ports.directory.membership(chat_id, pupil)
+    assert back is not None and back.active and back.read_up_to == read_position(sent)
