@@ -207,3 +207,18 @@ def test_a_send_costs_the_same_requests_into_a_chat_of_3_and_of_41(services: Any
     assert small == big  # the same DynamoDB requests, operation by operation
     assert small["PutItem"] == 1 and small["UpdateItem"] == 1  # the message, the chat
     assert small_sqs["SendMessage"] == big_sqs["SendMessage"] == 1  # the fan-out's message
+
+
+def test_the_local_stack_redrives_the_fan_out_queue_and_its_worker_consumes_it(
+    aws: Any, application: Any
+) -> None:
+    from devstack.resources import MAX_RECEIVE_COUNT, queue_arn
+    from devstack.worker import app_worker
+
+    attributes = client("sqs").get_queue_attributes(QueueUrl=fanout_url(), AttributeNames=["RedrivePolicy"])
+    redrive = json.loads(attributes["Attributes"]["RedrivePolicy"])
+    dead_letters = client("sqs").get_queue_url(QueueName=settings().dead_letter_queue_name)["QueueUrl"]
+    assert redrive["deadLetterTargetArn"] == queue_arn(dead_letters)
+    assert int(redrive["maxReceiveCount"]) == MAX_RECEIVE_COUNT
+    bound = {b.queue_name: b for b in app_worker(application).bindings}
+    assert bound[settings().fanout_queue_name].handler is application.handler_map["on_message_sent"]
