@@ -22,22 +22,31 @@ from chalicelib.config import Settings
 from chalicelib.fanout.port import ChatLists, FanOutQueue
 from chalicelib.identity.linking import LinkService
 from chalicelib.identity.provider import BuiltinIdentityProvider, IdentityProvider
-from chalicelib.identity.sms import SmsSender, sms_sender_from_settings
+from chalicelib.identity.signin import SignIn
+from chalicelib.identity.sms import SmsSender
+from chalicelib.identity.stores import CounterStore, LinkSessionStore, LinkStore, SignInStore
 from chalicelib.live.port import LiveDelivery, NoLiveDelivery
 from chalicelib.messenger.port import Messenger
+from chalicelib.pipeline.schools import SchoolStates
 from chalicelib.safety.audit import AuditLog
 from chalicelib.safety.consent import ConsentStore
 from chalicelib.safety.guardians import Guardians
 from chalicelib.safety.reports import ReportStore
 from chalicelib.safety.school import SchoolSafety, SchoolSeats
+from chalicelib.store.accounts import DynamoAccountStore
 from chalicelib.store.calls import DynamoCallStore
+from chalicelib.store.counters import DynamoCounterStore
 from chalicelib.store.directory import DynamoDBChatDirectory
 from chalicelib.store.fanout import DynamoChatLists, SqsFanOutQueue
 from chalicelib.store.imports import ImportStore
+from chalicelib.store.link_sessions import DynamoLinkSessionStore
+from chalicelib.store.links import DynamoLinkStore
 from chalicelib.store.messenger import BuiltinMessenger
 from chalicelib.store.rosters import S3Rosters
 from chalicelib.store.safety import DynamoAuditLog, DynamoConsentStore, DynamoReportStore, DynamoSchoolSeats
 from chalicelib.store.schools import SchoolStore
+from chalicelib.store.signin import DynamoSignInStore
+from chalicelib.store.sms import sms_sender_from_settings
 
 
 @dataclass
@@ -51,13 +60,17 @@ class Services:
     chat_directory: ChatDirectory
     rosters: Rosters
     imports: ImportStore
-    schools: SchoolStore
+    schools: SchoolStates
     call_store: CallStore
     call_provider: CallProvider
     audit_log: AuditLog
     reports: ReportStore
     consents: ConsentStore
     seats: SchoolSeats
+    links: LinkStore
+    link_sessions: LinkSessionStore
+    counters: CounterStore
+    signin_store: SignInStore
     # A send's fan-out (chalicelib/fanout): the queue it goes on, the lists its consumer moves.
     fan_out: FanOutQueue
     chat_lists: ChatLists
@@ -79,7 +92,9 @@ class Services:
     @property
     def guardians(self) -> Guardians:
         """Guardian consent use cases on these adapters."""
-        return Guardians(self.chat_directory, self.rosters, self.consents, self.audit_log, self.clock)
+        return Guardians(
+            self.chat_directory, self.rosters, self.consents, self.audit_log, self.clock, self.links
+        )
 
     @property
     def chats(self) -> ChatService:
@@ -101,8 +116,20 @@ class Services:
     def linking(self, config: Settings) -> LinkService:
         """The linking use cases on these adapters, under the given settings."""
         return LinkService(
-            self.identity_provider, self.sms_sender, self.clock, config, guardians=self.guardians
+            self.identity_provider,
+            self.sms_sender,
+            self.clock,
+            config,
+            sessions=self.link_sessions,
+            links=self.links,
+            counters=self.counters,
+            guardians=self.guardians,
         )
+
+    @property
+    def signin(self) -> SignIn:
+        """QR sign-in and the hosted page's sessions on these adapters."""
+        return SignIn(self.signin_store, self.links, self.counters)
 
 
 def build_services(config: Settings) -> Services:
@@ -111,7 +138,7 @@ def build_services(config: Settings) -> Services:
         clock=SystemClock(),
         messenger=BuiltinMessenger(),
         sms_sender=sms_sender_from_settings(config),
-        identity_provider=BuiltinIdentityProvider(),
+        identity_provider=BuiltinIdentityProvider(DynamoAccountStore()),
         chat_directory=DynamoDBChatDirectory(),
         rosters=S3Rosters(),
         imports=ImportStore(),
@@ -122,6 +149,10 @@ def build_services(config: Settings) -> Services:
         reports=DynamoReportStore(),
         consents=DynamoConsentStore(),
         seats=DynamoSchoolSeats(),
+        links=DynamoLinkStore(),
+        link_sessions=DynamoLinkSessionStore(),
+        counters=DynamoCounterStore(),
+        signin_store=DynamoSignInStore(),
         fan_out=SqsFanOutQueue(),
         chat_lists=DynamoChatLists(),
     )

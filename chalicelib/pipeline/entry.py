@@ -24,8 +24,8 @@ from chalicelib.observability import flush_metrics, logger, record_metric, set_c
 from chalicelib.pipeline.lease import MessageHeartbeat
 from chalicelib.pipeline.queue_payloads import MalformedMessage, school_sync_message, uploaded_objects
 from chalicelib.pipeline.school_sync import fail_school_after_retries, sync_school
+from chalicelib.pipeline.schools import SchoolBusy
 from chalicelib.pipeline.upload import fail_after_retries, import_upload
-from chalicelib.store.schools import SchoolBusy
 
 if TYPE_CHECKING:
     from chalicelib.bootstrap import Services

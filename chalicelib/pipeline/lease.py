@@ -1,9 +1,9 @@
 """A school sync's heartbeats: a short lease and a short message visibility, renewed while the sync runs.
 
-The lease (``store.schools``) lasts :data:`~chalicelib.store.schools.LEASE_SECONDS`
+The lease (``store.schools``) lasts :data:`~chalicelib.pipeline.schools.LEASE_SECONDS`
 (a minute) so that a sync whose worker crashed frees its school within about a
 minute; a sync that runs longer keeps it by renewing it every
-:data:`~chalicelib.store.schools.HEARTBEAT_SECONDS` from a background thread.
+:data:`~chalicelib.pipeline.schools.HEARTBEAT_SECONDS` from a background thread.
 A renewal that finds the lease gone (it expired while the worker was stalled,
 and another sync took it) is logged and stops the heartbeat: syncs are
 idempotent and converge, so the worst case is two syncs writing the same rows.
@@ -17,7 +17,7 @@ from types import TracebackType
 from chalicelib.aws import client
 from chalicelib.clock import Clock
 from chalicelib.observability import log_event, logger
-from chalicelib.store.schools import HEARTBEAT_SECONDS, LEASE_SECONDS, SchoolStore
+from chalicelib.pipeline.schools import HEARTBEAT_SECONDS, LEASE_SECONDS, SchoolStates
 
 # A sync that is still "running" after this long is stuck (its Lambda allows 120 s): stop renewing.
 MAX_HEARTBEAT_SECONDS = 15 * 60
@@ -28,7 +28,7 @@ class LeaseHeartbeat:
 
     def __init__(
         self,
-        schools: SchoolStore,
+        schools: SchoolStates,
         school_id: str,
         owner: str,
         clock: Clock,
@@ -77,7 +77,7 @@ class MessageHeartbeat:
     The school queue's visibility timeout is long (six times its function's
     timeout, as Lambda asks), so a message whose worker crashed would wait
     twelve minutes before its retry. While the sync runs its message is made
-    invisible for :data:`~chalicelib.store.schools.LEASE_SECONDS` and renewed
+    invisible for :data:`~chalicelib.pipeline.schools.LEASE_SECONDS` and renewed
     with the lease, so a crashed sync's message, like its lease, comes back
     within about a minute. Best effort: a renewal that fails is logged, and
     the message then keeps the visibility it had.

@@ -130,3 +130,26 @@ def report_document(header: Mapping[str, Any], parts: Iterable[Mapping[str, Any]
             for part in part_list
         ],
     }
+
+
+@dataclass(frozen=True)
+class SchoolPart:
+    """One school's part of an import, as stage 2 reads it."""
+
+    import_id: str
+    school_id: str
+    status: PartStatus
+    school_name: str | None
+    force: bool
+    shard_key: str | None
+    fingerprint: str | None
+    # The counts and removal share recorded before applying (``ImportStore.record_planned``), if any.
+    planned: tuple[dict[str, int], float] | None
+
+
+@dataclass(frozen=True)
+class ImportSource:
+    """The file an import read: its key in the upload bucket, and when it was uploaded (ISO 8601)."""
+
+    source_key: str | None
+    uploaded_at: str | None

@@ -29,7 +29,7 @@ DELETED_USER_NAME = "Удалённый пользователь"
 
 def export_data(services: Services, person_id: str) -> dict[str, Any]:
     """Everything held about the person, as JSON (phone masked: the export may be shown on a screen)."""
-    link = find_link(person_id)
+    link = find_link(services.links, person_id)
     account = services.identity_provider.account(link.account_id) if link is not None else None
     memberships = store.memberships_of(person_id)
     messages = store.own_messages(person_id)
@@ -71,12 +71,12 @@ def erase(services: Services, person_id: str) -> None:
     """Erase the person's account and everything tied to it (see the module docstring). Idempotent."""
     now = services.clock.now()
     schools = sorted({seat.chat.school_id for seat in store.memberships_of(person_id)}) or [NO_SCHOOL]
-    link = find_link(person_id)
+    link = find_link(services.links, person_id)
     phone = None
     if link is not None:
         account = services.identity_provider.account(link.account_id)
         phone = account.phone if account is not None else None
-        remove_link(person_id)
+        remove_link(services.links, person_id)
     if phone is not None:
         store.delete_account(phone)
     store.delete_person_sessions(person_id)

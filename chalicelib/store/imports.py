@@ -20,9 +20,11 @@ from chalicelib.clock import isoformat_utc
 from chalicelib.pipeline.report import (
     FINAL_STATUSES,
     OPEN_PART_STATUSES,
+    ImportSource,
     ImportStatus,
     PartOutcome,
     PartStatus,
+    SchoolPart,
     report_document,
     zero_counts,
 )
@@ -266,12 +268,27 @@ class ImportStore:
 
     # --- the school stage ------------------------------------------------------------
 
-    def part(self, import_id: str, school_id: str) -> ImportItem | None:
+    def part(self, import_id: str, school_id: str) -> SchoolPart | None:
         """A school's part of an import, or None."""
         try:
-            return ImportItem.get(import_id, school_part(school_id), consistent_read=True)
+            item = ImportItem.get(import_id, school_part(school_id), consistent_read=True)
         except DoesNotExist:
             return None
+        return SchoolPart(
+            import_id=import_id,
+            school_id=school_id,
+            status=PartStatus(item.status),
+            school_name=item.school_name,
+            force=bool(item.force),
+            shard_key=item.shard_key,
+            fingerprint=item.fingerprint,
+            planned=planned_counts(item),
+        )
+
+    def source(self, import_id: str) -> ImportSource:
+        """The uploaded file of an import (its header row; ``LookupError`` when there is none)."""
+        header = self.header(import_id)
+        return ImportSource(source_key=header.source_key, uploaded_at=header.uploaded_at)
 
     def parts(self, import_id: str) -> list[ImportItem]:
         """Every part of an import."""

@@ -1,34 +1,18 @@
-"""Schools' sync state: the lease that lets one sync at a time touch a school, and what it applied."""
+"""Schools' sync state in DynamoDB (``pipeline.schools.SchoolStates``): the lease that lets one sync at
+a time touch a school, and what it applied. The port's names stay importable from here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
+from chalicelib.pipeline.schools import HEARTBEAT_SECONDS, LEASE_SECONDS, SchoolBusy, SchoolSyncState
 from chalicelib.store.conditions import is_condition_failure
 from chalicelib.store.tables import SchoolItem
 
-# A running sync renews its lease every HEARTBEAT_SECONDS (pipeline.lease), so the lease can be
-# short: a crashed worker's school is free again within a minute.
-LEASE_SECONDS = 60
-HEARTBEAT_SECONDS = 15
-
-
-class SchoolBusy(Exception):
-    """Another import holds the school's lease; try again shortly."""
-
-
-@dataclass(frozen=True)
-class SchoolSyncState:
-    """What the last applied sync left for a school."""
-
-    school_id: str
-    roster_fingerprint: str | None
-    last_import_id: str | None
-    last_uploaded_at: str | None
+__all__ = ["HEARTBEAT_SECONDS", "LEASE_SECONDS", "SchoolBusy", "SchoolStore", "SchoolSyncState"]
 
 
 class SchoolStore:
