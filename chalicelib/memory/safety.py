@@ -40,6 +40,13 @@ class InMemoryAuditLog:
         shown, position = one_page(rows, limit, lambda row: row.entry_id)
         return AuditPage(items=tuple(shown), before=position)
 
+    def about_person(self, person_id: str) -> list[AuditEntry]:
+        """Every record the person did or that was done to them, in every school, oldest first."""
+        with self._lock:
+            rows = [e for rows in self._entries.values() for e in rows]
+        found = [e for e in rows if person_id in (e.actor_id, e.target_id)]
+        return sorted(found, key=lambda e: e.entry_id)
+
 
 class InMemoryConsentStore:
     """:class:`~chalicelib.safety.consent.ConsentStore` in a dict."""
@@ -76,3 +83,17 @@ class InMemoryConsentStore:
                 return False
             self._requests[consent_id] = dataclasses.replace(stored, status=status)
             return True
+
+    def involving(self, person_id: str) -> list[ConsentRequest]:
+        """Every request about the person (as a pupil) or to them (as a guardian), oldest first."""
+        with self._lock:
+            found = [r for r in self._requests.values() if person_id in (r.pupil_id, r.guardian_id)]
+        return sorted(found, key=lambda request: request.requested_at)
+
+    def delete_about_pupil(self, pupil_id: str) -> int:
+        """Delete the requests about a pupil; how many."""
+        with self._lock:
+            gone = [cid for cid, r in self._requests.items() if r.pupil_id == pupil_id]
+            for consent_id in gone:
+                del self._requests[consent_id]
+        return len(gone)

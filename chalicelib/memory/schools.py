@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.pipeline.schools import LEASE_SECONDS, SchoolBusy, SchoolSyncState
+from chalicelib.pipeline.schools import SchoolBusy, SchoolSyncState, lease_seconds
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class InMemorySchoolStore:
             if row.lease_until is not None and row.lease_until >= moment and row.lease_owner != owner:
                 raise SchoolBusy(school_id)
             self._rows[school_id] = dataclasses.replace(
-                row, lease_owner=owner, lease_until=moment + LEASE_SECONDS, name=school_name
+                row, lease_owner=owner, lease_until=moment + lease_seconds(), name=school_name
             )
         return self.state(school_id)
 
@@ -49,7 +49,8 @@ class InMemorySchoolStore:
             row = self._rows.get(school_id)
             if row is None or row.lease_owner != owner or not (row.lease_until or 0) > 0:
                 return False
-            self._rows[school_id] = dataclasses.replace(row, lease_until=int(now.timestamp()) + LEASE_SECONDS)
+            until = int(now.timestamp()) + lease_seconds()
+            self._rows[school_id] = dataclasses.replace(row, lease_until=until)
             return True
 
     def release(self, school_id: str, owner: str) -> None:

@@ -118,6 +118,8 @@ def report_document(header: Mapping[str, Any], parts: Iterable[Mapping[str, Any]
         "error_count": int(header.get("error_count", 0)),
         "warning_count": int(header.get("warning_count", 0))
         + sum(len(p.get("warnings", [])) for p in part_list),
+        # The complete list of the file's errors and warnings (``errors``/``warnings`` are its head).
+        "issues_url": f"/v1/imports/{header['import_id']}/issues" if header.get("issues_key") else None,
         "schools": [
             {
                 "school_id": part["school_id"],

@@ -11,10 +11,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from chalicelib.config import settings
+
 # A running sync renews its lease every HEARTBEAT_SECONDS (pipeline.lease), so the lease can be
-# short: a crashed worker's school is free again within a minute.
+# short: a crashed worker's school is free again within a minute. These are the deployed
+# defaults; SCHOOL_LEASE_S (lease_seconds) sets the lease, the heartbeat is a quarter of it.
 LEASE_SECONDS = 60
 HEARTBEAT_SECONDS = 15
+
+
+def lease_seconds() -> int:
+    """How long a school's lease lasts unless renewed (``SCHOOL_LEASE_S``, default :data:`LEASE_SECONDS`)."""
+    return settings().school_lease_s
+
+
+def heartbeat_seconds() -> float:
+    """How often a running sync renews its lease and its message's hiding: a quarter of the lease."""
+    return lease_seconds() / 4
 
 
 class SchoolBusy(Exception):
@@ -39,7 +52,7 @@ class SchoolStates(Protocol):
         ...
 
     def renew(self, school_id: str, owner: str, now: datetime) -> bool:
-        """Extend ``owner``'s lease to :data:`LEASE_SECONDS` from ``now``; False if ``owner`` lost it."""
+        """Extend ``owner``'s lease to :func:`lease_seconds` from ``now``; False if ``owner`` lost it."""
         ...
 
     def release(self, school_id: str, owner: str) -> None:

@@ -102,6 +102,7 @@ def header_to_dict(item: ImportItem) -> dict[str, Any]:
         "warnings": list(item.warnings or []),
         "error_count": int(item.error_count or 0),
         "warning_count": int(item.warning_count or 0),
+        "issues_key": item.issues_key,
     }
 
 
@@ -191,6 +192,7 @@ class ImportStore:
         warning_count: int,
         schools_total: int,
         content_key: str | None,
+        issues_key: str | None = None,
     ) -> None:
         """What reading the file found; set before any part is queued, so totals are known first.
 
@@ -208,6 +210,8 @@ class ImportStore:
         ]
         if content_key is not None:
             actions.append(ImportItem.content_key.set(content_key))
+        if issues_key is not None:
+            actions.append(ImportItem.issues_key.set(issues_key))
         ImportItem(import_id, HEADER_PART).update(actions=actions)
 
     def add_part(

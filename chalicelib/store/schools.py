@@ -8,11 +8,26 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
-from chalicelib.pipeline.schools import HEARTBEAT_SECONDS, LEASE_SECONDS, SchoolBusy, SchoolSyncState
+from chalicelib.pipeline.schools import (
+    HEARTBEAT_SECONDS,
+    LEASE_SECONDS,
+    SchoolBusy,
+    SchoolSyncState,
+    heartbeat_seconds,
+    lease_seconds,
+)
 from chalicelib.store.conditions import is_condition_failure
 from chalicelib.store.tables import SchoolItem
 
-__all__ = ["HEARTBEAT_SECONDS", "LEASE_SECONDS", "SchoolBusy", "SchoolStore", "SchoolSyncState"]
+__all__ = [
+    "HEARTBEAT_SECONDS",
+    "LEASE_SECONDS",
+    "SchoolBusy",
+    "SchoolStore",
+    "SchoolSyncState",
+    "heartbeat_seconds",
+    "lease_seconds",
+]
 
 
 class SchoolStore:
@@ -23,7 +38,7 @@ class SchoolStore:
 
         Two imports of one school running at once would each diff against a state
         the other is changing; the lease makes them take turns. A lease left by a
-        crashed worker expires after :data:`LEASE_SECONDS`; a live one is renewed
+        crashed worker expires after :func:`lease_seconds`; a live one is renewed
         (:meth:`renew`) while its sync runs.
         """
         moment = int(now.timestamp())
@@ -31,7 +46,7 @@ class SchoolStore:
             SchoolItem(school_id).update(
                 actions=[
                     SchoolItem.lease_owner.set(owner),
-                    SchoolItem.lease_until.set(moment + LEASE_SECONDS),
+                    SchoolItem.lease_until.set(moment + lease_seconds()),
                     SchoolItem.name.set(school_name),
                 ],
                 condition=(
@@ -47,10 +62,10 @@ class SchoolStore:
         return self.state(school_id)
 
     def renew(self, school_id: str, owner: str, now: datetime) -> bool:
-        """Extend ``owner``'s lease to :data:`LEASE_SECONDS` from ``now``; False if ``owner`` lost it."""
+        """Extend ``owner``'s lease to :func:`lease_seconds` from ``now``; False if ``owner`` lost it."""
         try:
             SchoolItem(school_id).update(
-                actions=[SchoolItem.lease_until.set(int(now.timestamp()) + LEASE_SECONDS)],
+                actions=[SchoolItem.lease_until.set(int(now.timestamp()) + lease_seconds())],
                 condition=(SchoolItem.lease_owner == owner) & (SchoolItem.lease_until > 0),
             )
         except UpdateError as error:

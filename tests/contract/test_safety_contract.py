@@ -99,3 +99,31 @@ def test_asking_again_makes_a_decided_request_pending(ports: SafetyPorts) -> Non
     again = ports.consents.get("c-1")
     assert again == _request("c-1", "g-1", 5)
     assert [r.consent_id for r in ports.consents.pending_for("g-1")] == ["c-1"]
+
+
+def test_a_persons_records_are_what_they_did_and_what_was_done_to_them(ports: SafetyPorts) -> None:
+    ports.audit.record(_entry("school-1", 1))  # t-1 removed p-1
+    ports.audit.record(_entry("school-2", 2))  # t-1 removed p-2, in another school
+    ports.audit.record(
+        AuditEntry("school-1", AuditAction.ERASED, "p-1", ActorKind.PERSON, T0 + timedelta(minutes=3))
+    )
+    about_p1 = ports.audit.about_person("p-1")
+    assert [(e.action, e.actor_id, e.target_id) for e in about_p1] == [
+        (AuditAction.MEMBER_REMOVED, "t-1", "p-1"),
+        (AuditAction.ERASED, "p-1", None),
+    ]
+    assert [e.school_id for e in ports.audit.about_person("t-1")] == ["school-1", "school-2"]
+    assert ports.audit.about_person("nobody") == []
+
+
+def test_requests_involving_a_person_and_erasing_a_pupils(ports: SafetyPorts) -> None:
+    ports.consents.request(_request("c-1", "g-1", 1))
+    ports.consents.request(_request("c-2", "g-2", 2))
+    other = ConsentRequest("c-3", "s-2", "Другой", "g-1", "school-1", "prof-2", T0 + timedelta(minutes=3))
+    ports.consents.request(other)
+    assert [r.consent_id for r in ports.consents.involving("g-1")] == ["c-1", "c-3"]
+    assert [r.consent_id for r in ports.consents.involving("s-1")] == ["c-1", "c-2"]
+    assert ports.consents.delete_about_pupil("s-1") == 2
+    assert ports.consents.get("c-1") is None and ports.consents.get("c-2") is None
+    assert [r.consent_id for r in ports.consents.involving("g-1")] == ["c-3"]
+    assert ports.consents.delete_about_pupil("s-1") == 0
