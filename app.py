@@ -62,6 +62,11 @@ def create_app(services: Services) -> Chalice:
         """One school's part of an import → plan, diff, apply."""
         return entry.handle_school_batch(services, event)
 
+    @app.on_sqs_message(queue=settings().fanout_queue_name, batch_size=10, maximum_concurrency=20)
+    def on_message_sent(event: SQSEvent) -> dict[str, Any]:
+        """Behind a send: move the chat up in its members' lists, push the message to open pages."""
+        return entry.handle_fanout_batch(services, event)
+
     @app.schedule(Rate(1, unit=Rate.DAYS))
     def retention_sweep(event: CloudWatchEvent) -> dict[str, int]:
         """Daily: pseudonymise people gone from every roster, empty long-archived chats (SPEC §11)."""
@@ -76,7 +81,8 @@ def create_app(services: Services) -> Chalice:
 
 
 app = create_app(build_services(settings()))
-# Lambda finds the queue handlers by these names (``app.on_roster_uploaded``, ``app.on_school_sync``).
+# Lambda finds the queue handlers by these names (``app.on_roster_uploaded``, ``app.on_school_sync``, …).
 on_roster_uploaded = app.handler_map["on_roster_uploaded"]
 on_school_sync = app.handler_map["on_school_sync"]
+on_message_sent = app.handler_map["on_message_sent"]
 retention_sweep = app.handler_map["retention_sweep"]

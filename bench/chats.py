@@ -9,7 +9,8 @@
   reads a whole partition for every Query, so with a large partition the raw
   Query dominates both sides and the ratio tends to 1; DynamoDB does not, and
   there the ratio is about the number of round trips (2).
-* A send fans out to every member: its requests are printed per chat size.
+* A send's requests are printed per chat size: the same at every size, since
+  members' lists are brought up to date behind the answer (``bench/fanout.py``).
 
 Run: ``python -m bench`` (or ``python -m bench.chats``).
 """
@@ -221,7 +222,7 @@ def _measure() -> dict[str, Any]:
             path = f"/v1/chats/{chat_id}/messages?limit={PAGE}"
             results["messages"][size] = _list_bench(client, f"{size:>5} messages", path, member, raw)
 
-        print("POST /v1/chats/{id}/messages — fan-out to every member's chat list")
+        print("POST /v1/chats/{id}/messages — the answer (lists follow behind it: bench/fanout.py)")
         for members in SEND_CHAT_SIZES:
             chat_id = f"ch_send_{members}"
             _seed_chat_with_members(chat_id, members, start)

@@ -76,6 +76,7 @@ def use_emulator(url: str, *, prefix: str | None = None) -> dict[str, str]:
         "UPLOAD_QUEUE_NAME": f"bench-uploads-{_PROCESS}",
         "SCHOOL_QUEUE_NAME": f"bench-schools-{_PROCESS}",
         "DEAD_LETTER_QUEUE_NAME": f"bench-dead-{_PROCESS}",
+        "FANOUT_QUEUE_NAME": f"bench-fanout-{_PROCESS}",
         "JOURNAL_JWT_SECRET": BENCH_JWT_SECRET,
         "LOG_LEVEL": "ERROR",
         "POWERTOOLS_METRICS_NAMESPACE": "SchoolChatsBench",

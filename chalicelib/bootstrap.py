@@ -9,7 +9,7 @@ in-memory twins (``tests/twins.py``) — and passes it in the same way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from chalicelib.calls.factory import provider_from_settings
@@ -19,11 +19,13 @@ from chalicelib.chats.directory import ChatDirectory
 from chalicelib.chats.service import ChatService, Rosters
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.config import Settings
+from chalicelib.fanout.port import ChatLists, FanOutQueue
 from chalicelib.identity.linking import LinkService
 from chalicelib.identity.provider import BuiltinIdentityProvider, IdentityProvider
 from chalicelib.identity.signin import SignIn
 from chalicelib.identity.sms import SmsSender
 from chalicelib.identity.stores import CounterStore, LinkSessionStore, LinkStore, SignInStore
+from chalicelib.live.port import LiveDelivery, NoLiveDelivery
 from chalicelib.messenger.port import Messenger
 from chalicelib.pipeline.schools import SchoolStates
 from chalicelib.safety.audit import AuditLog
@@ -35,6 +37,7 @@ from chalicelib.store.accounts import DynamoAccountStore
 from chalicelib.store.calls import DynamoCallStore
 from chalicelib.store.counters import DynamoCounterStore
 from chalicelib.store.directory import DynamoDBChatDirectory
+from chalicelib.store.fanout import DynamoChatLists, SqsFanOutQueue
 from chalicelib.store.imports import ImportStore
 from chalicelib.store.link_sessions import DynamoLinkSessionStore
 from chalicelib.store.links import DynamoLinkStore
@@ -68,6 +71,10 @@ class Services:
     link_sessions: LinkSessionStore
     counters: CounterStore
     signin_store: SignInStore
+    # A send's fan-out (chalicelib/fanout): the queue it goes on, the lists its consumer moves.
+    fan_out: FanOutQueue
+    chat_lists: ChatLists
+    live: LiveDelivery = field(default_factory=NoLiveDelivery)
 
     @property
     def school(self) -> SchoolSafety:
@@ -92,7 +99,14 @@ class Services:
     @property
     def chats(self) -> ChatService:
         """The chats use cases on these adapters."""
-        return ChatService(self.chat_directory, self.messenger, self.rosters, self.clock, school=self.school)
+        return ChatService(
+            self.chat_directory,
+            self.messenger,
+            self.rosters,
+            self.clock,
+            fan_out=self.fan_out,
+            school=self.school,
+        )
 
     def calls(self, config: Settings) -> CallService:
         """The calls use cases on these adapters; who sees which chat is the chats feature's rule."""
@@ -139,4 +153,6 @@ def build_services(config: Settings) -> Services:
         link_sessions=DynamoLinkSessionStore(),
         counters=DynamoCounterStore(),
         signin_store=DynamoSignInStore(),
+        fan_out=SqsFanOutQueue(),
+        chat_lists=DynamoChatLists(),
     )

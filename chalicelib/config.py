@@ -77,6 +77,8 @@ class Settings(BaseModel):
     upload_queue_name: str = _env("UPLOAD_QUEUE_NAME", "", min_length=1)
     school_queue_name: str = _env("SCHOOL_QUEUE_NAME", "", min_length=1)
     dead_letter_queue_name: str = _env("DEAD_LETTER_QUEUE_NAME", "", min_length=1)
+    # Sends leave each message here; its consumer brings the members' chat lists up to date.
+    fanout_queue_name: str = _env("FANOUT_QUEUE_NAME", "", min_length=1)
 
     journal_jwt_secret: str | None = _env("JOURNAL_JWT_SECRET", None)
     journal_jwt_previous_secret: str | None = _env("JOURNAL_JWT_PREVIOUS_SECRET", None)
@@ -173,6 +175,7 @@ class Settings(BaseModel):
             "UPLOAD_QUEUE_NAME": f"{prefix}-uploads",
             "SCHOOL_QUEUE_NAME": f"{prefix}-school-syncs",
             "DEAD_LETTER_QUEUE_NAME": f"{prefix}-dead-letters",
+            "FANOUT_QUEUE_NAME": f"{prefix}-fan-out",
         }
         names = {field.alias for field in cls.model_fields.values()}
         # An empty optional variable means "not set", as it always has.

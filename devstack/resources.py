@@ -2,8 +2,9 @@
 
 In AWS these come from ``infrastructure/``; here they are made with the same
 names and wiring: the tables, the roster bucket with its ``ObjectCreated``
-notification on ``rosters/`` to the upload queue, the school-sync queue, and
-the dead-letter queue both queues redrive to.
+notification on ``rosters/`` to the upload queue, the school-sync queue, the
+fan-out queue (sends → members' lists), and the dead-letter queue they all
+redrive to.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Queues:
     upload: str
     school: str
     dead_letter: str
+    fanout: str
 
 
 def queue_arn(url: str) -> str:
@@ -37,7 +39,7 @@ def queue_arn(url: str) -> str:
 
 
 def create_queues(config: Settings, visibility_timeout_s: int = LOCAL_VISIBILITY_TIMEOUT_S) -> Queues:
-    """The upload and school-sync queues, each redriving to the dead-letter queue."""
+    """The upload, school-sync and fan-out queues, each redriving to the dead-letter queue."""
     sqs = client("sqs")
     dead_letter = sqs.create_queue(QueueName=config.dead_letter_queue_name)["QueueUrl"]
     redrive = json.dumps(
@@ -46,7 +48,8 @@ def create_queues(config: Settings, visibility_timeout_s: int = LOCAL_VISIBILITY
     attributes = {"RedrivePolicy": redrive, "VisibilityTimeout": str(visibility_timeout_s)}
     upload = sqs.create_queue(QueueName=config.upload_queue_name, Attributes=attributes)["QueueUrl"]
     school = sqs.create_queue(QueueName=config.school_queue_name, Attributes=attributes)["QueueUrl"]
-    return Queues(upload=upload, school=school, dead_letter=dead_letter)
+    fanout = sqs.create_queue(QueueName=config.fanout_queue_name, Attributes=attributes)["QueueUrl"]
+    return Queues(upload=upload, school=school, dead_letter=dead_letter, fanout=fanout)
 
 
 def create_roster_bucket(config: Settings, upload_queue_url: str) -> None:

@@ -45,6 +45,7 @@ os.environ.update(
         "UPLOAD_QUEUE_NAME": f"uploads-{_SESSION}",
         "SCHOOL_QUEUE_NAME": f"schools-{_SESSION}",
         "DEAD_LETTER_QUEUE_NAME": f"dead-{_SESSION}",
+        "FANOUT_QUEUE_NAME": f"fanout-{_SESSION}",
     }
 )
 
@@ -85,7 +86,12 @@ def aws(emulator: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     reset_process_state()
     sqs = client("sqs")
     config = settings()
-    for name in (config.upload_queue_name, config.school_queue_name, config.dead_letter_queue_name):
+    for name in (
+        config.upload_queue_name,
+        config.school_queue_name,
+        config.dead_letter_queue_name,
+        config.fanout_queue_name,
+    ):
         # A fresh queue per test: nothing a previous test left in flight can reappear.
         with contextlib.suppress(sqs.exceptions.QueueDoesNotExist):
             sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"])

@@ -62,6 +62,7 @@ SETTING_FOR_VARIABLE = {
     "UPLOAD_QUEUE_NAME": "upload_queue_name",
     "SCHOOL_QUEUE_NAME": "school_queue_name",
     "DEAD_LETTER_QUEUE_NAME": "dead_letter_queue_name",
+    "FANOUT_QUEUE_NAME": "fanout_queue_name",
 }
 
 _S3_MISSING = {"NoSuchKey", "404", "NotFound"}

@@ -28,7 +28,13 @@ def start_stack(extra_env: dict[str, str], timeout_s: float = 180) -> Stack:
     """``python -m devstack`` on free ports, once it printed its READY line."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_", "ROSTER_", "STAGE"))}
     env.update({"PORT": str(free_port()), "EMULATOR_PORT": str(free_port()), "PYTHONUNBUFFERED": "1"})
-    for key in ("UPLOAD_QUEUE_NAME", "SCHOOL_QUEUE_NAME", "DEAD_LETTER_QUEUE_NAME", "JOURNAL_JWT_SECRET"):
+    for key in (
+        "UPLOAD_QUEUE_NAME",
+        "SCHOOL_QUEUE_NAME",
+        "DEAD_LETTER_QUEUE_NAME",
+        "FANOUT_QUEUE_NAME",
+        "JOURNAL_JWT_SECRET",
+    ):
         env.pop(key, None)
     env.update(extra_env)
     process = subprocess.Popen(

@@ -89,3 +89,12 @@ def link_person(person_id: str, consent: str | None = None) -> None:
         linked_at=datetime.now(UTC),
         consent=consent,
     ).save()
+
+
+def deliver_fan_out(application: Any) -> None:
+    """Run the app's fan-out handler on everything on the fan-out queue, as Lambda's event source would."""
+    from chalicelib.config import settings
+    from devstack.worker import QueueBinding, QueueWorker
+
+    binding = QueueBinding(settings().fanout_queue_name, application.handler_map["on_message_sent"], 10)
+    QueueWorker([binding]).drain()

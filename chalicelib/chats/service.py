@@ -19,8 +19,9 @@ from chalicelib.chats import access, reading
 from chalicelib.chats.access import ChatAccess
 from chalicelib.chats.directory import ChatDirectory, ChatListPage, MemberPage, Membership, SchoolChatPage
 from chalicelib.chats.people import PersonAbout, school_people
-from chalicelib.clock import Clock
+from chalicelib.clock import Clock, isoformat_utc
 from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from chalicelib.fanout.port import FanOutQueue, MessageSent
 from chalicelib.identity.journal_token import Caller
 from chalicelib.ids import derived_id, random_id
 from chalicelib.messenger.port import (
@@ -88,12 +89,15 @@ class ChatService:
         rosters: Rosters,
         clock: Clock,
         *,
+        fan_out: FanOutQueue,
         school: SchoolSafety | None = None,
     ) -> None:
         self.directory = directory
         self.messenger = messenger
         self.rosters = rosters
         self.clock = clock
+        # Where a send leaves its message: members' lists and live pages follow behind the answer.
+        self.fan_out = fan_out
         # The school stepping in (audit, moderation by the school, reports); None: chats alone.
         self.school = school
 
@@ -389,7 +393,12 @@ class ChatService:
         """Post a message; a retry with the same ``client_msg_id`` gets the first one back.
 
         ``reply_to`` must be a message of the same chat (422 otherwise; one
-        read). Reusing a ``client_msg_id`` for a different text is a client bug: 409.
+        read). The same few requests at any chat size (SPEC §10): the message and
+        the chat are stored, and the message is queued for the fan-out, which
+        brings members' lists up to date and pushes it to open pages behind the
+        answer. A retry queues it again (the first attempt may have stopped
+        before; the fan-out is idempotent). Reusing a ``client_msg_id`` for a
+        different text is a client bug: 409.
         """
         opened = self.open_chat(caller, chat_id)
         membership = access.require_can_post(opened)
@@ -409,6 +418,9 @@ class ChatService:
         )
         if not sent.created and not sent.message.deleted and sent.message.text != text:
             raise Conflict("This client_msg_id was already used for another message.")
+        self.fan_out.enqueue(
+            MessageSent(sent.message.chat_id, sent.message.message_id, isoformat_utc(sent.message.sent_at))
+        )
         return sent
 
     def list_messages(self, caller: Caller, chat_id: str, limit: int, before: str | None) -> MessagePage:

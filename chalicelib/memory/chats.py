@@ -252,7 +252,17 @@ class InMemoryChats:
                 )
                 activity[planned_chat.chat_id] = now_iso
                 written += 1
-            for planned in (*changes.members_to_add, *changes.members_to_update):
+            for planned in changes.members_to_update:
+                # Updated in place, as the DynamoDB adapter does: read position and list place stay.
+                kept = self._member_rows[(planned.chat_id, planned.person_id)]
+                kept.chat_role, kept.person_role, kept.name = (
+                    planned.chat_role,
+                    planned.person_role,
+                    planned.name,
+                )
+                written += 1
+            for planned in changes.members_to_add:
+                was = self._member_rows.get((planned.chat_id, planned.person_id))
                 self._member_rows[(planned.chat_id, planned.person_id)] = _MemberRow(
                     chat_id=planned.chat_id,
                     person_id=planned.person_id,
@@ -261,9 +271,11 @@ class InMemoryChats:
                     person_role=planned.person_role,
                     name=planned.name,
                     activity_key=_activity_key(activity[planned.chat_id], planned.chat_id),
+                    read_up_to=was.read_up_to if was is not None else "",
                 )
                 written += 1
             for removed in changes.members_to_remove:
+                was = self._member_rows.get((removed.chat_id, removed.person_id))
                 self._member_rows[(removed.chat_id, removed.person_id)] = _MemberRow(
                     chat_id=removed.chat_id,
                     person_id=removed.person_id,
@@ -275,6 +287,7 @@ class InMemoryChats:
                     source=removed.source,
                     excluded=removed.excluded,
                     left_at=now,
+                    read_up_to=was.read_up_to if was is not None else "",
                 )
                 written += 1
             updated = {c.chat_id for c in changes.chats_to_create}
@@ -398,7 +411,10 @@ class InMemoryChats:
         now: datetime,
         reply_to: str | None = None,
     ) -> Sent:
-        """Store a message (or find the one this ``client_msg_id`` made) and move the chat up."""
+        """Store a message (or find the one this ``client_msg_id`` made) as the chat's last.
+
+        Members' lists move behind it (:meth:`bring_up_to_date`), as with DynamoDB.
+        """
         with self._lock:
             if client_msg_id is None:
                 message_id = random_id("msg")
@@ -424,14 +440,28 @@ class InMemoryChats:
                 self._message_rows[(chat.chat_id, message_id)] = found
             sent_iso = found.sent_key.rpartition("#")[0]
             if created or chat.last_activity < sent_iso:
-                key = _activity_key(sent_iso, chat.chat_id)
-                for row in self._member_rows.values():
-                    if row.chat_id == chat.chat_id and row.active and (row.activity_key or "") < key:
-                        row.activity_key = key
                 stored = self._chat_rows.get(chat.chat_id)
                 if stored is not None and stored.last_activity <= sent_iso:
                     stored.last_message, stored.last_activity = found.message, sent_iso
             return Sent(message=found.message, created=created)
+
+    # --- ChatLists: the fan-out behind a send (fanout.port) -------------------------
+
+    def bring_up_to_date(self, chat_id: str, last_activity: str) -> list[str]:
+        """Move the chat up (never back) in its active members' lists, as ``store.fanout`` does."""
+        with self._lock:
+            stored = self._chat_rows.get(chat_id)
+            if stored is None:
+                return []
+            members = sorted(
+                row.person_id for row in self._member_rows.values() if row.chat_id == chat_id and row.active
+            )
+            key = _activity_key(max(stored.last_activity, last_activity), chat_id)
+            for person_id in members:
+                row = self._member_rows[(chat_id, person_id)]
+                if (row.activity_key or "") < key:
+                    row.activity_key = key
+            return members
 
     def get_message(self, chat_id: str, message_id: str) -> Message | None:
         """One message, or None."""

@@ -18,6 +18,8 @@ from chalice.app import SQSEvent, SQSRecord
 
 from chalicelib.aws import client, queue_url
 from chalicelib.config import settings
+from chalicelib.fanout.deliver import deliver
+from chalicelib.fanout.payload import message_sent
 from chalicelib.observability import flush_metrics, logger, record_metric, set_correlation_id
 from chalicelib.pipeline.lease import MessageHeartbeat
 from chalicelib.pipeline.queue_payloads import MalformedMessage, school_sync_message, uploaded_objects
@@ -142,3 +144,21 @@ def handle_school_batch(services: Services, event: SQSEvent) -> dict[str, Any]:
         lambda body: fail_school_after_retries(services, school_sync_message(body)),
         heartbeat=True,
     )
+
+
+def handle_fanout_batch(services: Services, event: SQSEvent) -> dict[str, Any]:
+    """The fan-out queue's handler: each sent message moves its chat up in members' lists, then goes live.
+
+    Idempotent per record (``fanout.port``): a redelivered, duplicated or
+    reordered message converges on the same lists. A failing record is retried
+    alone, and dead-lettered after ``maxReceiveCount`` deliveries; nothing else
+    needs marking then (the next message of the chat brings the lists up to date).
+    """
+
+    def handle(body: str) -> None:
+        deliver(services.chat_lists, services.live, message_sent(body))
+
+    def failed(body: str) -> None:
+        logger.error("fan-out gave up; the chat's next message will bring its lists up to date")
+
+    return _run_batch(event, handle, failed)

@@ -138,7 +138,8 @@ class ChatStore:
         """Write a change set: the DynamoDB side of ``planning.diff.apply_changes``.
 
         Idempotent: writing the same change set again leaves the same rows. New
-        chats and every membership row go out in ``BatchWriteItem`` calls; each
+        chats and new or ended membership rows go out in ``BatchWriteItem`` calls,
+        a changed membership is one ``UpdateItem`` (it keeps its read position); each
         touched chat then gets its absolute member count (a retry cannot double it).
         """
         stats = WriteStats()
@@ -155,6 +156,13 @@ class ChatStore:
             activity[chat.chat_id] = now_iso
         stats.requests += batch_put(ChatItem, new_chats)
 
+        # A row put whole (someone rejoining, someone leaving) keeps its read position.
+        rewritten = [
+            *(p.key for p in changes.members_to_add if p.key in state.members),
+            *((m.chat_id, m.person_id) for m in changes.members_to_remove),
+        ]
+        positions, reads = _read_positions(rewritten)
+        stats.requests += reads
         rows: list[MembershipItem] = [
             active_membership_row(
                 changes.school_id,
@@ -166,7 +174,7 @@ class ChatStore:
                 source=MemberSource.ROSTER,
                 last_activity=activity[planned.chat_id],
             )
-            for planned in (*changes.members_to_add, *changes.members_to_update)
+            for planned in changes.members_to_add
         ]
         for removed in changes.members_to_remove:
             rows.append(
@@ -183,7 +191,20 @@ class ChatStore:
                     left_at=now,
                 )
             )
+        for row in rows:
+            row.read_up_to = positions.get((row.chat_id, row.person_id))
         stats.requests += batch_put(MembershipItem, rows)
+        # A changed active row is updated in place, never put whole: its read position
+        # (``read_up_to``, moved by the member) and its place in the person's list stay.
+        for planned in changes.members_to_update:
+            MembershipItem(planned.chat_id, planned.person_id).update(
+                actions=[
+                    MembershipItem.chat_role.set(planned.chat_role.value),
+                    MembershipItem.person_role.set(planned.person_role.value),
+                    MembershipItem.name.set(planned.name),
+                ]
+            )
+            stats.requests += 1
 
         # Existing chats get their absolute member count (a retry cannot double it),
         # in the same request as any other change to the chat.
@@ -229,6 +250,16 @@ class ChatStore:
         return stats
 
 
+def _read_positions(keys: list[tuple[str, str]]) -> tuple[dict[tuple[str, str], str], int]:
+    """The read positions of these membership rows (one consistent BatchGetItem per 100), and the requests."""
+    if not keys:
+        return {}, 0
+    wanted = [{"chat_id": chat_id, "person_id": person_id} for chat_id, person_id in keys]
+    found = batch_get({MembershipItem: wanted}, consistent=True)[MembershipItem]
+    positions = {(row.chat_id, row.person_id): row.read_up_to for row in found if row.read_up_to}
+    return positions, -(-len(keys) // 100)
+
+
 def _class_actions(chat: ExistingChat) -> list[Action]:
     actions: list[Action] = [ChatItem.class_id.set(chat.class_id or "")]
     if chat.origin is None:
@@ -248,7 +279,7 @@ def _last_activities(state: SchoolState, changes: ChangeSet, now_iso: str) -> di
     BatchGetItem per 100), and a chat that has none falls back to now.
     """
     activity = {chat_id: chat.last_activity for chat_id, chat in state.chats.items() if chat.last_activity}
-    wanted = {planned.chat_id for planned in (*changes.members_to_add, *changes.members_to_update)}
+    wanted = {planned.chat_id for planned in changes.members_to_add}
     missing = sorted(wanted & set(state.chats) - set(activity))
     if missing:
         found = batch_get({ChatItem: [{"chat_id": chat_id} for chat_id in missing]})[ChatItem]

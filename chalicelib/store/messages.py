@@ -2,18 +2,14 @@
 
 A send is one conditional put — the message id is derived from the author and
 ``client_msg_id`` when there is one, so a retried send finds the first message
-instead of writing a second — and then the fan-out that keeps chat lists in
-order: every active member's ``activity_key`` moves to the new message (a
-bounded pool of conditional updates, which never revive an ended membership
-nor move a key backwards), then the chat's ``last_message``. The chat goes
-last, so a retry that finds the chat already showing its message knows the
-fan-out before it finished.
+instead of writing a second — and one conditional update of the chat's
+``last_message``: two requests whatever the chat's size. Moving the chat up in
+every member's list happens behind the answer (``store.fanout``, through the
+fan-out queue the chats use case leaves the message on).
 """
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
@@ -29,23 +25,8 @@ from chalicelib.store.tables import (
     LastMessage,
     MembershipItem,
     MessageItem,
-    activity_key,
     message_sort_key,
 )
-
-# Parallel conditional updates per send: a 40-member class chat fans out in ~5 round trips.
-FANOUT_WORKERS = 8
-
-_pool_lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
-
-
-def _fan_out_pool() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=FANOUT_WORKERS, thread_name_prefix="fan-out")
-        return _pool
 
 
 def _sent_at_iso(item: MessageItem) -> str:
@@ -72,17 +53,6 @@ def _ignore_failed_condition(error: UpdateError) -> None:
         raise error
 
 
-def _move_up(chat_id: str, person_id: str, key: str) -> None:
-    try:
-        MembershipItem(chat_id, person_id).update(
-            actions=[MembershipItem.activity_key.set(key)],
-            condition=(MembershipItem.active == True)  # noqa: E712 - a DynamoDB condition
-            & (MembershipItem.activity_key < key),
-        )
-    except UpdateError as error:
-        _ignore_failed_condition(error)
-
-
 class MessageStore:
     """Messages of the built-in messenger."""
 
@@ -96,7 +66,7 @@ class MessageStore:
         now: datetime,
         reply_to: str | None = None,
     ) -> Sent:
-        """Store a message (or find the one this ``client_msg_id`` already made) and fan it out."""
+        """Store a message (or find the one this ``client_msg_id`` already made) as the chat's last."""
         if client_msg_id is None:
             message_id = random_id("msg")
         else:
@@ -122,23 +92,10 @@ class MessageStore:
             item = MessageItem.get(chat.chat_id, message_id, consistent_read=True)
             created = False
         sent_at = _sent_at_iso(item)
-        # A retry redoes the fan-out only if the first attempt may have stopped before the chat update.
+        # A retry updates the chat only if the first attempt may have stopped before doing it.
         if created or chat.last_activity < sent_at:
-            self._fan_out(chat.chat_id, activity_key(sent_at, chat.chat_id))
             self._record_last_message(item)
         return Sent(message=message_of(item), created=created)
-
-    def _fan_out(self, chat_id: str, key: str) -> None:
-        members = [
-            row.person_id
-            for row in MembershipItem.query(
-                chat_id,
-                filter_condition=MembershipItem.active == True,  # noqa: E712 - a DynamoDB condition
-                attributes_to_get=["person_id"],
-            )
-        ]
-        # list() waits for every update and re-raises the first failure.
-        list(_fan_out_pool().map(lambda person_id: _move_up(chat_id, person_id, key), members))
 
     def _record_last_message(self, item: MessageItem) -> None:
         sent_at = _sent_at_iso(item)

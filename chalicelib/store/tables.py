@@ -157,6 +157,8 @@ class ChatItem(Model):
     # ISO 8601 time of the last message (or of creation): the membership index sorts by it.
     last_activity = UnicodeAttribute()
     last_message = LastMessage(null=True)
+    # How far the members' lists were brought behind the sends (``store.fanout``): a last activity.
+    listed_up_to = UnicodeAttribute(null=True)
     # A homeroom chat a new school year carried to another class: the class id (and generation)
     # its id was made from, so its parents chat stays its pair (``planning.rollover``).
     origin_class_id = UnicodeAttribute(null=True)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from chalicelib.chats.directory import ChatDirectory
+from chalicelib.fanout.port import ChatLists
 from chalicelib.messenger.port import Messenger
 
 
@@ -22,6 +23,7 @@ class ChatPorts:
     messenger: Messenger
     directory: ChatDirectory
     link: Any  # link(person_id): the identity side's write
+    lists: ChatLists  # what the fan-out behind a send moves
 
     @property
     def name(self) -> str:
@@ -35,10 +37,11 @@ def ports(request: pytest.FixtureRequest) -> ChatPorts:
         from chalicelib.memory.chats import InMemoryChats
 
         twin = InMemoryChats()
-        return ChatPorts(twin, twin, twin.link)
+        return ChatPorts(twin, twin, twin.link, twin)
     request.getfixturevalue("aws")
     from chalicelib.store.directory import DynamoDBChatDirectory
+    from chalicelib.store.fanout import DynamoChatLists
     from chalicelib.store.messenger import BuiltinMessenger
     from tests.support import link_person
 
-    return ChatPorts(BuiltinMessenger(), DynamoDBChatDirectory(), link_person)
+    return ChatPorts(BuiltinMessenger(), DynamoDBChatDirectory(), link_person, DynamoChatLists())

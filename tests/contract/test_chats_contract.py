@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.chats.directory import Chat
+from chalicelib.clock import isoformat_utc
 from chalicelib.messenger.port import ChatEdit, ChatIdTaken, NewChat, NewMember, read_position
 from chalicelib.planning.diff import apply_changes, diff
 from chalicelib.planning.model import ChatKind, ChatRole, MemberSource, roster_chat_id
@@ -134,7 +135,7 @@ def test_edits_and_archiving_are_stored(ports: ChatPorts) -> None:
     assert chat is not None and not chat.archived and not chat.archived_by_user
 
 
-def test_a_send_is_idempotent_and_moves_the_chat_up(ports: ChatPorts) -> None:
+def test_a_send_is_idempotent_and_its_fan_out_moves_the_chat_up(ports: ChatPorts) -> None:
     first = custom_chat(ports, "ch_a")
     custom_chat(ports, "ch_b")
     ports.link("s-1")
@@ -147,6 +148,10 @@ def test_a_send_is_idempotent_and_moves_the_chat_up(ports: ChatPorts) -> None:
         first.as_existing(), "s-1", "Ученик 1", "привет", "c-1", T0 + timedelta(2)
     )
     assert sent.created and not retry.created and retry.message == sent.message
+    # The send leaves lists as they were; the fan-out behind it moves the chat up.
+    assert [c.chat_id for _, c in ports.directory.chats_of("s-1", 10, None).items] == ["ch_b", "ch_a"]
+    reached = ports.lists.bring_up_to_date("ch_a", isoformat_utc(sent.message.sent_at))
+    assert sorted(reached) == ["s-1", "s-2", "t-1"]
     page = ports.directory.chats_of("s-1", 1, None)
     assert page.linked and [c.chat_id for _, c in page.items] == ["ch_a"] and page.before is not None
     assert [c.chat_id for _, c in ports.directory.chats_of("s-1", 1, page.before).items] == ["ch_b"]
@@ -247,3 +252,112 @@ def test_a_reply_keeps_the_message_it_answers(ports: ChatPorts) -> None:
     # Deleting the answer keeps what it answered (a placeholder still shows where it stood).
     deleted = ports.messenger.delete_message("ch_r", answer.message.message_id, "t-1", T0 + timedelta(2))
     assert deleted.reply_to == asked.message.message_id
+
+
+def test_a_sync_that_rewrites_a_membership_keeps_its_read_position(ports: ChatPorts) -> None:
+    """A roster change to a member (a new name, a new role) must not make their chat unread again."""
+    import dataclasses
+
+    roster = sample_school(SCHOOL, classes=1, students=2, parents_per_student=1)
+    sync(ports, roster)
+    chat_id = roster_chat_id(SCHOOL, ChatKind.CLASS, f"{SCHOOL}-c0")
+    pupil = f"{SCHOOL}-c0-s0"
+    chat = ports.directory.lookup(pupil, chat_id).chat
+    assert chat is not None
+    sent = ports.messenger.post_message(
+        chat.as_existing(), f"{SCHOOL}-c0-t", "Учитель", "домашнее задание", None, T0 + timedelta(minutes=1)
+    ).message
+    ports.messenger.mark_read(chat_id, pupil, read_position(sent))
+
+    state = ports.messenger.load_school_state(SCHOOL)
+    plan = plan_school(roster, state.followed_subject_classes())
+    renamed = {
+        key: dataclasses.replace(member, name="Новая Фамилия") if member.person_id == pupil else member
+        for key, member in plan.members.items()
+    }
+    changes = diff(dataclasses.replace(plan, members=renamed), state)
+    assert {m.person_id for m in changes.members_to_update} == {pupil}  # the row is rewritten
+    ports.messenger.apply_roster_changes(state, changes, T0 + timedelta(hours=1))
+
+    member = ports.directory.membership(chat_id, pupil)
+    assert member is not None and member.active and member.name == "Новая Фамилия"
+    assert member.read_up_to == read_position(sent)
+    ports.link(pupil)
+    listed = dict((c.chat_id, c) for _, c in ports.directory.chats_of(pupil, 10, None).items)
+    assert chat_id in listed  # still in the person's list after the rewrite
+
+
+def _send(ports: ChatPorts, chat_id: str, text: str, at: datetime) -> str:
+    """Post into the chat as its teacher; the message's send time, as the fan-out queue carries it."""
+    chat = ports.directory.lookup("t-1", chat_id).chat
+    assert chat is not None
+    sent = ports.messenger.post_message(chat.as_existing(), "t-1", "Учитель", text, None, at)
+    return isoformat_utc(sent.message.sent_at)
+
+
+def _order(ports: ChatPorts, person_id: str) -> list[str]:
+    return [c.chat_id for _, c in ports.directory.chats_of(person_id, 10, None).items]
+
+
+@pytest.mark.parametrize(
+    "deliveries",
+    [
+        ["a1", "b", "a2"],  # in order
+        ["a2", "b", "a1"],  # the older message of a arrives last
+        ["b", "a2", "a1", "a2", "b", "a1"],  # duplicates, shuffled
+        ["a1", "a1", "b", "b", "a2", "a2"],  # every delivery twice
+    ],
+)
+def test_the_fan_out_converges_whatever_order_and_duplicates(ports: ChatPorts, deliveries: list[str]) -> None:
+    custom_chat(ports, "ch_a")
+    custom_chat(ports, "ch_b")
+    ports.link("s-1")
+    times = {
+        "a1": _send(ports, "ch_a", "раз", T0 + timedelta(minutes=1)),
+        "b": _send(ports, "ch_b", "два", T0 + timedelta(minutes=2)),
+        "a2": _send(ports, "ch_a", "три", T0 + timedelta(minutes=3)),
+    }
+    chats = {"a1": "ch_a", "a2": "ch_a", "b": "ch_b"}
+    for name in deliveries:
+        ports.lists.bring_up_to_date(chats[name], times[name])
+    assert _order(ports, "s-1") == ["ch_a", "ch_b"]  # a's newest message is the newest of all
+
+
+def test_an_old_delivery_neither_moves_a_list_back_nor_revives_a_member(ports: ChatPorts) -> None:
+    chat = custom_chat(ports, "ch_a")
+    custom_chat(ports, "ch_b")
+    ports.link("s-1")
+    first = _send(ports, "ch_a", "раз", T0 + timedelta(minutes=1))
+    ports.lists.bring_up_to_date("ch_b", _send(ports, "ch_b", "два", T0 + timedelta(minutes=2)))
+    assert _order(ports, "s-1") == ["ch_b", "ch_a"]
+    # A delivery is brought up to the chat's own last activity: a late, older message still counts.
+    ports.messenger.remove_member(chat.as_existing(), "s-2", exclude=False, now=T0 + timedelta(minutes=3))
+    ports.link("s-2")
+    last = _send(ports, "ch_a", "три", T0 + timedelta(minutes=4))
+    reached = ports.lists.bring_up_to_date("ch_a", first)  # the older message's delivery comes first
+    assert sorted(reached) == ["s-1", "t-1"]  # the member who left is not reached
+    assert _order(ports, "s-1") == ["ch_a", "ch_b"]
+    assert _order(ports, "s-2") == ["ch_b"]  # and not put back in the chat
+    ports.lists.bring_up_to_date("ch_a", last)
+    assert _order(ports, "s-1") == ["ch_a", "ch_b"]
+    assert ports.lists.bring_up_to_date("ch_none", last) == []
+
+
+def test_a_member_who_leaves_and_comes_back_keeps_the_read_position(ports: ChatPorts) -> None:
+    """Leaving and rejoining rewrite the row whole; the position the member had read to stays."""
+    sync(ports, sample_school(SCHOOL, classes=1, students=2, parents_per_student=1))
+    chat_id = roster_chat_id(SCHOOL, ChatKind.CLASS, f"{SCHOOL}-c0")
+    pupil = f"{SCHOOL}-c0-s1"
+    chat = ports.directory.lookup(pupil, chat_id).chat
+    assert chat is not None
+    sent = ports.messenger.post_message(
+        chat.as_existing(), f"{SCHOOL}-c0-t", "Учитель", "задание", None, T0 + timedelta(minutes=1)
+    ).message
+    ports.messenger.mark_read(chat_id, pupil, read_position(sent))
+
+    sync(ports, sample_school(SCHOOL, classes=1, students=1, parents_per_student=1), T0 + timedelta(days=1))
+    gone = ports.directory.membership(chat_id, pupil)
+    assert gone is not None and not gone.active and gone.read_up_to == read_position(sent)
+    sync(ports, sample_school(SCHOOL, classes=1, students=2, parents_per_student=1), T0 + timedelta(days=2))
+    back = ports.directory.membership(chat_id, pupil)
+    assert back is not None and back.active and back.read_up_to == read_position(sent)

@@ -173,7 +173,7 @@ def test_every_function_may_write_its_logs_and_consume_its_queue(
 
 def test_sqs_event_sources_report_partial_batch_failures(template: dict[str, Any]) -> None:
     sources = sqs_event_sources(template)
-    assert {name for name, _, _ in sources} == {"on_roster_uploaded", "on_school_sync"}
+    assert {name for name, _, _ in sources} == {"on_roster_uploaded", "on_school_sync", "on_message_sent"}
     for name, _, event in sources:
         assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"], name
         assert template["Resources"][queue_of_event(event)]["Type"] == "AWS::SQS::Queue"
@@ -223,7 +223,7 @@ def test_queues_redrive_to_the_dead_letter_queue_and_outlast_their_functions(
         for _, function, event in sqs_event_sources(template)
     }
     sources = {name: q for name, q in queues.items() if "RedrivePolicy" in q["Properties"]}
-    assert set(sources) == set(consumer_timeouts) == {"UploadQueue", "SchoolQueue"}
+    assert set(sources) == set(consumer_timeouts) == {"UploadQueue", "SchoolQueue", "FanOutQueue"}
     for name, queue in sources.items():
         redrive = queue["Properties"]["RedrivePolicy"]
         assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
@@ -307,6 +307,7 @@ def test_functions_find_every_resource_through_their_environment(template: dict[
         ("UPLOAD_QUEUE_NAME", "UploadQueue"),
         ("SCHOOL_QUEUE_NAME", "SchoolQueue"),
         ("DEAD_LETTER_QUEUE_NAME", "DeadLetterQueue"),
+        ("FANOUT_QUEUE_NAME", "FanOutQueue"),
     ):
         assert variables[variable] == {"Fn::GetAtt": [queue, "QueueName"]}
     for variable in ("JOURNAL_JWT_PUBLIC_KEY", "JOURNAL_JWKS"):

@@ -28,7 +28,7 @@ from chalicelib.roster.model import (
     Role,
     SchoolRoster,
 )
-from tests.support import auth_headers, install_roster, link_person
+from tests.support import auth_headers, deliver_fan_out, install_roster, link_person
 
 SCHOOL = "sch-1"
 OTHER_SCHOOL = "sch-2"
@@ -169,13 +169,22 @@ class World:
     def send(
         self, who: str, kind: str, text: str, client_msg_id: str | None = None, reply_to: object = None
     ) -> Reply:
-        """Send a message to one of the world's chats (``reply_to``: the message it answers)."""
+        """Send a message to one of the world's chats (``reply_to``: the message it answers).
+
+        The fan-out behind it runs before this returns.
+        """
         body: dict[str, Any] = {"text": text}
         if client_msg_id is not None:
             body["client_msg_id"] = client_msg_id
         if reply_to is not None:
             body["reply_to"] = reply_to
-        return self.post(who, f"/v1/chats/{self.chats[kind]}/messages", body)
+        reply = self.post(who, f"/v1/chats/{self.chats[kind]}/messages", body)
+        self.fan_out()
+        return reply
+
+    def fan_out(self) -> None:
+        """Deliver what sends left on the fan-out queue (members' lists), as the worker would."""
+        deliver_fan_out(self.api._app)
 
     def add_members(self, who: str, kind_or_id: str, *person_ids: str) -> Reply:
         """``POST /v1/chats/{id}/members`` as ``who``."""

@@ -17,6 +17,7 @@ from chalicelib.clock import MovableClock
 from chalicelib.errors import Conflict, Forbidden, LinkRequired, NotFound, ReadOnly, ValidationFailed
 from chalicelib.identity.journal_token import Caller
 from chalicelib.memory.chats import InMemoryChats
+from chalicelib.memory.fanout import InlineFanOut
 from chalicelib.messenger.port import ChatEdit
 from chalicelib.planning.diff import diff
 from chalicelib.planning.model import ChatKind, roster_chat_id
@@ -41,7 +42,7 @@ def chats() -> ChatService:
     twin.save_roster(ROSTER)
     for person in (TEACHER, OTHER_TEACHER, STUDENT, OTHER_STUDENT, PARENT, ADMIN):
         twin.link(person)
-    return ChatService(twin, twin, twin, MovableClock())
+    return ChatService(twin, twin, twin, MovableClock(), fan_out=InlineFanOut(twin))
 
 
 def me(person_id: str, *, operator: bool = False) -> Caller:

@@ -15,6 +15,7 @@ from chalicelib.chats.service import ChatService
 from chalicelib.clock import MovableClock
 from chalicelib.identity.journal_token import Caller
 from chalicelib.memory.chats import InMemoryChats
+from chalicelib.memory.fanout import InlineFanOut
 from chalicelib.planning.diff import diff
 from chalicelib.planning.model import ChatKind, roster_chat_id
 from chalicelib.planning.plan import plan_school
@@ -89,7 +90,7 @@ def chats(recorded: Recorded) -> ChatService:
     twin.link(WAITING, consent="pending")
     clock = MovableClock()
     school = SchoolSafety(twin, twin, twin, clock, recorded, recorded, recorded)
-    return ChatService(twin, twin, twin, clock, school=school)
+    return ChatService(twin, twin, twin, clock, fan_out=InlineFanOut(twin), school=school)
 
 
 def test_a_pupil_waiting_for_a_guardian_sees_no_chat(chats: ChatService) -> None:
