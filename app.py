@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Chalice, Rate
-from chalice.app import CloudWatchEvent, SQSEvent
+from chalice.app import CloudWatchEvent, SQSEvent, WebsocketEvent
 
-from chalicelib.api import backoffice, calls, chats, hosted, hosted_calls, imports, link, qr, safety
+from chalicelib.api import backoffice, calls, chats, hosted, hosted_calls, imports, link, live, qr, safety
 from chalicelib.api.http import http_middleware
 from chalicelib.bootstrap import Services, build_services
 from chalicelib.config import settings
@@ -58,6 +58,24 @@ def create_app(services: Services) -> Chalice:
             "messages_deleted": done.messages_deleted,
         }
 
+    # Live delivery (SPEC §10): API Gateway WebSocket routes; the local stack runs them in devstack/live.py.
+    app.experimental_feature_flags.update(["WEBSOCKETS"])
+
+    @app.on_ws_connect()
+    def live_connect(event: WebsocketEvent) -> dict[str, Any]:
+        """A page opens its socket (``$connect``)."""
+        return live.on_connect(services, settings(), event.to_dict())
+
+    @app.on_ws_message()
+    def live_message(event: WebsocketEvent) -> dict[str, Any]:
+        """A frame from a page (``$default``): authenticate, ping."""
+        return live.on_message(services, settings(), event.to_dict())
+
+    @app.on_ws_disconnect()
+    def live_disconnect(event: WebsocketEvent) -> dict[str, Any]:
+        """A page's socket closed (``$disconnect``)."""
+        return live.on_disconnect(services, settings(), event.to_dict())
+
     return app
 
 
@@ -66,3 +84,6 @@ app = create_app(build_services(settings()))
 on_roster_uploaded = app.handler_map["on_roster_uploaded"]
 on_school_sync = app.handler_map["on_school_sync"]
 retention_sweep = app.handler_map["retention_sweep"]
+live_connect = app.handler_map["live_connect"]
+live_message = app.handler_map["live_message"]
+live_disconnect = app.handler_map["live_disconnect"]

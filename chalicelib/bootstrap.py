@@ -9,10 +9,11 @@ in-memory twins (``tests/twins.py``) — and passes it in the same way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from chalicelib.calls.factory import provider_from_settings
+from chalicelib.calls.model import Call
 from chalicelib.calls.port import CallProvider, CallStore
 from chalicelib.calls.service import CallService
 from chalicelib.chats.directory import ChatDirectory
@@ -22,6 +23,11 @@ from chalicelib.config import Settings
 from chalicelib.identity.linking import LinkService
 from chalicelib.identity.provider import BuiltinIdentityProvider, IdentityProvider
 from chalicelib.identity.sms import SmsSender, sms_sender_from_settings
+from chalicelib.live import events as live_events
+from chalicelib.live.connections import ConnectionStore
+from chalicelib.live.feed import ChatFeed
+from chalicelib.live.port import LiveDelivery, NoLiveDelivery
+from chalicelib.live.websocket import WebSocketLiveDelivery
 from chalicelib.messenger.port import Messenger
 from chalicelib.safety.audit import AuditLog
 from chalicelib.safety.consent import ConsentStore
@@ -29,6 +35,7 @@ from chalicelib.safety.guardians import Guardians
 from chalicelib.safety.reports import ReportStore
 from chalicelib.safety.school import SchoolSafety, SchoolSeats
 from chalicelib.store.calls import DynamoCallStore
+from chalicelib.store.connections import DynamoConnectionStore
 from chalicelib.store.directory import DynamoDBChatDirectory
 from chalicelib.store.imports import ImportStore
 from chalicelib.store.messenger import BuiltinMessenger
@@ -55,6 +62,14 @@ class Services:
     reports: ReportStore
     consents: ConsentStore
     seats: SchoolSeats
+    # Live delivery (SPEC §10): the open sockets, and how events reach them (off: pages poll).
+    connections: ConnectionStore | None = None
+    live: LiveDelivery = field(default_factory=NoLiveDelivery)
+
+    @property
+    def feed(self) -> ChatFeed:
+        """A chat's events to its current members' open pages."""
+        return ChatFeed(self.chat_directory, self.live)
 
     @property
     def school(self) -> SchoolSafety:
@@ -77,12 +92,21 @@ class Services:
     @property
     def chats(self) -> ChatService:
         """The chats use cases on these adapters."""
-        return ChatService(self.chat_directory, self.messenger, self.rosters, self.clock, school=self.school)
+        return ChatService(
+            self.chat_directory, self.messenger, self.rosters, self.clock, school=self.school, feed=self.feed
+        )
 
     def calls(self, config: Settings) -> CallService:
         """The calls use cases on these adapters; who sees which chat is the chats feature's rule."""
         max_length = timedelta(seconds=config.call_max_length_s)
-        return CallService(self.call_store, self.call_provider, self.clock, max_length, self.chats.open_chat)
+        feed = self.feed
+
+        def started(call: Call) -> None:
+            feed.publish(call.chat_id, live_events.call_started(call.chat_id, call.call_id, call.started_at))
+
+        return CallService(
+            self.call_store, self.call_provider, self.clock, max_length, self.chats.open_chat, started
+        )
 
     def linking(self, config: Settings) -> LinkService:
         """The linking use cases on these adapters, under the given settings."""
@@ -92,9 +116,14 @@ class Services:
 
 
 def build_services(config: Settings) -> Services:
-    """The production adapters (DynamoDB, S3, SNS), configured from ``config``."""
+    """The production adapters (DynamoDB, S3, SNS, API Gateway's sockets), configured from ``config``."""
+    clock = SystemClock()
+    connections = DynamoConnectionStore()
+    live: LiveDelivery = NoLiveDelivery()
+    if config.live_endpoint_url:
+        live = WebSocketLiveDelivery(connections, config.live_endpoint_url, clock)
     return Services(
-        clock=SystemClock(),
+        clock=clock,
         messenger=BuiltinMessenger(),
         sms_sender=sms_sender_from_settings(config),
         identity_provider=BuiltinIdentityProvider(),
@@ -108,4 +137,6 @@ def build_services(config: Settings) -> Services:
         reports=DynamoReportStore(),
         consents=DynamoConsentStore(),
         seats=DynamoSchoolSeats(),
+        connections=connections,
+        live=live,
     )
