@@ -62,17 +62,17 @@ def create_app(services: Services) -> Chalice:
     app.experimental_feature_flags.update(["WEBSOCKETS"])
 
     @app.on_ws_connect()
-    def live_connect(event: WebsocketEvent) -> dict[str, Any]:
+    def websocket_connect(event: WebsocketEvent) -> dict[str, Any]:
         """A page opens its socket (``$connect``)."""
         return live.on_connect(services, settings(), event.to_dict())
 
     @app.on_ws_message()
-    def live_message(event: WebsocketEvent) -> dict[str, Any]:
+    def websocket_message(event: WebsocketEvent) -> dict[str, Any]:
         """A frame from a page (``$default``): authenticate, ping."""
         return live.on_message(services, settings(), event.to_dict())
 
     @app.on_ws_disconnect()
-    def live_disconnect(event: WebsocketEvent) -> dict[str, Any]:
+    def websocket_disconnect(event: WebsocketEvent) -> dict[str, Any]:
         """A page's socket closed (``$disconnect``)."""
         return live.on_disconnect(services, settings(), event.to_dict())
 
@@ -84,6 +84,6 @@ app = create_app(build_services(settings()))
 on_roster_uploaded = app.handler_map["on_roster_uploaded"]
 on_school_sync = app.handler_map["on_school_sync"]
 retention_sweep = app.handler_map["retention_sweep"]
-live_connect = app.handler_map["live_connect"]
-live_message = app.handler_map["live_message"]
-live_disconnect = app.handler_map["live_disconnect"]
+websocket_connect = app.handler_map["websocket_connect"]
+websocket_message = app.handler_map["websocket_message"]
+websocket_disconnect = app.handler_map["websocket_disconnect"]
