@@ -66,7 +66,7 @@ def on_connect(services: Services, config: Settings, event: dict[str, Any]) -> d
     now = services.clock.now()
     session = resume_session(cookie_value(headers.get("cookie"), SESSION_COOKIE), now, config)
     if session is not None:
-        expires = now + timedelta(seconds=config.websocket_connection_ttl_s)
+        expires = now + timedelta(seconds=config.live_connection_ttl_s)
         services.connections.connected(_connection_id(event), session.person_id, expires)
     return OK
 
@@ -92,7 +92,7 @@ def _authenticate(services: Services, config: Settings, connection_id: str, toke
         require_consent(consent)
     except ServiceError as refused:
         return _error(refused.slug)
-    expires = now + timedelta(seconds=config.websocket_connection_ttl_s)
+    expires = now + timedelta(seconds=config.live_connection_ttl_s)
     services.connections.connected(connection_id, caller.person_id, expires)
     return {"type": "ready"}
 
