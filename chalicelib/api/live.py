@@ -93,6 +93,7 @@ def _authenticate(services: Services, config: Settings, connection_id: str, toke
     except ServiceError as refused:
         return _error(refused.slug)
     expires = now + timedelta(seconds=config.live_connection_ttl_s)
+    services.connections.forget(connection_id)  # a cookie's person at $connect gives way to the token's
     services.connections.connected(connection_id, caller.person_id, expires)
     return {"type": "ready"}
 
