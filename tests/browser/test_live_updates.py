@@ -126,3 +126,64 @@ def test_a_message_appears_on_another_members_phone_within_two_seconds(
     assert [e["message_id"] for e in events] == [sent.json()["id"]]
     assert not [f for f in other_frames if f.get("chat_id") == class_chat["id"]], other_frames
     assert phone_errors == [] and journal_errors == []
+
+
+# A socket that never opens: each attempt is counted and closes at once, as a refused connection does.
+BROKEN_SOCKET = """
+window.__socketAttempts = [];
+window.WebSocket = function (url) {
+  window.__socketAttempts.push(Date.now());
+  var self = this, listeners = {};
+  this.readyState = 3;
+  this.addEventListener = function (type, fn) { (listeners[type] = listeners[type] || []).push(fn); };
+  this.send = function () { throw new Error("not open"); };
+  this.close = function () {};
+  setTimeout(function () { (listeners.close || []).forEach(function (fn) { fn.call(self, {}); }); }, 0);
+};
+window.WebSocket.OPEN = 1;
+"""
+
+
+def test_without_a_socket_the_page_polls_every_15_s_and_retries_with_back_off(
+    browser: Any, stack: Stack
+) -> None:
+    api, emulator = stack.ready["api"], stack.ready["emulator"]
+    reader = _link_by_api(api, emulator, "s-orlov", "Олег")
+    chats = requests.get(f"{api}/v1/chats?limit=100", headers=reader, timeout=10).json()["items"]
+    [class_chat] = [chat for chat in chats if chat["kind"] == "class"]
+    link = requests.post(f"{api}/v1/qr-links", json={}, headers=reader, timeout=10).json()
+    context = browser.new_context(viewport=PHONE_VIEWPORT, is_mobile=True, user_agent=ANDROID, locale="ru-RU")
+    context.add_init_script(BROKEN_SOCKET)
+    page = context.new_page()
+    page.goto(link["url"])
+    page.get_by_role("button", name="Продолжить").click()
+    page.wait_for_url(f"{api}/m/chats")
+    page.clock.install()
+    polls: list[str] = []
+    chat_path = f"/m/chats/{class_chat['id']}"
+    page.on(
+        "request",
+        lambda r: polls.append(r.url) if r.resource_type == "fetch" and chat_path in r.url else None,
+    )
+    page.goto(f"{api}{chat_path}")
+
+    page.clock.run_for(14_000)
+    page.wait_for_timeout(300)
+    assert polls == []  # never sooner than 15 s
+    attempts = page.evaluate("window.__socketAttempts.length")
+    assert 2 <= attempts <= 5, attempts  # retried, with growing pauses (1, 2, 4, 8 s ± jitter), not hammered
+    page.clock.run_for(2_000)
+    deadline = time.monotonic() + 5
+    while not polls and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert len(polls) == 1
+    page.clock.run_for(15_000)
+    deadline = time.monotonic() + 5
+    while len(polls) < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert len(polls) == 2
+    gaps = page.evaluate(
+        "window.__socketAttempts.slice(1).map(function (t, i) { return t - window.__socketAttempts[i]; })"
+    )
+    assert gaps == sorted(gaps), gaps  # each pause at least as long as the one before
+    context.close()
