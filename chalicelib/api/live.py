@@ -30,7 +30,6 @@ from chalicelib.chats import access
 from chalicelib.config import Settings
 from chalicelib.errors import ServiceError, Unauthorized
 from chalicelib.identity.journal_token import verify_journal_token
-from chalicelib.identity.signin import resume_session
 from chalicelib.live.websocket import WebSocketLiveDelivery, encode
 from chalicelib.observability import log_event
 from chalicelib.safety.consent import require_consent
@@ -64,7 +63,7 @@ def on_connect(services: Services, config: Settings, event: dict[str, Any]) -> d
     if services.connections is None or origin != origin_of(config.public_base_url):
         return OK  # a journal, or another site: it may still authenticate with a token
     now = services.clock.now()
-    session = resume_session(cookie_value(headers.get("cookie"), SESSION_COOKIE), now, config)
+    session = services.signin.resume_session(cookie_value(headers.get("cookie"), SESSION_COOKIE), now, config)
     if session is not None:
         expires = now + timedelta(seconds=config.live_connection_ttl_s)
         services.connections.connected(_connection_id(event), session.person_id, expires)

@@ -27,6 +27,12 @@ def delivery(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[WebSocketLiveDel
 
     config.settings.cache_clear()
     aws.reset_clients()
+    # One poster thread: the Stubber expects its requests in order.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib.live import websocket
+
+    monkeypatch.setattr(websocket, "_post_pool", lambda: ThreadPoolExecutor(max_workers=1))
     store = MemoryConnectionStore()
     live = WebSocketLiveDelivery(store, ENDPOINT, MovableClock(NOW))
     client = live._client()
