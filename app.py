@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Chalice, Rate
-from chalice.app import CloudWatchEvent, SQSEvent
+from chalice.app import CloudWatchEvent, SQSEvent, WebsocketEvent
 
 from chalicelib.api import (
     backoffice,
@@ -22,6 +22,7 @@ from chalicelib.api import (
     hosted_new_chat,
     imports,
     link,
+    live,
     qr,
     safety,
 )
@@ -77,6 +78,24 @@ def create_app(services: Services) -> Chalice:
             "messages_deleted": done.messages_deleted,
         }
 
+    # Live delivery (SPEC §10): API Gateway WebSocket routes; the local stack runs them in devstack/live.py.
+    app.experimental_feature_flags.update(["WEBSOCKETS"])
+
+    @app.on_ws_connect()
+    def websocket_connect(event: WebsocketEvent) -> dict[str, Any]:
+        """A page opens its socket (``$connect``)."""
+        return live.on_connect(services, settings(), event.to_dict())
+
+    @app.on_ws_message()
+    def websocket_message(event: WebsocketEvent) -> dict[str, Any]:
+        """A frame from a page (``$default``): authenticate, ping."""
+        return live.on_message(services, settings(), event.to_dict())
+
+    @app.on_ws_disconnect()
+    def websocket_disconnect(event: WebsocketEvent) -> dict[str, Any]:
+        """A page's socket closed (``$disconnect``)."""
+        return live.on_disconnect(services, settings(), event.to_dict())
+
     return app
 
 
@@ -86,3 +105,6 @@ on_roster_uploaded = app.handler_map["on_roster_uploaded"]
 on_school_sync = app.handler_map["on_school_sync"]
 on_message_sent = app.handler_map["on_message_sent"]
 retention_sweep = app.handler_map["retention_sweep"]
+websocket_connect = app.handler_map["websocket_connect"]
+websocket_message = app.handler_map["websocket_message"]
+websocket_disconnect = app.handler_map["websocket_disconnect"]

@@ -152,10 +152,12 @@ def botocore_session() -> botocore.session.Session:
     return session
 
 
-def client(service: str, region: str | None = None) -> Any:
+def client(service: str, region: str | None = None, endpoint_url: str | None = None) -> Any:
     """The shared boto3 client for ``service`` (``s3``, ``sqs``, ``sns``, ``dynamodb``), in the
-    configured region unless ``region`` names another (Chime SDK meetings has few control regions)."""
+    configured region unless ``region`` names another (Chime SDK meetings has few control regions),
+    at ``endpoint_url`` when the service has one of its own (API Gateway's management API)."""
     key = service if region is None else f"{service}@{region}"
+    key = key if endpoint_url is None else f"{key}@{endpoint_url}"
     found = _clients.get(key)
     if found is not None:
         return found
@@ -163,7 +165,10 @@ def client(service: str, region: str | None = None) -> Any:
         if key not in _clients:
             botocore_session()
             _clients[key] = _per_thread.boto3.client(
-                service, region_name=region or settings().region, config=_CLIENT_CONFIG
+                service,
+                region_name=region or settings().region,
+                config=_CLIENT_CONFIG,
+                endpoint_url=endpoint_url,
             )
         return _clients[key]
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from chalicelib.calls.factory import provider_from_settings
+from chalicelib.calls.model import Call
 from chalicelib.calls.port import CallProvider, CallStore
 from chalicelib.calls.service import CallService
 from chalicelib.chats.directory import ChatDirectory
@@ -25,7 +26,11 @@ from chalicelib.identity.provider import BuiltinIdentityProvider, IdentityProvid
 from chalicelib.identity.signin import SignIn
 from chalicelib.identity.sms import SmsSender
 from chalicelib.identity.stores import CounterStore, LinkSessionStore, LinkStore, SignInStore
+from chalicelib.live import events as live_events
+from chalicelib.live.connections import ConnectionStore
+from chalicelib.live.feed import ChatFeed
 from chalicelib.live.port import LiveDelivery, NoLiveDelivery
+from chalicelib.live.websocket import WebSocketLiveDelivery
 from chalicelib.messenger.port import Messenger
 from chalicelib.pipeline.schools import SchoolStates
 from chalicelib.safety.audit import AuditLog
@@ -35,6 +40,7 @@ from chalicelib.safety.reports import ReportStore
 from chalicelib.safety.school import SchoolSafety, SchoolSeats
 from chalicelib.store.accounts import DynamoAccountStore
 from chalicelib.store.calls import DynamoCallStore
+from chalicelib.store.connections import DynamoConnectionStore
 from chalicelib.store.counters import DynamoCounterStore
 from chalicelib.store.directory import DynamoDBChatDirectory
 from chalicelib.store.fanout import DynamoChatLists, SqsFanOutQueue
@@ -74,7 +80,14 @@ class Services:
     # A send's fan-out (chalicelib/fanout): the queue it goes on, the lists its consumer moves.
     fan_out: FanOutQueue
     chat_lists: ChatLists
+    # Live delivery (SPEC §10): the open sockets, and how events reach them (off: pages poll).
+    connections: ConnectionStore | None = None
     live: LiveDelivery = field(default_factory=NoLiveDelivery)
+
+    @property
+    def feed(self) -> ChatFeed:
+        """A chat's events to its current members' open pages."""
+        return ChatFeed(self.chat_directory, self.live)
 
     @property
     def school(self) -> SchoolSafety:
@@ -106,12 +119,20 @@ class Services:
             self.clock,
             fan_out=self.fan_out,
             school=self.school,
+            feed=self.feed,
         )
 
     def calls(self, config: Settings) -> CallService:
         """The calls use cases on these adapters; who sees which chat is the chats feature's rule."""
         max_length = timedelta(seconds=config.call_max_length_s)
-        return CallService(self.call_store, self.call_provider, self.clock, max_length, self.chats.open_chat)
+        feed = self.feed
+
+        def started(call: Call) -> None:
+            feed.publish(call.chat_id, live_events.call_started(call.chat_id, call.call_id, call.started_at))
+
+        return CallService(
+            self.call_store, self.call_provider, self.clock, max_length, self.chats.open_chat, started
+        )
 
     def linking(self, config: Settings) -> LinkService:
         """The linking use cases on these adapters, under the given settings."""
@@ -133,9 +154,14 @@ class Services:
 
 
 def build_services(config: Settings) -> Services:
-    """The production adapters (DynamoDB, S3, SNS), configured from ``config``."""
+    """The production adapters (DynamoDB, S3, SNS, API Gateway's sockets), configured from ``config``."""
+    clock = SystemClock()
+    connections = DynamoConnectionStore()
+    live: LiveDelivery = NoLiveDelivery()
+    if config.live_endpoint_url:
+        live = WebSocketLiveDelivery(connections, config.live_endpoint_url, clock)
     return Services(
-        clock=SystemClock(),
+        clock=clock,
         messenger=BuiltinMessenger(),
         sms_sender=sms_sender_from_settings(config),
         identity_provider=BuiltinIdentityProvider(DynamoAccountStore()),
@@ -149,6 +175,8 @@ def build_services(config: Settings) -> Services:
         reports=DynamoReportStore(),
         consents=DynamoConsentStore(),
         seats=DynamoSchoolSeats(),
+        connections=connections,
+        live=live,
         links=DynamoLinkStore(),
         link_sessions=DynamoLinkSessionStore(),
         counters=DynamoCounterStore(),

@@ -145,6 +145,12 @@ class Settings(BaseModel):
     departed_retention_days: int = _env("DEPARTED_RETENTION_DAYS", 30, ge=0, le=3650)
     archived_messages_retention_days: int = _env("ARCHIVED_MESSAGES_RETENTION_DAYS", 365, ge=0, le=3650)
     consent_age: int = _env("CONSENT_AGE", 14, ge=0, le=18)
+    # Live delivery (SPEC §10): where pages open their socket (unset: pages poll), where the service
+    # posts to sockets (API Gateway's management API: https://{api}.execute-api.{region}.amazonaws.com/{stage}),
+    # and how long a connection is kept at most (API Gateway closes a socket after two hours).
+    live_url: str | None = _env("LIVE_URL", None, pattern=r"^wss?://")
+    live_endpoint_url: str | None = _env("LIVE_ENDPOINT_URL", None, pattern=r"^https?://")
+    live_connection_ttl_s: int = _env("LIVE_CONNECTION_TTL_S", 2 * 3600 + 300, ge=60, le=24 * 3600)
 
     @field_validator("homeroom_title_pattern")
     @classmethod

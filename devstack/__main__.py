@@ -7,8 +7,10 @@ dead-letter queue on it, serves the API and hosted page on 127.0.0.1:$PORT
 Lambda runs — in a process of its own (``python -m devstack.worker``), started
 again whenever it dies, so a crash mid-import can be tried while the emulator
 and the API stay up — loads the demo school unless DEMO=0, prints tokens for
-demo users and then one line ``READY api=… emulator=… bucket=… worker_pid=…``
-(a restarted worker prints ``WORKER pid=…``). Ctrl-C (SIGINT) or SIGTERM stops
+demo users and then one line ``READY api=… emulator=… bucket=… worker_pid=… live=…``
+(a restarted worker prints ``WORKER pid=…``). Pages get live updates through a
+websocket server on $LIVE_PORT (default: a free port; ``devstack/live.py``)
+running the app's own socket handlers. Ctrl-C (SIGINT) or SIGTERM stops
 everything it started.
 """
 
@@ -108,6 +110,14 @@ def main() -> int:
     _configure_environment(port, emulator_port)
     sys.path.insert(0, str(PROJECT_DIR))
 
+    # The live socket and its management API (devstack/live.py): bound first, so the settings
+    # every process reads (this one, the worker) know where pages connect and where to post.
+    from devstack.live import LiveServer, app_handlers
+
+    live = LiveServer(host="127.0.0.1", port=int(os.environ.get("LIVE_PORT", "0")))
+    os.environ.setdefault("LIVE_URL", live.url)
+    os.environ["LIVE_ENDPOINT_URL"] = live.management_url
+
     from chalicelib.config import settings
     from devstack.emulator import EmbeddedEmulator
     from devstack.resources import provision
@@ -143,6 +153,8 @@ def main() -> int:
         journal.register(application, build_services(settings()))
         server = create_api_server(application, config, "127.0.0.1", port)
         threading.Thread(target=server.server.serve_forever, name="api", daemon=True).start()
+        live.handlers.update(app_handlers(application))
+        live.start()
 
         worker = _start_worker()
 
@@ -159,7 +171,7 @@ def main() -> int:
         )
         print(
             f"READY api=http://127.0.0.1:{port} emulator=http://127.0.0.1:{emulator_port} "
-            f"bucket={settings().roster_bucket} worker_pid={worker.pid}",
+            f"bucket={settings().roster_bucket} worker_pid={worker.pid} live={live.url}",
             flush=True,
         )
         while not stop.wait(0.5):
@@ -174,6 +186,7 @@ def main() -> int:
         if server is not None:
             server.server.shutdown()
             server.server.server_close()
+        live.stop()
         emulator.stop()
     return 0
 

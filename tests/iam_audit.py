@@ -55,6 +55,8 @@ CHALICE_CONFIG = PROJECT / ".chalice" / "config.json"
 API_HANDLER = "api_handler"
 ACCOUNT = "123456789012"  # moto's account, on both sides of the comparison
 PARTITION = "aws"
+# The logical id of the websocket API Chalice generates (the policies' ${WebsocketAPI}).
+WEBSOCKET_API = "WebsocketAPI"
 
 # Which setting each resource-naming environment variable of the template holds.
 SETTING_FOR_VARIABLE = {
@@ -156,6 +158,8 @@ class Resolver:
             return pseudo[name]
         if name in self.parameters:
             return self.parameters[name]
+        if name == WEBSOCKET_API:  # Chalice's websocket API: its id stands for itself in the audit
+            return WEBSOCKET_API
         kind = self._type(name)
         if kind == "AWS::SQS::Queue":
             return f"https://sqs.{self.parameters['AWS::Region']}.amazonaws.com/{ACCOUNT}/{self.name(name)}"
@@ -394,6 +398,12 @@ def needs_for_call(service: str, operation: str, params: Mapping[str, Any], regi
             Need(f"ssm:{operation}", f"arn:{PARTITION}:ssm:{region}:{ACCOUNT}:parameter/{str(n).lstrip('/')}")
             for n in names
         ]
+    if service == "execute-api" and operation in ("PostToConnection", "GetConnection", "DeleteConnection"):
+        # API Gateway's management API: ManageConnections on the connection, in the template's
+        # WebsocketAPI (Chalice names it so); the stage is the endpoint's path.
+        method = {"PostToConnection": "POST", "GetConnection": "GET", "DeleteConnection": "DELETE"}[operation]
+        arn = f"arn:{PARTITION}:execute-api:{region}:{ACCOUNT}:{WEBSOCKET_API}/*/{method}/@connections/"
+        return [Need("execute-api:ManageConnections", arn + str(params.get("ConnectionId", "")))]
     return [Need(f"{service}:{operation}", "*")]
 
 
@@ -528,6 +538,8 @@ def _in_stack(need: Need, stack_arns: list[str]) -> bool:
     if need.resource == "*":
         return True
     if need.resource.startswith(f"arn:{PARTITION}:chime:"):  # Chime meetings: made by the service at run time
+        return True
+    if need.resource.startswith(f"arn:{PARTITION}:execute-api:"):  # the stack's websocket API (live delivery)
         return True
     return any(need.resource == arn or need.resource.startswith(arn + "/") for arn in stack_arns)
 

@@ -63,7 +63,7 @@ class CsrfRefused(Forbidden):
 
 
 def _urls() -> Urls:
-    return Urls(base_path(settings().public_base_url))
+    return Urls(base_path(settings().public_base_url), settings().live_url or "")
 
 
 def _notice(status: int, heading: str, text: str, headers: dict[str, str] | None = None) -> Response:

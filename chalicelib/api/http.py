@@ -105,6 +105,15 @@ def check_identifier(value: str) -> str:
     return value
 
 
+def cookie_value(header: str | None, name: str) -> str | None:
+    """The value of cookie ``name`` in a ``Cookie`` header, or None (the first one, when it is sent twice)."""
+    for pair in (header or "").split(";"):
+        key, separator, value = pair.strip().partition("=")
+        if separator and key == name:
+            return value.strip()
+    return None
+
+
 @dataclass
 class RequestContext:
     """What a view gets: the request, the verified caller, the services, and input helpers."""
@@ -159,11 +168,7 @@ class RequestContext:
 
     def cookie(self, name: str) -> str | None:
         """The value of a cookie the request carries, or None (the first one, when it is sent twice)."""
-        for pair in (self.request.headers.get("cookie") or "").split(";"):
-            key, separator, value = pair.strip().partition("=")
-            if separator and key == name:
-                return value.strip()
-        return None
+        return cookie_value(self.request.headers.get("cookie"), name)
 
     def body(self, model: type[ModelT]) -> ModelT:
         """The body validated against a pydantic model, or a 422 naming each bad field."""

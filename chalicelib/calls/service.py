@@ -77,12 +77,15 @@ class CallService:
         clock: Clock,
         max_length: timedelta,
         open_chat: ChatOpener,
+        on_started: Callable[[Call], None] | None = None,
     ) -> None:
         self.store = store
         self.provider = provider
         self.clock = clock
         self.max_length = max_length
         self.open_chat = open_chat
+        # Told of each call that starts (the chat's members' open pages learn it live, SPEC §10).
+        self.on_started = on_started
 
     # --- reading ---------------------------------------------------------------
 
@@ -138,6 +141,8 @@ class CallService:
                 if call is None:
                     continue
                 started = True
+                if self.on_started is not None:
+                    self.on_started(call)
             joined = self._admit(call, caller.person_id, name)
             if joined is not None:
                 now_call, admission = joined

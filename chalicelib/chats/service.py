@@ -24,6 +24,7 @@ from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.fanout.port import FanOutQueue, MessageSent
 from chalicelib.identity.journal_token import Caller
 from chalicelib.ids import derived_id, random_id
+from chalicelib.live import events as live_events
 from chalicelib.messenger.port import (
     ChatEdit,
     ChatIdTaken,
@@ -50,6 +51,7 @@ from chalicelib.safety.audit import AuditAction
 from chalicelib.safety.consent import require_consent
 
 if TYPE_CHECKING:
+    from chalicelib.live.feed import ChatFeed
     from chalicelib.safety.school import SchoolSafety
 
 
@@ -91,6 +93,7 @@ class ChatService:
         *,
         fan_out: FanOutQueue,
         school: SchoolSafety | None = None,
+        feed: ChatFeed | None = None,
     ) -> None:
         self.directory = directory
         self.messenger = messenger
@@ -100,6 +103,12 @@ class ChatService:
         self.fan_out = fan_out
         # The school stepping in (audit, moderation by the school, reports); None: chats alone.
         self.school = school
+        # Live delivery of the chat's events to its members' open pages (SPEC §10); None: pages poll.
+        self.feed = feed
+
+    def _publish(self, chat_id: str, event: dict[str, object]) -> None:
+        if self.feed is not None:
+            self.feed.publish(chat_id, event)
 
     def _acting_for_school(self, opened: ChatAccess) -> bool:
         return self.school is not None and self.school.acting_for_school(opened)
@@ -302,19 +311,23 @@ class ChatService:
             chat = dataclasses.replace(chat, title=edit.title, title_locked=True)
         if edit.read_only is not None:
             chat = dataclasses.replace(chat, read_only=edit.read_only)
+        self._publish(chat_id, live_events.chat_changed(chat))
         return dataclasses.replace(opened, chat=chat)
 
     def archive_chat(self, caller: Caller, chat_id: str) -> ChatAccess:
         """Archive a subject or custom chat: messages and members kept, read-only for everyone."""
         opened = self.open_chat(caller, chat_id)
         if self.school is not None and not opened.is_moderator and self.school.acting_for_school(opened):
-            return self.school.archive_as_school(opened)
+            archived = self.school.archive_as_school(opened)
+            self._publish(chat_id, live_events.chat_changed(archived.chat))
+            return archived
         access.require_can_archive(opened)
         if opened.chat.archived:
             return opened
         self.messenger.archive_chat(chat_id)
         if self.school is not None:
             self.school.archived_by_moderator(opened)
+        self._publish(chat_id, live_events.chat_changed(dataclasses.replace(opened.chat, archived=True)))
         return dataclasses.replace(
             opened, chat=dataclasses.replace(opened.chat, archived=True, archived_by_user=True)
         )
@@ -445,6 +458,7 @@ class ChatService:
         deleted = messenger.delete_message(chat_id, message_id, caller.person_id, self.clock.now())
         if self.school is not None:
             self.school.message_deleted(opened, message, as_school=as_school)
+        self._publish(chat_id, live_events.message_deleted(chat_id, message_id))
         return deleted
 
     # --- read state ----------------------------------------------------------------------

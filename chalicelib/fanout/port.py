@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from chalicelib.live.events import MESSAGE_CREATED
+
 
 @dataclass(frozen=True, slots=True)
 class MessageSent:
@@ -32,7 +34,7 @@ class MessageSent:
     @property
     def event(self) -> dict[str, str]:
         """The live event that announces it (SPEC §10)."""
-        return {"type": "message.created", "chat_id": self.chat_id, "message_id": self.message_id}
+        return {"type": MESSAGE_CREATED, "chat_id": self.chat_id, "message_id": self.message_id}
 
 
 class FanOutQueue(Protocol):

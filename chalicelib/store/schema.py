@@ -5,6 +5,7 @@ from __future__ import annotations
 from pynamodb.models import Model
 
 from chalicelib.store.calls import CallItem
+from chalicelib.store.connections import ConnectionItem
 from chalicelib.store.identity import AccountItem, CounterItem, LinkSessionItem, ProfileLinkItem
 from chalicelib.store.safety import AuditItem, ConsentItem, DepartureItem, ReportItem
 from chalicelib.store.tables import (
@@ -21,6 +22,7 @@ ALL_MODELS: list[type[Model]] = [ChatItem, MembershipItem, SchoolItem, ImportIte
 ALL_MODELS += [AccountItem, LinkSessionItem, CounterItem, ProfileLinkItem]
 ALL_MODELS += [QrLinkItem, WebSessionItem]
 ALL_MODELS += [CallItem, AuditItem, ReportItem, ConsentItem, DepartureItem]
+ALL_MODELS += [ConnectionItem]
 """Every DynamoDB table of the service (``infrastructure/`` must declare each one)."""
 
 

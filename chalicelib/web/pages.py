@@ -51,6 +51,8 @@ class Urls:
     """Where the hosted page lives: ``base`` is the public URL's path (``/api`` on API Gateway)."""
 
     base: str
+    # Where the page opens its live socket (SPEC §10, ``LIVE_URL``); "" — no socket, the page polls.
+    live: str = ""
 
     @property
     def home(self) -> str:
@@ -106,7 +108,7 @@ class Urls:
 
 
 def _layout(urls: Urls, title: str, main: Markup, bar: Markup) -> Markup:
-    return TEMPLATES.render("layout", title=title, static=urls.static, bar=bar, main=main)
+    return TEMPLATES.render("layout", title=title, static=urls.static, bar=bar, main=main, live=urls.live)
 
 
 def _signed_in_bar(urls: Urls, csrf: str) -> Markup:

@@ -103,6 +103,14 @@ def content_security_policy(*, data_images: bool = False, connect: tuple[str, ..
     )
 
 
+def _live_sources() -> tuple[str, ...]:
+    """The live socket's origin (``LIVE_URL``), which every page may connect to (SPEC §10)."""
+    from chalicelib.config import settings
+
+    live = settings().live_url
+    return (origin_of(live),) if live else ()
+
+
 def page_headers(
     *,
     data_images: bool = False,
@@ -118,6 +126,7 @@ def page_headers(
     may use the camera and microphone, and only this origin's own page.
     """
     devices = "camera=(self), microphone=(self)" if media else "camera=(), microphone=()"
+    connect = (*connect, *_live_sources())
     return {
         "Content-Type": HTML_CONTENT_TYPE,
         "Content-Security-Policy": content_security_policy(data_images=data_images, connect=connect),

@@ -64,7 +64,8 @@ def journal_page(ctx: RequestContext) -> Response:
         TEMPLATES.render("user_option", person_id=person_id, name=_name(person_id), description=description)
         for person_id, description in DEMO_USERS
     )
-    return html_response(TEMPLATES.render("page", school=SCHOOL_NAME, options=options), data_images=True)
+    page = TEMPLATES.render("page", school=SCHOOL_NAME, options=options, live=settings().live_url or "")
+    return html_response(page, data_images=True)
 
 
 @api.route("/demo/tokens", methods=("POST",), auth=False)

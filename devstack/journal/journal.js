@@ -3,7 +3,7 @@
 "use strict";
 
 (function () {
-  var state = { token: null, name: null, personId: null, timers: [] };
+  var state = { token: null, name: null, personId: null, timers: [], live: null };
   var QR_REFRESHES = 10; // then a button: a forgotten tab does not ask for codes all day
   var PROBLEM = "https://school-chats.dev/problems/";
 
@@ -28,6 +28,7 @@
   function stopTimers() {
     state.timers.forEach(function (id) { clearInterval(id); clearTimeout(id); });
     state.timers = [];
+    if (state.live) { state.live.stop(); state.live = null; }
   }
 
   function show() {
@@ -417,7 +418,15 @@
       }, function (p) { showError(error, p); });
     }
     refresh();
-    state.timers.push(setInterval(refresh, 5000));
+    // Live (SPEC §10): the socket says when one of the chats changed; while it cannot connect,
+    // live.js polls every 15 s. Without live.js, the same 15 s poll.
+    var live = document.body.getAttribute("data-live");
+    if (window.SchoolChatsLive) {
+      state.live = window.SchoolChatsLive.start({ url: live, token: state.token,
+        onEvent: function () { refresh(); }, catchUp: refresh });
+    } else {
+      state.timers.push(setInterval(refresh, 15000));
+    }
   }
 
   // A message's text with http(s) addresses as links that open apart from the journal (as on the phone).

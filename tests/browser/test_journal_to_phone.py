@@ -175,11 +175,13 @@ def test_a_teacher_links_in_the_journal_then_chats_from_the_phone_by_qr_code(
     expect(journal.locator("#chat-messages")).to_contain_text(MESSAGE)
     journal.screenshot(path=str(screenshots / "09-journal-sees-the-message.png"))
 
-    # The journal refreshes its list by itself: keyboard focus stays on the chat it was on.
+    # The journal refreshes its list by itself when a chat changes (live, SPEC §10): keyboard focus
+    # stays on the chat it was on.
     focused = journal.locator("#chat-list button").nth(1)
     focused_id = focused.get_attribute("data-chat-id")
     focused.focus()
     journal.evaluate("document.querySelectorAll('#chat-list li').forEach((li) => li.dataset.shown = '1')")
+    _post_as_teacher(api, str(focused_id), ["Список обновился сам"])
     expect(journal.locator("#chat-list li[data-shown]")).to_have_count(0, timeout=15_000)  # rebuilt
     expect(journal.locator("#chat-list li")).not_to_have_count(0)
     assert journal.evaluate("document.activeElement.getAttribute('data-chat-id')") == focused_id

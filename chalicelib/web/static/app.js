@@ -42,16 +42,52 @@
     });
   }
 
-  // Until live delivery reaches this page, the newest messages are fetched every 15 s
-  // (no more often): new ones are appended as parsed nodes and read out through the
-  // aria-live region; nothing here moves keyboard focus.
+  // The newest messages are fetched when the live socket (live.js) says the chat changed, or
+  // every 15 s (no more often) while it cannot connect: new ones are appended as parsed nodes
+  // and read out through the aria-live region; nothing here moves keyboard focus.
   var POLL_MS = 15000;
+
+  function fetchPage(path) {
+    return fetch(path, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.text();
+      })
+      .then(function (text) { return new DOMParser().parseFromString(text, "text/html"); });
+  }
+
+  function followLive(onChange) {
+    var url = document.body.getAttribute("data-live");
+    if (!url || !window.SchoolChatsLive) { return false; }
+    window.SchoolChatsLive.start({ url: url, token: null, onEvent: onChange, catchUp: function () { onChange(null); } });
+    return true;
+  }
+
+  // A chat's title, badges, call button and read-only notice as the server has them now (in place:
+  // a focused element is never replaced).
+  function syncChat(page) {
+    var fresh = page.querySelector("main h1"), mine = document.querySelector("main h1");
+    if (fresh && mine && mine.textContent !== fresh.textContent) { mine.textContent = fresh.textContent; }
+    fresh = page.querySelector("main .meta"); mine = document.querySelector("main .meta");
+    if (fresh && mine && mine.textContent !== fresh.textContent) { mine.parentNode.replaceChild(document.importNode(fresh, true), mine); mine = document.querySelector("main .meta"); }
+    var call = page.getElementById("call-button"), button = document.getElementById("call-button");
+    if (call && button) { button.textContent = call.textContent; button.href = call.href; }
+    else if (call && mine) { mine.parentNode.insertBefore(document.importNode(call.parentNode, true), mine.nextSibling); }
+    var readOnly = page.getElementById("read-only"), composer = document.getElementById("composer");
+    if (readOnly && !document.getElementById("read-only") && composer) {
+      composer.parentNode.insertBefore(document.importNode(readOnly, true), composer);
+    } else if (!readOnly && page.getElementById("composer") && !composer && document.getElementById("read-only")) {
+      var notice = document.getElementById("read-only");
+      notice.parentNode.replaceChild(document.importNode(page.getElementById("composer"), true), notice);
+    }
+  }
 
   function followNewest(list, announcer) {
     var known = {};
+    var chatId = decodeURIComponent(window.location.pathname.split("/").pop());
     list.querySelectorAll("li.message[data-id]").forEach(function (item) { known[item.getAttribute("data-id")] = true; });
-    function poll() {
-      fetch(window.location.pathname, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+    function refresh() {
+      return fetch(window.location.pathname, { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (response) {
           if (!response.ok) { throw new Error(String(response.status)); }
           return response.text();
@@ -60,9 +96,16 @@
           var page = new DOMParser().parseFromString(text, "text/html");
           var atBottom = window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 40;
           var empty = list.querySelector(".empty");
+          syncChat(page);
           page.querySelectorAll("#messages > li.message[data-id]").forEach(function (item) {
             var id = item.getAttribute("data-id");
-            if (known[id]) { return; }
+            if (known[id]) {
+              var shown = list.querySelector('li.message[data-id="' + CSS.escape(id) + '"]');
+              if (shown && item.classList.contains("deleted") && !shown.classList.contains("deleted")) {
+                list.replaceChild(document.importNode(item, true), shown);
+              }
+              return;
+            }
             known[id] = true;
             if (empty) { empty.parentNode.removeChild(empty); empty = null; }
             var node = document.importNode(item, true);
@@ -77,10 +120,31 @@
           });
           if (atBottom) { window.scrollTo(0, document.documentElement.scrollHeight); }
         })
-        .catch(function () { /* try again next time */ })
-        .then(function () { window.setTimeout(poll, POLL_MS); });
+        .catch(function () { /* try again next time */ });
     }
-    window.setTimeout(poll, POLL_MS);
+    function poll() { refresh().then(function () { window.setTimeout(poll, POLL_MS); }); }
+    if (!followLive(function (event) { if (!event || event.chat_id === chatId) { refresh(); } })) {
+      window.setTimeout(poll, POLL_MS);
+    }
+  }
+
+  // The chat list, rebuilt when any of the reader's chats changes; focus stays on the chat it was on.
+  function followChats(chats) {
+    followLive(function () {
+      fetchPage(window.location.pathname).then(function (page) {
+        var fresh = page.getElementById("chats");
+        if (!fresh) { return; }
+        var focused = document.activeElement && chats.contains(document.activeElement)
+          ? document.activeElement.getAttribute("href") : null;
+        while (chats.firstChild) { chats.removeChild(chats.firstChild); }
+        Array.prototype.forEach.call(fresh.children, function (item) { chats.appendChild(document.importNode(item, true)); });
+        localTimes(chats);
+        if (focused) {
+          var again = chats.querySelector('a[href="' + CSS.escape(focused) + '"]');
+          if (again) { again.focus({ preventScroll: true }); }
+        }
+      }).catch(function () { /* the next event or poll tries again */ });
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -105,5 +169,7 @@
       var announcer = document.getElementById("announcer");
       if (announcer) { followNewest(messages, announcer); }
     }
+    var chats = document.getElementById("chats");
+    if (chats && !window.location.search) { followChats(chats); }
   });
 })();

@@ -269,7 +269,11 @@ def test_user_text_is_escaped_everywhere(world: World, phone: Phone) -> None:
         assert "<script>alert" not in page.html and "<img src=x" not in page.html
         assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&quot;&gt;&lt;img src=x" in page.html
         scripts = re.findall(r"<script\b[^>]*>", page.html)
-        assert scripts == ['<script src="/m/static/when.js" defer>', '<script src="/m/static/app.js" defer>']
+        assert scripts == [
+            '<script src="/m/static/when.js" defer>',
+            '<script src="/m/static/live.js" defer>',
+            '<script src="/m/static/app.js" defer>',
+        ]
         tags = re.findall(r"<[^>]*>", page.html)
         assert not [tag for tag in tags if re.search(r"\s(on[a-z]+|style)=", tag)]
 

@@ -1,0 +1,134 @@
+"""Live delivery's rules on the in-memory twins (no emulator): who gets a chat's events, and when.
+
+The delivery port is a list here; ``tests/integration/chats/test_live_delivery.py``
+runs the same over real sockets, and ``test_websocket_delivery.py`` the
+management-API adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from chalicelib.chats.service import ChatService
+from chalicelib.clock import MovableClock
+from chalicelib.identity.journal_token import Caller
+from chalicelib.live.feed import ChatFeed
+from chalicelib.live.port import NoLiveDelivery
+from chalicelib.memory.chats import InMemoryChats
+from chalicelib.messenger.port import ChatEdit
+from chalicelib.planning.diff import diff
+from chalicelib.planning.model import ChatKind, roster_chat_id
+from chalicelib.planning.plan import plan_school
+from tests.builders import sample_school
+
+SCHOOL = "school-1"
+ROSTER = sample_school(SCHOOL, classes=2, students=2, parents_per_student=1)
+CLASS = roster_chat_id(SCHOOL, ChatKind.CLASS, "school-1-c0")
+TEACHER, STUDENT, OTHER_STUDENT = "school-1-c0-t", "school-1-c0-s0", "school-1-c1-s0"
+PARENT = "school-1-c0-s0-p0"
+
+
+class Recorded:
+    """A LiveDelivery that keeps what it was asked to push."""
+
+    def __init__(self) -> None:
+        self.pushes: list[tuple[set[str], dict[str, Any]]] = []
+
+    def push(self, person_ids: Iterable[str], event: Mapping[str, Any]) -> None:
+        self.pushes.append((set(person_ids), dict(event)))
+
+
+class Failing:
+    """A LiveDelivery whose transport is down."""
+
+    def push(self, person_ids: Iterable[str], event: Mapping[str, Any]) -> None:
+        raise ConnectionError("the gateway is unreachable")
+
+
+@pytest.fixture
+def twin() -> InMemoryChats:
+    chats = InMemoryChats()
+    state = chats.load_school_state(SCHOOL)
+    chats.apply_roster_changes(state, diff(plan_school(ROSTER, {}), state), datetime(2026, 9, 1, tzinfo=UTC))
+    chats.save_roster(ROSTER)
+    for person in (TEACHER, STUDENT, OTHER_STUDENT, PARENT):
+        chats.link(person)
+    return chats
+
+
+def _service(twin: InMemoryChats, live: Any) -> ChatService:
+    return ChatService(twin, twin, twin, MovableClock(), feed=ChatFeed(twin, live))
+
+
+def test_a_message_goes_to_the_chats_members_of_the_moment_and_nobody_else(twin: InMemoryChats) -> None:
+    live = Recorded()
+    chats = _service(twin, live)
+    sent = chats.send_message(Caller(STUDENT), CLASS, "Привет", None)
+    [(people, event)] = live.pushes
+    members = {m.person_id for m in twin.members(CLASS, 500, None).items}
+    assert people == members and TEACHER in people and STUDENT in people
+    assert (
+        OTHER_STUDENT not in people and PARENT not in people
+    )  # another class; a parent: never a students' chat
+    assert event == {
+        "type": "message.created",
+        "chat_id": CLASS,
+        "message_id": sent.message.message_id,
+        "author_id": STUDENT,
+        "sent_at": sent.message.sent_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def test_a_retried_send_pushes_nothing_twice(twin: InMemoryChats) -> None:
+    live = Recorded()
+    chats = _service(twin, live)
+    chats.send_message(Caller(STUDENT), CLASS, "Привет", "retry-1")
+    chats.send_message(Caller(STUDENT), CLASS, "Привет", "retry-1")
+    assert len(live.pushes) == 1
+
+
+def test_edits_deletions_and_archiving_are_pushed(twin: InMemoryChats) -> None:
+    live = Recorded()
+    chats = _service(twin, live)
+    custom = chats.create_custom_chat(Caller(TEACHER), SCHOOL, "Поход", [STUDENT]).access.chat.chat_id
+    sent = chats.send_message(Caller(STUDENT), custom, "Беру палатку", None)
+    chats.delete_message(Caller(TEACHER), custom, sent.message.message_id)
+    chats.edit_chat(Caller(TEACHER), custom, ChatEdit(title="Поход в лес"))
+    chats.archive_chat(Caller(TEACHER), custom)
+    kinds = [(event["type"], people) for people, event in live.pushes]
+    assert kinds == [
+        ("message.created", {TEACHER, STUDENT}),
+        ("message.deleted", {TEACHER, STUDENT}),
+        ("chat.changed", {TEACHER, STUDENT}),
+        ("chat.changed", {TEACHER, STUDENT}),
+    ]
+    assert live.pushes[2][1]["title"] == "Поход в лес"
+    assert live.pushes[3][1]["archived"] is True and live.pushes[3][1]["read_only"] is True
+
+
+def test_a_removed_member_gets_nothing_more(twin: InMemoryChats) -> None:
+    live = Recorded()
+    chats = _service(twin, live)
+    custom = chats.create_custom_chat(Caller(TEACHER), SCHOOL, "Поход", [STUDENT]).access.chat.chat_id
+    chats.remove_member(Caller(TEACHER), custom, STUDENT)
+    chats.send_message(Caller(TEACHER), custom, "Без тебя", None)
+    assert live.pushes[-1][0] == {TEACHER}
+
+
+def test_with_live_delivery_off_nothing_is_read(twin: InMemoryChats) -> None:
+    class Untouchable(InMemoryChats):
+        def members(self, chat_id: str, limit: int, after: str | None) -> Any:
+            raise AssertionError("no member list is read when nothing is pushed")
+
+    feed = ChatFeed(Untouchable(), NoLiveDelivery())
+    feed.publish(CLASS, {"type": "message.created", "chat_id": CLASS})
+
+
+def test_a_failing_push_never_fails_the_change(twin: InMemoryChats) -> None:
+    chats = _service(twin, Failing())
+    sent = chats.send_message(Caller(STUDENT), CLASS, "Всё равно дошло", None)
+    assert twin.get_message(CLASS, sent.message.message_id) is not None
