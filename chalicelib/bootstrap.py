@@ -28,12 +28,15 @@ from chalicelib.safety.consent import ConsentStore
 from chalicelib.safety.guardians import Guardians
 from chalicelib.safety.reports import ReportStore
 from chalicelib.safety.school import SchoolSafety, SchoolSeats
+from chalicelib.schools.service import SchoolRules
+from chalicelib.schools.settings import SchoolSettingsStore
 from chalicelib.store.calls import DynamoCallStore
 from chalicelib.store.directory import DynamoDBChatDirectory
 from chalicelib.store.imports import ImportStore
 from chalicelib.store.messenger import BuiltinMessenger
 from chalicelib.store.rosters import S3Rosters
 from chalicelib.store.safety import DynamoAuditLog, DynamoConsentStore, DynamoReportStore, DynamoSchoolSeats
+from chalicelib.store.school_settings import DynamoSchoolSettings
 from chalicelib.store.schools import SchoolStore
 
 
@@ -55,6 +58,7 @@ class Services:
     reports: ReportStore
     consents: ConsentStore
     seats: SchoolSeats
+    school_settings: SchoolSettingsStore
 
     @property
     def school(self) -> SchoolSafety:
@@ -75,9 +79,21 @@ class Services:
         return Guardians(self.chat_directory, self.rosters, self.consents, self.audit_log, self.clock)
 
     @property
+    def school_rules(self) -> SchoolRules:
+        """A school's settings and what they change (teacher first, quiet hours) on these adapters."""
+        return SchoolRules(self.school_settings, self.clock, self.audit_log)
+
+    @property
     def chats(self) -> ChatService:
         """The chats use cases on these adapters."""
-        return ChatService(self.chat_directory, self.messenger, self.rosters, self.clock, school=self.school)
+        return ChatService(
+            self.chat_directory,
+            self.messenger,
+            self.rosters,
+            self.clock,
+            school=self.school,
+            rules=self.school_rules,
+        )
 
     def calls(self, config: Settings) -> CallService:
         """The calls use cases on these adapters; who sees which chat is the chats feature's rule."""
@@ -108,4 +124,5 @@ def build_services(config: Settings) -> Services:
         reports=DynamoReportStore(),
         consents=DynamoConsentStore(),
         seats=DynamoSchoolSeats(),
+        school_settings=DynamoSchoolSettings(),
     )

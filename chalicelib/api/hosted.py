@@ -33,6 +33,7 @@ from chalicelib.errors import (
     Forbidden,
     LinkRequired,
     NotFound,
+    QuietHours,
     RateLimited,
     ReadOnly,
     ServiceError,
@@ -261,6 +262,8 @@ def _chat_response(
         can_post = True
     except ReadOnly:
         can_post = False
+    rules = ctx.services.school_rules  # quiet hours and teacher first (chalicelib/schools)
+    closed = rules.posting_closed(opened) if can_post else None
     # Opening the newest messages reads them: the divider marks where the member had stopped.
     first_unread = None
     reads = None
@@ -287,8 +290,14 @@ def _chat_response(
         [message_json(message) for message in page.items],
         older,
         showing_older=before is not None,
-        composer=Composer(can_post, draft, _send_error_text(error) if error else None),
+        composer=Composer(
+            can_post,
+            draft,
+            _send_error_text(error) if error and not isinstance(error, QuietHours) else None,
+            closed=closed.detail if closed else None,
+        ),
         call_action=ctx.services.calls(settings()).action_for(opened),
+        open_action=f"{urls.chat(chat_id)}/open" if rules.awaits_opening(opened) else None,
         first_unread=first_unread,
         reads=reads,
     )
@@ -329,7 +338,7 @@ def send(ctx: RequestContext, chat_id: str) -> Response:
     try:
         body = validate(SendMessageInput, {"text": text, "client_msg_id": client_msg_id})
         ctx.services.chats.send_message(session.caller, chat_id, body.text, body.client_msg_id)
-    except (ValidationFailed, ReadOnly, Conflict) as error:
+    except (ValidationFailed, ReadOnly, Conflict, QuietHours) as error:
         return _chat_response(ctx, session, chat_id, draft=text, error=error)
     return _redirect(_urls().chat(chat_id))
 

@@ -49,6 +49,7 @@ from chalicelib.safety.consent import require_consent
 
 if TYPE_CHECKING:
     from chalicelib.safety.school import SchoolSafety
+    from chalicelib.schools.service import SchoolRules
 
 
 class Rosters(Protocol):
@@ -78,6 +79,7 @@ class ChatService:
         clock: Clock,
         *,
         school: SchoolSafety | None = None,
+        rules: SchoolRules | None = None,
     ) -> None:
         self.directory = directory
         self.messenger = messenger
@@ -85,6 +87,8 @@ class ChatService:
         self.clock = clock
         # The school stepping in (audit, moderation by the school, reports); None: chats alone.
         self.school = school
+        # The school's settings: teacher first and quiet hours (``schools.service``); None: not applied.
+        self.rules = rules
 
     def _acting_for_school(self, opened: ChatAccess) -> bool:
         return self.school is not None and self.school.acting_for_school(opened)
@@ -101,6 +105,8 @@ class ChatService:
         require_consent(found.consent)  # a young pupil waiting for a guardian sees no chat at all
         seen = access.as_member(caller, found)
         if seen is not None:
+            if self.rules is not None:
+                self.rules.require_visible(seen)  # a chat waiting for its class teacher (teacher first)
             return seen
         staff = None
         if found.chat is not None and not caller.is_operator:
@@ -125,6 +131,8 @@ class ChatService:
         access.require_linked(page.linked)
         require_consent(page.consent)
         visible = [(row, chat) for row, chat in page.items if access.counts_as_member(row, chat)]
+        if self.rules is not None:
+            visible = self.rules.visible_items(visible)
         # One counting Query per chat with something after the caller's read position, none otherwise.
         unread = {
             chat.chat_id: (
@@ -332,6 +340,8 @@ class ChatService:
         """
         opened = self.open_chat(caller, chat_id)
         membership = access.require_can_post(opened)
+        if self.rules is not None:
+            self.rules.require_posting_open(opened)  # quiet hours
         sent = self.messenger.post_message(
             opened.chat.as_existing(),
             caller.person_id,

@@ -159,6 +159,8 @@ class Composer:
     can_post: bool
     draft: str = ""
     error: str | None = None
+    # Quiet hours (chalicelib/schools): when posting opens, shown instead of the send button.
+    closed: str | None = None
 
 
 def new_client_msg_id() -> str:
@@ -175,6 +177,10 @@ def _composer(urls: Urls, csrf: str, chat: dict[str, Any], composer: Composer) -
             else "В этом чате пишут только модераторы (режим объявлений)."
         )
         return concat([error, TEMPLATES.render("read_only", text=reason)])
+    if composer.closed:
+        return concat(
+            [error, TEMPLATES.render("composer_closed", text=composer.closed, draft=composer.draft)]
+        )
     return TEMPLATES.render(
         "composer",
         action=urls.send(chat["id"]),
@@ -209,8 +215,11 @@ def chat_page(
     call_action: str | None = None,
     first_unread: str | None = None,
     reads: ReadReportView | None = None,
+    open_action: str | None = None,
 ) -> Markup:
     """A chat: a page of its messages (oldest at the top), "load older", and the send box.
+
+    ``open_action``: where the class teacher's «Открыть чат» posts (teacher first), or None.
 
     ``call_action`` is ``start`` («Позвонить») or ``join`` («Присоединиться к звонку»), or None.
     A «Новые сообщения» divider stands before ``first_unread`` (a message id);
@@ -239,6 +248,7 @@ def chat_page(
         member_count=chat["member_count"],
         badge=concat([escape(" · "), _state_badge(chat)]) if chat["read_only"] else Markup(""),
         call=_call_button(urls, chat["id"], call_action),
+        opening=TEMPLATES.render("open_chat", action=open_action, csrf=csrf) if open_action else Markup(""),
         older=older,
         messages=concat(messages) if messages else TEMPLATES.render("no_messages"),
         newer=newer,
