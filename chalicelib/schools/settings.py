@@ -26,6 +26,7 @@ import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from importlib import resources
 from typing import Protocol
 
 from chalicelib.chats.directory import Chat, Membership
@@ -45,7 +46,7 @@ WAITING_ROLES = frozenset({Role.STUDENT, Role.PARENT})
 QUIET_KINDS = frozenset({ChatKind.PARENTS})
 """The chats quiet hours close: parents chats."""
 
-_HHMM = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
+_HHMM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +133,7 @@ class SchoolSettingsStore(Protocol):
 
 def parse_clock_time(value: str, field: str) -> time:
     """``"HH:MM"`` (24-hour, two digits each) as a time; 422 naming ``field`` otherwise."""
-    match = _HHMM.match(value) if isinstance(value, str) else None
+    match = _HHMM.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         raise ValidationFailed(
             "Время указано неверно.",
@@ -156,7 +157,9 @@ def parse_posting_hours(start: str, end: str) -> PostingHours:
 
 @functools.cache
 def _known_time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    # The IANA names the bundled tz database (``tzdata``, a pinned dependency) lists: the same set
+    # on every machine, whatever the system's zoneinfo holds (``localtime``, ``posixrules`` are not zones).
+    return frozenset(resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split())
 
 
 def check_time_zone(name: str) -> str:
