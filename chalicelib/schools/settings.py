@@ -219,13 +219,13 @@ def may_wait(chat: Chat, membership: Membership | None) -> bool:
 def waits_for_teacher(chat: Chat, settings: SchoolSettings) -> bool:
     """Whether a class or parents chat is still waiting for its class teacher to open it.
 
-    Only chats made since teacher first was switched on wait (a chat whose
+    Only chats made after teacher first was switched on wait (a chat whose
     creation time is unknown is treated as new: held back rather than shown).
     """
     if not settings.teacher_first or chat.kind not in HELD_KINDS or chat.opened_at is not None:
         return False
     since = settings.teacher_first_since
-    return since is None or chat.created_at is None or chat.created_at >= since
+    return since is None or chat.created_at is None or chat.created_at > since
 
 
 def hidden_from(chat: Chat, membership: Membership | None, settings: SchoolSettings) -> bool:

@@ -168,6 +168,7 @@ def test_teacher_first_holds_new_class_and_parents_chats_from_pupils_and_parents
         assert not hidden_from(_chat(kind, new), _member(Role.TEACHER), on)
         assert not hidden_from(_chat(kind, new, opened=new), _member(Role.STUDENT), on)  # opened
         assert not hidden_from(_chat(kind, T0 - timedelta(days=1)), _member(Role.STUDENT), on)  # older
+        assert not hidden_from(_chat(kind, T0), _member(Role.STUDENT), on)  # made as it was switched on
         assert not hidden_from(_chat(kind, new), _member(Role.STUDENT), SchoolSettings("s"))  # off
     for kind in (ChatKind.STAFF, ChatKind.SUBJECT, ChatKind.CUSTOM):
         assert not hidden_from(_chat(kind, new), _member(Role.STUDENT), on)
