@@ -96,8 +96,9 @@ def read_settings(ctx: RequestContext, school_id: str) -> dict[str, Any]:
 @api.route("/v1/schools/{school_id}/settings", methods=("PATCH",))
 def change_settings(ctx: RequestContext, school_id: str) -> dict[str, Any]:
     """The school's administrators and operators: change settings (each change audited)."""
+    body = ctx.body(SettingsInput)  # a malformed body is a 400 whoever sends it, as on every route
     ctx.services.chats.require_back_office(ctx.authenticated, school_id)
-    change = ctx.body(SettingsInput).change()
+    change = body.change()
     return settings_json(ctx.services.school_rules.change(ctx.authenticated, school_id, change))
 
 
