@@ -177,10 +177,9 @@ def _composer(urls: Urls, csrf: str, chat: dict[str, Any], composer: Composer) -
             else "В этом чате пишут только модераторы (режим объявлений)."
         )
         return concat([error, TEMPLATES.render("read_only", text=reason)])
-    if composer.closed:
-        return concat(
-            [error, TEMPLATES.render("composer_closed", text=composer.closed, draft=composer.draft)]
-        )
+    if composer.closed:  # quiet hours: when posting opens, and a refused draft kept to copy
+        draft = TEMPLATES.render("closed_draft", draft=composer.draft) if composer.draft else Markup("")
+        return concat([error, TEMPLATES.render("composer_closed", text=composer.closed, draft=draft)])
     return TEMPLATES.render(
         "composer",
         action=urls.send(chat["id"]),
