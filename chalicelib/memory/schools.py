@@ -1,45 +1,116 @@
-"""The in-memory twin of ``store.school_settings``: the same answers, for unit tests.
-
-Openings are written into the chats twin (``memory.chats.InMemoryChats``) it is
-given, as the DynamoDB adapter writes them into the ``chats`` table.
-"""
+"""The in-memory twin of the school sync state (``pipeline.schools.SchoolStates``): the same leases and
+the same conditions as ``store/schools.py``, in a dict (held to it by
+``tests/contract/test_school_store_contract.py``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.memory.chats import InMemoryChats
-from chalicelib.schools.settings import SchoolSettings
+from chalicelib.pipeline.schools import SchoolBusy, SchoolSyncState, lease_seconds
 
 
-class InMemorySchoolSettings:
-    """:class:`~chalicelib.schools.settings.SchoolSettingsStore` in a dict, one lock around every change."""
+@dataclass(frozen=True)
+class _SchoolRow:
+    name: str | None = None
+    lease_owner: str | None = None
+    lease_until: int | None = None
+    roster_fingerprint: str | None = None
+    roster_key: str | None = None
+    last_import_id: str | None = None
+    last_uploaded_at: str | None = None
+    synced_at: datetime | None = None
 
-    def __init__(self, chats: InMemoryChats) -> None:
-        self._chats = chats
-        self._settings: dict[str, SchoolSettings] = {}
+
+class InMemorySchoolStore:
+    """Schools' leases and applied rosters in a dict, one lock around every change."""
+
+    def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._rows: dict[str, _SchoolRow] = {}
 
-    def load(self, school_id: str) -> SchoolSettings:
-        """The school's settings, or the defaults."""
+    def acquire(self, school_id: str, school_name: str, owner: str, now: datetime) -> SchoolSyncState:
+        """Take the lease when it is free, expired or ``owner``'s own; else :class:`SchoolBusy`."""
+        moment = int(now.timestamp())
         with self._lock:
-            return self._settings.get(school_id) or SchoolSettings(school_id)
+            row = self._rows.get(school_id, _SchoolRow())
+            if row.lease_until is not None and row.lease_until >= moment and row.lease_owner != owner:
+                raise SchoolBusy(school_id)
+            self._rows[school_id] = dataclasses.replace(
+                row, lease_owner=owner, lease_until=moment + lease_seconds(), name=school_name
+            )
+        return self.state(school_id)
 
-    def load_many(self, school_ids: Iterable[str]) -> dict[str, SchoolSettings]:
-        """Several schools' settings, by school id."""
-        return {school_id: self.load(school_id) for school_id in set(school_ids)}
-
-    def save(self, settings: SchoolSettings, expected_version: int) -> bool:
-        """Keep ``settings`` if the stored version is still ``expected_version``."""
+    def renew(self, school_id: str, owner: str, now: datetime) -> bool:
+        """While ``owner`` holds a lease that was not given back."""
         with self._lock:
-            stored = self._settings.get(settings.school_id)
-            if (stored.version if stored else 0) != expected_version:
+            row = self._rows.get(school_id)
+            if row is None or row.lease_owner != owner or not (row.lease_until or 0) > 0:
                 return False
-            self._settings[settings.school_id] = settings
+            until = int(now.timestamp()) + lease_seconds()
+            self._rows[school_id] = dataclasses.replace(row, lease_until=until)
             return True
 
-    def mark_opened(self, chat_id: str, at: datetime) -> datetime | None:
-        """Set the chat's ``opened_at`` once; the first opening's time, None for no such chat."""
-        return self._chats.mark_opened(chat_id, at)
+    def release(self, school_id: str, owner: str) -> None:
+        """Only ``owner``'s lease."""
+        with self._lock:
+            row = self._rows.get(school_id)
+            if row is not None and row.lease_owner == owner:
+                self._rows[school_id] = dataclasses.replace(row, lease_until=0)
+
+    def state(self, school_id: str) -> SchoolSyncState:
+        """What the last applied sync left (empty for a school never synced)."""
+        with self._lock:
+            row = self._rows.get(school_id)
+        if row is None:
+            return SchoolSyncState(school_id, None, None, None)
+        return SchoolSyncState(school_id, row.roster_fingerprint, row.last_import_id, row.last_uploaded_at)
+
+    def record_applied(
+        self,
+        school_id: str,
+        *,
+        fingerprint: str,
+        roster_key: str,
+        import_id: str,
+        uploaded_at: str | None,
+        now: datetime,
+    ) -> None:
+        """Unconditionally (the caller holds the lease)."""
+        with self._lock:
+            row = self._rows.get(school_id, _SchoolRow())
+            self._rows[school_id] = dataclasses.replace(
+                row,
+                roster_fingerprint=fingerprint,
+                roster_key=roster_key,
+                last_import_id=import_id,
+                synced_at=now,
+                last_uploaded_at=uploaded_at if uploaded_at is not None else row.last_uploaded_at,
+            )
+
+    def mark_unchanged(
+        self, school_id: str, *, fingerprint: str, import_id: str, uploaded_at: str | None, now: datetime
+    ) -> bool:
+        """Same fingerprint, no live lease, no newer upload applied."""
+        moment = int(now.timestamp())
+        with self._lock:
+            row = self._rows.get(school_id)
+            if row is None or row.roster_fingerprint != fingerprint:
+                return False
+            if row.lease_until is not None and not row.lease_until < moment:
+                return False
+            if (
+                uploaded_at is not None
+                and row.last_uploaded_at is not None
+                and row.last_uploaded_at > uploaded_at
+            ):
+                return False
+            self._rows[school_id] = dataclasses.replace(
+                row,
+                last_import_id=import_id,
+                synced_at=now,
+                last_uploaded_at=uploaded_at if uploaded_at is not None else row.last_uploaded_at,
+            )
+            return True

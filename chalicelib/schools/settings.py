@@ -13,7 +13,7 @@
 * **Time zone**: an IANA name, ``Europe/Moscow`` by default.
 
 The port :class:`SchoolSettingsStore` keeps them; its DynamoDB adapter is
-``store.school_settings``, its twin ``memory.schools``, both held to
+``store.school_settings``, its twin ``memory.school_settings``, both held to
 ``tests/contract/test_school_settings_contract.py``.
 """
 

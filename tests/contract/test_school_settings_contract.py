@@ -21,7 +21,7 @@ def store(ports: ChatPorts) -> SchoolSettingsStore:
     from chalicelib.memory.chats import InMemoryChats
 
     if isinstance(ports.messenger, InMemoryChats):
-        from chalicelib.memory.schools import InMemorySchoolSettings
+        from chalicelib.memory.school_settings import InMemorySchoolSettings
 
         return InMemorySchoolSettings(ports.messenger)
     from chalicelib.store.school_settings import DynamoSchoolSettings

@@ -15,7 +15,7 @@ from chalicelib.clock import MovableClock
 from chalicelib.errors import Conflict, Forbidden, NotFound, QuietHours
 from chalicelib.identity.journal_token import Caller
 from chalicelib.memory.chats import InMemoryChats
-from chalicelib.memory.schools import InMemorySchoolSettings
+from chalicelib.memory.school_settings import InMemorySchoolSettings
 from chalicelib.planning.diff import diff
 from chalicelib.planning.model import ChatKind, roster_chat_id
 from chalicelib.planning.plan import plan_school
