@@ -25,6 +25,7 @@ from chalicelib.api import (
     live,
     qr,
     safety,
+    schools,
 )
 from chalicelib.api.http import http_middleware
 from chalicelib.bootstrap import Services, build_services
@@ -49,6 +50,7 @@ def create_app(services: Services) -> Chalice:
         hosted_manage.api,
         hosted_new_chat.api,
         safety.api,
+        schools.api,
     )
     for api in routes:
         api.register(app, services)

@@ -38,6 +38,8 @@ from chalicelib.safety.consent import ConsentStore
 from chalicelib.safety.guardians import Guardians
 from chalicelib.safety.reports import ReportStore
 from chalicelib.safety.school import SchoolSafety, SchoolSeats
+from chalicelib.schools.service import SchoolRules
+from chalicelib.schools.settings import SchoolSettingsStore
 from chalicelib.store.accounts import DynamoAccountStore
 from chalicelib.store.calls import DynamoCallStore
 from chalicelib.store.connections import DynamoConnectionStore
@@ -50,6 +52,7 @@ from chalicelib.store.links import DynamoLinkStore
 from chalicelib.store.messenger import BuiltinMessenger
 from chalicelib.store.rosters import S3Rosters
 from chalicelib.store.safety import DynamoAuditLog, DynamoConsentStore, DynamoReportStore, DynamoSchoolSeats
+from chalicelib.store.school_settings import DynamoSchoolSettings
 from chalicelib.store.schools import SchoolStore
 from chalicelib.store.signin import DynamoSignInStore
 from chalicelib.store.sms import sms_sender_from_settings
@@ -73,6 +76,7 @@ class Services:
     reports: ReportStore
     consents: ConsentStore
     seats: SchoolSeats
+    school_settings: SchoolSettingsStore
     links: LinkStore
     link_sessions: LinkSessionStore
     counters: CounterStore
@@ -110,6 +114,11 @@ class Services:
         )
 
     @property
+    def school_rules(self) -> SchoolRules:
+        """A school's settings and what they change (teacher first, quiet hours) on these adapters."""
+        return SchoolRules(self.school_settings, self.clock, self.audit_log)
+
+    @property
     def chats(self) -> ChatService:
         """The chats use cases on these adapters."""
         return ChatService(
@@ -120,6 +129,7 @@ class Services:
             fan_out=self.fan_out,
             school=self.school,
             feed=self.feed,
+            rules=self.school_rules,
         )
 
     def calls(self, config: Settings) -> CallService:
@@ -177,6 +187,7 @@ def build_services(config: Settings) -> Services:
         seats=DynamoSchoolSeats(),
         connections=connections,
         live=live,
+        school_settings=DynamoSchoolSettings(),
         links=DynamoLinkStore(),
         link_sessions=DynamoLinkSessionStore(),
         counters=DynamoCounterStore(),

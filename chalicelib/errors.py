@@ -57,6 +57,16 @@ class NotFound(ServiceError):
     status, slug, title = 404, "not-found", "Not found"
 
 
+class QuietHours(Forbidden):
+    """403 outside a school's posting hours (SPEC §10); ``detail`` says when posting opens, in Russian,
+    and ``opens_at`` when (ISO 8601 UTC)."""
+
+    slug, title = "quiet-hours", "Posting is closed for now"
+
+    def __init__(self, detail: str, opens_at: str) -> None:
+        super().__init__(detail, opens_at=opens_at)
+
+
 class MethodNotAllowed(ServiceError):
     status, slug, title = 405, "method-not-allowed", "Method not allowed"
 

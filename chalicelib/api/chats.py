@@ -211,7 +211,8 @@ def chat_choices(ctx: RequestContext) -> dict[str, Any]:
 def get_chat(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     """One chat (members; administrators and operators through the back office)."""
     opened = ctx.services.chats.open_chat(ctx.authenticated, chat_id)
-    return _chat_with_call(ctx, opened)
+    # Teacher first: whether its class teacher (the caller) still has to press «Открыть чат».
+    return _chat_with_call(ctx, opened) | {"awaiting_open": ctx.services.school_rules.awaits_opening(opened)}
 
 
 @api.route("/v1/chats/{chat_id}", methods=("PATCH",))

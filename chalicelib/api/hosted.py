@@ -33,6 +33,7 @@ from chalicelib.errors import (
     Forbidden,
     LinkRequired,
     NotFound,
+    QuietHours,
     RateLimited,
     ReadOnly,
     ServiceError,
@@ -270,6 +271,8 @@ def _chat_response(
         can_post = True
     except ReadOnly:
         can_post = False
+    rules = ctx.services.school_rules  # quiet hours and teacher first (chalicelib/schools)
+    closed = rules.posting_closed(opened) if can_post else None
     # Opening the newest messages reads them: the divider marks where the member had stopped.
     first_unread = None
     reads = None
@@ -288,6 +291,9 @@ def _chat_response(
         if page.before
         else None
     )
+    # The send box explains its own refusals; a moderator action's and quiet hours' are shown elsewhere.
+    shown_elsewhere = manage_error or isinstance(error, QuietHours)
+    send_error = _send_error_text(error) if error is not None and not shown_elsewhere else None
     body = pages.chat_page(
         urls,
         session.csrf_token,
@@ -299,10 +305,12 @@ def _chat_response(
         composer=Composer(
             can_post,
             draft,
-            _send_error_text(error) if error and not manage_error else None,
+            send_error,
             message_json(answering) if answering is not None else None,
+            closed=closed.detail if closed else None,
         ),
         call_action=ctx.services.calls(settings()).action_for(opened),
+        open_action=f"{urls.chat(chat_id)}/open" if rules.awaits_opening(opened) else None,
         first_unread=first_unread,
         reads=reads,
         manage_error=manage_error,
@@ -352,7 +360,7 @@ def send(ctx: RequestContext, chat_id: str) -> Response:
             SendMessageInput, {"text": text, "client_msg_id": client_msg_id, "reply_to": reply_to}
         )
         ctx.services.chats.send_message(session.caller, chat_id, body.text, body.client_msg_id, body.reply_to)
-    except (ValidationFailed, ReadOnly, Conflict) as error:
+    except (ValidationFailed, ReadOnly, Conflict, QuietHours) as error:
         return _chat_response(ctx, session, chat_id, draft=text, error=error, reply_to=reply_to)
     return _redirect(_urls().chat(chat_id))
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from chalicelib.messenger.port import Message
@@ -38,6 +39,9 @@ class Chat:
     managed_by_roster: bool = False
     last_activity: str = ""
     last_message: Message | None = None
+    # Teacher first (``schools.settings``): when the chat was made, and when its class teacher opened it.
+    created_at: datetime | None = None
+    opened_at: datetime | None = None
 
     def as_existing(self) -> ExistingChat:
         """The chat in planning's terms (what the messenger port's writes take)."""

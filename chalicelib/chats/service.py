@@ -53,6 +53,7 @@ from chalicelib.safety.consent import require_consent
 if TYPE_CHECKING:
     from chalicelib.live.feed import ChatFeed
     from chalicelib.safety.school import SchoolSafety
+    from chalicelib.schools.service import SchoolRules
 
 
 class Rosters(Protocol):
@@ -94,6 +95,7 @@ class ChatService:
         fan_out: FanOutQueue,
         school: SchoolSafety | None = None,
         feed: ChatFeed | None = None,
+        rules: SchoolRules | None = None,
     ) -> None:
         self.directory = directory
         self.messenger = messenger
@@ -103,6 +105,8 @@ class ChatService:
         self.fan_out = fan_out
         # The school stepping in (audit, moderation by the school, reports); None: chats alone.
         self.school = school
+        # The school's settings: teacher first and quiet hours (``schools.service``); None: not applied.
+        self.rules = rules
         # Live delivery of the chat's events to its members' open pages (SPEC §10); None: pages poll.
         self.feed = feed
 
@@ -125,6 +129,8 @@ class ChatService:
         require_consent(found.consent)  # a young pupil waiting for a guardian sees no chat at all
         seen = access.as_member(caller, found)
         if seen is not None:
+            if self.rules is not None:
+                self.rules.require_visible(seen)  # a chat waiting for its class teacher (teacher first)
             return seen
         staff = None
         if found.chat is not None and not caller.is_operator:
@@ -149,6 +155,8 @@ class ChatService:
         access.require_linked(page.linked)
         require_consent(page.consent)
         visible = [(row, chat) for row, chat in page.items if access.counts_as_member(row, chat)]
+        if self.rules is not None:
+            visible = self.rules.visible_items(visible)
         # One counting Query per chat with something after the caller's read position, none otherwise.
         unread = {
             chat.chat_id: (
@@ -415,6 +423,8 @@ class ChatService:
         """
         opened = self.open_chat(caller, chat_id)
         membership = access.require_can_post(opened)
+        if self.rules is not None:
+            self.rules.require_posting_open(opened)  # quiet hours
         if reply_to is not None and self.messenger.get_message(chat_id, reply_to) is None:
             raise ValidationFailed(
                 "reply_to is not a message of this chat.",

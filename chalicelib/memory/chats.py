@@ -75,6 +75,7 @@ class _ChatRow:
     request_digest: str | None = None
     last_message: Message | None = None
     origin: ChatOrigin | None = None
+    opened_at: datetime | None = None
 
     def chat(self) -> Chat:
         return Chat(
@@ -91,6 +92,8 @@ class _ChatRow:
             managed_by_roster=self.managed_by_roster,
             last_activity=self.last_activity,
             last_message=self.last_message,
+            created_at=self.created_at,
+            opened_at=self.opened_at,
         )
 
     def existing(self) -> ExistingChat:
@@ -308,6 +311,16 @@ class InMemoryChats:
                 self._chat(chat_id).member_count = counts[chat_id]
                 written += 1
             return written
+
+    def mark_opened(self, chat_id: str, at: datetime) -> datetime | None:
+        """Teacher first (``memory.schools`` writes it here): set ``opened_at`` once; None: no such chat."""
+        with self._lock:
+            row = self._chat_rows.get(chat_id)
+            if row is None:
+                return None
+            if row.opened_at is None:
+                row.opened_at = at
+            return row.opened_at
 
     def _chat(self, chat_id: str) -> _ChatRow:
         row = self._chat_rows.get(chat_id)

@@ -35,6 +35,8 @@ class AuditAction(StrEnum):
     CONSENT_REFUSED = "consent_refused"
     PSEUDONYMISED = "pseudonymised"
     MESSAGES_PURGED = "messages_purged"
+    SETTINGS_CHANGED = "settings_changed"
+    CHAT_OPENED = "chat_opened"
 
 
 class ActorKind(StrEnum):

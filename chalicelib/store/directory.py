@@ -69,6 +69,8 @@ def chat_of(item: ChatItem) -> Chat:
         managed_by_roster=bool(item.managed_by_roster),
         last_activity=item.last_activity,
         last_message=None if last is None else _last_message(item.chat_id, last),
+        created_at=item.created_at,
+        opened_at=item.opened_at,
     )
 
 

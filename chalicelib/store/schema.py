@@ -8,6 +8,7 @@ from chalicelib.store.calls import CallItem
 from chalicelib.store.connections import ConnectionItem
 from chalicelib.store.identity import AccountItem, CounterItem, LinkSessionItem, ProfileLinkItem
 from chalicelib.store.safety import AuditItem, ConsentItem, DepartureItem, ReportItem
+from chalicelib.store.school_settings import SchoolSettingsItem
 from chalicelib.store.tables import (
     ChatItem,
     ImportItem,
@@ -23,6 +24,7 @@ ALL_MODELS += [AccountItem, LinkSessionItem, CounterItem, ProfileLinkItem]
 ALL_MODELS += [QrLinkItem, WebSessionItem]
 ALL_MODELS += [CallItem, AuditItem, ReportItem, ConsentItem, DepartureItem]
 ALL_MODELS += [ConnectionItem]
+ALL_MODELS += [SchoolSettingsItem]
 """Every DynamoDB table of the service (``infrastructure/`` must declare each one)."""
 
 

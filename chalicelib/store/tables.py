@@ -152,6 +152,8 @@ class ChatItem(Model):
     member_count = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
     created_by = UnicodeAttribute(null=True)
+    # Teacher first (chalicelib/schools): when the class teacher opened the chat to pupils and parents.
+    opened_at = UTCDateTimeAttribute(null=True)
     # A custom chat made with a client_request_id: what that request asked for (a retry must match).
     request_digest = UnicodeAttribute(null=True)
     # ISO 8601 time of the last message (or of creation): the membership index sorts by it.

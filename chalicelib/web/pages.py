@@ -265,6 +265,8 @@ class Composer:
     draft: str = ""
     error: str | None = None
     reply_to: dict[str, Any] | None = None  # the message being answered (``api.shapes.message_json``)
+    # Quiet hours (chalicelib/schools): when posting opens, shown instead of the send button.
+    closed: str | None = None
 
 
 def new_client_msg_id() -> str:
@@ -281,6 +283,9 @@ def _composer(urls: Urls, csrf: str, chat: dict[str, Any], composer: Composer) -
             else "В этом чате пишут только модераторы (режим объявлений)."
         )
         return concat([error, TEMPLATES.render("read_only", text=reason)])
+    if composer.closed:  # quiet hours: when posting opens, and a refused draft kept to copy
+        draft = TEMPLATES.render("closed_draft", draft=composer.draft) if composer.draft else Markup("")
+        return concat([error, TEMPLATES.render("composer_closed", text=composer.closed, draft=draft)])
     answering = composer.reply_to
     reply = (
         TEMPLATES.render(
@@ -427,8 +432,11 @@ def chat_page(
     reads: ReadReportView | None = None,
     manage_error: str | None = None,
     members: Sequence[dict[str, Any]] = (),
+    open_action: str | None = None,
 ) -> Markup:
     """A chat: a page of its messages (oldest at the top), "load older", and the send box.
+
+    ``open_action``: where the class teacher's «Открыть чат» posts (teacher first), or None.
 
     ``call_action`` is ``start`` («Позвонить») or ``join`` («Присоединиться к звонку»), or None.
     A «Новые сообщения» divider stands before ``first_unread`` (a message id);
@@ -462,6 +470,7 @@ def chat_page(
         badge=concat([escape(" · "), _state_badge(chat)]) if chat["read_only"] else Markup(""),
         call=_call_button(urls, chat["id"], call_action),
         manage=_manage(urls, csrf, chat, manage_error),
+        opening=TEMPLATES.render("open_chat", action=open_action, csrf=csrf) if open_action else Markup(""),
         older=older,
         messages=concat(messages) if messages else TEMPLATES.render("no_messages"),
         newer=newer,

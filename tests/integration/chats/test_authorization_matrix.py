@@ -17,8 +17,15 @@ The school steps in (SPEC §6): its administrator and operators remove anyone
 from any chat, archive any subject or custom chat and delete any message.
 
 Cells: a status, or ``409L``/``409C``/``409R``/``409K`` for 409 with problem type
-``link-required``/``conflict``/``read-only``/``consent-required``. A route missing a kind, or a
-row missing a caller, fails the parser: no rule can go unstated.
+``link-required``/``conflict``/``read-only``/``consent-required``, ``403Q`` for 403
+``quiet-hours``. A route missing a kind, or a row missing a caller, fails the parser: no rule can
+go unstated.
+
+A school's settings (SPEC §10): the ``held`` rows run with teacher first on since before the
+world's chats were made, so its class and parents chats wait for their class teacher and do not
+exist for their pupils and parents (404); ``POST open`` is the class teacher's «Открыть чат»
+(moderators of class and parents chats). The ``quiet`` rows run outside the school's posting
+hours: a parents chat takes posts from its moderators only (403 ``quiet-hours`` for the others).
 
 Calls (SPEC §9): ``POST call start`` meets every caller with no call under way
 (whoever starts one leaves it again, which ends it); the other call rows run
@@ -31,14 +38,17 @@ who are not in the call.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from chalicelib.schools.settings import SchoolSettings
 from tests.integration.chats.world import (
     AWAITING_CONSENT,
     DEPARTED,
     OPERATOR,
+    SCHOOL,
     World,
     add_departed_teacher,
     await_consent,
@@ -104,6 +114,36 @@ POST message        class    201   404   403   404   201   404   409L  409L  404
 POST message        parents  201   404   403   201   404   404   409L  409L  404   409K
 POST message        subject  404   201   403   404   201   404   409L  409L  404   409K
 POST message        custom   201   201   403   201   404   404   409L  409L  404   409K
+
+GET chat held       staff    200   200   200   404   404   404   200   409L  404   409K
+GET chat held       class    200   404   200   404   404   404   200   409L  404   409K
+GET chat held       parents  200   404   200   404   404   404   200   409L  404   409K
+GET chat held       subject  404   200   200   404   200   404   200   409L  404   409K
+GET chat held       custom   200   200   200   200   404   404   200   409L  404   409K
+
+GET messages held   staff    200   200   200   404   404   404   409L  409L  404   409K
+GET messages held   class    200   404   403   404   404   404   409L  409L  404   409K
+GET messages held   parents  200   404   403   404   404   404   409L  409L  404   409K
+GET messages held   subject  404   200   403   404   200   404   409L  409L  404   409K
+GET messages held   custom   200   200   403   200   404   404   409L  409L  404   409K
+
+POST message held   staff    201   201   201   404   404   404   409L  409L  404   409K
+POST message held   class    201   404   403   404   404   404   409L  409L  404   409K
+POST message held   parents  201   404   403   404   404   404   409L  409L  404   409K
+POST message held   subject  404   201   403   404   201   404   409L  409L  404   409K
+POST message held   custom   201   201   403   201   404   404   409L  409L  404   409K
+
+POST message quiet  staff    201   201   201   404   404   404   409L  409L  404   409K
+POST message quiet  class    201   404   403   404   201   404   409L  409L  404   409K
+POST message quiet  parents  201   404   403   403Q  404   404   409L  409L  404   409K
+POST message quiet  subject  404   201   403   404   201   404   409L  409L  404   409K
+POST message quiet  custom   201   201   403   201   404   404   409L  409L  404   409K
+
+POST open           staff    403   403   409C  404   404   404   409L  409L  404   409K
+POST open           class    200   404   403   404   403   404   409L  409L  404   409K
+POST open           parents  200   404   403   403   404   404   409L  409L  404   409K
+POST open           subject  404   409C  403   404   403   404   409L  409L  404   409K
+POST open           custom   409C  403   403   403   404   404   409L  409L  404   409K
 
 DELETE message      staff    200   403   200   404   404   404   200   409L  404   409K
 DELETE message      class    200   404   200   404   200   404   200   409L  404   409K
@@ -212,6 +252,7 @@ PROBLEM_TYPES = {
     "409L": "link-required",
     "409C": "conflict",
     "409K": "consent-required",
+    "403Q": "quiet-hours",
 }
 
 CALL_STARTERS = {
@@ -273,6 +314,11 @@ EXPECTATIONS = parse_matrix(MATRIX)
 ROUTES = {
     # route: (method, path template as in docs/openapi.yaml, body)
     "GET chat": ("GET", "/v1/chats/{chat_id}", None),
+    "GET chat held": ("GET", "/v1/chats/{chat_id}", None),
+    "GET messages held": ("GET", "/v1/chats/{chat_id}/messages", None),
+    "POST message held": ("POST", "/v1/chats/{chat_id}/messages", {"text": "привет"}),
+    "POST message quiet": ("POST", "/v1/chats/{chat_id}/messages", {"text": "привет"}),
+    "POST open": ("POST", "/v1/chats/{chat_id}/open", None),
     "GET members": ("GET", "/v1/chats/{chat_id}/members", None),
     "GET messages": ("GET", "/v1/chats/{chat_id}/messages", None),
     "POST message": ("POST", "/v1/chats/{chat_id}/messages", {"text": "привет"}),
@@ -324,6 +370,10 @@ def request(world: World, expectation: Expectation) -> tuple[str, str, str, Any]
 
 # Routes whose rows are stated for chats in announcements mode, and who moderates each chat.
 ANNOUNCED = {"GET reads"}
+# Routes whose rows are stated with teacher first holding the class and parents chats, and outside
+# the school's posting hours (08:00–10:00 in Moscow; the world's clock stands at 11:00 there).
+HELD = {"GET chat held", "GET messages held", "POST message held"}
+QUIET = {"POST message quiet"}
 MODERATORS = {
     "staff": "adm",
     "class": "t-class",
@@ -343,6 +393,12 @@ def test_authorization_matrix(world: World, services: Any, route: str) -> None:
     if route in WITH_CALLS:
         for kind, starter in CALL_STARTERS.items():
             assert world.post(starter, f"/v1/chats/{world.chats[kind]}/call", None).status == 201
+    if route in HELD:
+        since = datetime(2026, 1, 1, tzinfo=UTC)  # before the world's chats were made
+        assert services.school_settings.save(SchoolSettings(SCHOOL, True, since, version=1), 0)
+    if route in QUIET:
+        quiet = {"quiet_hours": {"start": "08:00", "end": "10:00"}}
+        assert world.call("adm", "PATCH", f"/v1/schools/{SCHOOL}/settings", quiet).status == 200
     if route in ANNOUNCED:
         for kind, moderator in MODERATORS.items():
             switched = world.call(moderator, "PATCH", f"/v1/chats/{world.chats[kind]}", {"read_only": True})
