@@ -12,7 +12,19 @@ from typing import Any
 from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, SQSEvent
 
-from chalicelib.api import backoffice, calls, chats, hosted, hosted_calls, imports, link, qr, safety
+from chalicelib.api import (
+    attachments,
+    backoffice,
+    calls,
+    chats,
+    hosted,
+    hosted_attachments,
+    hosted_calls,
+    imports,
+    link,
+    qr,
+    safety,
+)
 from chalicelib.api.http import http_middleware
 from chalicelib.bootstrap import Services, build_services
 from chalicelib.config import settings
@@ -34,6 +46,8 @@ def create_app(services: Services) -> Chalice:
         hosted.api,
         hosted_calls.api,
         safety.api,
+        attachments.api,
+        hosted_attachments.api,
     )
     for api in routes:
         api.register(app, services)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from chalicelib.attachments.port import AttachmentRecords, BlobStore
+from chalicelib.attachments.service import AttachmentService
 from chalicelib.calls.factory import provider_from_settings
 from chalicelib.calls.port import CallProvider, CallStore
 from chalicelib.calls.service import CallService
@@ -28,6 +30,7 @@ from chalicelib.safety.consent import ConsentStore
 from chalicelib.safety.guardians import Guardians
 from chalicelib.safety.reports import ReportStore
 from chalicelib.safety.school import SchoolSafety, SchoolSeats
+from chalicelib.store.attachments import DynamoAttachmentRecords, S3Blobs
 from chalicelib.store.calls import DynamoCallStore
 from chalicelib.store.directory import DynamoDBChatDirectory
 from chalicelib.store.imports import ImportStore
@@ -55,6 +58,8 @@ class Services:
     reports: ReportStore
     consents: ConsentStore
     seats: SchoolSeats
+    attachment_records: AttachmentRecords
+    blobs: BlobStore
 
     @property
     def school(self) -> SchoolSafety:
@@ -84,6 +89,18 @@ class Services:
         max_length = timedelta(seconds=config.call_max_length_s)
         return CallService(self.call_store, self.call_provider, self.clock, max_length, self.chats.open_chat)
 
+    def attachments(self, config: Settings) -> AttachmentService:
+        """The attachments use cases on these adapters; who sees which chat is the chats feature's rule."""
+        return AttachmentService(
+            self.attachment_records,
+            self.blobs,
+            self.clock,
+            self.chats.open_chat,
+            max_bytes=config.attachment_max_bytes,
+            link_ttl_s=config.attachment_link_ttl_s,
+            upload_ttl_s=config.attachment_upload_ttl_s,
+        )
+
     def linking(self, config: Settings) -> LinkService:
         """The linking use cases on these adapters, under the given settings."""
         return LinkService(
@@ -108,4 +125,6 @@ def build_services(config: Settings) -> Services:
         reports=DynamoReportStore(),
         consents=DynamoConsentStore(),
         seats=DynamoSchoolSeats(),
+        attachment_records=DynamoAttachmentRecords(),
+        blobs=S3Blobs(),
     )

@@ -140,6 +140,10 @@ class Settings(BaseModel):
     departed_retention_days: int = _env("DEPARTED_RETENTION_DAYS", 30, ge=0, le=3650)
     archived_messages_retention_days: int = _env("ARCHIVED_MESSAGES_RETENTION_DAYS", 365, ge=0, le=3650)
     consent_age: int = _env("CONSENT_AGE", 14, ge=0, le=18)
+    # Attachments (SPEC §10): at most 20 MB; links for minutes; an upload form for a few minutes.
+    attachment_max_bytes: int = _env("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, gt=0, le=20 * 1024 * 1024)
+    attachment_link_ttl_s: int = _env("ATTACHMENT_LINK_TTL_S", 300, ge=1, le=3600)
+    attachment_upload_ttl_s: int = _env("ATTACHMENT_UPLOAD_TTL_S", 600, ge=10, le=3600)
 
     @field_validator("homeroom_title_pattern")
     @classmethod

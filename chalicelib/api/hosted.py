@@ -17,6 +17,7 @@ from typing import Any
 
 from chalice import Response
 
+from chalicelib.api.attachments import messages_json, send_with_attachments
 from chalicelib.api.calls import call_summary_json
 from chalicelib.api.chats import SendMessageInput
 from chalicelib.api.http import (
@@ -25,7 +26,7 @@ from chalicelib.api.http import (
     RequestContext,
     validate,
 )
-from chalicelib.api.shapes import chat_json, message_json
+from chalicelib.api.shapes import chat_json
 from chalicelib.chats import access, reading
 from chalicelib.config import settings
 from chalicelib.errors import (
@@ -284,7 +285,7 @@ def _chat_response(
         session.csrf_token,
         session.person_id,
         chat_json(opened.chat, opened.my_role),
-        [message_json(message) for message in page.items],
+        messages_json(ctx, chat_id, page.items),
         older,
         showing_older=before is not None,
         composer=Composer(can_post, draft, _send_error_text(error) if error else None),
@@ -292,7 +293,13 @@ def _chat_response(
         first_unread=first_unread,
         reads=reads,
     )
-    return html_response(body, error.status if error else 200)
+    files = file_origins(ctx)  # the composer uploads attachments to the bucket; previews come from it
+    return html_response(body, error.status if error else 200, connect=files, images_from=files)
+
+
+def file_origins(ctx: RequestContext) -> tuple[str, ...]:
+    """Where the chat page's script uploads attachments and its previews come from (for its CSP)."""
+    return (origin_of(ctx.services.blobs.download_link("attachments/", 60, "x", "x")),)
 
 
 def _send_error_text(error: ServiceError) -> str:
@@ -322,13 +329,16 @@ def send(ctx: RequestContext, chat_id: str) -> Response:
     form = _checked_form(ctx, session)
     text = form.pop("text", "")
     client_msg_id = form.pop("client_msg_id", "") or None
+    attachment_ids = form.pop("attachments", "").split()  # filled in by static/attach.js
     if form:
         raise ValidationFailed(
             "Unknown form fields.", [{"field": name, "message": "unknown"} for name in form]
         )
     try:
-        body = validate(SendMessageInput, {"text": text, "client_msg_id": client_msg_id})
-        ctx.services.chats.send_message(session.caller, chat_id, body.text, body.client_msg_id)
+        body = validate(
+            SendMessageInput, {"text": text, "client_msg_id": client_msg_id, "attachments": attachment_ids}
+        )
+        send_with_attachments(ctx, session.caller, chat_id, body.text, body.client_msg_id, body.attachments)
     except (ValidationFailed, ReadOnly, Conflict) as error:
         return _chat_response(ctx, session, chat_id, draft=text, error=error)
     return _redirect(_urls().chat(chat_id))

@@ -2,9 +2,9 @@
 
 Export: the account (phone masked), the profile, the link, the chats the
 person is in, and their own messages. Erasure: the account and its profile,
-the link, hosted-page sessions, QR sign-in links, link sessions and throttling
-records go; the person's messages stay in their chats as placeholders
-without text, signed «Удалённый пользователь»; each school the person belongs
+the link, hosted-page sessions, QR sign-in links, link sessions, throttling
+records and every file the person attached (SPEC §10) go; the person's
+messages stay in their chats as placeholders without text, signed «Удалённый пользователь»; each school the person belongs
 to gets one ``erased`` audit record. The old password then signs nobody in:
 the account it belonged to is gone.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.clock import isoformat_utc
+from chalicelib.config import settings
 from chalicelib.identity import throttle
 from chalicelib.identity.linking import password_run_key
 from chalicelib.identity.links import find_link, remove_link
@@ -54,6 +55,18 @@ def export_data(services: Services, person_id: str) -> dict[str, Any]:
             }
             for seat in memberships
         ],
+        "attachments": [
+            {
+                "id": a.attachment_id,
+                "chat_id": a.chat_id,
+                "name": a.name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "message_id": a.message_id,
+                "created_at": isoformat_utc(a.created_at),
+            }
+            for a in services.attachment_records.of_uploader(person_id)
+        ],
         "messages": [
             {
                 "id": m.message_id,
@@ -89,6 +102,7 @@ def erase(services: Services, person_id: str) -> None:
             password_run_key(phone, person_id),
         ]
     store.delete_counters(keys)
+    services.attachments(settings()).erase_uploader(person_id)
     for message in store.own_messages(person_id):
         store.scrub_message(message.chat_id, message.message_id, DELETED_USER_NAME, now)
     for school_id in schools:

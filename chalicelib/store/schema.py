@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pynamodb.models import Model
 
+from chalicelib.store.attachments import AttachmentItem
 from chalicelib.store.calls import CallItem
 from chalicelib.store.identity import AccountItem, CounterItem, LinkSessionItem, ProfileLinkItem
 from chalicelib.store.safety import AuditItem, ConsentItem, DepartureItem, ReportItem
@@ -21,6 +22,7 @@ ALL_MODELS: list[type[Model]] = [ChatItem, MembershipItem, SchoolItem, ImportIte
 ALL_MODELS += [AccountItem, LinkSessionItem, CounterItem, ProfileLinkItem]
 ALL_MODELS += [QrLinkItem, WebSessionItem]
 ALL_MODELS += [CallItem, AuditItem, ReportItem, ConsentItem, DepartureItem]
+ALL_MODELS += [AttachmentItem]
 """Every DynamoDB table of the service (``infrastructure/`` must declare each one)."""
 
 

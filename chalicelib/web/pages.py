@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from chalicelib.web.attachments import attach_box, attachment_list
 from chalicelib.web.render import Markup, Templates, concat, escape
 
 TEMPLATES = Templates(Path(__file__).with_name("templates"))
@@ -182,10 +183,11 @@ def _composer(urls: Urls, csrf: str, chat: dict[str, Any], composer: Composer) -
         client_msg_id=new_client_msg_id(),
         error=error,
         draft=composer.draft,
+        attach=attach_box(urls.chat(chat["id"]), urls.static),
     )
 
 
-def _message(message: dict[str, Any], me: str) -> Markup:
+def _message(message: dict[str, Any], me: str, urls: Urls | None = None) -> Markup:
     return TEMPLATES.render(
         "message_deleted" if message.get("deleted") else "message",
         mine=" mine" if message["author_id"] == me else "",
@@ -194,6 +196,7 @@ def _message(message: dict[str, Any], me: str) -> Markup:
         text=message["text"],
         sent_at=message["sent_at"],
         sent_at_text=_time_text(message["sent_at"]),
+        attachments=Markup("") if urls is None else attachment_list(urls.chat(message["chat_id"]), message),
     )
 
 
@@ -220,7 +223,7 @@ def chat_page(
     for message in reversed(newest_first):
         if message["id"] == first_unread:
             messages.append(TEMPLATES.render("new_divider"))
-        messages.append(_message(message, me))
+        messages.append(_message(message, me, urls))
     older = (
         TEMPLATES.render("more", href=older_href, id="older", text="Загрузить более ранние")
         if older_href
