@@ -5,8 +5,9 @@ person is in, and their own messages. Erasure: the account and its profile,
 the link, hosted-page sessions, QR sign-in links, link sessions, throttling
 records and every file the person attached (SPEC §10) go; the person's
 messages stay in their chats as placeholders without text, signed
-«Удалённый пользователь»; each school the person belongs to gets one ``erased`` audit record. The old password then signs nobody in:
-the account it belonged to is gone.
+«Удалённый пользователь»; each school the person belongs to gets one
+``erased`` audit record. The old password then signs nobody in: the account
+it belonged to is gone.
 """
 
 from __future__ import annotations
