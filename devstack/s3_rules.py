@@ -33,13 +33,16 @@ _EXEMPT_FIELDS = {"policy", "x-amz-signature", "file", "awsaccesskeyid", "signat
 
 def _error(start_response: Callable[..., Any], status: str, code: str, message: str) -> list[bytes]:
     body = (
-        f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message></Error>'
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
     ).encode()
     start_response(status, [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))])
     return [body]
 
 
-def policy_violation(policy: dict[str, Any], fields: dict[str, str], size: int, now: datetime) -> tuple[str, str]:
+def policy_violation(
+    policy: dict[str, Any], fields: dict[str, str], size: int, now: datetime
+) -> tuple[str, str]:
     """Why S3 would refuse this POST (``(code, message)``), or ``("", "")`` when it would take it."""
     expiration = datetime.fromisoformat(str(policy.get("expiration", "")).replace("Z", "+00:00"))
     if now > expiration:
@@ -108,7 +111,9 @@ class S3PresignedRules:
                 try:
                     policy = json.loads(base64.b64decode(form["policy"]))
                 except ValueError:
-                    return _error(start_response, "400 Bad Request", "InvalidPolicyDocument", "Invalid Policy")
+                    return _error(
+                        start_response, "400 Bad Request", "InvalidPolicyDocument", "Invalid Policy"
+                    )
                 code, message = policy_violation(policy, dict(form.items()), size, self.clock())
                 if code:
                     status = "400 Bad Request" if code.startswith("Entity") else "403 Forbidden"

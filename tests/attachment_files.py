@@ -12,7 +12,10 @@ from chalicelib.attachments.rules import DOCX, XLSX
 WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 EXCEL_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 # What a Windows executable starts with: the "MZ" header and its DOS stub.
-EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"This program cannot be run in DOS mode." * 20
+EXECUTABLE = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
+    + b"This program cannot be run in DOS mode." * 20
+)
 
 
 def image(fmt: str = "JPEG", size: tuple[int, int] = (800, 600), color: str = "teal") -> bytes:

@@ -45,7 +45,10 @@ def ports(request: pytest.FixtureRequest) -> AttachmentPorts:
 
         blobs = InMemoryBlobs()
         return AttachmentPorts(
-            InMemoryAttachmentRecords(), blobs, lambda form, fields, data: blobs.receive(fields, data), blobs.fetch
+            InMemoryAttachmentRecords(),
+            blobs,
+            lambda form, fields, data: blobs.receive(fields, data),
+            blobs.fetch,
         )
     request.getfixturevalue("aws")
     from chalicelib.store.attachments import DynamoAttachmentRecords, S3Blobs
@@ -109,11 +112,11 @@ def test_an_upload_form_takes_exactly_its_key_type_and_size(ports: AttachmentPor
     ports.upload(form, dict(form.fields), b"12345")
     assert ports.blobs.size_of(key) == 5
     assert ports.blobs.read(key) == b"12345"
-    with pytest.raises(Exception):  # noqa: B017,PT011 - each store words its refusal its own way
+    with pytest.raises(Exception):  # noqa: B017 - each store words its refusal its own way
         ports.upload(form, dict(form.fields), b"123456")
-    with pytest.raises(Exception):  # noqa: B017,PT011
+    with pytest.raises(Exception):  # noqa: B017
         ports.upload(form, {**form.fields, "key": upload_key("ch_1", "att_other")}, b"12345")
-    with pytest.raises(Exception):  # noqa: B017,PT011
+    with pytest.raises(Exception):  # noqa: B017
         ports.upload(form, {**form.fields, "Content-Type": "text/html"}, b"12345")
     assert ports.blobs.size_of(upload_key("ch_1", "att_other")) is None
     assert ports.blobs.read(key) == b"12345"
