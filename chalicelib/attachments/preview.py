@@ -34,9 +34,11 @@ def make_preview(data: bytes, content_type: str) -> bytes:
                 width, height = image.size
                 if width * height > MAX_PIXELS:
                     raise refused
-                image.load()
+                # Decode small where the format allows (JPEG scales by 1/2…1/8 while decoding) and shrink
+                # before turning upright: a 50-megapixel photo never lies in memory at full size twice.
+                image.draft("RGB", (PREVIEW_EDGE, PREVIEW_EDGE))
+                image.thumbnail((PREVIEW_EDGE, PREVIEW_EDGE))
                 upright = ImageOps.exif_transpose(image)
-                upright.thumbnail((PREVIEW_EDGE, PREVIEW_EDGE))
                 if upright.mode not in ("RGB", "L"):
                     background = Image.new("RGB", upright.size, (255, 255, 255))
                     rgba = upright.convert("RGBA")
