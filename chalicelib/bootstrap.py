@@ -96,6 +96,7 @@ class Services:
             self.blobs,
             self.clock,
             self.chats.open_chat,
+            self.messenger.get_message,
             max_bytes=config.attachment_max_bytes,
             link_ttl_s=config.attachment_link_ttl_s,
             upload_ttl_s=config.attachment_upload_ttl_s,

@@ -120,7 +120,7 @@ def send_with_attachments(
 ) -> tuple[Sent, dict[str, Any]]:
     """Send a message carrying the caller's checked attachments; the outcome and the message's JSON."""
     files = ctx.services.attachments(settings())
-    ready = files.ready_to_send(caller, chat_id, attachment_ids)
+    ready = files.ready_to_send(caller, chat_id, attachment_ids, client_msg_id)
     sent = ctx.services.chats.send_message(caller, chat_id, text, client_msg_id)
     attached = files.attach(caller, chat_id, ready, sent.message.message_id, read_position(sent.message))
     return sent, message_json(sent.message, [attachment_json(a) for a in attached])

@@ -27,6 +27,7 @@ from chalicelib.api.http import (
     validate,
 )
 from chalicelib.api.shapes import chat_json
+from chalicelib.attachments.rules import AttachmentNotUploaded
 from chalicelib.chats import access, reading
 from chalicelib.config import settings
 from chalicelib.errors import (
@@ -307,6 +308,8 @@ def _send_error_text(error: ServiceError) -> str:
         return "Сообщение не отправлено: оно пустое или длиннее 4000 символов."
     if isinstance(error, ReadOnly):
         return "Сообщение не отправлено: в этот чат сейчас писать нельзя."
+    if isinstance(error, AttachmentNotUploaded):
+        return "Сообщение не отправлено: файл ещё не загрузился. Прикрепите его снова."
     return "Сообщение не отправлено. Обновите страницу и попробуйте ещё раз."
 
 
@@ -339,7 +342,7 @@ def send(ctx: RequestContext, chat_id: str) -> Response:
             SendMessageInput, {"text": text, "client_msg_id": client_msg_id, "attachments": attachment_ids}
         )
         send_with_attachments(ctx, session.caller, chat_id, body.text, body.client_msg_id, body.attachments)
-    except (ValidationFailed, ReadOnly, Conflict) as error:
+    except (ValidationFailed, ReadOnly, Conflict, AttachmentNotUploaded) as error:
         return _chat_response(ctx, session, chat_id, draft=text, error=error)
     return _redirect(_urls().chat(chat_id))
 

@@ -48,6 +48,7 @@ from chalicelib.clock import Clock
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.identity.journal_token import Caller
 from chalicelib.ids import random_id
+from chalicelib.messenger.port import Message
 
 NO_SUCH_ATTACHMENT = "No such attachment."
 # A pending record (and the unsent upload) is kept this long; the bucket's lifecycle rule matches it.
@@ -95,6 +96,7 @@ class AttachmentService:
         blobs: BlobStore,
         clock: Clock,
         open_chat: ChatOpener,
+        find_message: Callable[[str, str], Message | None],
         *,
         max_bytes: int = rules.MAX_BYTES,
         link_ttl_s: int = 300,
@@ -104,6 +106,7 @@ class AttachmentService:
         self.blobs = blobs
         self.clock = clock
         self.open_chat = open_chat
+        self.find_message = find_message
         self.max_bytes = min(max_bytes, rules.MAX_BYTES)
         self.link_ttl_s = link_ttl_s
         self.upload_ttl_s = upload_ttl_s
@@ -179,8 +182,14 @@ class AttachmentService:
 
     # --- sending ---------------------------------------------------------------------
 
-    def ready_to_send(self, caller: Caller, chat_id: str, attachment_ids: Sequence[str]) -> list[Attachment]:
-        """The caller's checked attachments, before a send that carries them (404 others, 409 unchecked)."""
+    def ready_to_send(
+        self, caller: Caller, chat_id: str, attachment_ids: Sequence[str], client_msg_id: str | None = None
+    ) -> list[Attachment]:
+        """The caller's checked attachments, before a send that carries them (404 others, 409 unchecked).
+
+        One already sent is only good for a retry of its own send (the same ``client_msg_id``):
+        anything else is refused here, before a message is posted.
+        """
         if len(set(attachment_ids)) != len(attachment_ids):
             raise ValidationFailed(
                 "Each attachment may be sent once.", [{"field": "attachments", "message": "repeated"}]
@@ -189,6 +198,10 @@ class AttachmentService:
         for attachment in found:
             if not attachment.ready:
                 raise rules.AttachmentNotUploaded("An attachment has not been checked yet.")
+            if attachment.message_id is not None:
+                sent = self.find_message(chat_id, attachment.message_id)
+                if client_msg_id is None or sent is None or sent.client_msg_id != client_msg_id:
+                    raise Conflict("An attachment belongs to another message already.")
         return found
 
     def attach(

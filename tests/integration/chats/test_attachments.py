@@ -242,6 +242,12 @@ def test_a_retried_send_keeps_its_files_and_a_file_goes_with_one_message_only(wo
     assert (first.status, retry.status) == (201, 200) and retry.body == first.body
     other = world.post("stu-1", base, {"text": "y", "attachments": [checked["id"]]})
     assert other.status == 409 and other.problem_type == "conflict"
+    elsewhere = world.post(
+        "stu-1", base, {"text": "z", "client_msg_id": "c-2", "attachments": [checked["id"]]}
+    )
+    assert elsewhere.status == 409
+    texts = [m["text"] for m in world.get("stu-1", base).body["items"]]
+    assert "y" not in texts and "z" not in texts  # refused before anything was posted
     twice = world.post("stu-1", base, {"text": "y", "attachments": [checked["id"], checked["id"]]})
     assert twice.status == 422
     too_many = world.post("stu-1", base, {"text": "y", "attachments": [f"att_{n}" for n in range(11)]})
