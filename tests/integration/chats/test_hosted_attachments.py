@@ -44,7 +44,7 @@ def attach_on_phone(world: World, phone: Phone, data: bytes, name: str) -> tuple
         ticket["upload"]["url"], data=ticket["upload"]["fields"], files={"file": ("f", data)}, timeout=20
     )
     checked = phone.post_json(f"{base}/{ticket['attachment']['id']}/check", {}, csrf=csrf)
-    return csrf, {"status": checked.status, **json.loads(checked.html)}
+    return csrf, {**json.loads(checked.html), "http_status": checked.status}
 
 
 def test_a_photo_attached_on_the_phone_is_sent_and_shown_to_members_only(
@@ -52,7 +52,7 @@ def test_a_photo_attached_on_the_phone_is_sent_and_shown_to_members_only(
 ) -> None:
     teacher = signed_in(world, clock, "t-class")
     csrf, checked = attach_on_phone(world, teacher, image("JPEG"), "фото.jpg")
-    assert checked["status"] == 200 and checked["preview_href"].endswith(
+    assert checked["http_status"] == 200 and checked["preview_href"].endswith(
         f"/attachments/{checked['id']}/preview"
     )
 
@@ -101,6 +101,6 @@ def test_script_posts_without_csrf_or_from_another_site_change_nothing(
 def test_a_refused_file_is_explained_in_russian(world: World, clock: MovableClock, services: Any) -> None:
     teacher = signed_in(world, clock, "t-class")
     _, refused = attach_on_phone(world, teacher, EXECUTABLE, "котик.jpg")
-    assert refused["status"] == 422 and refused["type"].endswith("/attachment-refused")
+    assert refused["http_status"] == 422 and refused["type"].endswith("/attachment-refused")
     assert refused["detail_ru"].startswith("Файл не принят")
     assert services.attachment_records.of_uploader("t-class") == []
