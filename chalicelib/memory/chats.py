@@ -138,6 +138,23 @@ class _MemberRow:
         )
 
 
+def _new_member_row(
+    chat_id: str, school_id: str, member: NewMember, now: datetime, activity: str
+) -> _MemberRow:
+    """A membership starting now, ordered in the member's list by the chat's ``activity`` time."""
+    return _MemberRow(
+        chat_id=chat_id,
+        person_id=member.person_id,
+        school_id=school_id,
+        chat_role=member.chat_role,
+        person_role=member.person_role,
+        name=member.name,
+        source=member.source,
+        joined_at=now,
+        activity_key=_activity_key(activity, chat_id),
+    )
+
+
 @dataclass
 class _MessageRow:
     message: Message
@@ -308,16 +325,8 @@ class InMemoryChats:
                     request_digest=chat.request_digest,
                 )
             for member in members:
-                self._member_rows[(chat.chat_id, member.person_id)] = _MemberRow(
-                    chat_id=chat.chat_id,
-                    person_id=member.person_id,
-                    school_id=chat.school_id,
-                    chat_role=member.chat_role,
-                    person_role=member.person_role,
-                    name=member.name,
-                    source=member.source,
-                    joined_at=now,
-                    activity_key=_activity_key(now_iso, chat.chat_id),
+                self._member_rows[(chat.chat_id, member.person_id)] = _new_member_row(
+                    chat.chat_id, chat.school_id, member, now, now_iso
                 )
             return created
 
@@ -352,16 +361,8 @@ class InMemoryChats:
                 if not ((was := self._member_rows.get((chat.chat_id, pid))) is not None and was.active)
             ]
             for member in starting:
-                self._member_rows[(chat.chat_id, member.person_id)] = _MemberRow(
-                    chat_id=chat.chat_id,
-                    person_id=member.person_id,
-                    school_id=chat.school_id,
-                    chat_role=member.chat_role,
-                    person_role=member.person_role,
-                    name=member.name,
-                    source=member.source,
-                    joined_at=now,
-                    activity_key=_activity_key(chat.last_activity, chat.chat_id),
+                self._member_rows[(chat.chat_id, member.person_id)] = _new_member_row(
+                    chat.chat_id, chat.school_id, member, now, chat.last_activity
                 )
             if starting:
                 self._chat(chat.chat_id).member_count += len(starting)

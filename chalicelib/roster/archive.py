@@ -16,12 +16,16 @@ import io
 import lzma
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from chalicelib.roster.codes import IssueCode
 from chalicelib.roster.csvfile import ByteSource, FileReport
+
+if TYPE_CHECKING:
+    from chalicelib.roster.limits import RosterLimits
 
 MAX_MEMBERS = 100
 MAX_CENTRAL_DIRECTORY_BYTES = 1 << 20
@@ -204,3 +208,18 @@ class GuardedZip:
     def close(self) -> None:
         """Close the archive."""
         self._zip.close()
+
+
+@contextmanager
+def open_roster_zip(path: Path, report: FileReport, limits: RosterLimits) -> Iterator[GuardedZip]:
+    """The uploaded zip at ``path`` opened under the roster's size and ratio limits, closed afterwards."""
+    archive = GuardedZip(
+        path,
+        report,
+        max_uncompressed_bytes=limits.max_uncompressed_bytes,
+        max_compression_ratio=limits.max_compression_ratio,
+    )
+    try:
+        yield archive
+    finally:
+        archive.close()

@@ -36,7 +36,7 @@ from enum import Enum
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from chalicelib.roster.archive import GuardedZip
+from chalicelib.roster.archive import GuardedZip, open_roster_zip
 from chalicelib.roster.codes import IssueCode
 from chalicelib.roster.csvfile import Columns, CsvRow, CsvTable, FileReport, split_multi
 from chalicelib.roster.issues import IssueLog
@@ -772,13 +772,5 @@ def read_oneroster(
 ) -> OneRosterResult:
     """Validate a OneRoster zip file by file and stage it (see the module docstring)."""
     report = FileReport(log, source_name)
-    archive = GuardedZip(
-        path,
-        report,
-        max_uncompressed_bytes=limits.max_uncompressed_bytes,
-        max_compression_ratio=limits.max_compression_ratio,
-    )
-    try:
+    with open_roster_zip(path, report, limits) as archive:
         return _OneRosterReader(archive, log, staging, source_name).read()
-    finally:
-        archive.close()

@@ -35,7 +35,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from chalicelib.roster.archive import GuardedZip
+from chalicelib.roster.archive import GuardedZip, open_roster_zip
 from chalicelib.roster.codes import IssueCode
 from chalicelib.roster.csvfile import Columns, CsvRow, CsvTable, FileReport
 from chalicelib.roster.issues import IssueLog
@@ -135,13 +135,7 @@ def is_sds_zip(path: Path, source_name: str, limits: RosterLimits) -> bool:
     exports in a format this service does not read, naming it: SDS v1 and Clever CSV.
     """
     report = FileReport(IssueLog(), source_name)
-    archive = GuardedZip(
-        path,
-        report,
-        max_uncompressed_bytes=limits.max_uncompressed_bytes,
-        max_compression_ratio=limits.max_compression_ratio,
-    )
-    try:
+    with open_roster_zip(path, report, limits) as archive:
         members = archive.members()
         names = {PurePosixPath(info.filename).name.casefold() for info in members}
         if "manifest.csv" in names:
@@ -166,8 +160,6 @@ def is_sds_zip(path: Path, source_name: str, limits: RosterLimits) -> bool:
         # OneRoster 1.2 has the same file names; its roles.csv has a roleType, its users a status.
         roles, users = _first_line(archive, files["roles"]), _first_line(archive, files["users"])
         return "roletype" not in roles and "enableduser" not in users and "status" not in users
-    finally:
-        archive.close()
 
 
 # Columns only School Data Sync files have (v2.1: users, roles, relationships; v1: "SIS ID" columns).
@@ -444,13 +436,5 @@ def read_sds(
 ) -> None:
     """Validate a School Data Sync v2.1 zip file by file and stage it (see the module docstring)."""
     report = FileReport(log, source_name)
-    archive = GuardedZip(
-        path,
-        report,
-        max_uncompressed_bytes=limits.max_uncompressed_bytes,
-        max_compression_ratio=limits.max_compression_ratio,
-    )
-    try:
+    with open_roster_zip(path, report, limits) as archive:
         _SdsReader(archive, log, staging, homeroom).read()
-    finally:
-        archive.close()
