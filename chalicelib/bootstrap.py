@@ -23,21 +23,30 @@ from chalicelib.clock import Clock, SystemClock
 from chalicelib.config import Settings
 from chalicelib.identity.linking import LinkService
 from chalicelib.identity.provider import BuiltinIdentityProvider, IdentityProvider
-from chalicelib.identity.sms import SmsSender, sms_sender_from_settings
+from chalicelib.identity.signin import SignIn
+from chalicelib.identity.sms import SmsSender
+from chalicelib.identity.stores import CounterStore, LinkSessionStore, LinkStore, SignInStore
 from chalicelib.messenger.port import Messenger
+from chalicelib.pipeline.schools import SchoolStates
 from chalicelib.safety.audit import AuditLog
 from chalicelib.safety.consent import ConsentStore
 from chalicelib.safety.guardians import Guardians
 from chalicelib.safety.reports import ReportStore
 from chalicelib.safety.school import SchoolSafety, SchoolSeats
+from chalicelib.store.accounts import DynamoAccountStore
 from chalicelib.store.attachments import DynamoAttachmentRecords, S3Blobs
 from chalicelib.store.calls import DynamoCallStore
+from chalicelib.store.counters import DynamoCounterStore
 from chalicelib.store.directory import DynamoDBChatDirectory
 from chalicelib.store.imports import ImportStore
+from chalicelib.store.link_sessions import DynamoLinkSessionStore
+from chalicelib.store.links import DynamoLinkStore
 from chalicelib.store.messenger import BuiltinMessenger
 from chalicelib.store.rosters import S3Rosters
 from chalicelib.store.safety import DynamoAuditLog, DynamoConsentStore, DynamoReportStore, DynamoSchoolSeats
 from chalicelib.store.schools import SchoolStore
+from chalicelib.store.signin import DynamoSignInStore
+from chalicelib.store.sms import sms_sender_from_settings
 
 
 @dataclass
@@ -51,7 +60,7 @@ class Services:
     chat_directory: ChatDirectory
     rosters: Rosters
     imports: ImportStore
-    schools: SchoolStore
+    schools: SchoolStates
     call_store: CallStore
     call_provider: CallProvider
     audit_log: AuditLog
@@ -60,6 +69,10 @@ class Services:
     seats: SchoolSeats
     attachment_records: AttachmentRecords
     blobs: BlobStore
+    links: LinkStore
+    link_sessions: LinkSessionStore
+    counters: CounterStore
+    signin_store: SignInStore
 
     @property
     def school(self) -> SchoolSafety:
@@ -77,7 +90,9 @@ class Services:
     @property
     def guardians(self) -> Guardians:
         """Guardian consent use cases on these adapters."""
-        return Guardians(self.chat_directory, self.rosters, self.consents, self.audit_log, self.clock)
+        return Guardians(
+            self.chat_directory, self.rosters, self.consents, self.audit_log, self.clock, self.links
+        )
 
     @property
     def chats(self) -> ChatService:
@@ -105,8 +120,20 @@ class Services:
     def linking(self, config: Settings) -> LinkService:
         """The linking use cases on these adapters, under the given settings."""
         return LinkService(
-            self.identity_provider, self.sms_sender, self.clock, config, guardians=self.guardians
+            self.identity_provider,
+            self.sms_sender,
+            self.clock,
+            config,
+            sessions=self.link_sessions,
+            links=self.links,
+            counters=self.counters,
+            guardians=self.guardians,
         )
+
+    @property
+    def signin(self) -> SignIn:
+        """QR sign-in and the hosted page's sessions on these adapters."""
+        return SignIn(self.signin_store, self.links, self.counters)
 
 
 def build_services(config: Settings) -> Services:
@@ -115,7 +142,7 @@ def build_services(config: Settings) -> Services:
         clock=SystemClock(),
         messenger=BuiltinMessenger(),
         sms_sender=sms_sender_from_settings(config),
-        identity_provider=BuiltinIdentityProvider(),
+        identity_provider=BuiltinIdentityProvider(DynamoAccountStore()),
         chat_directory=DynamoDBChatDirectory(),
         rosters=S3Rosters(),
         imports=ImportStore(),
@@ -128,4 +155,8 @@ def build_services(config: Settings) -> Services:
         seats=DynamoSchoolSeats(),
         attachment_records=DynamoAttachmentRecords(),
         blobs=S3Blobs(),
+        links=DynamoLinkStore(),
+        link_sessions=DynamoLinkSessionStore(),
+        counters=DynamoCounterStore(),
+        signin_store=DynamoSignInStore(),
     )

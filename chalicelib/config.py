@@ -93,6 +93,9 @@ class Settings(BaseModel):
     token_max_lifetime_s: int = _env("TOKEN_MAX_LIFETIME_S", 24 * 3600, ge=60)
     throttle_pepper: str | None = _env("THROTTLE_PEPPER", None)
 
+    # A school sync's lease (store.schools), renewed every quarter of it while the sync runs: how
+    # long a crashed sync keeps its school (and its queue message) before a retry may take over.
+    school_lease_s: int = _env("SCHOOL_LEASE_S", 60, ge=8, le=300)
     roster_max_bytes: int = _env("ROSTER_MAX_BYTES", 256 * 1024 * 1024, gt=0)
     roster_max_uncompressed_bytes: int = _env("ROSTER_MAX_UNCOMPRESSED_BYTES", 1024 * 1024 * 1024, gt=0)
     roster_max_compression_ratio: int = _env("ROSTER_MAX_COMPRESSION_RATIO", 100, gt=0)

@@ -43,6 +43,8 @@ def _configure_environment(port: int, emulator_port: int) -> None:
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("AWS_READ_TIMEOUT_S", "30")  # the emulator can be slow (chalicelib.aws)
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "SchoolChatsLocal")
+    # A crashed worker's school sync is retried within about 25 s (lease 20 s, renewed every 5 s).
+    os.environ.setdefault("SCHOOL_LEASE_S", "20")
 
 
 def _load_demo(timeout_s: float = 120.0) -> str:

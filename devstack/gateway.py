@@ -7,7 +7,8 @@ page, an over-long URL a 414 HTML page. This handler answers them as the
 deployed API's gateway responses do (``infrastructure/generate.py``): unknown
 route 404, unknown method 405 (with ``Allow``), a request line over
 :data:`MAX_REQUEST_LINE_BYTES` 414, headers over :data:`MAX_HEADER_BYTES`
-(API Gateway's REST quota, 10,240 bytes) or a header line Python refuses
+(the limits the Lambda applies too, ``chalicelib.api.request_limits``, inside
+API Gateway's REST quota of 10,240 bytes) or a header line Python refuses
 431, a request line Python cannot parse 400 — each ``application/problem+json``
 with the API's security headers and an ``X-Request-Id``, the body built
 from :mod:`chalicelib.errors` and never from the request.
@@ -30,6 +31,7 @@ from chalice.local import (
 )
 
 from chalicelib.api.http import REQUEST_ID_HEADER, SECURITY_HEADERS, problem_response
+from chalicelib.api.request_limits import MAX_HEADER_BYTES, MAX_REQUEST_LINE_BYTES, header_bytes
 from chalicelib.errors import (
     BadRequest,
     HeadersTooLarge,
@@ -39,10 +41,6 @@ from chalicelib.errors import (
     Unauthorized,
     UriTooLong,
 )
-
-# API Gateway (REST) quotas: the request line and all headers together at most 10,240 bytes.
-MAX_REQUEST_LINE_BYTES = 8 * 1024
-MAX_HEADER_BYTES = 10 * 1024
 
 
 class ProblemRequestHandler(ChaliceRequestHandler):
@@ -56,8 +54,7 @@ class ProblemRequestHandler(ChaliceRequestHandler):
             return False
         if not super().parse_request():
             return False
-        size = sum(len(name) + len(value) + 4 for name, value in self.headers.items())
-        if size > MAX_HEADER_BYTES:
+        if header_bytes(self.headers.items()) > MAX_HEADER_BYTES:
             self._send_problem(HeadersTooLarge("The request headers are too large."))
             return False
         return True

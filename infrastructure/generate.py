@@ -8,6 +8,10 @@
 * the API's gateway responses (errors API Gateway answers itself, before the
   Lambda runs) as ``application/problem+json`` with the problem types of
   ``chalicelib.errors``;
+* on every route path of ``app.py``, an ANY method with a mock integration that
+  answers 405 ``method-not-allowed`` problem+json with ``Allow`` (API Gateway
+  has no gateway response for a wrong method: it calls it
+  MISSING_AUTHENTICATION_TOKEN, and prefers a path's own methods over ANY);
 * the capacity plan's parameters (``bench/capacity``, README "Capacity and
   cost"): warm throughput of the tables and indexes a region's first import
   and its evenings load, and how many school syncs run at once.
@@ -33,6 +37,7 @@ from chalicelib.errors import (
     PROBLEM_BASE,
     BadRequest,
     Forbidden,
+    MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
     RateLimited,
@@ -226,15 +231,67 @@ def gateway_responses() -> dict[str, Any]:
     }
 
 
+def _route_methods() -> dict[str, list[str]]:
+    """Every route path of the REST API and its methods (from ``app.py``, as Chalice packages it)."""
+    from app import app
+
+    return {path: sorted(methods) for path, methods in sorted(app.routes.items())}
+
+
+def method_not_allowed(methods: list[str]) -> dict[str, Any]:
+    """A path's ANY method: a mock integration answering 405 problem+json, ``Allow`` = its methods."""
+    headers = {
+        "Content-Type": f"'{PROBLEM_CONTENT_TYPE}'",
+        "Cache-Control": "'no-store'",
+        "Allow": "'" + ", ".join(methods) + "'",
+        **{name: f"'{value}'" for name, value in SECURITY_HEADERS.items()},
+        REQUEST_ID_HEADER: "context.requestId",
+    }
+    return {
+        "consumes": ["application/json"],
+        "produces": [PROBLEM_CONTENT_TYPE],
+        "responses": {
+            "405": {
+                "description": "This method is not allowed here.",
+                "headers": {name: {"type": "string"} for name in sorted(headers)},
+            }
+        },
+        "x-amazon-apigateway-integration": {
+            "type": "mock",
+            "passthroughBehavior": "when_no_match",
+            "requestTemplates": {"application/json": '{"statusCode": 405}'},
+            "responses": {
+                "default": {
+                    "statusCode": "405",
+                    "responseParameters": {
+                        f"method.response.header.{name}": value for name, value in sorted(headers.items())
+                    },
+                    "responseTemplates": {
+                        "application/json": _problem_template(
+                            MethodNotAllowed, 405, "This method is not allowed here."
+                        )
+                    },
+                }
+            },
+        },
+    }
+
+
 def generated_template(models: list[type[Model]] | None = None) -> dict[str, Any]:
-    """The generated merge fragment: the tables and the API's gateway responses."""
+    """The generated merge fragment: the tables, the API's gateway responses and its 405 answers."""
     resources: dict[str, Any] = {}
     for model in models if models is not None else ALL_MODELS:
         logical_id = table_logical_id(table_suffix(model))
         if logical_id in resources:
             raise ValueError(f"two models map to the table resource {logical_id}")
         resources[logical_id] = table_resource(model)
-    resources["RestAPI"] = {"Properties": {"GatewayResponses": gateway_responses()}}
+    paths = {
+        path: {"x-amazon-apigateway-any-method": method_not_allowed(methods)}
+        for path, methods in _route_methods().items()
+    }
+    resources["RestAPI"] = {
+        "Properties": {"GatewayResponses": gateway_responses(), "DefinitionBody": {"paths": paths}}
+    }
     return {"Parameters": capacity_parameters(), "Resources": resources}
 
 

@@ -25,7 +25,14 @@ Lambda process would: otherwise one function's lookup would hide another's.
 A missing S3 object costs one more permission in AWS than here: without
 ``s3:ListBucket`` on the bucket, S3 answers 403 instead of 404, and code
 expecting ``NoSuchKey`` breaks. So a read that found nothing also requires
-``s3:ListBucket``.
+``s3:ListBucket``, with the object's key as its ``s3:prefix`` (a listing of
+that key is what the 404 reveals).
+
+``s3:ListBucket`` is granted only with an ``s3:prefix`` condition (``StringLike``)
+naming prefixes the function reads anyway (:func:`list_bucket_findings`): a
+function must not learn which rosters, shards or reports exist elsewhere in the
+bucket. The audit evaluates ``StringLike``/``StringEquals`` conditions on the
+keys a call sets (``s3:prefix``); any other condition does not count as a grant.
 """
 
 from __future__ import annotations
@@ -77,6 +84,8 @@ class Need:
 
     action: str
     resource: str
+    context: tuple[tuple[str, str], ...] = ()
+    """IAM condition keys the request sets (``s3:prefix`` of a listing), as (key, value) pairs."""
 
 
 # --- resolving the policies ------------------------------------------------------------------
@@ -218,8 +227,26 @@ def _matches(pattern: str, value: str) -> bool:
     return fnmatch.fnmatchcase(value, pattern)
 
 
+def _condition_holds(condition: Mapping[str, Any], context: Mapping[str, str]) -> bool:
+    """``StringLike``/``StringEquals`` on keys the request sets; anything else is not evaluated (False).
+    A key the request does not set fails its condition, as in IAM."""
+    for operator, tests in condition.items():
+        if operator not in ("StringLike", "StringEquals"):
+            return False
+        for key, patterns in tests.items():
+            value = context.get(key)
+            if value is None:
+                return False
+            if operator == "StringLike" and not any(_matches(p, value) for p in _as_list(patterns)):
+                return False
+            if operator == "StringEquals" and value not in _as_list(patterns):
+                return False
+    return True
+
+
 def allows(policy: Mapping[str, Any], need: Need) -> bool:
-    """Whether a resolved policy grants ``need`` (a Deny wins; a conditional Allow does not count)."""
+    """Whether a resolved policy grants ``need`` (a Deny wins; an Allow with a condition counts only
+    when the condition holds for the keys the request sets, see :func:`_condition_holds`)."""
     allowed = False
     for statement in _as_list(policy.get("Statement", [])):
         if "NotAction" in statement or "NotResource" in statement:
@@ -233,9 +260,68 @@ def allows(policy: Mapping[str, Any], need: Need) -> bool:
             continue
         if statement.get("Effect") == "Deny":
             return False
-        if statement.get("Effect") == "Allow" and not statement.get("Condition"):
+        condition = statement.get("Condition")
+        if statement.get("Effect") == "Allow" and (
+            not condition or _condition_holds(condition, dict(need.context))
+        ):
             allowed = True
     return allowed
+
+
+def _prefix_covered(prefix_pattern: str, read_patterns: list[str], bucket_arn: str) -> bool:
+    """Whether every key a listing pattern matches is under an object pattern the policy reads."""
+    stem = prefix_pattern.split("*", 1)[0]
+    return bool(stem) and any(
+        read.startswith(bucket_arn + "/") and (bucket_arn + "/" + stem).startswith(read.split("*", 1)[0])
+        for read in read_patterns
+    )
+
+
+def list_bucket_findings(policy: Mapping[str, Any]) -> list[str]:
+    """What is wrong with a policy's ``s3:ListBucket`` grants: each must carry an ``s3:prefix``
+    condition whose prefixes lie under objects the same policy may ``s3:GetObject``."""
+    statements = _as_list(policy.get("Statement", []))
+    reads = [
+        _plain(r)
+        for s in statements
+        if s.get("Effect") == "Allow" and "s3:getobject" in [a.lower() for a in _as_list(s.get("Action", []))]
+        for r in _as_list(s.get("Resource", []))
+    ]
+    findings = []
+    for statement in statements:
+        if statement.get("Effect") != "Allow":
+            continue
+        if "s3:listbucket" not in [a.lower() for a in _as_list(statement.get("Action", []))]:
+            continue
+        for resource in _as_list(statement.get("Resource", [])):
+            bucket = _plain(resource)
+            prefixes = statement.get("Condition", {}).get("StringLike", {}).get("s3:prefix")
+            if not prefixes:
+                findings.append(f"s3:ListBucket on {bucket} without an s3:prefix condition")
+                continue
+            findings += [
+                f"s3:ListBucket on {bucket} allows prefix {p!r}, which no s3:GetObject of the policy covers"
+                for p in _as_list(prefixes)
+                if not _prefix_covered(p, reads, bucket)
+            ]
+    return findings
+
+
+def _plain(resource: Any) -> str:
+    """A resource as text: an ARN, or an unresolved reference written out (``${RosterBucket.Arn}``)."""
+    if isinstance(resource, str):
+        return resource
+    if isinstance(resource, Mapping) and "Fn::Sub" in resource and isinstance(resource["Fn::Sub"], str):
+        return str(resource["Fn::Sub"])
+    if isinstance(resource, Mapping) and "Fn::GetAtt" in resource:
+        name, attribute = resource["Fn::GetAtt"]
+        return f"${{{name}.{attribute}}}"
+    return json.dumps(resource, sort_keys=True)
+
+
+def missing_object_need(bucket: str, key: str) -> Need:
+    """What a read of a missing object needs for S3 to answer 404, not 403: listing that key."""
+    return Need("s3:ListBucket", f"arn:{PARTITION}:s3:::{bucket}", (("s3:prefix", key),))
 
 
 # --- mapping calls to permissions ------------------------------------------------------------
@@ -283,7 +369,13 @@ def needs_for_call(service: str, operation: str, params: Mapping[str, Any], regi
             )
             return [Need(action, f"arn:{PARTITION}:s3:::{bucket}/{params['Key']}")]
         if operation in ("ListObjects", "ListObjectsV2"):
-            return [Need("s3:ListBucket", f"arn:{PARTITION}:s3:::{bucket}")]
+            return [
+                Need(
+                    "s3:ListBucket",
+                    f"arn:{PARTITION}:s3:::{bucket}",
+                    (("s3:prefix", params.get("Prefix", "")),),
+                )
+            ]
         if operation == "CopyObject":  # IAM: read the source, write the target (there is no s3:CopyObject)
             source = params["CopySource"]
             if isinstance(source, str):
@@ -492,7 +584,7 @@ def _install() -> Callable[[], None]:
         except ClientError as error:
             code = str(error.response.get("Error", {}).get("Code", ""))
             if service == "s3" and operation in ("GetObject", "HeadObject") and code in _S3_MISSING:
-                needs = [*needs, Need("s3:ListBucket", f"arn:{PARTITION}:s3:::{params.get('Bucket', '')}")]
+                needs = [*needs, missing_object_need(params.get("Bucket", ""), params.get("Key", ""))]
             _record(function, service, operation, needs)
             raise
         _record(function, service, operation, needs)

@@ -69,8 +69,9 @@ def make_account(phone: str, password: str = STRONG_PASSWORD, *, with_profile: b
     from chalicelib.identity.passwords import hash_password
     from chalicelib.identity.profiles import Gender, ProfileInput
     from chalicelib.identity.provider import BuiltinIdentityProvider
+    from chalicelib.store.accounts import DynamoAccountStore
 
-    provider = BuiltinIdentityProvider()
+    provider = BuiltinIdentityProvider(DynamoAccountStore())
     now = datetime(2026, 1, 1, tzinfo=UTC)
     account = provider.create_account(phone, hash_password(password), now)
     if with_profile:

@@ -43,14 +43,7 @@ from chalicelib.errors import (
     ValidationFailed,
 )
 from chalicelib.identity.me import describe_me
-from chalicelib.identity.signin import (
-    WebSession,
-    end_session,
-    peek_qr_link,
-    redeem_qr_link,
-    resume_session,
-    start_session,
-)
+from chalicelib.identity.signin import WebSession
 from chalicelib.messenger.port import read_position
 from chalicelib.web import pages
 from chalicelib.web.pages import Composer, Urls
@@ -136,7 +129,8 @@ def _cookie(value: str, max_age_s: int) -> str:
 
 
 def _signed_in(ctx: RequestContext) -> WebSession:
-    session = resume_session(ctx.cookie(SESSION_COOKIE), ctx.services.clock.now(), settings())
+    signin = ctx.services.signin
+    session = signin.resume_session(ctx.cookie(SESSION_COOKIE), ctx.services.clock.now(), settings())
     if session is None:
         raise Unauthorized("No live session.")
     return session
@@ -167,7 +161,7 @@ def _checked_form(ctx: RequestContext, session: WebSession) -> dict[str, str]:
 
 def _name_of(ctx: RequestContext, person_id: str) -> str:
     """A journal user's name as the rosters know it (what the «Продолжить» page shows)."""
-    name = describe_me(person_id, ctx.services.linking(settings()))["name"]
+    name = describe_me(person_id, ctx.services.linking(settings()), ctx.services.chat_directory)["name"]
     return str(name) if name else "пользователь электронного журнала"
 
 
@@ -180,10 +174,10 @@ def confirm(ctx: RequestContext, token: str) -> Response:
     will be signed out before it happens.
     """
     now = ctx.services.clock.now()
-    link = peek_qr_link(token, now)
+    link = ctx.services.signin.peek_qr_link(token, now)
     if link is None:
         return _expired_link_page()
-    previous = resume_session(ctx.cookie(SESSION_COOKIE), now, settings())
+    previous = ctx.services.signin.resume_session(ctx.cookie(SESSION_COOKIE), now, settings())
     current = _name_of(ctx, previous.person_id) if previous and previous.person_id != link.person_id else None
     body = pages.qr_confirm_page(_urls(), f"{_urls().base}/m/{token}", _name_of(ctx, link.person_id), current)
     # same-origin, not no-referrer: the button's POST must carry this origin (a no-referrer page's
@@ -205,13 +199,13 @@ def redeem(ctx: RequestContext, token: str) -> Response:
     except CsrfRefused as refused:
         return _error_page(refused)
     now = ctx.services.clock.now()
-    redeemed = redeem_qr_link(token, now)
+    redeemed = ctx.services.signin.redeem_qr_link(token, now)
     if redeemed is None:
         return _expired_link_page()
-    previous = resume_session(ctx.cookie(SESSION_COOKIE), now, settings())
+    previous = ctx.services.signin.resume_session(ctx.cookie(SESSION_COOKIE), now, settings())
     if previous is not None:  # this phone was signed in already: only the new session stays
-        end_session(previous)
-    secret, _ = start_session(redeemed, now, settings())
+        ctx.services.signin.end_session(previous)
+    secret, _ = ctx.services.signin.start_session(redeemed, now, settings())
     return _redirect(
         _urls().home,
         {"Set-Cookie": _cookie(secret, settings().web_session_ttl_s), "Referrer-Policy": "no-referrer"},
@@ -225,7 +219,7 @@ def logout(ctx: RequestContext) -> Response:
     """End the session and forget its cookie."""
     session = _signed_in(ctx)
     _checked_form(ctx, session)
-    end_session(session)
+    ctx.services.signin.end_session(session)
     return _redirect(_urls().home, {"Set-Cookie": _cookie("", 0)})
 
 

@@ -41,6 +41,7 @@ import pydantic
 from chalice import Chalice, Response
 from chalice.app import Request
 
+from chalicelib.api.request_limits import header_bytes, oversize_error, uri_bytes
 from chalicelib.aws import RETRY_AFTER_S, is_dependency_failure, request_budget
 from chalicelib.config import settings
 from chalicelib.errors import (
@@ -404,6 +405,15 @@ def request_id(request: Request | None) -> str:
     return str(found) if found else str(uuid.uuid4())
 
 
+def _oversize(event: Request | None) -> ServiceError | None:
+    """414/431 for a request over ``request_limits`` that API Gateway let through (never echoing it)."""
+    if event is None:
+        return None
+    original = event.to_original_event()
+    uri = uri_bytes(str(original.get("path") or event.path), original.get("multiValueQueryStringParameters"))
+    return oversize_error(uri, header_bytes(event.headers.items()))
+
+
 def http_middleware(event: Request, get_response: Callable[[Request], Response]) -> Response:
     """Applied to every HTTP request: correlation id, metrics, security headers, errors as problems.
 
@@ -417,8 +427,9 @@ def http_middleware(event: Request, get_response: Callable[[Request], Response])
     """
     correlation_id = request_id(event)
     set_correlation_id(correlation_id)
+    oversize = _oversize(event)
     try:
-        response = get_response(event)
+        response = problem_response(oversize) if oversize is not None else get_response(event)
     finally:
         flush_metrics()
     body = response.body

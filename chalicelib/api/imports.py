@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.api.http import ApiBlueprint, RequestContext, is_identifier
-from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from chalicelib.pipeline.lifecycle import enqueue_schools
+from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
+from chalicelib.pipeline.lifecycle import enqueue_schools, issues_key
 from chalicelib.pipeline.report import PartStatus
+from chalicelib.store.objects import read_issue_lines
 
 api = ApiBlueprint(__name__)
 
 # The name of a listing's position in its cursor (``<started_at>#<import id>``; see ``api.http``).
 IMPORTS_CURSOR = "before_import"
+# The issue list's position: the byte offset of the next entry in its object.
+ISSUES_CURSOR = "issue_offset"
 
 
 def _school_view(report: dict[str, Any], school_id: str) -> dict[str, Any]:
@@ -68,6 +71,25 @@ def get_import(ctx: RequestContext, import_id: str) -> dict[str, Any]:
             continue
         return _school_view(report, part["school_id"])
     raise NotFound("No such import.")
+
+
+@api.route("/v1/imports/{import_id}/issues")
+def import_issues(ctx: RequestContext, import_id: str) -> dict[str, Any]:
+    """Operators: every error and warning of an import's file, in file order, page by page (the report
+    itself lists only the first ones). Each entry is an issue with its ``severity``."""
+    if not ctx.authenticated.is_operator:
+        raise NotFound("No such import.")
+    report = ctx.services.imports.report(import_id) if is_identifier(import_id) else None
+    if report is None:
+        raise NotFound("No such import.")
+    limit = ctx.page_size(default=100, maximum=500)
+    position = ctx.position(ISSUES_CURSOR)
+    if position is not None and not (position.isascii() and position.isdigit()):
+        raise BadRequest("The cursor is not valid.")
+    if report.get("issues_url") is None:
+        return ctx.page([], ISSUES_CURSOR, None)
+    items, following = read_issue_lines(issues_key(import_id), int(position or 0), limit)
+    return ctx.page(items, ISSUES_CURSOR, str(following) if following is not None else None)
 
 
 @api.route("/v1/imports/{import_id}/force", methods=("POST",))

@@ -54,7 +54,7 @@ def _service(ctx: RequestContext) -> LinkService:
 @api.route("/v1/me")
 def me(ctx: RequestContext) -> dict[str, Any]:
     """The journal user by the rosters, and their link (null until linked)."""
-    return describe_me(ctx.authenticated.person_id, _service(ctx))
+    return describe_me(ctx.authenticated.person_id, _service(ctx), ctx.services.chat_directory)
 
 
 @api.route("/v1/me/data")

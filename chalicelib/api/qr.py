@@ -15,7 +15,6 @@ from chalicelib.api.http import ApiBlueprint, RequestContext
 from chalicelib.api.link import EmptyBody
 from chalicelib.clock import isoformat_utc
 from chalicelib.config import settings
-from chalicelib.identity.signin import issue_qr_link
 from chalicelib.web.qr import qr_png, qr_svg
 
 api = ApiBlueprint(__name__)
@@ -26,7 +25,7 @@ def create_qr_link(ctx: RequestContext) -> Response:
     """``{"url", "expires_at", "expires_in_s", "png" (base64), "svg"}`` for the caller (linked users only)."""
     ctx.body(EmptyBody)
     now = ctx.services.clock.now()
-    link = issue_qr_link(ctx.authenticated.person_id, now, settings())
+    link = ctx.services.signin.issue_qr_link(ctx.authenticated.person_id, now, settings())
     return Response(
         body={
             "url": link.url,

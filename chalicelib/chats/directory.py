@@ -154,3 +154,7 @@ class ChatDirectory(Protocol):
     def student_school_ids(self, person_id: str) -> set[str]:
         """The schools where the person is in some chat as a student (guardian consent asks them)."""
         ...
+
+    def person_memberships(self, person_id: str) -> list[Membership]:
+        """The person's active memberships, oldest activity first (who the rosters say they are)."""
+        ...

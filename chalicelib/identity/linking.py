@@ -14,8 +14,6 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
-
 from chalicelib.clock import Clock
 from chalicelib.config import Settings
 from chalicelib.errors import (
@@ -39,14 +37,13 @@ from chalicelib.identity.phone import mask_phone
 from chalicelib.identity.profiles import Profile, ProfileInput
 from chalicelib.identity.provider import Account, AccountExists, IdentityProvider, ProfileAlreadyExists
 from chalicelib.identity.sms import SmsNotSent, SmsSender
+from chalicelib.identity.stores import CounterStore, LinkSessionStore, LinkStore
 from chalicelib.observability import (
     log_event,
     record_link_completed,
     record_sms_budget_exhausted,
     record_sms_sent,
 )
-from chalicelib.store.conditions import is_condition_failure
-from chalicelib.store.identity import LinkSessionItem
 
 if TYPE_CHECKING:
     from chalicelib.safety.guardians import Guardians
@@ -80,114 +77,6 @@ def password_run_key(phone: str, person_id: str) -> str:
     return throttle.subject_key("password-run", f"{phone}\n{person_id}")
 
 
-# --- persistence ---------------------------------------------------------------------
-
-
-def _to_item(session: LinkSession) -> LinkSessionItem:
-    item = LinkSessionItem(
-        session_id=session.session_id,
-        person_id=session.person_id,
-        phone=session.phone,
-        step=session.step.value,
-        purpose=session.purpose.value,
-        phone_verified=session.phone_verified,
-        account_id=session.account_id,
-        new_password_hash=session.new_password_hash,
-        code_salt=session.code_salt,
-        code_digest=session.code_digest,
-        code_sent_at=session.code_sent_at,
-        wrong_codes=session.wrong_codes,
-        created_at=session.created_at,
-        expires_at=session.expires_at,
-        forget_at=session.expires_at + (session.expires_at - session.created_at),
-    )
-    if session.version is not None:  # a new session has none: its first save requires that
-        item.version = session.version
-    return item
-
-
-def _from_item(item: LinkSessionItem) -> LinkSession:
-    return LinkSession(
-        session_id=item.session_id,
-        person_id=item.person_id,
-        phone=item.phone,
-        step=Step(item.step),
-        purpose=Purpose(item.purpose),
-        created_at=item.created_at,
-        expires_at=item.expires_at,
-        phone_verified=bool(item.phone_verified),
-        account_id=item.account_id,
-        new_password_hash=item.new_password_hash,
-        code_salt=item.code_salt,
-        code_digest=item.code_digest,
-        code_sent_at=item.code_sent_at,
-        wrong_codes=int(item.wrong_codes or 0),
-        version=item.version,
-    )
-
-
-def _save(session: LinkSession) -> LinkSession:
-    """Write a session if nobody changed it since it was read (409 otherwise)."""
-    item = _to_item(session)
-    try:
-        item.save()
-    except PutError as exc:
-        if is_condition_failure(exc):
-            raise Conflict("The session was changed by another request; reload it.") from exc
-        raise
-    return dataclasses.replace(session, version=item.version)
-
-
-def _reserve_code_entry(session: LinkSession) -> LinkSession | None:
-    """Count one entry of the session's current code, atomically, before it is checked.
-
-    One conditional ``ADD`` per entry, whoever else is entering at the same
-    time: it holds only while the same code is current and has entries left,
-    so parallel guesses get exactly as many tries as sequential ones. None when
-    the code is gone or used up (the caller reloads to say why).
-    """
-    item = _to_item(session)
-    condition = (
-        (LinkSessionItem.step == Step.CODE.value)
-        & (LinkSessionItem.code_digest == (session.code_digest or ""))
-        & (LinkSessionItem.wrong_codes < MAX_WRONG_ENTRIES)
-    )
-    try:
-        item.update(
-            actions=[LinkSessionItem.wrong_codes.add(1)], condition=condition, add_version_condition=False
-        )
-    except UpdateError as exc:
-        if is_condition_failure(exc):
-            return None
-        raise
-    return _from_item(item)
-
-
-def _claim_code(reserved: LinkSession, used: LinkSession) -> LinkSession | None:
-    """Use up a right code: the one write that wins, however many requests entered it.
-
-    Conditional on the code still being there, so only one request ever gets
-    past a code; anything that follows (creating an account) happens only after
-    this write won. None when another request used the code first.
-    """
-    item = _to_item(reserved)
-    try:
-        item.update(
-            actions=[
-                LinkSessionItem.code_digest.remove(),
-                LinkSessionItem.code_salt.remove(),
-                LinkSessionItem.wrong_codes.set(0),
-            ],
-            condition=LinkSessionItem.code_digest == (reserved.code_digest or ""),
-            add_version_condition=False,
-        )
-    except UpdateError as exc:
-        if is_condition_failure(exc):
-            return None
-        raise
-    return dataclasses.replace(used, version=item.version)
-
-
 # --- the use cases -------------------------------------------------------------------
 
 
@@ -201,9 +90,15 @@ class LinkService:
         clock: Clock,
         config: Settings,
         *,
+        sessions: LinkSessionStore,
+        links: LinkStore,
+        counters: CounterStore,
         guardians: Guardians | None = None,
     ) -> None:
         self.provider = provider
+        self.sessions = sessions
+        self.links = links
+        self.counters = counters
         self.sms = sms
         self.clock = clock
         self.config = config
@@ -227,15 +122,21 @@ class LinkService:
             **fields,
         )
 
+    def _save(self, session: LinkSession) -> LinkSession:
+        """Write a session if nobody changed it since it was read (409 otherwise)."""
+        saved = self.sessions.save(session)
+        if saved is None:
+            raise Conflict("The session was changed by another request; reload it.")
+        return saved
+
     def _owned(self, person_id: str, session_id: str) -> LinkSession:
         """The caller's session: someone else's is answered exactly like one that does not exist."""
-        try:
-            item = LinkSessionItem.get(session_id, consistent_read=True)
-        except DoesNotExist as exc:
-            raise NotFound("No such link session.") from exc
-        if not secrets.compare_digest(item.person_id, person_id):
+        session = self.sessions.get(session_id)
+        if session is None:
             raise NotFound("No such link session.")
-        return _from_item(item)
+        if not secrets.compare_digest(session.person_id, person_id):
+            raise NotFound("No such link session.")
+        return session
 
     def _live(self, person_id: str, session_id: str, now: datetime) -> LinkSession:
         session = self._owned(person_id, session_id)
@@ -287,20 +188,20 @@ class LinkService:
         """Refuse (429 / 503) before any expensive work when no SMS could go out: caps, then the budget."""
         require_sms_destination(session.phone, self.config)
         try:
-            throttle.check(self._sms_logs(session), now, SMS_CAPPED)
+            throttle.check(self.counters, self._sms_logs(session), now, SMS_CAPPED)
         except RateLimited:
             self._event("sms_capped", session)
             raise
-        if not throttle.budget_left(self._sms_budgets(), now):
+        if not throttle.budget_left(self.counters, self._sms_budgets(), now):
             raise self._budget_exhausted(session)
 
     def _send_code(self, before: LinkSession, now: datetime, *, resend: bool = False) -> LinkSession:
         """Issue a code for the session (replacing any earlier one), store its hash, send it by SMS."""
         self._require_sms_possible(before, now)
-        if not throttle.take_budget(self._sms_budgets(), now):
+        if not throttle.take_budget(self.counters, self._sms_budgets(), now):
             raise self._budget_exhausted(before)
         try:
-            throttle.take(self._sms_logs(before), now, SMS_CAPPED)
+            throttle.take(self.counters, self._sms_logs(before), now, SMS_CAPPED)
         except RateLimited:
             self._event("sms_capped", before)
             raise
@@ -311,13 +212,13 @@ class LinkService:
             after = flow.code_sent_for_registration(before, before.new_password_hash or "", code, now)
         else:
             after = flow.with_new_code(before, code, now)
-        saved = _save(after)
+        saved = self._save(after)
         try:
             self.sms.send(saved.phone, sms_text(code.plaintext, self.timings.code_ttl_s))
         except SmsNotSent:
             self._event("sms_failed", saved)
             # The code never left: drop it and allow a resend at once.
-            _save(dataclasses.replace(saved, code_salt=None, code_digest=None, code_sent_at=None))
+            self._save(dataclasses.replace(saved, code_salt=None, code_digest=None, code_sent_at=None))
             raise SmsUnavailable("The SMS could not be sent; try resending in a moment.") from None
         record_sms_sent()
         self._event("sms_code_resent" if resend else "sms_code_sent", saved)
@@ -345,11 +246,11 @@ class LinkService:
 
     def open(self, person_id: str, phone: str) -> dict[str, Any]:
         """``POST /v1/link/sessions``: a new session for a (normalised) phone, at ``password``."""
-        require_not_linked(person_id)
+        require_not_linked(self.links, person_id)
         require_sms_destination(phone, self.config)
         now = self.clock.now()
         session_id = secrets.token_urlsafe(SESSION_ID_BYTES)
-        session = _save(flow.open_session(session_id, person_id, phone, now, self.timings))
+        session = self._save(flow.open_session(session_id, person_id, phone, now, self.timings))
         self._event("link_session_opened", session)
         return self.view(session, now)
 
@@ -361,13 +262,13 @@ class LinkService:
     def register(self, person_id: str, session_id: str) -> dict[str, Any]:
         """``POST …/register``: the number has no account yet; the next password is a new one."""
         now = self.clock.now()
-        session = _save(flow.start_registration(self._live(person_id, session_id, now)))
+        session = self._save(flow.start_registration(self._live(person_id, session_id, now)))
         return self.view(session, now)
 
     def reset(self, person_id: str, session_id: str) -> dict[str, Any]:
         """``POST …/reset``: forgot the password; the next one replaces it once the code proves the phone."""
         now = self.clock.now()
-        session = _save(flow.start_reset(self._live(person_id, session_id, now)))
+        session = self._save(flow.start_reset(self._live(person_id, session_id, now)))
         return self.view(session, now)
 
     def password(self, person_id: str, session_id: str, password: str) -> dict[str, Any]:
@@ -416,13 +317,15 @@ class LinkService:
 
     def _sign_in(self, session: LinkSession, password: str, now: datetime) -> dict[str, Any]:
         try:
-            throttle.take(self._password_logs(session), now, "Too many password attempts; try later.")
+            throttle.take(
+                self.counters, self._password_logs(session), now, "Too many password attempts; try later."
+            )
         except RateLimited as refused:
             self._event("password_throttled", session, reason="cap")
             raise refused from None
         run_key = password_run_key(session.phone, session.person_id)
         try:
-            run = throttle.reserve_password_attempt(run_key, now)
+            run = throttle.reserve_password_attempt(self.counters, run_key, now)
         except (RateLimited, AccountLocked) as refused:
             self._event("password_throttled", session, reason=refused.slug)
             raise
@@ -432,11 +335,11 @@ class LinkService:
             if run >= throttle.MAX_CONSECUTIVE_FAILURES:
                 self._event("phone_locked", session)
             raise InvalidCredentials("Wrong phone number or password.")
-        throttle.clear_password_failures(run_key)
+        throttle.clear_password_failures(self.counters, run_key)
         self._event("password_accepted", session)
         if session.phone_verified:
             moved = flow.signed_in_with_proven_phone(session, account.account_id, account.profile is not None)
-            return self.view(_save(moved), now, account.profile)
+            return self.view(self._save(moved), now, account.profile)
         # Signing in is password + the SMS code: the code goes out only after a right password.
         return self.view(
             self._send_code(dataclasses.replace(session, account_id=account.account_id), now), now
@@ -454,7 +357,7 @@ class LinkService:
         now = self.clock.now()
         session = self._live(person_id, session_id, now)
         flow.require_code_open(session, now, self.timings)
-        reserved = _reserve_code_entry(session)
+        reserved = self.sessions.reserve_code_entry(session, MAX_WRONG_ENTRIES)
         if reserved is None:  # another request used the code, or its last entry, or a resend replaced it
             flow.require_code_open(self._live(person_id, session_id, now), now, self.timings)
             raise Conflict("The session was changed by another request; reload it.")
@@ -464,14 +367,17 @@ class LinkService:
             if flow.attempts_left(reserved) == 0:
                 self._event("code_locked", reserved)
             raise flow.wrong_code_error(reserved)
-        claimed = _claim_code(reserved, outcome.session)
-        if claimed is None:
+        # Use up the right code: the one write that wins, however many requests entered it; anything
+        # that follows (creating an account) happens only after this write won.
+        version = self.sessions.claim_code(reserved)
+        if version is None:
             raise WrongStep("The code was already used by another request.", step=session.step.value)
+        claimed = dataclasses.replace(outcome.session, version=version)
         outcome = flow.CodeOutcome(session=claimed, accepted=True)
         if session.purpose is Purpose.SIGN_IN:
             account = self._account(session)
             moved = flow.after_code_sign_in(outcome.session, account.profile is not None)
-            saved = _save(moved)
+            saved = self._save(moved)
             self._event("phone_confirmed", saved)
             return self.view(saved, now, account.profile)
         if session.purpose is Purpose.RESET:
@@ -479,11 +385,11 @@ class LinkService:
         try:
             account = self.provider.create_account(session.phone, session.new_password_hash or "", now)
         except AccountExists:
-            saved = _save(flow.after_code_number_taken(outcome.session))
+            saved = self._save(flow.after_code_number_taken(outcome.session))
             self._event("phone_confirmed", saved, account_exists=True)
             return self.view(saved, now)
-        throttle.clear_password_failures(password_run_key(session.phone, session.person_id))
-        saved = _save(flow.after_code_registered(outcome.session, account.account_id))
+        throttle.clear_password_failures(self.counters, password_run_key(session.phone, session.person_id))
+        saved = self._save(flow.after_code_registered(outcome.session, account.account_id))
         self._event("account_created", saved, account_id=account.account_id)
         return self.view(saved, now)
 
@@ -500,8 +406,8 @@ class LinkService:
                 account = self.provider.set_password(proven.phone, new_hash)
                 if account is None:
                     raise Conflict("The messenger account changed meanwhile; start again.") from None
-        throttle.clear_password_failures(password_run_key(proven.phone, proven.person_id))
-        saved = _save(flow.after_code_reset(proven, account.account_id, account.profile is not None))
+        throttle.clear_password_failures(self.counters, password_run_key(proven.phone, proven.person_id))
+        saved = self._save(flow.after_code_reset(proven, account.account_id, account.profile is not None))
         self._event("account_created" if created else "password_reset", saved, account_id=account.account_id)
         return self.view(saved, now, account.profile)
 
@@ -514,7 +420,7 @@ class LinkService:
             created = self.provider.create_profile(session.account_id or "", profile, now)
         except ProfileAlreadyExists as exc:
             raise ProfileExists("This account already has an educational profile.") from exc
-        saved = _save(flow.profile_created(session))
+        saved = self._save(flow.profile_created(session))
         self._event("profile_created", saved, profile_id=created.profile_id)
         return self.view(saved, now, created)
 
@@ -529,17 +435,17 @@ class LinkService:
         done = flow.confirmed(session)
         guardians = self.guardians
         consent = guardians.consent_for_link(person_id, account.profile, now) if guardians else None
-        create_link(person_id, account.account_id, account.profile.profile_id, now, consent)
+        create_link(self.links, person_id, account.account_id, account.profile.profile_id, now, consent)
         if guardians is not None and consent is not None:
             guardians.request_consents(person_id, account.profile, now)
         record_link_completed()
-        saved = _save(done)
+        saved = self._save(done)
         self._event("linked", saved, profile_id=account.profile.profile_id)
         return self.view(saved, now, account.profile)
 
     def unlink(self, person_id: str) -> None:
         """``DELETE /v1/link``: end the journal user's link (404 when there is none)."""
-        link = remove_link(person_id)
+        link = remove_link(self.links, person_id)
         account = self.provider.account(link.account_id)
         log_event(
             "unlinked",
@@ -550,7 +456,7 @@ class LinkService:
 
     def link_of(self, person_id: str) -> dict[str, Any] | None:
         """The ``link`` of ``GET /v1/me``: the linked profile and the masked phone, or None."""
-        link = find_link(person_id)
+        link = find_link(self.links, person_id)
         if link is None:
             return None
         account = self.provider.account(link.account_id)

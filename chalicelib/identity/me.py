@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.chats.directory import ChatDirectory
 from chalicelib.identity.linking import LinkService
-from chalicelib.store.tables import MembershipItem
 
 
-def describe_me(person_id: str, service: LinkService) -> dict[str, Any]:
+def describe_me(person_id: str, service: LinkService, directory: ChatDirectory) -> dict[str, Any]:
     """``{"person_id", "name", "roles", "school_ids", "link"}``.
 
     Name, roles and schools come from the person's active chat memberships
@@ -18,10 +18,10 @@ def describe_me(person_id: str, service: LinkService) -> dict[str, Any]:
     names: list[str] = []
     roles: set[str] = set()
     schools: set[str] = set()
-    for membership in MembershipItem.by_person.query(person_id):
+    for membership in directory.person_memberships(person_id):
         if membership.name:
             names.append(membership.name)
-        roles.add(membership.person_role)
+        roles.add(membership.person_role.value)
         schools.add(membership.school_id)
     return {
         "person_id": person_id,

@@ -3,8 +3,9 @@
 The linking flow needs four things from whoever keeps messenger accounts:
 check a phone + password, create an account for a proven phone, read an
 account with its educational profile, and create that profile. The built-in
-provider keeps accounts in DynamoDB (keyed by phone, Argon2id password
-hashes). An external OAuth 2.1 / OpenID Connect provider (VK ID, MAX) would
+provider keeps accounts in an account store (``identity.stores.AccountStore``:
+DynamoDB keyed by phone in ``store/accounts.py``, or the in-memory twin), with
+Argon2id password hashes. An external OAuth 2.1 / OpenID Connect provider (VK ID, MAX) would
 implement the same port: its ``sub`` becomes the ``account_id``, its userinfo
 the profile; the link itself stays in this service (``identity.links``).
 """
@@ -13,15 +14,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Protocol
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
-
 from chalicelib.identity.passwords import hash_password, needs_rehash, verify_password
-from chalicelib.identity.profiles import Gender, Profile, ProfileInput
-from chalicelib.store.conditions import is_condition_failure
-from chalicelib.store.identity import AccountItem, ProfileMap
+from chalicelib.identity.profiles import Profile, ProfileInput
+from chalicelib.identity.stores import AccountStore, StoredAccount
 
 
 class AccountExists(Exception):
@@ -68,98 +66,59 @@ class IdentityProvider(Protocol):
         ...
 
 
-def _profile_from(item: ProfileMap | None) -> Profile | None:
-    if item is None:
-        return None
-    return Profile(
-        profile_id=item.profile_id,
-        first_name=item.first_name,
-        last_name=item.last_name,
-        patronymic=item.patronymic,
-        birth_date=date.fromisoformat(item.birth_date),
-        gender=Gender(item.gender),
-    )
-
-
-def _account_from(item: AccountItem) -> Account:
-    return Account(account_id=item.account_id, phone=item.phone, profile=_profile_from(item.profile))
+def _account_from(stored: StoredAccount) -> Account:
+    return Account(account_id=stored.account_id, phone=stored.phone, profile=stored.profile)
 
 
 class BuiltinIdentityProvider:
-    """Messenger accounts in this service's own table."""
+    """Messenger accounts in this service's own store (``identity.stores.AccountStore``)."""
 
-    def _by_phone(self, phone: str) -> AccountItem | None:
-        try:
-            return AccountItem.get(phone, consistent_read=True)
-        except DoesNotExist:
-            return None
+    def __init__(self, accounts: AccountStore) -> None:
+        self.accounts = accounts
 
     def check_password(self, phone: str, password: str) -> Account | None:
         """The account when the password is its own; None for a wrong password or no account alike."""
-        item = self._by_phone(phone)
+        stored = self.accounts.by_phone(phone)
         # Verified even when there is no account (against a dummy hash): the answer takes as long.
-        matched = verify_password(password, item.password_hash if item else None)
-        if item is None or not matched:
+        matched = verify_password(password, stored.password_hash if stored else None)
+        if stored is None or not matched:
             return None
-        if needs_rehash(item.password_hash):
-            item.update(actions=[AccountItem.password_hash.set(hash_password(password))])
-        return _account_from(item)
+        if needs_rehash(stored.password_hash):
+            self.accounts.set_password(phone, hash_password(password))
+        return _account_from(stored)
 
     def create_account(self, phone: str, password_hash: str, now: datetime) -> Account:
         """A new account for a proven phone; :class:`AccountExists` when the phone has one."""
-        item = AccountItem(
-            phone=phone, account_id=uuid.uuid4().hex, password_hash=password_hash, created_at=now
+        stored = StoredAccount(
+            account_id=uuid.uuid4().hex, phone=phone, password_hash=password_hash, created_at=now
         )
-        try:
-            item.save(condition=AccountItem.phone.does_not_exist())
-        except PutError as exc:
-            if is_condition_failure(exc):
-                raise AccountExists from exc
-            raise
-        return _account_from(item)
+        if not self.accounts.add(stored):
+            raise AccountExists
+        return _account_from(stored)
 
     def set_password(self, phone: str, password_hash: str) -> Account | None:
         """Replace the password of the phone's account (a proven phone reset it); None when there is none."""
-        item = AccountItem(phone)
-        try:
-            item.update(
-                actions=[AccountItem.password_hash.set(password_hash)], condition=AccountItem.phone.exists()
-            )
-        except UpdateError as exc:
-            if is_condition_failure(exc):
-                return None
-            raise
-        return _account_from(item)
+        stored = self.accounts.set_password(phone, password_hash)
+        return _account_from(stored) if stored is not None else None
 
     def account(self, account_id: str) -> Account | None:
-        """An account by id (via the ``by-account`` index), with its profile."""
-        for item in AccountItem.by_account.query(account_id, limit=1):
-            return _account_from(item)
-        return None
+        """An account by id, with its profile."""
+        stored = self.accounts.by_id(account_id)
+        return _account_from(stored) if stored is not None else None
 
     def create_profile(self, account_id: str, profile: ProfileInput, now: datetime) -> Profile:
         """The account's one educational profile (written only if it has none yet)."""
         account = self.account(account_id)
         if account is None:
             raise LookupError("no such account")
-        stored = ProfileMap(
+        created = Profile(
             profile_id=uuid.uuid4().hex,
             first_name=profile.first_name,
             last_name=profile.last_name,
             patronymic=profile.patronymic,
-            birth_date=profile.birth_date.isoformat(),
-            gender=profile.gender.value,
-            created_at=now,
+            birth_date=profile.birth_date,
+            gender=profile.gender,
         )
-        try:
-            AccountItem(account.phone).update(
-                actions=[AccountItem.profile.set(stored)],
-                condition=AccountItem.phone.exists() & AccountItem.profile.does_not_exist(),
-            )
-        except UpdateError as exc:
-            if is_condition_failure(exc):
-                raise ProfileAlreadyExists from exc
-            raise
-        created = _profile_from(stored)
-        assert created is not None
+        if not self.accounts.set_profile(account.phone, created, now):
+            raise ProfileAlreadyExists
         return created

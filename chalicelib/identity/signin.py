@@ -14,6 +14,9 @@ it; redeeming it starts a session on the hosted page, kept in a cookie.
 * A session ends 12 hours after it started, after 30 minutes without a
   request, on logout, and as soon as the journal user is no longer linked to
   the profile they were linked to when the QR code was made.
+
+:class:`SignIn` holds the use cases on the ports it is given (``Services.signin``):
+the sign-in store (``identity.stores.SignInStore``), the links and the counters.
 """
 
 from __future__ import annotations
@@ -25,15 +28,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
-
 from chalicelib.config import Settings
 from chalicelib.identity import throttle
 from chalicelib.identity.journal_token import Caller
 from chalicelib.identity.links import find_link, require_link
+from chalicelib.identity.stores import CounterStore, LinkStore, QrGrant, SignInStore, WebSessionRecord
 from chalicelib.observability import log_event
-from chalicelib.store.conditions import is_condition_failure
-from chalicelib.store.web import QrLinkItem, WebSessionItem
 
 QR_TOKEN_BYTES = 16  # 128 bits
 SESSION_TOKEN_BYTES = 32  # 256 bits
@@ -64,80 +64,6 @@ class QrLink:
     expires_at: datetime
 
 
-def issue_qr_link(person_id: str, now: datetime, config: Settings) -> QrLink:
-    """A single-use sign-in link for a linked journal user (409 ``link-required`` otherwise).
-
-    Rate-limited per journal user (429): the journal refreshes the code
-    before it expires, which stays far below the caps.
-    """
-    link = require_link(person_id)
-    throttle.take(
-        [
-            throttle.EventLog(
-                throttle.subject_key("qr-person", person_id),
-                (
-                    throttle.Cap(config.qr_links_per_user_minute, MINUTE_S),
-                    throttle.Cap(config.qr_links_per_user_hour, HOUR_S),
-                ),
-            )
-        ],
-        now,
-        "Too many QR codes; try again shortly.",
-    )
-    token = secrets.token_urlsafe(QR_TOKEN_BYTES)
-    expires_at = now + timedelta(seconds=config.qr_link_ttl_s)
-    QrLinkItem(
-        token_hash=_hash(token),
-        person_id=person_id,
-        profile_id=link.profile_id,
-        created_at=now,
-        expires_at=expires_at,
-        forget_at=expires_at + _FORGET_MARGIN,
-    ).save(condition=QrLinkItem.token_hash.does_not_exist())
-    log_event("qr_link_issued", person_id=person_id)
-    return QrLink(url=f"{config.public_base_url}/m/{token}", expires_at=expires_at)
-
-
-def peek_qr_link(token: str, now: datetime) -> QrLinkItem | None:
-    """A link that could still be redeemed, without using it (the page a GET shows); else None.
-
-    Link previews and URL scanners fetch what is pasted or scanned: a GET must
-    use nothing up (SPEC §7), so only :func:`redeem_qr_link` writes.
-    """
-    if not _QR_TOKEN_SHAPE.match(token):
-        return None
-    try:
-        item = QrLinkItem.get(_hash(token), consistent_read=True)
-    except QrLinkItem.DoesNotExist:
-        return None
-    if item.redeemed_at is not None or item.expires_at <= now:
-        return None
-    return item
-
-
-def redeem_qr_link(token: str, now: datetime) -> QrLinkItem | None:
-    """Use a link once: its record if this call redeemed it, else None (used, expired or unknown)."""
-    if not _QR_TOKEN_SHAPE.match(token):
-        return None
-    item = QrLinkItem(token_hash=_hash(token))
-    try:
-        item.update(
-            actions=[QrLinkItem.redeemed_at.set(now)],
-            condition=(
-                QrLinkItem.token_hash.exists()
-                & QrLinkItem.redeemed_at.does_not_exist()
-                & (QrLinkItem.expires_at > now)
-            ),
-        )
-    except UpdateError as exc:
-        if is_condition_failure(exc):
-            log_event("qr_link_refused")
-            return None
-        raise
-    log_event("qr_link_redeemed", person_id=item.person_id)
-    return item
-
-
 # --- sessions ------------------------------------------------------------------------
 
 
@@ -161,72 +87,129 @@ class WebSession:
         return bool(sent) and hmac.compare_digest(str(sent).encode(), self.csrf_token.encode())
 
 
-def _session(item: WebSessionItem) -> WebSession:
+def _session(record: WebSessionRecord) -> WebSession:
     return WebSession(
-        session_hash=item.session_hash,
-        person_id=item.person_id,
-        profile_id=item.profile_id,
-        csrf_token=item.csrf_token,
-        expires_at=item.expires_at,
+        session_hash=record.session_hash,
+        person_id=record.person_id,
+        profile_id=record.profile_id,
+        csrf_token=record.csrf_token,
+        expires_at=record.expires_at,
     )
 
 
-def start_session(redeemed: QrLinkItem, now: datetime, config: Settings) -> tuple[str, WebSession]:
-    """A new session for the journal user of a redeemed link: (the cookie's secret, the session)."""
-    token = secrets.token_urlsafe(SESSION_TOKEN_BYTES)
-    expires_at = now + timedelta(seconds=config.web_session_ttl_s)
-    item = WebSessionItem(
-        session_hash=_hash(token),
-        person_id=redeemed.person_id,
-        profile_id=redeemed.profile_id,
-        csrf_token=secrets.token_urlsafe(CSRF_TOKEN_BYTES),
-        created_at=now,
-        expires_at=expires_at,
-        last_seen_at=now,
-        forget_at=expires_at + _FORGET_MARGIN,
-    )
-    item.save(condition=WebSessionItem.session_hash.does_not_exist())
-    log_event("web_session_started", person_id=item.person_id)
-    return token, _session(item)
+class SignIn:
+    """QR sign-in and the hosted page's sessions, on the ports handed in."""
 
+    def __init__(self, store: SignInStore, links: LinkStore, counters: CounterStore) -> None:
+        self.store = store
+        self.links = links
+        self.counters = counters
 
-def resume_session(token: str | None, now: datetime, config: Settings) -> WebSession | None:
-    """The live session a cookie names, or None (no cookie, unknown, expired, idle, unlinked).
+    def issue_qr_link(self, person_id: str, now: datetime, config: Settings) -> QrLink:
+        """A single-use sign-in link for a linked journal user (409 ``link-required`` otherwise).
 
-    Moves the idle clock forward (at most once a minute).
-    """
-    if not token or not _SESSION_TOKEN_SHAPE.match(token):
-        return None
-    try:
-        item = WebSessionItem.get(_hash(token), consistent_read=True)
-    except DoesNotExist:
-        return None
-    idle_until = item.last_seen_at + timedelta(seconds=config.web_session_idle_s)
-    if now >= item.expires_at or now >= idle_until:
-        _forget(item, "expired")
-        return None
-    link = find_link(item.person_id)
-    if link is None or link.profile_id != item.profile_id:
-        _forget(item, "unlinked")
-        return None
-    if now - item.last_seen_at >= LAST_SEEN_GRANULARITY:
-        try:
-            item.update(
-                actions=[WebSessionItem.last_seen_at.set(now)],
-                condition=WebSessionItem.session_hash.exists(),
-            )
-        except UpdateError as exc:
-            if is_condition_failure(exc):  # logged out by a concurrent request
-                return None
-            raise
-    return _session(item)
+        Rate-limited per journal user (429): the journal refreshes the code
+        before it expires, which stays far below the caps.
+        """
+        link = require_link(self.links, person_id)
+        throttle.take(
+            self.counters,
+            [
+                throttle.EventLog(
+                    throttle.subject_key("qr-person", person_id),
+                    (
+                        throttle.Cap(config.qr_links_per_user_minute, MINUTE_S),
+                        throttle.Cap(config.qr_links_per_user_hour, HOUR_S),
+                    ),
+                )
+            ],
+            now,
+            "Too many QR codes; try again shortly.",
+        )
+        token = secrets.token_urlsafe(QR_TOKEN_BYTES)
+        expires_at = now + timedelta(seconds=config.qr_link_ttl_s)
+        grant = QrGrant(
+            token_hash=_hash(token),
+            person_id=person_id,
+            profile_id=link.profile_id,
+            created_at=now,
+            expires_at=expires_at,
+        )
+        if not self.store.add_qr_link(grant, expires_at + _FORGET_MARGIN):
+            raise RuntimeError("a fresh 128-bit token collided")
+        log_event("qr_link_issued", person_id=person_id)
+        return QrLink(url=f"{config.public_base_url}/m/{token}", expires_at=expires_at)
 
+    def peek_qr_link(self, token: str, now: datetime) -> QrGrant | None:
+        """A link that could still be redeemed, without using it (the page a GET shows); else None.
 
-def _forget(item: WebSessionItem, reason: str) -> None:
-    item.delete()
-    log_event("web_session_ended", person_id=item.person_id, reason=reason)
+        Link previews and URL scanners fetch what is pasted or scanned: a GET must
+        use nothing up (SPEC §7), so only :meth:`redeem_qr_link` writes.
+        """
+        if not _QR_TOKEN_SHAPE.match(token):
+            return None
+        grant = self.store.qr_link(_hash(token))
+        if grant is None or grant.redeemed_at is not None or grant.expires_at <= now:
+            return None
+        return grant
 
+    def redeem_qr_link(self, token: str, now: datetime) -> QrGrant | None:
+        """Use a link once: its record if this call redeemed it, else None (used, expired or unknown)."""
+        if not _QR_TOKEN_SHAPE.match(token):
+            return None
+        grant = self.store.redeem_qr_link(_hash(token), now)
+        if grant is None:
+            log_event("qr_link_refused")
+            return None
+        log_event("qr_link_redeemed", person_id=grant.person_id)
+        return grant
 
-def end_session(session: WebSession) -> None:
-    """Log out: the session's record is deleted, so its cookie opens nothing any more."""
-    _forget(WebSessionItem(session_hash=session.session_hash, person_id=session.person_id), "logout")
+    def start_session(self, redeemed: QrGrant, now: datetime, config: Settings) -> tuple[str, WebSession]:
+        """A new session for the journal user of a redeemed link: (the cookie's secret, the session)."""
+        token = secrets.token_urlsafe(SESSION_TOKEN_BYTES)
+        expires_at = now + timedelta(seconds=config.web_session_ttl_s)
+        record = WebSessionRecord(
+            session_hash=_hash(token),
+            person_id=redeemed.person_id,
+            profile_id=redeemed.profile_id,
+            csrf_token=secrets.token_urlsafe(CSRF_TOKEN_BYTES),
+            created_at=now,
+            expires_at=expires_at,
+            last_seen_at=now,
+        )
+        if not self.store.add_web_session(record, expires_at + _FORGET_MARGIN):
+            raise RuntimeError("a fresh 256-bit token collided")
+        log_event("web_session_started", person_id=record.person_id)
+        return token, _session(record)
+
+    def resume_session(self, token: str | None, now: datetime, config: Settings) -> WebSession | None:
+        """The live session a cookie names, or None (no cookie, unknown, expired, idle, unlinked).
+
+        Moves the idle clock forward (at most once a minute).
+        """
+        if not token or not _SESSION_TOKEN_SHAPE.match(token):
+            return None
+        record = self.store.web_session(_hash(token))
+        if record is None:
+            return None
+        idle_until = record.last_seen_at + timedelta(seconds=config.web_session_idle_s)
+        if now >= record.expires_at or now >= idle_until:
+            self._forget(record.session_hash, record.person_id, "expired")
+            return None
+        link = find_link(self.links, record.person_id)
+        if link is None or link.profile_id != record.profile_id:
+            self._forget(record.session_hash, record.person_id, "unlinked")
+            return None
+        if now - record.last_seen_at >= LAST_SEEN_GRANULARITY and not self.store.touch_web_session(
+            record.session_hash, now
+        ):
+            return None  # logged out by a concurrent request
+        return _session(record)
+
+    def _forget(self, session_hash: str, person_id: str, reason: str) -> None:
+        self.store.delete_web_session(session_hash)
+        log_event("web_session_ended", person_id=person_id, reason=reason)
+
+    def end_session(self, session: WebSession) -> None:
+        """Log out: the session's record is deleted, so its cookie opens nothing any more."""
+        self._forget(session.session_hash, session.person_id, "logout")

@@ -1,6 +1,7 @@
 """Throttling the identity flow: SMS caps, password attempt caps, and the back-off per phone.
 
-Two kinds of record, both in the counters table:
+Two kinds of record, both kept by the counters port (``identity.stores.CounterStore``,
+handed in as ``counters``):
 
 * an event log: the times of recent events for one subject (SMS sent to a
   phone, SMS sent for a journal user, password attempts of a journal user),
@@ -22,6 +23,7 @@ Subjects are stored as hashes: the table holds no phone numbers.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import math
@@ -29,12 +31,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
-
 from chalicelib.config import settings
 from chalicelib.errors import AccountLocked, RateLimited
-from chalicelib.store.conditions import is_condition_failure, write_transaction
-from chalicelib.store.identity import CounterItem
+from chalicelib.identity.stores import Counter, CounterStore
 
 MAX_CONSECUTIVE_FAILURES = 100
 FREE_FAILURES = 4
@@ -104,18 +103,9 @@ def backoff_s(consecutive_failures: int) -> int:
     return int(min(FIRST_BACKOFF_S * 2 ** (consecutive_failures - FREE_FAILURES - 1), MAX_BACKOFF_S))
 
 
-def _load(key: str) -> CounterItem:
-    try:
-        return CounterItem.get(key, consistent_read=True)
-    except DoesNotExist:
-        return CounterItem(key)
-
-
-def _refuse_when_full(
-    logs: Sequence[EventLog], items: Sequence[CounterItem], now_ts: float, detail: str
-) -> None:
+def _refuse_when_full(logs: Sequence[EventLog], items: Sequence[Counter], now_ts: float, detail: str) -> None:
     waits = [
-        wait_before_next([float(t) for t in item.times or []], log.caps, now_ts)
+        wait_before_next([float(t) for t in item.times], log.caps, now_ts)
         for item, log in zip(items, logs, strict=True)
     ]
     if max(waits, default=0) > 0:
@@ -123,39 +113,41 @@ def _refuse_when_full(
         raise RateLimited(fullest.refusal or detail, retry_after_s=max(waits))
 
 
-def check(logs: Sequence[EventLog], now: datetime, detail: str) -> None:
+def check(counters: CounterStore, logs: Sequence[EventLog], now: datetime, detail: str) -> None:
     """429 when one more event would not fit, recording nothing (before expensive work, e.g. hashing)."""
-    _refuse_when_full(logs, [_load(log.key) for log in logs], now.timestamp(), detail)
+    _refuse_when_full(logs, [counters.load(log.key) for log in logs], now.timestamp(), detail)
 
 
-def take(logs: Sequence[EventLog], now: datetime, detail: str) -> None:
+def take(counters: CounterStore, logs: Sequence[EventLog], now: datetime, detail: str) -> None:
     """Record one event in every log, or 429 (changing nothing) when a cap is reached.
 
     The logs are written in one transaction conditional on what was read, so
     concurrent requests cannot both take the last place (the loser gets 429).
     """
     now_ts = now.timestamp()
-    items = [_load(log.key) for log in logs]
+    items = [counters.load(log.key) for log in logs]
     _refuse_when_full(logs, items, now_ts, detail)
-    try:
-        with write_transaction() as transaction:
-            for item, log in zip(items, logs, strict=True):
-                longest = max((cap.window_s for cap in log.caps), default=0)
-                kept = [t for t in item.times or [] if float(t) > now_ts - longest]
-                item.times = [*kept, math.floor(now_ts)]
-                item.forget_at = now + timedelta(seconds=longest) + _FORGET_MARGIN
-                transaction.save(item)
-    except TransactWriteError as exc:
-        raise RateLimited(detail, retry_after_s=1) from exc
+    writes: list[tuple[Counter, datetime]] = []
+    for item, log in zip(items, logs, strict=True):
+        longest = max((cap.window_s for cap in log.caps), default=0)
+        kept = tuple(t for t in item.times if float(t) > now_ts - longest)
+        writes.append(
+            (
+                dataclasses.replace(item, times=(*kept, math.floor(now_ts))),
+                now + timedelta(seconds=longest) + _FORGET_MARGIN,
+            )
+        )
+    if not counters.save_all(writes):
+        raise RateLimited(detail, retry_after_s=1)
 
 
-def reserve_password_attempt(phone_key: str, now: datetime) -> int:
+def reserve_password_attempt(counters: CounterStore, phone_key: str, now: datetime) -> int:
     """Count a password attempt for a phone before checking it; returns the run's length with it.
 
     423 once the run reached :data:`MAX_CONSECUTIVE_FAILURES`; 429 inside the back-off.
     """
-    item = _load(phone_key)
-    failures = int(item.failures or 0)
+    item = counters.load(phone_key)
+    failures = item.failures
     if item.last_at is not None and now - item.last_at >= RUN_EXPIRY:
         failures = 0  # the run expired
     if failures >= MAX_CONSECUTIVE_FAILURES:
@@ -164,19 +156,16 @@ def reserve_password_attempt(phone_key: str, now: datetime) -> int:
         wait = math.ceil((item.last_at + timedelta(seconds=backoff_s(failures)) - now).total_seconds())
         if wait > 0:
             raise RateLimited(f"Too many wrong passwords: try again in {wait} s.", retry_after_s=wait)
-    item.failures = failures + 1
-    item.last_at = now
-    item.forget_at = now + RUN_EXPIRY + _FORGET_MARGIN
-    try:
-        item.save()
-    except PutError as exc:  # a concurrent attempt on the same phone took this turn
-        raise RateLimited("Another attempt is in progress: try again in a second.", retry_after_s=1) from exc
+    counted = dataclasses.replace(item, failures=failures + 1, last_at=now)
+    if not counters.save(counted, now + RUN_EXPIRY + _FORGET_MARGIN):
+        # a concurrent attempt on the same phone took this turn
+        raise RateLimited("Another attempt is in progress: try again in a second.", retry_after_s=1)
     return failures + 1
 
 
-def clear_password_failures(phone_key: str) -> None:
+def clear_password_failures(counters: CounterStore, phone_key: str) -> None:
     """End a phone's run of failures (its password was right, or an account was just created for it)."""
-    CounterItem(phone_key).delete(add_version_condition=False)
+    counters.delete(phone_key)
 
 
 # --- a global budget (fixed windows) ---------------------------------------------------------
@@ -195,12 +184,12 @@ class Budget:
         return f"budget#{self.name}#{self.window_s}#{int(now.timestamp()) // self.window_s}"
 
 
-def budget_left(budgets: Sequence[Budget], now: datetime) -> bool:
+def budget_left(counters: CounterStore, budgets: Sequence[Budget], now: datetime) -> bool:
     """Whether every budget has room for one more event (a read: nothing is recorded)."""
-    return all(int(_load(b.key(now)).spent or 0) < b.limit for b in budgets)
+    return all(counters.load(b.key(now)).spent < b.limit for b in budgets)
 
 
-def take_budget(budgets: Sequence[Budget], now: datetime) -> bool:
+def take_budget(counters: CounterStore, budgets: Sequence[Budget], now: datetime) -> bool:
     """Count one event against every budget; False (circuit open) when one of them is used up.
 
     One conditional ``ADD`` per window: a hot item, but a single atomic write
@@ -211,15 +200,6 @@ def take_budget(budgets: Sequence[Budget], now: datetime) -> bool:
         window_end = datetime.fromtimestamp(
             (int(now.timestamp()) // budget.window_s + 1) * budget.window_s, tz=now.tzinfo
         )
-        item = CounterItem(budget.key(now))
-        try:
-            item.update(
-                actions=[CounterItem.spent.add(1), CounterItem.forget_at.set(window_end + _FORGET_MARGIN)],
-                condition=CounterItem.spent.does_not_exist() | (CounterItem.spent < budget.limit),
-                add_version_condition=False,
-            )
-        except UpdateError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
+        if not counters.add_spent(budget.key(now), budget.limit, window_end + _FORGET_MARGIN):
+            return False
     return True

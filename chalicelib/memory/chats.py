@@ -186,6 +186,12 @@ class InMemoryChats:
             else:
                 self._consents[person_id] = consent
 
+    def unlink(self, person_id: str) -> None:
+        """Record that the journal user's link ended (the identity side removes it in production)."""
+        with self._lock:
+            self._links.discard(person_id)
+            self._consents.pop(person_id, None)
+
     def save_roster(self, roster: SchoolRoster) -> None:
         """Keep a school's roster as its last applied one (the pipeline writes this in production)."""
         with self._lock:
@@ -603,3 +609,16 @@ class InMemoryChats:
                 and row.activity_key is not None
                 and row.person_role is Role.STUDENT
             }
+
+    def person_memberships(self, person_id: str) -> list[Membership]:
+        """The person's active memberships, oldest activity first."""
+        with self._lock:
+            rows = sorted(
+                (
+                    row
+                    for row in self._member_rows.values()
+                    if row.person_id == person_id and row.active and row.activity_key is not None
+                ),
+                key=lambda row: row.activity_key or "",
+            )
+            return [row.membership() for row in rows]

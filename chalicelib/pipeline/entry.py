@@ -22,8 +22,8 @@ from chalicelib.observability import flush_metrics, logger, record_metric, set_c
 from chalicelib.pipeline.lease import MessageHeartbeat
 from chalicelib.pipeline.queue_payloads import MalformedMessage, school_sync_message, uploaded_objects
 from chalicelib.pipeline.school_sync import fail_school_after_retries, sync_school
+from chalicelib.pipeline.schools import SchoolBusy, lease_seconds
 from chalicelib.pipeline.upload import fail_after_retries, import_upload
-from chalicelib.store.schools import SchoolBusy
 
 if TYPE_CHECKING:
     from chalicelib.bootstrap import Services
@@ -103,7 +103,9 @@ def _run_batch(
                 failures.append({"itemIdentifier": message_id})
             else:
                 client("sqs").send_message(
-                    QueueUrl=url, MessageBody=record.body, DelaySeconds=BUSY_RETRY_SECONDS
+                    QueueUrl=url,
+                    MessageBody=record.body,
+                    DelaySeconds=min(BUSY_RETRY_SECONDS, lease_seconds()),
                 )
         except Exception:
             logger.exception("queue message failed", extra={"message_id": message_id})

@@ -28,6 +28,11 @@ def report_key(import_id: str) -> str:
     return f"reports/{import_id}.json"
 
 
+def issues_key(import_id: str) -> str:
+    """Where an import's complete list of errors and warnings is kept (``store.objects``)."""
+    return f"reports/{import_id}.issues.jsonl"
+
+
 def publish_report(report: dict[str, object]) -> None:
     """Write an import's report to ``reports/`` (overwriting it is harmless: same content)."""
     put_json(report_key(str(report["id"])), report, compress=False)

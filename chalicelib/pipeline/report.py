@@ -118,6 +118,8 @@ def report_document(header: Mapping[str, Any], parts: Iterable[Mapping[str, Any]
         "error_count": int(header.get("error_count", 0)),
         "warning_count": int(header.get("warning_count", 0))
         + sum(len(p.get("warnings", [])) for p in part_list),
+        # The complete list of the file's errors and warnings (``errors``/``warnings`` are its head).
+        "issues_url": f"/v1/imports/{header['import_id']}/issues" if header.get("issues_key") else None,
         "schools": [
             {
                 "school_id": part["school_id"],
@@ -130,3 +132,26 @@ def report_document(header: Mapping[str, Any], parts: Iterable[Mapping[str, Any]
             for part in part_list
         ],
     }
+
+
+@dataclass(frozen=True)
+class SchoolPart:
+    """One school's part of an import, as stage 2 reads it."""
+
+    import_id: str
+    school_id: str
+    status: PartStatus
+    school_name: str | None
+    force: bool
+    shard_key: str | None
+    fingerprint: str | None
+    # The counts and removal share recorded before applying (``ImportStore.record_planned``), if any.
+    planned: tuple[dict[str, int], float] | None
+
+
+@dataclass(frozen=True)
+class ImportSource:
+    """The file an import read: its key in the upload bucket, and when it was uploaded (ISO 8601)."""
+
+    source_key: str | None
+    uploaded_at: str | None

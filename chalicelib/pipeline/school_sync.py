@@ -23,15 +23,13 @@ from chalicelib.observability import Unit, log_event, record_metric, set_correla
 from chalicelib.pipeline.lease import LeaseHeartbeat
 from chalicelib.pipeline.lifecycle import finish_import_if_complete
 from chalicelib.pipeline.queue_payloads import SchoolSyncMessage
-from chalicelib.pipeline.report import PartStatus, change_counts
+from chalicelib.pipeline.report import ImportSource, PartStatus, SchoolPart, change_counts
 from chalicelib.planning.diff import ChangeSet, diff, must_hold, removal_share
 from chalicelib.planning.model import SchoolState
 from chalicelib.planning.plan import plan_school
 from chalicelib.planning.rollover import carry_over
 from chalicelib.roster.model import apply_update
-from chalicelib.store.imports import planned_counts
 from chalicelib.store.rosters import load_roster, load_shard, roster_fingerprint, roster_key, save_roster
-from chalicelib.store.tables import ImportItem
 
 if TYPE_CHECKING:
     from chalicelib.bootstrap import Services
@@ -73,7 +71,7 @@ def sync_school(services: Services, message: SchoolSyncMessage) -> None:
     if part is None:
         log_event("school_sync_unknown_part", school_id=message.school_id, import_id=message.import_id)
         return
-    status = PartStatus(part.status)
+    status = part.status
     if status is PartStatus.FAILED:
         # Only a dead-letter replay reaches a failed part: run it again.
         store.reopen_part(message.import_id, message.school_id, was=PartStatus.FAILED, force=False)
@@ -81,7 +79,7 @@ def sync_school(services: Services, message: SchoolSyncMessage) -> None:
         log_event("school_sync_duplicate_delivery", school_id=message.school_id, status=status.value)
         finish_import_if_complete(store, message.import_id, services.clock.now())
         return
-    header = store.header(message.import_id)
+    source = store.source(message.import_id)
     schools = services.schools
     started = services.clock.now()
     # Each delivery holds the lease under its own name: two deliveries of the same
@@ -90,13 +88,13 @@ def sync_school(services: Services, message: SchoolSyncMessage) -> None:
     previous = schools.acquire(message.school_id, part.school_name or message.school_id, owner, started)
     try:
         part = store.part(message.import_id, message.school_id) or part
-        if PartStatus(part.status) not in (PartStatus.QUEUED, PartStatus.RUNNING):
+        if part.status not in (PartStatus.QUEUED, PartStatus.RUNNING):
             # Another delivery finished it while this one waited for the lease.
-            log_event("school_sync_duplicate_delivery", school_id=message.school_id, status=part.status)
+            log_event("school_sync_duplicate_delivery", school_id=message.school_id, status=part.status.value)
             return
         with LeaseHeartbeat(schools, message.school_id, owner, services.clock):
             _sync_locked(
-                services, message, part, header, previous.roster_fingerprint, previous.last_uploaded_at
+                services, message, part, source, previous.roster_fingerprint, previous.last_uploaded_at
             )
     finally:
         schools.release(message.school_id, owner)
@@ -167,15 +165,15 @@ def decide_changes(
 def _sync_locked(
     services: Services,
     message: SchoolSyncMessage,
-    part: ImportItem,
-    header: ImportItem,
+    part: SchoolPart,
+    source_file: ImportSource,
     applied_fingerprint: str | None,
     applied_uploaded_at: str | None,
 ) -> None:
     """Carry out the decision for one school, holding its lease."""
     store, schools = services.imports, services.schools
     store.mark_running(message.import_id, message.school_id)
-    source, uploaded_at = header.source_key, header.uploaded_at
+    source, uploaded_at = source_file.source_key, source_file.uploaded_at
     force = message.force or bool(part.force)
     loaded: dict[str, Any] = {}
 
@@ -231,7 +229,7 @@ def _sync_locked(
         bulk=loaded["update"].is_bulk,
         threshold=threshold,
         force=force,
-        planned=planned_counts(part),
+        planned=part.planned,
     )
     counts, share = decision.counts, decision.share
     if decision.verdict is Verdict.HELD:
@@ -269,7 +267,7 @@ def fail_school_after_retries(services: Services, message: SchoolSyncMessage) ->
     """The sync failed on its last delivery: mark the part failed (a dead-letter replay reopens it)."""
     store = services.imports
     part = store.part(message.import_id, message.school_id)
-    if part is None or PartStatus(part.status) not in (PartStatus.QUEUED, PartStatus.RUNNING):
+    if part is None or part.status not in (PartStatus.QUEUED, PartStatus.RUNNING):
         return
     detail = "The sync failed repeatedly; the message is in the dead-letter queue, and replaying it retries."
     _finish(services, message, PartStatus.FAILED, warnings=[_issue(None, "processing_error", detail)])

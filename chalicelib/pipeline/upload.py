@@ -18,14 +18,14 @@ from chalicelib.clock import isoformat_utc
 from chalicelib.config import settings
 from chalicelib.observability import log_event, record_metric, set_correlation_id
 from chalicelib.pipeline.empty_school import EmptySchool, empty_school_outcome, likely_cause
-from chalicelib.pipeline.lifecycle import enqueue_schools, fail_import, finish_import_if_complete
+from chalicelib.pipeline.lifecycle import enqueue_schools, fail_import, finish_import_if_complete, issues_key
 from chalicelib.pipeline.queue_payloads import UploadedObject
 from chalicelib.pipeline.report import FINAL_STATUSES, ImportStatus, PartStatus
 from chalicelib.roster.issues import RosterIssue, RosterUnreadable, Severity
 from chalicelib.roster.model import apply_update
 from chalicelib.roster.reader import ParsedRoster, RosterLimits, read_roster
 from chalicelib.store.imports import plain_map
-from chalicelib.store.objects import Downloaded, ObjectTooLarge, spooled_download
+from chalicelib.store.objects import Downloaded, ObjectTooLarge, put_issue_list, spooled_download
 from chalicelib.store.rosters import content_key, roster_fingerprint, save_shard
 
 if TYPE_CHECKING:
@@ -117,6 +117,8 @@ class ReadSummary:
     warnings: list[dict[str, Any]]
     error_count: int
     warning_count: int
+    issues_key: str | None = None
+    """Where the complete list of errors and warnings is (None when there are none)."""
 
 
 def settle_unchanged_file(services: Services, import_id: str, content: str) -> bool:
@@ -151,6 +153,7 @@ def settle_unchanged_file(services: Services, import_id: str, content: str) -> b
         warnings=list(previous.warnings or []),
         error_count=int(previous.error_count or 0),
         warning_count=int(previous.warning_count or 0),
+        issues_key=previous.issues_key,
     )
     _record_and_queue(services, import_id, summary, decided, content)
     log_event("import_unchanged_file", import_id=import_id, same_as=previous.import_id)
@@ -187,6 +190,11 @@ def split_and_queue(services: Services, import_id: str, parsed: ParsedRoster, co
             shard = save_shard(import_id, update)
             decided.append(SchoolPart(update.school_id, name, shard, fingerprint, empty))
     issues = parsed.issues
+    complete_list = None
+    if issues.error_count or issues.warning_count:
+        # The item keeps the head of the list; the whole of it goes to the bucket (a retry rewrites it).
+        complete_list = issues_key(import_id)
+        put_issue_list(complete_list, issues.spool)
     summary = ReadSummary(
         format=parsed.format,
         bulk=parsed.bulk,
@@ -200,6 +208,7 @@ def split_and_queue(services: Services, import_id: str, parsed: ParsedRoster, co
         warnings=[w.to_json() for w in issues.warnings],
         error_count=issues.error_count,
         warning_count=issues.warning_count,
+        issues_key=complete_list,
     )
     _record_and_queue(services, import_id, summary, decided, content)
 
@@ -226,6 +235,7 @@ def _record_and_queue(
         warnings=summary.warnings,
         error_count=summary.error_count,
         warning_count=summary.warning_count,
+        issues_key=summary.issues_key,
         schools_total=len(decided),
         content_key=content,
     )

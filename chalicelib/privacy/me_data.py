@@ -1,13 +1,24 @@
 """Export and erasure of what the service holds about the caller (SPEC §11, 152-FZ, GDPR Art. 15/17).
 
-Export: the account (phone masked), the profile, the link, the chats the
-person is in, and their own messages. Erasure: the account and its profile,
-the link, hosted-page sessions, QR sign-in links, link sessions, throttling
-records and every file the person attached (SPEC §10) go; the person's
-messages stay in their chats as placeholders without text, signed
-«Удалённый пользователь»; each school the person belongs to gets one
-``erased`` audit record. The old password then signs nobody in: the account
-it belonged to is gone.
+Export: the account (phone masked), the profile, the link, every chat the
+person is or ever was in (left and archived ones too, with when they joined
+and left), every message they wrote (all of them: the stores page internally),
+the reports they filed, the consent requests about them or to them, and the
+audit records of what they did or what was done to them — each without other
+people's data (another person's id in an audit record is left out, a consent
+request shows no pupil's name, a report about them by someone else is the
+reporter's data and is not exported).
+
+Erasure: the account and its profile, the link, hosted-page sessions, QR
+sign-in links, link sessions, throttling records, the consent requests about
+them and every file the person attached (SPEC §10) go; the person's messages
+stay in their chats as placeholders without text, signed «Удалённый
+пользователь»; the reports about their messages are deleted (what they point
+at has no text any more), and the reports they filed stay for the moderators
+but anonymous (``ERASED_REPORTER``, no reason); each school the person belongs
+to gets one ``erased`` audit record. The old password then signs nobody in:
+the account it belonged to is gone.
+Nothing is found by Scan (``store.privacy``).
 """
 
 from __future__ import annotations
@@ -21,6 +32,8 @@ from chalicelib.identity.linking import password_run_key
 from chalicelib.identity.links import find_link, remove_link
 from chalicelib.identity.phone import mask_phone
 from chalicelib.safety.audit import NO_SCHOOL, ActorKind, AuditAction, AuditEntry
+from chalicelib.safety.consent import ConsentRequest
+from chalicelib.safety.reports import ERASED_REPORTER
 from chalicelib.store import privacy as store
 
 if TYPE_CHECKING:
@@ -31,9 +44,9 @@ DELETED_USER_NAME = "Удалённый пользователь"
 
 def export_data(services: Services, person_id: str) -> dict[str, Any]:
     """Everything held about the person, as JSON (phone masked: the export may be shown on a screen)."""
-    link = find_link(person_id)
+    link = find_link(services.links, person_id)
     account = services.identity_provider.account(link.account_id) if link is not None else None
-    memberships = store.memberships_of(person_id)
+    seats = store.seats_of(person_id)
     messages = store.own_messages(person_id)
     return {
         "person_id": person_id,
@@ -50,11 +63,14 @@ def export_data(services: Services, person_id: str) -> dict[str, Any]:
                 "kind": seat.chat.kind.value,
                 "title": seat.chat.title,
                 "school_id": seat.chat.school_id,
+                "archived": seat.chat.archived,
+                "active": seat.active,
                 "chat_role": seat.membership.chat_role.value,
                 "name": seat.membership.name,
                 "joined_at": isoformat_utc(seat.joined_at) if seat.joined_at else None,
+                "left_at": isoformat_utc(seat.left_at) if seat.left_at and not seat.active else None,
             }
-            for seat in memberships
+            for seat in seats
         ],
         "attachments": [
             {
@@ -78,6 +94,44 @@ def export_data(services: Services, person_id: str) -> dict[str, Any]:
             }
             for m in messages
         ],
+        "reports": [
+            {
+                "id": report.report_id,
+                "chat_id": report.chat_id,
+                "message_id": report.message_id,
+                "reason": report.reason,
+                "created_at": isoformat_utc(report.created_at),
+                "status": report.status.value,
+            }
+            for report in services.reports.filed_by(person_id)
+        ],
+        "consents": [_consent_json(request, person_id) for request in services.consents.involving(person_id)],
+        "audit": [_audit_json(entry, person_id) for entry in services.audit_log.about_person(person_id)],
+    }
+
+
+def _consent_json(request: ConsentRequest, person_id: str) -> dict[str, Any]:
+    """A consent request as the person's export shows it: their side of it, no other person's name."""
+    return {
+        "id": request.consent_id,
+        "role": "pupil" if request.pupil_id == person_id else "guardian",
+        "school_id": request.school_id,
+        "requested_at": isoformat_utc(request.requested_at),
+        "status": request.status.value,
+    }
+
+
+def _audit_json(entry: AuditEntry, person_id: str) -> dict[str, Any]:
+    """An audit record about the person: another person's id (actor or target) is left out."""
+    return {
+        "school_id": entry.school_id,
+        "action": entry.action.value,
+        "actor_kind": entry.actor_kind.value,
+        "actor_id": entry.actor_id if entry.actor_id == person_id else None,
+        "target_id": entry.target_id if entry.target_id == person_id else None,
+        "chat_id": entry.chat_id,
+        "message_id": entry.message_id,
+        "at": isoformat_utc(entry.at),
     }
 
 
@@ -85,12 +139,14 @@ def erase(services: Services, person_id: str) -> None:
     """Erase the person's account and everything tied to it (see the module docstring). Idempotent."""
     now = services.clock.now()
     schools = sorted({seat.chat.school_id for seat in store.memberships_of(person_id)}) or [NO_SCHOOL]
-    link = find_link(person_id)
+    services.reports.anonymise_reporter(person_id, ERASED_REPORTER)
+    services.consents.delete_about_pupil(person_id)
+    link = find_link(services.links, person_id)
     phone = None
     if link is not None:
         account = services.identity_provider.account(link.account_id)
         phone = account.phone if account is not None else None
-        remove_link(person_id)
+        remove_link(services.links, person_id)
     if phone is not None:
         store.delete_account(phone)
     store.delete_person_sessions(person_id)
@@ -104,8 +160,12 @@ def erase(services: Services, person_id: str) -> None:
         ]
     store.delete_counters(keys)
     services.attachments(settings()).erase_uploader(person_id)
+    written: dict[str, set[str]] = {}
     for message in store.own_messages(person_id):
         store.scrub_message(message.chat_id, message.message_id, DELETED_USER_NAME, now)
+        written.setdefault(message.chat_id, set()).add(message.message_id)
+    for chat_id, message_ids in sorted(written.items()):
+        services.reports.delete_about(chat_id, message_ids)
     for school_id in schools:
         services.audit_log.record(
             AuditEntry(

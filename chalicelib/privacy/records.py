@@ -15,3 +15,14 @@ class HeldSeat:
     membership: Membership
     chat: Chat
     joined_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PastSeat:
+    """One membership the person has or had (``active`` false once they left), with its chat."""
+
+    membership: Membership
+    chat: Chat
+    active: bool
+    joined_at: datetime | None
+    left_at: datetime | None

@@ -9,10 +9,11 @@ import before anything changes.
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import IO, Any
 
 
 class Severity(StrEnum):
@@ -81,12 +82,23 @@ class RosterUnreadable(Exception):
         return RosterIssue(Severity.ERROR, self.file, self.line, None, self.code, self.message)
 
 
+# Past this size the complete list of issues goes from memory to a temporary file.
+SPOOL_IN_MEMORY_BYTES = 1024 * 1024
+
+
+def _new_spool() -> IO[bytes]:
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES)
+
+
 @dataclass
 class IssueLog:
     """Errors and warnings of one import, bounded in memory.
 
     A broken export can carry a million bad rows; the first ``limit`` of each
-    severity are kept with their details and the rest are only counted.
+    severity are kept with their details for the report's summary, and every
+    issue, in the order found, is also written to :attr:`spool` (JSON lines with
+    ``severity``; memory up to 1 MiB, then a temporary file): the complete list,
+    which the pipeline stores in the bucket (``store.objects.put_issue_list``).
     """
 
     limit: int = 1000
@@ -95,6 +107,11 @@ class IssueLog:
     error_count: int = 0
     warning_count: int = 0
     rows_skipped: int = 0
+    spool: IO[bytes] = field(default_factory=_new_spool, repr=False, compare=False)
+
+    def _spill(self, issue: RosterIssue) -> None:
+        line = {"severity": issue.severity.value, **issue.to_json()}
+        self.spool.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
 
     def error(
         self,
@@ -110,11 +127,15 @@ class IssueLog:
         self.error_count += 1
         if skips_row:
             self.rows_skipped += 1
+        issue = RosterIssue(Severity.ERROR, file, line, column, code, message)
+        self._spill(issue)
         if len(self.errors) < self.limit:
-            self.errors.append(RosterIssue(Severity.ERROR, file, line, column, code, message))
+            self.errors.append(issue)
 
     def warning(self, file: str, line: int | None, column: str | None, code: str, message: str) -> None:
         """Record a warning (the row is kept)."""
         self.warning_count += 1
+        issue = RosterIssue(Severity.WARNING, file, line, column, code, message)
+        self._spill(issue)
         if len(self.warnings) < self.limit:
-            self.warnings.append(RosterIssue(Severity.WARNING, file, line, column, code, message))
+            self.warnings.append(issue)

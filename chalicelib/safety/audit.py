@@ -86,6 +86,10 @@ class AuditLog(Protocol):
         """A school's records, newest first, starting after the position ``before``."""
         ...
 
+    def about_person(self, person_id: str) -> list[AuditEntry]:
+        """Every record the person did or that was done to them, in every school, oldest first."""
+        ...
+
 
 def actor_kind_of(caller: Caller, *, as_school: bool, moderator: bool = False) -> ActorKind:
     """The capacity a caller acts in: operator, the school's administrator, a moderator or a member."""

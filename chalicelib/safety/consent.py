@@ -90,6 +90,14 @@ class ConsentStore(Protocol):
         """Record a decision on a pending request; False when it was no longer pending."""
         ...
 
+    def involving(self, person_id: str) -> list[ConsentRequest]:
+        """Every request about the person (as a pupil) or to them (as a guardian), oldest first."""
+        ...
+
+    def delete_about_pupil(self, pupil_id: str) -> int:
+        """Delete the requests about a pupil (their name is in them); how many."""
+        ...
+
 
 def require_pending(request: ConsentRequest) -> None:
     """A decided request cannot be decided again (409)."""

@@ -19,6 +19,7 @@ from chalicelib.config import settings
 from chalicelib.errors import NotFound
 from chalicelib.identity.links import find_link, require_link, set_link_consent
 from chalicelib.identity.profiles import Profile
+from chalicelib.identity.stores import LinkStore
 from chalicelib.roster.model import SchoolRoster
 from chalicelib.safety.audit import SYSTEM_ACTOR, ActorKind, AuditAction, AuditLog, write_audit
 from chalicelib.safety.consent import (
@@ -57,12 +58,14 @@ class Guardians:
         consents: ConsentStore,
         audit_log: AuditLog,
         clock: Clock,
+        links: LinkStore,
     ) -> None:
         self.schools = schools
         self.rosters = rosters
         self.consents = consents
         self.audit_log = audit_log
         self.clock = clock
+        self.links = links
 
     def consent_for_link(self, person_id: str, profile: Profile, now: datetime) -> str | None:
         """``pending`` when this link of a pupil younger than ``CONSENT_AGE`` must wait for a guardian."""
@@ -108,12 +111,12 @@ class Guardians:
 
     def pending_for(self, guardian_id: str) -> list[ConsentRequest]:
         """The linked guardian's pending requests (409 ``link-required`` for a guardian not linked)."""
-        require_link(guardian_id)
+        require_link(self.links, guardian_id)
         return self.consents.pending_for(guardian_id)
 
     def decide(self, guardian_id: str, request_id: str, approve: bool) -> ConsentRequest:
         """A linked guardian approves or refuses a request addressed to them (404 for anyone else's)."""
-        require_link(guardian_id)
+        require_link(self.links, guardian_id)
         store = self.consents
         request = store.get(request_id)
         if request is None or request.guardian_id != guardian_id:
@@ -123,12 +126,14 @@ class Guardians:
         status = ConsentState.APPROVED if approve else ConsentState.REFUSED
         if not store.decide(request_id, status, now):
             require_pending(store.get(request_id) or request)
-        link = find_link(request.pupil_id)
+        link = find_link(self.links, request.pupil_id)
         if link is not None and link.profile_id == request.profile_id:
             if approve:
-                set_link_consent(request.pupil_id, request.profile_id, ConsentState.APPROVED.value)
+                set_link_consent(
+                    self.links, request.pupil_id, request.profile_id, ConsentState.APPROVED.value
+                )
             elif link.consent == ConsentState.PENDING.value:
-                set_link_consent(request.pupil_id, request.profile_id, ConsentState.REFUSED.value)
+                set_link_consent(self.links, request.pupil_id, request.profile_id, ConsentState.REFUSED.value)
         action = AuditAction.CONSENT_APPROVED if approve else AuditAction.CONSENT_REFUSED
         write_audit(
             self.audit_log,

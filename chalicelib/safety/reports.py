@@ -43,6 +43,10 @@ class ReportPage:
     before: str | None
 
 
+ERASED_REPORTER = "erased"
+"""The ``reporter_id`` of a report whose reporter erased their data (``DELETE /v1/me``)."""
+
+
 def report_id(chat_id: str, message_id: str, reporter_id: str) -> str:
     """The id of a reporter's report of a message (the same report whenever they report it again)."""
     return derived_id("rep", chat_id, message_id, reporter_id)
@@ -65,4 +69,17 @@ class ReportStore(Protocol):
 
     def resolve_message(self, chat_id: str, message_id: str) -> int:
         """Close every open report of a message; how many were closed."""
+        ...
+
+    def filed_by(self, reporter_id: str) -> list[Report]:
+        """Every report the person filed, open or closed, oldest first."""
+        ...
+
+    def anonymise_reporter(self, reporter_id: str, placeholder: str) -> int:
+        """Replace the reporter's id by ``placeholder`` and empty their reason in every report they
+        filed (the reports stay for the moderators); how many."""
+        ...
+
+    def delete_about(self, chat_id: str, message_ids: set[str]) -> int:
+        """Delete every report of these messages of one chat; how many."""
         ...

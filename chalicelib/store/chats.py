@@ -24,7 +24,7 @@ from chalicelib.planning.model import (
 )
 from chalicelib.roster.model import Role
 from chalicelib.store.batch import batch_get, batch_put
-from chalicelib.store.tables import ChatItem, MembershipItem, activity_key
+from chalicelib.store.tables import ARCHIVE_LISTING, ChatItem, MembershipItem, activity_key
 
 
 def existing_chat(item: ChatItem) -> ExistingChat:
@@ -193,6 +193,7 @@ class ChatStore:
             actions: list[Action] = [
                 ChatItem.archived.set(False),
                 ChatItem.archived_at.remove(),
+                ChatItem.archive_listing.remove(),
                 ChatItem.title.set(written.title),
                 ChatItem.member_count.set(counts[chat.chat_id]),
             ]
@@ -208,6 +209,7 @@ class ChatStore:
                     ChatItem.archived.set(True),
                     ChatItem.member_count.set(0),
                     ChatItem.archived_at.set(now),
+                    ChatItem.archive_listing.set(ARCHIVE_LISTING),
                 ]
             )
             updated.add(archived.chat_id)

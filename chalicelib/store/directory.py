@@ -253,3 +253,7 @@ class DynamoDBChatDirectory:
                 person_id, filter_condition=MembershipItem.person_role == Role.STUDENT.value
             )
         }
+
+    def person_memberships(self, person_id: str) -> list[Membership]:
+        """The person's active memberships: one ``Query`` of ``by-person`` (all pages)."""
+        return [membership_of(row) for row in MembershipItem.by_person.query(person_id)]

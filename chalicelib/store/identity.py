@@ -20,7 +20,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.store.tables import _Region, _TableName
@@ -69,6 +69,16 @@ class AccountItem(Model):
 # --- link sessions -------------------------------------------------------------------
 
 
+class LinkSessionsByPerson(GlobalSecondaryIndex["LinkSessionItem"]):
+    """A journal user's link sessions (keys only): what erasure deletes, found without a Scan."""
+
+    class Meta:
+        index_name = "by-person"
+        projection = KeysOnlyProjection()
+
+    person_id = UnicodeAttribute(hash_key=True)
+
+
 class LinkSessionItem(Model):
     """One journal user's run through the linking flow (see ``identity.link_flow``).
 
@@ -98,6 +108,8 @@ class LinkSessionItem(Model):
     expires_at = UTCDateTimeAttribute()
     version = VersionAttribute()
     forget_at = TTLAttribute(null=True)
+
+    by_person = LinkSessionsByPerson()
 
 
 # --- counters ------------------------------------------------------------------------

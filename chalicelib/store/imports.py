@@ -20,9 +20,11 @@ from chalicelib.clock import isoformat_utc
 from chalicelib.pipeline.report import (
     FINAL_STATUSES,
     OPEN_PART_STATUSES,
+    ImportSource,
     ImportStatus,
     PartOutcome,
     PartStatus,
+    SchoolPart,
     report_document,
     zero_counts,
 )
@@ -100,6 +102,7 @@ def header_to_dict(item: ImportItem) -> dict[str, Any]:
         "warnings": list(item.warnings or []),
         "error_count": int(item.error_count or 0),
         "warning_count": int(item.warning_count or 0),
+        "issues_key": item.issues_key,
     }
 
 
@@ -189,6 +192,7 @@ class ImportStore:
         warning_count: int,
         schools_total: int,
         content_key: str | None,
+        issues_key: str | None = None,
     ) -> None:
         """What reading the file found; set before any part is queued, so totals are known first.
 
@@ -206,6 +210,8 @@ class ImportStore:
         ]
         if content_key is not None:
             actions.append(ImportItem.content_key.set(content_key))
+        if issues_key is not None:
+            actions.append(ImportItem.issues_key.set(issues_key))
         ImportItem(import_id, HEADER_PART).update(actions=actions)
 
     def add_part(
@@ -266,12 +272,27 @@ class ImportStore:
 
     # --- the school stage ------------------------------------------------------------
 
-    def part(self, import_id: str, school_id: str) -> ImportItem | None:
+    def part(self, import_id: str, school_id: str) -> SchoolPart | None:
         """A school's part of an import, or None."""
         try:
-            return ImportItem.get(import_id, school_part(school_id), consistent_read=True)
+            item = ImportItem.get(import_id, school_part(school_id), consistent_read=True)
         except DoesNotExist:
             return None
+        return SchoolPart(
+            import_id=import_id,
+            school_id=school_id,
+            status=PartStatus(item.status),
+            school_name=item.school_name,
+            force=bool(item.force),
+            shard_key=item.shard_key,
+            fingerprint=item.fingerprint,
+            planned=planned_counts(item),
+        )
+
+    def source(self, import_id: str) -> ImportSource:
+        """The uploaded file of an import (its header row; ``LookupError`` when there is none)."""
+        header = self.header(import_id)
+        return ImportSource(source_key=header.source_key, uploaded_at=header.uploaded_at)
 
     def parts(self, import_id: str) -> list[ImportItem]:
         """Every part of an import."""

@@ -5,7 +5,9 @@ Layout of the bucket:
 * ``rosters/…`` — what the journal uploads (the only prefix that triggers imports);
 * ``imports/<import_id>/schools/<school-key>.json.gz`` — each school's part of an import;
 * ``state/schools/<school-key>.json.gz`` — each school's last applied roster;
-* ``reports/<import_id>.json`` — the import reports.
+* ``reports/<import_id>.json`` — the import reports;
+* ``reports/<import_id>.issues.jsonl`` — an import's complete list of errors and
+  warnings, one JSON object a line (the report's item keeps only its head).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from chalicelib.aws import client
 from chalicelib.config import settings
@@ -97,3 +99,44 @@ def get_json(key: str) -> Any | None:
     if response.get("ContentEncoding") == "gzip" or body[:2] == b"\x1f\x8b":
         body = gzip.decompress(body)
     return json.loads(body)
+
+
+ISSUE_LINE_MAX_BYTES = 4 * 1024
+"""An upper bound of one issue's JSON line (its texts are trimmed: ``roster.issues``)."""
+
+
+def put_issue_list(key: str, spool: IO[bytes]) -> None:
+    """Store an import's complete issue list (JSON lines) from a file, streamed, never held in memory."""
+    spool.flush()
+    spool.seek(0)
+    client("s3").put_object(
+        Bucket=settings().roster_bucket, Key=key, Body=spool, ContentType="application/x-ndjson"
+    )
+
+
+def read_issue_lines(key: str, offset: int, max_lines: int) -> tuple[list[dict[str, Any]], int | None]:
+    """Up to ``max_lines`` issues from byte ``offset`` of an issue list (one ranged GET), and the
+    offset of the next one (None at the end). An offset past the end reads nothing."""
+    s3 = client("s3")
+    wanted = max_lines * ISSUE_LINE_MAX_BYTES
+    try:
+        response = s3.get_object(
+            Bucket=settings().roster_bucket, Key=key, Range=f"bytes={offset}-{offset + wanted - 1}"
+        )
+    except s3.exceptions.ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "InvalidRange":
+            return [], None
+        raise
+    total = int(str(response.get("ContentRange", "")).rpartition("/")[2] or 0)
+    chunk = response["Body"].read()
+    lines = chunk.split(b"\n")
+    if offset + len(chunk) < total:
+        lines = lines[:-1]  # the last one may be cut off by the range
+    found: list[dict[str, Any]] = []
+    used = 0
+    for line in lines[:max_lines]:
+        used += len(line) + 1
+        if line:
+            found.append(json.loads(line))
+    following = offset + used
+    return found, following if following < total else None

@@ -1,9 +1,11 @@
 """DynamoDB side of ``chalicelib.privacy``: finding and erasing what the service holds about a person.
 
-A person's own messages come from the messages table's ``by-author`` index
-(keys only, then one ``BatchGetItem`` per 100). Web sessions, sign-in links and
-link sessions have no index by person: erasure is rare, so it scans those three
-small, TTL-bounded tables (and the consent requests) with a filter.
+Everything is found by key or through an index, never by Scan: a person's own
+messages through the messages table's ``by-author`` index, every membership row
+they ever had (ended ones too) through ``seats-by-person``, and their hosted-page
+sessions, sign-in links, link sessions and the consent requests about them through
+each table's ``by-person`` / ``by-pupil`` index (all keys only), then one
+``BatchGetItem`` per 100 keys or one delete per key.
 """
 
 from __future__ import annotations
@@ -14,13 +16,12 @@ from datetime import datetime
 from pynamodb.exceptions import DeleteError, UpdateError
 
 from chalicelib.messenger.port import Message
-from chalicelib.privacy.records import HeldSeat
+from chalicelib.privacy.records import HeldSeat, PastSeat
 from chalicelib.store.batch import batch_get
 from chalicelib.store.conditions import is_condition_failure
 from chalicelib.store.directory import chat_of, membership_of
 from chalicelib.store.identity import AccountItem, CounterItem, LinkSessionItem
 from chalicelib.store.messages import message_of
-from chalicelib.store.safety import ConsentItem
 from chalicelib.store.tables import ChatItem, MembershipItem, MessageItem
 from chalicelib.store.web import QrLinkItem, WebSessionItem
 
@@ -48,6 +49,32 @@ def memberships_of(person_id: str) -> list[HeldSeat]:
     return [
         HeldSeat(membership_of(row), chat_of(chats[row.chat_id]), row.joined_at)
         for row in rows
+        if row.chat_id in chats
+    ]
+
+
+def seats_of(person_id: str) -> list[PastSeat]:
+    """Every membership the person ever had, active or ended, with its chat (archived ones too)."""
+    keys = [
+        {"chat_id": key.chat_id, "person_id": person_id}
+        for key in MembershipItem.seats_by_person.query(person_id)
+    ]
+    rows: list[MembershipItem] = []
+    chats: dict[str, ChatItem] = {}
+    for start in range(0, len(keys), 100):
+        chunk = keys[start : start + 100]
+        found = batch_get({MembershipItem: chunk, ChatItem: [{"chat_id": key["chat_id"]} for key in chunk]})
+        rows += found[MembershipItem]
+        chats.update({chat.chat_id: chat for chat in found[ChatItem]})
+    return [
+        PastSeat(
+            membership=membership_of(row),
+            chat=chat_of(chats[row.chat_id]),
+            active=bool(row.active),
+            joined_at=row.joined_at,
+            left_at=row.left_at,
+        )
+        for row in sorted(rows, key=lambda row: row.chat_id)
         if row.chat_id in chats
     ]
 
@@ -93,19 +120,16 @@ def delete_counters(keys: Iterable[str]) -> None:
 
 
 def delete_person_sessions(person_id: str) -> int:
-    """Delete the person's hosted-page sessions, QR sign-in links, link sessions and the consent
-    requests about them (a pupil's name is in those); how many."""
+    """Delete the person's hosted-page sessions, QR sign-in links and link sessions (each found
+    through its table's keys-only ``by-person`` index); how many."""
     deleted = 0
-    for item in WebSessionItem.scan(WebSessionItem.person_id == person_id):
-        item.delete()
+    for web in WebSessionItem.by_person.query(person_id):
+        WebSessionItem(web.session_hash).delete()
         deleted += 1
-    for qr in QrLinkItem.scan(QrLinkItem.person_id == person_id):
-        qr.delete()
+    for qr in QrLinkItem.by_person.query(person_id):
+        QrLinkItem(qr.token_hash).delete()
         deleted += 1
-    for session in LinkSessionItem.scan(LinkSessionItem.person_id == person_id):
-        session.delete(add_version_condition=False)
-        deleted += 1
-    for consent in ConsentItem.scan(ConsentItem.pupil_id == person_id):
-        consent.delete()
+    for session in LinkSessionItem.by_person.query(person_id):
+        LinkSessionItem(session.session_id).delete(add_version_condition=False)
         deleted += 1
     return deleted

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.chats.directory import Chat
@@ -29,7 +29,36 @@ from chalicelib.safety.reports import Report, ReportPage, ReportStatus
 from chalicelib.store.conditions import is_condition_failure
 from chalicelib.store.directory import chat_of
 from chalicelib.store.paging import one_page
-from chalicelib.store.tables import ChatItem, MembershipItem, MessageItem, _Region, _TableName
+from chalicelib.store.tables import (
+    ARCHIVE_LISTING,
+    ChatItem,
+    MembershipItem,
+    MessageItem,
+    _Region,
+    _TableName,
+)
+
+
+class AuditByActor(GlobalSecondaryIndex["AuditItem"]):
+    """Records of what a person did, newest last (a person's export; never a Scan)."""
+
+    class Meta:
+        index_name = "by-actor"
+        projection = AllProjection()
+
+    actor_id = UnicodeAttribute(hash_key=True)
+    entry = UnicodeAttribute(range_key=True)
+
+
+class AuditByTarget(GlobalSecondaryIndex["AuditItem"]):
+    """Records of what was done to a person (sparse: only records with a ``target_id``)."""
+
+    class Meta:
+        index_name = "by-target"
+        projection = AllProjection()
+
+    target_id = UnicodeAttribute(hash_key=True)
+    entry = UnicodeAttribute(range_key=True)
 
 
 class AuditItem(Model):
@@ -49,6 +78,9 @@ class AuditItem(Model):
     target_id = UnicodeAttribute(null=True)
     message_id = UnicodeAttribute(null=True)
     forget_at = TTLAttribute(null=True)
+
+    by_actor = AuditByActor()
+    by_target = AuditByTarget()
 
 
 def _entry_of(item: AuditItem) -> AuditEntry:
@@ -93,6 +125,12 @@ class DynamoAuditLog:
         )
         return AuditPage(items=tuple(_entry_of(row) for row in rows), before=position)
 
+    def about_person(self, person_id: str) -> list[AuditEntry]:
+        """Every record the person did or that was done to them, oldest first (two index Queries)."""
+        found = {row.school_id + row.entry: row for row in AuditItem.by_actor.query(person_id)}
+        found.update({row.school_id + row.entry: row for row in AuditItem.by_target.query(person_id)})
+        return [_entry_of(row) for row in sorted(found.values(), key=lambda row: row.entry)]
+
 
 # --- reports -------------------------------------------------------------------------
 
@@ -119,6 +157,17 @@ class OpenReportsBySchool(GlobalSecondaryIndex["ReportItem"]):
     open_key = UnicodeAttribute(range_key=True)
 
 
+class ReportsByReporter(GlobalSecondaryIndex["ReportItem"]):
+    """The reports a person filed (keys only): their export and their erasure, without a Scan."""
+
+    class Meta:
+        index_name = "by-reporter"
+        projection = KeysOnlyProjection()
+
+    reporter_id = UnicodeAttribute(hash_key=True)
+    report_id = UnicodeAttribute(range_key=True)
+
+
 class ReportItem(Model):
     """A member's report of a message."""
 
@@ -139,6 +188,7 @@ class ReportItem(Model):
 
     open_by_time = OpenReportsByTime()
     open_by_school = OpenReportsBySchool()
+    by_reporter = ReportsByReporter()
 
 
 def _report_of(item: ReportItem) -> Report:
@@ -233,6 +283,37 @@ class DynamoReportStore:
             closed += 1
         return closed
 
+    def filed_by(self, reporter_id: str) -> list[Report]:
+        """Every report the person filed, oldest first (a keys-only Query, then one GetItem each)."""
+        found = [
+            ReportItem.get(key.chat_id, key.report_id, consistent_read=True)
+            for key in ReportItem.by_reporter.query(reporter_id)
+        ]
+        return [_report_of(item) for item in sorted(found, key=lambda item: item.created_at)]
+
+    def anonymise_reporter(self, reporter_id: str, placeholder: str) -> int:
+        """Drop the reporter's id and words from every report they filed (the report stays); how many."""
+        changed = 0
+        for key in ReportItem.by_reporter.query(reporter_id):
+            ReportItem(key.chat_id, key.report_id).update(
+                actions=[ReportItem.reporter_id.set(placeholder), ReportItem.reason.set("")],
+                condition=ReportItem.report_id.exists(),
+            )
+            changed += 1
+        return changed
+
+    def delete_about(self, chat_id: str, message_ids: set[str]) -> int:
+        """Delete every report (open or closed) of these messages of one chat; how many.
+
+        One Query of the chat's reports (a chat has few), filtered to the messages.
+        """
+        deleted = 0
+        for row in ReportItem.query(chat_id):
+            if row.message_id in message_ids:
+                row.delete()
+                deleted += 1
+        return deleted
+
 
 # --- a school's seats (departures) ---------------------------------------------------
 
@@ -301,6 +382,28 @@ class PendingConsentsByGuardian(GlobalSecondaryIndex["ConsentItem"]):
     consent_id = UnicodeAttribute(range_key=True)
 
 
+class ConsentsByPupil(GlobalSecondaryIndex["ConsentItem"]):
+    """Every request about a pupil (keys only): their export and erasure, without a Scan."""
+
+    class Meta:
+        index_name = "by-pupil"
+        projection = KeysOnlyProjection()
+
+    pupil_id = UnicodeAttribute(hash_key=True)
+    consent_id = UnicodeAttribute(range_key=True)
+
+
+class ConsentsByGuardian(GlobalSecondaryIndex["ConsentItem"]):
+    """Every request to a guardian, decided or not (keys only): the guardian's export."""
+
+    class Meta:
+        index_name = "by-guardian"
+        projection = KeysOnlyProjection()
+
+    guardian_id = UnicodeAttribute(hash_key=True)
+    consent_id = UnicodeAttribute(range_key=True)
+
+
 class ConsentItem(Model):
     """A request to one guardian to approve one pupil's link."""
 
@@ -320,6 +423,8 @@ class ConsentItem(Model):
     pending_guardian = UnicodeAttribute(null=True)
 
     pending_by_guardian = PendingConsentsByGuardian()
+    by_pupil = ConsentsByPupil()
+    by_guardian = ConsentsByGuardian()
 
 
 def _consent_of(item: ConsentItem) -> ConsentRequest:
@@ -381,13 +486,31 @@ class DynamoConsentStore:
             raise
         return True
 
+    def involving(self, person_id: str) -> list[ConsentRequest]:
+        """Every request about the person (as a pupil) or to them (as a guardian), oldest first."""
+        ids = {key.consent_id for key in ConsentItem.by_pupil.query(person_id)}
+        ids |= {key.consent_id for key in ConsentItem.by_guardian.query(person_id)}
+        found = [request for request in map(self.get, sorted(ids)) if request is not None]
+        return sorted(found, key=lambda request: request.requested_at)
+
+    def delete_about_pupil(self, pupil_id: str) -> int:
+        """Delete the requests about a pupil (their name is in them); how many."""
+        deleted = 0
+        for key in ConsentItem.by_pupil.query(pupil_id):
+            ConsentItem(key.consent_id).delete()
+            deleted += 1
+        return deleted
+
 
 # --- retention ---------------------------------------------------------------------------------
 
 
 def stamp_archived(chat_id: str, now: datetime) -> None:
     """Remember when a chat was archived by hand (a roster sync stamps the chats it archives itself)."""
-    ChatItem(chat_id).update(actions=[ChatItem.archived_at.set(now)], condition=ChatItem.chat_id.exists())
+    ChatItem(chat_id).update(
+        actions=[ChatItem.archived_at.set(now), ChatItem.archive_listing.set(ARCHIVE_LISTING)],
+        condition=ChatItem.chat_id.exists(),
+    )
 
 
 DEPARTED_LISTING = "departed"
@@ -457,12 +580,17 @@ def is_on_a_roster(person_id: str) -> bool:
 def pseudonymise(person_id: str, school_ids: set[str], name: str) -> int:
     """Replace the person's name in their membership rows and their messages; how many rows changed."""
     changed = 0
-    for school_id in sorted(school_ids):
-        for row in MembershipItem.by_school.query(
-            school_id, filter_condition=MembershipItem.person_id == person_id
-        ):
-            row.update(actions=[MembershipItem.name.set(name)])
-            changed += 1
+    for seat in MembershipItem.seats_by_person.query(person_id):
+        try:
+            MembershipItem(seat.chat_id, person_id).update(
+                actions=[MembershipItem.name.set(name)],
+                condition=MembershipItem.school_id.is_in(*sorted(school_ids)),
+            )
+        except UpdateError as error:
+            if not is_condition_failure(error):
+                raise
+            continue
+        changed += 1
     for key in MessageItem.by_author.query(person_id):
         MessageItem(key.chat_id, key.message_id).update(actions=[MessageItem.author_name.set(name)])
         try:
@@ -478,13 +606,14 @@ def pseudonymise(person_id: str, school_ids: set[str], name: str) -> int:
 
 
 def archived_chats_before(cutoff: datetime) -> list[Chat]:
-    """Chats archived before ``cutoff`` whose messages are still there (a daily Scan with a filter)."""
+    """Chats archived before ``cutoff`` whose messages are still there: one Query of the sparse
+    ``archived-by-time`` index (a chat restored by hand keeps its entry but is not ``archived``)."""
     return [
         chat_of(item)
-        for item in ChatItem.scan(
-            (ChatItem.archived == True)  # noqa: E712 - a DynamoDB condition
-            & (ChatItem.archived_at < cutoff)
-            & ChatItem.messages_purged_at.does_not_exist()
+        for item in ChatItem.archived_by_time.query(
+            ARCHIVE_LISTING,
+            ChatItem.archived_at < cutoff,
+            filter_condition=ChatItem.archived == True,  # noqa: E712 - a DynamoDB condition
         )
     ]
 
@@ -499,7 +628,11 @@ def purge_messages(chat_id: str, now: datetime) -> int:
         for chat, message in keys:
             batch.delete(MessageItem(chat, message))
     ChatItem(chat_id).update(
-        actions=[ChatItem.last_message.remove(), ChatItem.messages_purged_at.set(now)],
+        actions=[
+            ChatItem.last_message.remove(),
+            ChatItem.messages_purged_at.set(now),
+            ChatItem.archive_listing.remove(),
+        ],
         condition=ChatItem.chat_id.exists(),
     )
     return len(keys)

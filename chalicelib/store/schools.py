@@ -1,34 +1,33 @@
-"""Schools' sync state: the lease that lets one sync at a time touch a school, and what it applied."""
+"""Schools' sync state in DynamoDB (``pipeline.schools.SchoolStates``): the lease that lets one sync at
+a time touch a school, and what it applied. The port's names stay importable from here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
+from chalicelib.pipeline.schools import (
+    HEARTBEAT_SECONDS,
+    LEASE_SECONDS,
+    SchoolBusy,
+    SchoolSyncState,
+    heartbeat_seconds,
+    lease_seconds,
+)
 from chalicelib.store.conditions import is_condition_failure
 from chalicelib.store.tables import SchoolItem
 
-# A running sync renews its lease every HEARTBEAT_SECONDS (pipeline.lease), so the lease can be
-# short: a crashed worker's school is free again within a minute.
-LEASE_SECONDS = 60
-HEARTBEAT_SECONDS = 15
-
-
-class SchoolBusy(Exception):
-    """Another import holds the school's lease; try again shortly."""
-
-
-@dataclass(frozen=True)
-class SchoolSyncState:
-    """What the last applied sync left for a school."""
-
-    school_id: str
-    roster_fingerprint: str | None
-    last_import_id: str | None
-    last_uploaded_at: str | None
+__all__ = [
+    "HEARTBEAT_SECONDS",
+    "LEASE_SECONDS",
+    "SchoolBusy",
+    "SchoolStore",
+    "SchoolSyncState",
+    "heartbeat_seconds",
+    "lease_seconds",
+]
 
 
 class SchoolStore:
@@ -39,7 +38,7 @@ class SchoolStore:
 
         Two imports of one school running at once would each diff against a state
         the other is changing; the lease makes them take turns. A lease left by a
-        crashed worker expires after :data:`LEASE_SECONDS`; a live one is renewed
+        crashed worker expires after :func:`lease_seconds`; a live one is renewed
         (:meth:`renew`) while its sync runs.
         """
         moment = int(now.timestamp())
@@ -47,7 +46,7 @@ class SchoolStore:
             SchoolItem(school_id).update(
                 actions=[
                     SchoolItem.lease_owner.set(owner),
-                    SchoolItem.lease_until.set(moment + LEASE_SECONDS),
+                    SchoolItem.lease_until.set(moment + lease_seconds()),
                     SchoolItem.name.set(school_name),
                 ],
                 condition=(
@@ -63,10 +62,10 @@ class SchoolStore:
         return self.state(school_id)
 
     def renew(self, school_id: str, owner: str, now: datetime) -> bool:
-        """Extend ``owner``'s lease to :data:`LEASE_SECONDS` from ``now``; False if ``owner`` lost it."""
+        """Extend ``owner``'s lease to :func:`lease_seconds` from ``now``; False if ``owner`` lost it."""
         try:
             SchoolItem(school_id).update(
-                actions=[SchoolItem.lease_until.set(int(now.timestamp()) + LEASE_SECONDS)],
+                actions=[SchoolItem.lease_until.set(int(now.timestamp()) + lease_seconds())],
                 condition=(SchoolItem.lease_owner == owner) & (SchoolItem.lease_until > 0),
             )
         except UpdateError as error:

@@ -97,6 +97,25 @@ class ChatsBySchool(GlobalSecondaryIndex["ChatItem"]):
     chat_id = UnicodeAttribute(range_key=True)
 
 
+ARCHIVE_LISTING = "archived"
+"""``archive_listing`` of an archived chat whose messages are still kept (sparse ``archived-by-time``)."""
+
+
+class ChatsArchivedByTime(GlobalSecondaryIndex["ChatItem"]):
+    """Archived chats whose messages are still kept, oldest archive first: what retention purges.
+
+    Sparse: only such chats carry ``archive_listing`` (set when archived, removed
+    when restored or purged), so the daily sweep is one Query, never a Scan.
+    """
+
+    class Meta:
+        index_name = "archived-by-time"
+        projection = AllProjection()
+
+    archive_listing = UnicodeAttribute(hash_key=True)
+    archived_at = UTCDateTimeAttribute(range_key=True)
+
+
 class LastMessage(MapAttribute[str, Any]):
     """The newest message of a chat, kept on the chat for the chat list."""
 
@@ -126,6 +145,7 @@ class ChatItem(Model):
     # When the chat was archived: its messages go ARCHIVED_MESSAGES_RETENTION_DAYS later (safety.retention).
     archived_at = UTCDateTimeAttribute(null=True)
     messages_purged_at = UTCDateTimeAttribute(null=True)
+    archive_listing = UnicodeAttribute(null=True)
     title_locked = BooleanAttribute(default=False)
     read_only = BooleanAttribute(default=False)
     managed_by_roster = BooleanAttribute(default=False)
@@ -143,6 +163,7 @@ class ChatItem(Model):
     origin_generation = NumberAttribute(null=True)
 
     by_school = ChatsBySchool()
+    archived_by_time = ChatsArchivedByTime()
 
 
 # --- memberships ---------------------------------------------------------------------
@@ -181,6 +202,21 @@ class MembershipsBySchool(GlobalSecondaryIndex["MembershipItem"]):
     chat_id = UnicodeAttribute(range_key=True)
 
 
+class SeatsByPerson(GlobalSecondaryIndex["MembershipItem"]):
+    """Every membership row of a person, active or ended (keys only): what the export lists and
+    what erasure and pseudonymisation reach without reading a school's whole partition.
+
+    Keys only, on keys that never change: no update of a row writes to it.
+    """
+
+    class Meta:
+        index_name = "seats-by-person"
+        projection = KeysOnlyProjection()
+
+    person_id = UnicodeAttribute(hash_key=True)
+    chat_id = UnicodeAttribute(range_key=True)
+
+
 class MembershipItem(Model):
     """A person's membership of a chat. Rows are never deleted: leaving sets ``active`` false.
 
@@ -210,6 +246,7 @@ class MembershipItem(Model):
 
     by_person = MembershipsByPerson()
     by_school = MembershipsBySchool()
+    seats_by_person = SeatsByPerson()
 
 
 def activity_key(last_activity: str, chat_id: str) -> str:
@@ -376,6 +413,8 @@ class ImportItem(Model):
     warnings = ListAttribute[Any](default=list)
     error_count = NumberAttribute(default=0)
     warning_count = NumberAttribute(default=0)
+    # Where the complete list of errors and warnings is (``reports/…issues.jsonl``); the item keeps its head.
+    issues_key = UnicodeAttribute(null=True)
     shard_key = UnicodeAttribute(null=True)
     removal_share = NumberAttribute(null=True)
     # Header: what identifies the file's content (store.rosters.content_key); set

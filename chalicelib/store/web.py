@@ -10,9 +10,20 @@ only garbage collection.
 from __future__ import annotations
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.store.tables import _Region, _TableName
+
+
+class QrLinksByPerson(GlobalSecondaryIndex["QrLinkItem"]):
+    """A person's sign-in links (keys only): what erasure deletes, found without a Scan."""
+
+    class Meta:
+        index_name = "by-person"
+        projection = KeysOnlyProjection()
+
+    person_id = UnicodeAttribute(hash_key=True)
 
 
 class QrLinkItem(Model):
@@ -35,6 +46,18 @@ class QrLinkItem(Model):
     redeemed_at = UTCDateTimeAttribute(null=True)
     forget_at = TTLAttribute(null=True)
 
+    by_person = QrLinksByPerson()
+
+
+class WebSessionsByPerson(GlobalSecondaryIndex["WebSessionItem"]):
+    """A person's hosted-page sessions (keys only, so ``last_seen_at`` updates never write to it)."""
+
+    class Meta:
+        index_name = "by-person"
+        projection = KeysOnlyProjection()
+
+    person_id = UnicodeAttribute(hash_key=True)
+
 
 class WebSessionItem(Model):
     """A phone's session on the hosted page, started by redeeming a QR link.
@@ -56,3 +79,5 @@ class WebSessionItem(Model):
     expires_at = UTCDateTimeAttribute()
     last_seen_at = UTCDateTimeAttribute()
     forget_at = TTLAttribute(null=True)
+
+    by_person = WebSessionsByPerson()

@@ -133,7 +133,8 @@ def test_a_teacher_links_in_the_journal_then_chats_from_the_phone_by_qr_code(
     _fits_the_phone(phone)
     phone.screenshot(path=str(screenshots / "06a-phone-continue.png"), full_page=True)
     continue_box = phone.get_by_role("button", name="Продолжить").bounding_box()
-    assert continue_box is not None and min(continue_box["width"], continue_box["height"]) >= 44  # a tap target
+    assert continue_box is not None
+    assert min(continue_box["width"], continue_box["height"]) >= 44  # a tap target
     phone.get_by_role("button", name="Продолжить").click()
     phone.wait_for_url(f"{api}/m/chats")
     assert phone.url == f"{api}/m/chats"

@@ -9,8 +9,9 @@ import logging
 import pytest
 
 from chalicelib.config import settings
-from chalicelib.identity.sms import SmsNotSent, sms_sender_from_settings
+from chalicelib.identity.sms import SmsNotSent
 from chalicelib.observability import logger
+from chalicelib.store.sms import sms_sender_from_settings
 from tests.identity_support import (
     STRONG_PASSWORD,
     call,

@@ -193,8 +193,9 @@ def test_an_account_has_at_most_one_profile(aws):
 
     from chalicelib.identity.profiles import Gender, ProfileInput
     from chalicelib.identity.provider import BuiltinIdentityProvider, ProfileAlreadyExists
+    from chalicelib.store.accounts import DynamoAccountStore
 
-    provider = BuiltinIdentityProvider()
+    provider = BuiltinIdentityProvider(DynamoAccountStore())
     account_id = make_account(unique_phone(), with_profile=False)
     now = datetime(2026, 9, 1, tzinfo=UTC)
     first = provider.create_profile(

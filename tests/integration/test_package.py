@@ -337,6 +337,18 @@ def test_api_gateway_errors_are_problem_json(template: dict[str, Any]) -> None:
         assert response["ResponseParameters"]["Headers"]["Content-Type"] == "'application/problem+json'"
 
 
+def test_a_wrong_method_is_a_405_problem_in_the_packaged_api(template: dict[str, Any]) -> None:
+    """Chalice's merge puts an ANY mock method beside each route's own methods (#16: 405, not 403)."""
+    paths = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    for path, operations in paths.items():
+        own = sorted(method.upper() for method in operations if not method.startswith("x-"))
+        assert own, path
+        answer = operations["x-amazon-apigateway-any-method"]["x-amazon-apigateway-integration"]["responses"]
+        allow = answer["default"]["responseParameters"]["method.response.header.Allow"]
+        assert set(allow.strip("'").split(", ")) >= set(own) - {"OPTIONS"}, path
+        assert answer["default"]["statusCode"] == "405"
+
+
 def test_an_exhausted_sms_budget_raises_an_alarm(template: dict[str, Any]) -> None:
     alarm = template["Resources"]["SmsBudgetAlarm"]["Properties"]
     assert (alarm["Namespace"], alarm["MetricName"]) == ("SchoolChats", "SmsBudgetExhausted")

@@ -135,7 +135,7 @@ def test_a_crashed_syncs_message_comes_back_within_its_lease_not_the_queues_time
     sqs.send_message(QueueUrl=url, MessageBody=school_message("imp_" + "c" * 24, "school-1"))
     received = sqs.receive_message(QueueUrl=url, AttributeNames=["All"], WaitTimeSeconds=1)["Messages"]
 
-    monkeypatch.setattr(lease, "LEASE_SECONDS", 2)  # the lease (and the message's hiding) lasts 2 s here
+    monkeypatch.setattr(lease, "message_hiding_s", lambda: 2)  # the message's hiding lasts 2 s here
 
     def die(services: Any, message: Any) -> None:
         raise WorkerDied

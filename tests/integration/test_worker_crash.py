@@ -26,7 +26,10 @@ from tests.support import TEST_JWT_SECRET, TEST_OPERATOR_SECRET, auth_headers
 
 pytestmark = pytest.mark.emulator
 
-CONVERGE_WITHIN_S = 150  # the issue asks 90 s; a loaded 2-core CI machine needs slack beyond the 60 s lease
+# The issue's bound. The local stack's lease is 20 s, renewed every 5 s, and a running sync's
+# message is hidden 23 s at a time (SCHOOL_LEASE_S, pipeline.lease): the retry comes back to a free
+# school about 23 s after the kill, which leaves a loaded machine most of the 90 s for the sync.
+CONVERGE_WITHIN_S = 90
 GENERATED_SCHOOL = "sch0001"
 
 
@@ -109,7 +112,9 @@ def test_an_import_whose_worker_was_killed_converges_to_a_clean_imports_state(st
     assert [report["status"] for report in imports_of(stack, "crash01")] in (["queued"], ["running"])
 
     reports = wait_finished(stack, "crash01", CONVERGE_WITHIN_S)
-    assert time.monotonic() - killed_at < CONVERGE_WITHIN_S
+    converged_s = time.monotonic() - killed_at
+    print(f"converged {converged_s:.1f} s after the kill")
+    assert converged_s < CONVERGE_WITHIN_S
     assert any(line.startswith("WORKER pid=") for line in _more_output(stack)), "no worker was restarted"
     assert len(reports) == 1, reports
     [crashed] = reports

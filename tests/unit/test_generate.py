@@ -139,3 +139,29 @@ def test_gateway_errors_are_problem_documents_of_the_apis_types() -> None:
         assert "$input" not in template and "$context.error" not in template, response_type
         assert "$context.authorizer" not in template and "$util" not in template, response_type
     assert responses["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == "404"
+
+
+def test_a_wrong_method_on_a_known_path_is_a_405_problem_with_allow_not_api_gateways_403() -> None:
+    """API Gateway answers a method a path lacks with MISSING_AUTHENTICATION_TOKEN; an ANY method
+    with a mock integration on every route path answers 405 problem+json with ``Allow`` instead
+    (API Gateway prefers a path's own methods over ANY)."""
+    import app as application
+
+    paths = generated_template([])["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    routes = application.app.routes
+    assert set(paths) == set(routes)
+    for path, methods in routes.items():
+        any_method = paths[path]["x-amazon-apigateway-any-method"]
+        integration = any_method["x-amazon-apigateway-integration"]
+        assert integration["type"] == "mock" and integration["passthroughBehavior"] == "when_no_match"
+        answer = integration["responses"]["default"]
+        assert answer["statusCode"] == "405"
+        parameters = answer["responseParameters"]
+        assert parameters["method.response.header.Allow"] == "'" + ", ".join(sorted(methods)) + "'", path
+        assert parameters["method.response.header.Content-Type"] == "'application/problem+json'"
+        assert parameters["method.response.header.X-Content-Type-Options"] == "'nosniff'"
+        body = json.loads(answer["responseTemplates"]["application/json"])
+        assert body["type"] == PROBLEM_BASE + "method-not-allowed" and body["status"] == 405
+        assert "$input" not in answer["responseTemplates"]["application/json"]
+        declared = any_method["responses"]["405"]["headers"]
+        assert {name.rsplit(".", 1)[-1] for name in parameters} <= set(declared)

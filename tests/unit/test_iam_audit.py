@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from tests.iam_audit import Need, Resolver, allows, needs_for_call
+from tests.iam_audit import (
+    Need,
+    Resolver,
+    allows,
+    function_policy_files,
+    list_bucket_findings,
+    missing_object_need,
+    needs_for_call,
+)
 
 TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/t-chats"
 
@@ -94,3 +104,59 @@ def test_template_references_resolve_to_the_tests_names() -> None:
     )
     with pytest.raises(KeyError, match="Nope"):
         resolver.resolve({"Fn::GetAtt": ["Nope", "Arn"]})
+
+
+# --- s3:ListBucket only with an s3:prefix condition (#10.7) ------------------------------------------
+
+BUCKET = "arn:aws:s3:::b"
+
+
+def test_a_prefix_condition_grants_listing_only_under_its_prefixes() -> None:
+    listing = statement(
+        "Allow", "s3:ListBucket", BUCKET, Condition={"StringLike": {"s3:prefix": ["state/*"]}}
+    )
+    policy = {"Statement": [listing]}
+    assert allows(policy, Need("s3:ListBucket", BUCKET, (("s3:prefix", "state/sch-1.json"),)))
+    assert not allows(policy, Need("s3:ListBucket", BUCKET, (("s3:prefix", "reports/imp-1.json"),)))
+    # A listing of the whole bucket carries no prefix (or an empty one): never granted.
+    assert not allows(policy, Need("s3:ListBucket", BUCKET))
+    assert not allows(policy, Need("s3:ListBucket", BUCKET, (("s3:prefix", ""),)))
+
+
+def test_listing_and_missing_reads_need_list_bucket_for_their_prefix() -> None:
+    region = "us-east-1"
+    assert needs_for_call("s3", "ListObjectsV2", {"Bucket": "b", "Prefix": "state/"}, region) == [
+        Need("s3:ListBucket", BUCKET, (("s3:prefix", "state/"),))
+    ]
+    assert needs_for_call("s3", "ListObjectsV2", {"Bucket": "b"}, region) == [
+        Need("s3:ListBucket", BUCKET, (("s3:prefix", ""),))
+    ]
+    assert missing_object_need("b", "state/sch-9.json") == Need(
+        "s3:ListBucket", BUCKET, (("s3:prefix", "state/sch-9.json"),)
+    )
+
+
+def test_an_unconditioned_or_too_wide_list_bucket_is_a_finding() -> None:
+    reads = statement("Allow", "s3:GetObject", f"{BUCKET}/state/*")
+    wide = statement("Allow", "s3:ListBucket", BUCKET)
+    assert list_bucket_findings({"Statement": [reads, wide]}) == [
+        "s3:ListBucket on arn:aws:s3:::b without an s3:prefix condition"
+    ]
+    star = statement("Allow", "s3:ListBucket", BUCKET, Condition={"StringLike": {"s3:prefix": ["*"]}})
+    assert list_bucket_findings({"Statement": [reads, star]}) == [
+        "s3:ListBucket on arn:aws:s3:::b allows prefix '*', which no s3:GetObject of the policy covers"
+    ]
+    fitting = statement(
+        "Allow", "s3:ListBucket", BUCKET, Condition={"StringLike": {"s3:prefix": ["state/*"]}}
+    )
+    assert list_bucket_findings({"Statement": [reads, fitting]}) == []
+
+
+def test_every_function_lists_the_roster_bucket_only_under_the_prefixes_it_reads() -> None:
+    for function, path in function_policy_files().items():
+        policy = json.loads(path.read_text())
+        assert list_bucket_findings(policy) == [], function
+    # The API reads school rosters (state/) only: it may not learn which rosters or reports exist.
+    api = json.loads(function_policy_files()["api_handler"].read_text())
+    grants = [s for s in api["Statement"] if "s3:ListBucket" in s["Action"]]
+    assert [g["Condition"]["StringLike"]["s3:prefix"] for g in grants] == [["state/*"]]

@@ -182,10 +182,10 @@ def test_a_session_ends_after_12_hours_however_busy(world: World, phone: Phone, 
     assert phone.open("/m/chats").status == 401
 
 
-def test_unlinking_in_the_journal_ends_the_phones_session(world: World, phone: Phone) -> None:
+def test_unlinking_in_the_journal_ends_the_phones_session(world: World, phone: Phone, services: Any) -> None:
     from chalicelib.identity.links import remove_link
 
-    remove_link("stu-1")
+    remove_link(services.links, "stu-1")
     assert phone.open("/m/chats").status == 401
 
 

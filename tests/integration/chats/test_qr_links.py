@@ -13,7 +13,7 @@ import pytest
 
 from chalicelib.clock import MovableClock
 from chalicelib.config import ConfigurationError
-from chalicelib.identity.signin import redeem_qr_link
+from chalicelib.identity.signin import SignIn
 from chalicelib.store.web import QrLinkItem, WebSessionItem
 from tests.integration.chats.phone import Phone, qr_link
 from tests.integration.chats.world import World
@@ -166,14 +166,14 @@ def test_a_link_works_once(world: World) -> None:
     assert len(list(WebSessionItem.scan(consistent_read=True))) == 1
 
 
-def _scan_at_once(token: str, now: datetime, phones: int = 2) -> list[Any]:
+def _scan_at_once(signin: SignIn, token: str, now: datetime, phones: int = 2) -> list[Any]:
     """Redeem one token from several threads released together; what each got."""
     barrier = threading.Barrier(phones)
     outcomes: list[Any] = []
 
     def scan() -> None:
         barrier.wait()
-        outcomes.append(redeem_qr_link(token, now))
+        outcomes.append(signin.redeem_qr_link(token, now))
 
     threads = [threading.Thread(target=scan) for _ in range(phones)]
     for thread in threads:
@@ -183,9 +183,11 @@ def _scan_at_once(token: str, now: datetime, phones: int = 2) -> list[Any]:
     return outcomes
 
 
-def test_two_phones_scanning_at_once_exactly_one_wins(world: World, clock: MovableClock) -> None:
+def test_two_phones_scanning_at_once_exactly_one_wins(
+    world: World, clock: MovableClock, services: Any
+) -> None:
     for _ in range(5):
-        outcomes = _scan_at_once(_token(qr_link(world.api, "stu-1")["url"]), clock.now())
+        outcomes = _scan_at_once(services.signin, _token(qr_link(world.api, "stu-1")["url"]), clock.now())
         assert len(outcomes) == 2
         assert sum(outcome is not None for outcome in outcomes) == 1
         clock.advance(seconds=11)  # stay inside the per-minute cap
