@@ -13,10 +13,12 @@ from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, SQSEvent, WebsocketEvent
 
 from chalicelib.api import (
+    attachments,
     backoffice,
     calls,
     chats,
     hosted,
+    hosted_attachments,
     hosted_calls,
     hosted_manage,
     hosted_new_chat,
@@ -51,6 +53,8 @@ def create_app(services: Services) -> Chalice:
         hosted_new_chat.api,
         safety.api,
         schools.api,
+        attachments.api,
+        hosted_attachments.api,
     )
     for api in routes:
         api.register(app, services)

@@ -164,10 +164,13 @@ def client(service: str, region: str | None = None, endpoint_url: str | None = N
     with _lock:
         if key not in _clients:
             botocore_session()
+            config = _CLIENT_CONFIG
+            if service == "s3":  # presigned links and POSTs signed with SigV4 (what SSE-KMS objects need)
+                config = config.merge(Config(signature_version="s3v4"))
             _clients[key] = _per_thread.boto3.client(
                 service,
                 region_name=region or settings().region,
-                config=_CLIENT_CONFIG,
+                config=config,
                 endpoint_url=endpoint_url,
             )
         return _clients[key]

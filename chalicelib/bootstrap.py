@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from chalicelib.attachments.port import AttachmentRecords, BlobStore
+from chalicelib.attachments.service import AttachmentService
 from chalicelib.calls.factory import provider_from_settings
 from chalicelib.calls.model import Call
 from chalicelib.calls.port import CallProvider, CallStore
@@ -41,6 +43,7 @@ from chalicelib.safety.school import SchoolSafety, SchoolSeats
 from chalicelib.schools.service import SchoolRules
 from chalicelib.schools.settings import SchoolSettingsStore
 from chalicelib.store.accounts import DynamoAccountStore
+from chalicelib.store.attachments import DynamoAttachmentRecords, S3Blobs
 from chalicelib.store.calls import DynamoCallStore
 from chalicelib.store.connections import DynamoConnectionStore
 from chalicelib.store.counters import DynamoCounterStore
@@ -77,6 +80,8 @@ class Services:
     consents: ConsentStore
     seats: SchoolSeats
     school_settings: SchoolSettingsStore
+    attachment_records: AttachmentRecords
+    blobs: BlobStore
     links: LinkStore
     link_sessions: LinkSessionStore
     counters: CounterStore
@@ -144,6 +149,19 @@ class Services:
             self.call_store, self.call_provider, self.clock, max_length, self.chats.open_chat, started
         )
 
+    def attachments(self, config: Settings) -> AttachmentService:
+        """The attachments use cases on these adapters; who sees which chat is the chats feature's rule."""
+        return AttachmentService(
+            self.attachment_records,
+            self.blobs,
+            self.clock,
+            self.chats.open_chat,
+            self.messenger.get_message,
+            max_bytes=config.attachment_max_bytes,
+            link_ttl_s=config.attachment_link_ttl_s,
+            upload_ttl_s=config.attachment_upload_ttl_s,
+        )
+
     def linking(self, config: Settings) -> LinkService:
         """The linking use cases on these adapters, under the given settings."""
         return LinkService(
@@ -188,6 +206,8 @@ def build_services(config: Settings) -> Services:
         connections=connections,
         live=live,
         school_settings=DynamoSchoolSettings(),
+        attachment_records=DynamoAttachmentRecords(),
+        blobs=S3Blobs(),
         links=DynamoLinkStore(),
         link_sessions=DynamoLinkSessionStore(),
         counters=DynamoCounterStore(),

@@ -151,6 +151,10 @@ class Settings(BaseModel):
     live_url: str | None = _env("LIVE_URL", None, pattern=r"^wss?://")
     live_endpoint_url: str | None = _env("LIVE_ENDPOINT_URL", None, pattern=r"^https?://")
     live_connection_ttl_s: int = _env("LIVE_CONNECTION_TTL_S", 2 * 3600 + 300, ge=60, le=24 * 3600)
+    # Attachments (SPEC §10): at most 20 MB; links for minutes; an upload form for a few minutes.
+    attachment_max_bytes: int = _env("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, gt=0, le=20 * 1024 * 1024)
+    attachment_link_ttl_s: int = _env("ATTACHMENT_LINK_TTL_S", 300, ge=1, le=3600)
+    attachment_upload_ttl_s: int = _env("ATTACHMENT_UPLOAD_TTL_S", 600, ge=10, le=3600)
 
     @field_validator("homeroom_title_pattern")
     @classmethod

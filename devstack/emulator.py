@@ -6,7 +6,8 @@ requests at the same moment can both pass a condition only one should. That
 would make the service's races (two phones redeeming one QR code, two
 deliveries of one message) look broken locally and in tests when they are
 not. This emulator serialises DynamoDB requests, and only those: S3 and SQS
-long polls still run side by side.
+long polls still run side by side. In front of it, ``s3_rules`` checks what
+S3 checks of presigned requests and moto does not (POST policies, link expiry).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
+
+from devstack.s3_rules import S3PresignedRules
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -52,7 +55,7 @@ class EmbeddedEmulator:
 
     def start(self) -> None:
         """Listen (raises if the port is taken) and serve in a daemon thread."""
-        app = _DynamoDBOneAtATime(DomainDispatcherApplication(create_backend_app))
+        app = S3PresignedRules(_DynamoDBOneAtATime(DomainDispatcherApplication(create_backend_app)))
         self._server = make_server(
             self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler
         )

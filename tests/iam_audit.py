@@ -381,6 +381,21 @@ def needs_for_call(service: str, operation: str, params: Mapping[str, Any], regi
                     (("s3:prefix", params.get("Prefix", "")),),
                 )
             ]
+        if operation == "CopyObject":  # IAM: read the source, write the target (there is no s3:CopyObject)
+            source = params["CopySource"]
+            if isinstance(source, str):
+                source_bucket, _, source_key = source.lstrip("/").partition("/")
+            else:
+                source_bucket, source_key = source["Bucket"], source["Key"]
+            return [
+                Need("s3:GetObject", f"arn:{PARTITION}:s3:::{source_bucket}/{source_key}"),
+                Need("s3:PutObject", f"arn:{PARTITION}:s3:::{bucket}/{params['Key']}"),
+            ]
+        if operation == "DeleteObjects":  # IAM: s3:DeleteObject on each key (there is no s3:DeleteObjects)
+            return [
+                Need("s3:DeleteObject", f"arn:{PARTITION}:s3:::{bucket}/{entry['Key']}")
+                for entry in params["Delete"]["Objects"]
+            ]
         return [Need(f"s3:{operation}", f"arn:{PARTITION}:s3:::{bucket}")]
     if service == "sqs":
         return [Need(f"sqs:{_SQS_BATCH_ACTIONS.get(operation, operation)}", _queue_arn(region, params))]

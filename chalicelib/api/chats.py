@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from chalicelib.api.attachments import forget_attachments_of, messages_json, send_with_attachments
 from chalicelib.api.calls import call_summary_json
 from chalicelib.api.http import (
     MAX_ID_LENGTH,
@@ -28,6 +29,7 @@ from chalicelib.api.http import (
     validate,
 )
 from chalicelib.api.shapes import chat_json, member_json, message_json, person_json
+from chalicelib.attachments.rules import MAX_PER_MESSAGE
 from chalicelib.chats.access import ChatAccess
 from chalicelib.config import settings
 from chalicelib.messenger.port import ChatEdit
@@ -40,6 +42,7 @@ MAX_CLIENT_ID_CHARS = 128
 MAX_MEMBERS_AT_CREATION = 500
 MAX_MEMBERS_PER_ADD = 100
 MAX_SEARCH_CHARS = 100
+MAX_ATTACHMENTS_PER_MESSAGE = MAX_PER_MESSAGE
 
 
 # --- input ---------------------------------------------------------------------------
@@ -127,6 +130,9 @@ class SendMessageInput(RequestBody):
     text: MessageText
     client_msg_id: ClientId | None = None
     reply_to: Identifier | None = None
+    attachments: Annotated[
+        list[Identifier], Field(default_factory=list, max_length=MAX_ATTACHMENTS_PER_MESSAGE)
+    ]
 
 
 class MarkReadInput(RequestBody):
@@ -268,23 +274,25 @@ def list_messages(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     limit = ctx.page_size(default=50, maximum=100)
     before = ctx.position("before", compound=True)
     messages = ctx.services.chats.list_messages(ctx.authenticated, chat_id, limit, before)
-    return ctx.page([message_json(m) for m in messages.items], "before", messages.before)
+    return ctx.page(messages_json(ctx, chat_id, messages.items), "before", messages.before)
 
 
 @api.route("/v1/chats/{chat_id}/messages", methods=("POST",))
 def send_message(ctx: RequestContext, chat_id: str) -> Response:
     """Members: send (201); the same ``client_msg_id`` again returns the first message (200)."""
     body = ctx.body(SendMessageInput)
-    sent = ctx.services.chats.send_message(
-        ctx.authenticated, chat_id, body.text, body.client_msg_id, body.reply_to
+    sent, shown = send_with_attachments(
+        ctx, ctx.authenticated, chat_id, body.text, body.client_msg_id, body.attachments, body.reply_to
     )
-    return _json(message_json(sent.message), 201 if sent.created else 200)
+    return _json(shown, 201 if sent.created else 200)
 
 
 @api.route("/v1/chats/{chat_id}/messages/{message_id}", methods=("DELETE",))
 def delete_message(ctx: RequestContext, chat_id: str, message_id: str) -> dict[str, Any]:
     """The author or a moderator: leave a "deleted" placeholder."""
-    return message_json(ctx.services.chats.delete_message(ctx.authenticated, chat_id, message_id))
+    deleted = ctx.services.chats.delete_message(ctx.authenticated, chat_id, message_id)
+    forget_attachments_of(ctx, deleted)
+    return message_json(deleted)
 
 
 # --- read state ----------------------------------------------------------------------

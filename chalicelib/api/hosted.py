@@ -17,6 +17,7 @@ from typing import Any
 
 from chalice import Response
 
+from chalicelib.api.attachments import messages_json, send_with_attachments
 from chalicelib.api.calls import call_summary_json
 from chalicelib.api.chats import SendMessageInput
 from chalicelib.api.http import (
@@ -26,6 +27,7 @@ from chalicelib.api.http import (
     validate,
 )
 from chalicelib.api.shapes import chat_json, member_json, message_json
+from chalicelib.attachments.rules import AttachmentNotUploaded
 from chalicelib.chats import access, reading
 from chalicelib.config import settings
 from chalicelib.errors import (
@@ -299,7 +301,7 @@ def _chat_response(
         session.csrf_token,
         session.person_id,
         chat_json(opened.chat, opened.my_role),
-        [message_json(message) for message in page.items],
+        messages_json(ctx, chat_id, page.items),
         older,
         showing_older=before is not None,
         composer=Composer(
@@ -316,7 +318,13 @@ def _chat_response(
         manage_error=manage_error,
         members=[member_json(m) for m in members.items],
     )
-    return html_response(body, error.status if error else 200)
+    files = file_origins(ctx)  # the composer uploads attachments to the bucket; previews come from it
+    return html_response(body, error.status if error else 200, connect=files, images_from=files)
+
+
+def file_origins(ctx: RequestContext) -> tuple[str, ...]:
+    """Where the chat page's script uploads attachments and its previews come from (for its CSP)."""
+    return (origin_of(ctx.services.blobs.download_link("attachments/", 60, "x", "x")),)
 
 
 def _send_error_text(error: ServiceError) -> str:
@@ -327,6 +335,8 @@ def _send_error_text(error: ServiceError) -> str:
         return "Сообщение не отправлено: оно пустое или длиннее 4000 символов."
     if isinstance(error, ReadOnly):
         return "Сообщение не отправлено: в этот чат сейчас писать нельзя."
+    if isinstance(error, AttachmentNotUploaded):
+        return "Сообщение не отправлено: файл ещё не загрузился. Прикрепите его снова."
     return "Сообщение не отправлено. Обновите страницу и попробуйте ещё раз."
 
 
@@ -351,16 +361,25 @@ def send(ctx: RequestContext, chat_id: str) -> Response:
     text = form.pop("text", "")
     client_msg_id = form.pop("client_msg_id", "") or None
     reply_to = form.pop("reply_to", "") or None
+    attachment_ids = form.pop("attachments", "").split()  # filled in by static/attach.js
     if form:
         raise ValidationFailed(
             "Unknown form fields.", [{"field": name, "message": "unknown"} for name in form]
         )
     try:
         body = validate(
-            SendMessageInput, {"text": text, "client_msg_id": client_msg_id, "reply_to": reply_to}
+            SendMessageInput,
+            {
+                "text": text,
+                "client_msg_id": client_msg_id,
+                "reply_to": reply_to,
+                "attachments": attachment_ids,
+            },
         )
-        ctx.services.chats.send_message(session.caller, chat_id, body.text, body.client_msg_id, body.reply_to)
-    except (ValidationFailed, ReadOnly, Conflict, QuietHours) as error:
+        send_with_attachments(
+            ctx, session.caller, chat_id, body.text, body.client_msg_id, body.attachments, body.reply_to
+        )
+    except (ValidationFailed, ReadOnly, Conflict, QuietHours, AttachmentNotUploaded) as error:
         return _chat_response(ctx, session, chat_id, draft=text, error=error, reply_to=reply_to)
     return _redirect(_urls().chat(chat_id))
 

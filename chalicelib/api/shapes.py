@@ -10,11 +10,12 @@ from chalicelib.clock import isoformat_utc
 from chalicelib.messenger.port import Message
 
 
-def message_json(message: Message) -> dict[str, Any]:
+def message_json(message: Message, attachments: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """A message: ``{"id", "chat_id", "author_id", "author_name", "text", "sent_at", "client_msg_id"}``.
 
     Plus ``deleted``: a deleted message stays in the history as a placeholder with no text;
-    and ``reply_to``: the id of the message of the chat it answers, or None.
+    ``reply_to``: the id of the message of the chat it answers, or None; and
+    ``attachments`` (``api.attachments.attachment_json``), where the caller looked them up.
     """
     return {
         "id": message.message_id,
@@ -26,6 +27,7 @@ def message_json(message: Message) -> dict[str, Any]:
         "client_msg_id": message.client_msg_id,
         "deleted": message.deleted,
         "reply_to": message.reply_to,
+        "attachments": [] if message.deleted else (attachments or []),
     }
 
 

@@ -10,13 +10,14 @@ request shows no pupil's name, a report about them by someone else is the
 reporter's data and is not exported).
 
 Erasure: the account and its profile, the link, hosted-page sessions, QR
-sign-in links, link sessions, throttling records and the consent requests
-about them go; the person's messages stay in their chats as placeholders
-without text, signed «Удалённый пользователь»; the reports about their
-messages are deleted (what they point at has no text any more), and the reports
-they filed stay for the moderators but anonymous (``ERASED_REPORTER``, no
-reason); each school the person belongs to gets one ``erased`` audit record.
-The old password then signs nobody in: the account it belonged to is gone.
+sign-in links, link sessions, throttling records, the consent requests about
+them and every file the person attached (SPEC §10) go; the person's messages
+stay in their chats as placeholders without text, signed «Удалённый
+пользователь»; the reports about their messages are deleted (what they point
+at has no text any more), and the reports they filed stay for the moderators
+but anonymous (``ERASED_REPORTER``, no reason); each school the person belongs
+to gets one ``erased`` audit record. The old password then signs nobody in:
+the account it belonged to is gone.
 Nothing is found by Scan (``store.privacy``).
 """
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.clock import isoformat_utc
+from chalicelib.config import settings
 from chalicelib.identity import throttle
 from chalicelib.identity.linking import password_run_key
 from chalicelib.identity.links import find_link, remove_link
@@ -69,6 +71,18 @@ def export_data(services: Services, person_id: str) -> dict[str, Any]:
                 "left_at": isoformat_utc(seat.left_at) if seat.left_at and not seat.active else None,
             }
             for seat in seats
+        ],
+        "attachments": [
+            {
+                "id": a.attachment_id,
+                "chat_id": a.chat_id,
+                "name": a.name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "message_id": a.message_id,
+                "created_at": isoformat_utc(a.created_at),
+            }
+            for a in services.attachment_records.of_uploader(person_id)
         ],
         "messages": [
             {
@@ -145,6 +159,7 @@ def erase(services: Services, person_id: str) -> None:
             password_run_key(phone, person_id),
         ]
     store.delete_counters(keys)
+    services.attachments(settings()).erase_uploader(person_id)
     written: dict[str, set[str]] = {}
     for message in store.own_messages(person_id):
         store.scrub_message(message.chat_id, message.message_id, DELETED_USER_NAME, now)

@@ -4,7 +4,8 @@
   (default 30) ago is pseudonymised: their name in their membership rows and on
   their messages becomes «Бывший участник».
 * A chat archived more than ``ARCHIVED_MESSAGES_RETENTION_DAYS`` ago loses its
-  messages (the chat and its members stay, as history of who was there).
+  messages and their attachments (the chat and its members stay, as history of
+  who was there).
 
 Run by the scheduled Lambda ``retention_sweep`` (``app.py``); the local stack
 runs it on demand (``python -m devstack.retention``). Idempotent: a second run
@@ -60,6 +61,7 @@ def sweep(services: Services, now: datetime) -> SweepResult:
     cutoff = now - timedelta(days=config.archived_messages_retention_days)
     for chat in store.archived_chats_before(cutoff):
         messages_deleted += store.purge_messages(chat.chat_id, now)
+        services.attachments(config).purge_chat(chat.chat_id)
         audit(chat.school_id, AuditAction.MESSAGES_PURGED, chat_id=chat.chat_id)
         chats_purged += 1
     result = SweepResult(pseudonymised, chats_purged, messages_deleted)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pynamodb.models import Model
 
+from chalicelib.store.attachments import AttachmentItem
 from chalicelib.store.calls import CallItem
 from chalicelib.store.connections import ConnectionItem
 from chalicelib.store.identity import AccountItem, CounterItem, LinkSessionItem, ProfileLinkItem
@@ -25,6 +26,7 @@ ALL_MODELS += [QrLinkItem, WebSessionItem]
 ALL_MODELS += [CallItem, AuditItem, ReportItem, ConsentItem, DepartureItem]
 ALL_MODELS += [ConnectionItem]
 ALL_MODELS += [SchoolSettingsItem]
+ALL_MODELS += [AttachmentItem]
 """Every DynamoDB table of the service (``infrastructure/`` must declare each one)."""
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from chalicelib.web.attachments import attach_box, attachment_list
 from chalicelib.web.render import Markup, Templates, concat, escape, linkify
 
 TEMPLATES = Templates(Path(__file__).with_name("templates"))
@@ -306,6 +307,7 @@ def _composer(urls: Urls, csrf: str, chat: dict[str, Any], composer: Composer) -
         error=error,
         reply=reply,
         draft=composer.draft,
+        attach=attach_box(urls.chat(chat["id"]), urls.static),
     )
 
 
@@ -387,6 +389,7 @@ def _message(
         text=linkify(message["text"]),
         sent_at=message["sent_at"],
         sent_at_text=_time_text(message["sent_at"]),
+        attachments=attachment_list(urls.chat(chat["id"]), message),
         actions=actions,
     )
 

@@ -91,10 +91,13 @@ CHIME_ORIGINS = ("https://*.chime.aws", "wss://*.chime.aws", "https://*.amazonaw
 """Where the Amazon Chime SDK for JavaScript connects (signalling, TURN, ingest): a Chime call page only."""
 
 
-def content_security_policy(*, data_images: bool = False, connect: tuple[str, ...] = ()) -> str:
+def content_security_policy(
+    *, data_images: bool = False, connect: tuple[str, ...] = (), images_from: tuple[str, ...] = ()
+) -> str:
     """This origin only; ``data_images`` also allows ``data:`` images (a QR code from the API),
-    ``connect`` more origins for ``fetch``/WebSocket (a call provider's media service)."""
-    images = "'self' data:" if data_images else "'self'"
+    ``connect`` more origins for ``fetch``/WebSocket (a call provider's media service, the
+    attachments' bucket), ``images_from`` more origins for images (attachment previews)."""
+    images = " ".join(("'self' data:" if data_images else "'self'", *images_from))
     connect_src = " ".join(("'self'", *connect))
     return (
         "default-src 'none'; script-src 'self'; style-src 'self'; "
@@ -117,6 +120,7 @@ def page_headers(
     referrer_policy: str = "same-origin",
     media: bool = False,
     connect: tuple[str, ...] = (),
+    images_from: tuple[str, ...] = (),
 ) -> dict[str, str]:
     """The headers of every HTML page: its CSP, no framing, no caching, no powerful features.
 
@@ -129,7 +133,9 @@ def page_headers(
     connect = (*connect, *_live_sources())
     return {
         "Content-Type": HTML_CONTENT_TYPE,
-        "Content-Security-Policy": content_security_policy(data_images=data_images, connect=connect),
+        "Content-Security-Policy": content_security_policy(
+            data_images=data_images, connect=connect, images_from=images_from
+        ),
         "X-Frame-Options": "DENY",
         "Cross-Origin-Opener-Policy": "same-origin",
         "Cross-Origin-Resource-Policy": "same-origin",
@@ -148,11 +154,16 @@ def html_response(
     referrer_policy: str = "same-origin",
     media: bool = False,
     connect: tuple[str, ...] = (),
+    images_from: tuple[str, ...] = (),
 ) -> Response:
     """An HTML page with :func:`page_headers` (plus ``headers``)."""
     all_headers: dict[str, str | list[str]] = {
         **page_headers(
-            data_images=data_images, referrer_policy=referrer_policy, media=media, connect=connect
+            data_images=data_images,
+            referrer_policy=referrer_policy,
+            media=media,
+            connect=connect,
+            images_from=images_from,
         ),
         **(headers or {}),
     }

@@ -156,7 +156,8 @@ def test_every_function_lists_the_roster_bucket_only_under_the_prefixes_it_reads
     for function, path in function_policy_files().items():
         policy = json.loads(path.read_text())
         assert list_bucket_findings(policy) == [], function
-    # The API reads school rosters (state/) only: it may not learn which rosters or reports exist.
+    # The API reads school rosters (state/) and attachments (SPEC §10) only: it may not learn which
+    # rosters or reports exist.
     api = json.loads(function_policy_files()["api_handler"].read_text())
     grants = [s for s in api["Statement"] if "s3:ListBucket" in s["Action"]]
-    assert [g["Condition"]["StringLike"]["s3:prefix"] for g in grants] == [["state/*"]]
+    assert [g["Condition"]["StringLike"]["s3:prefix"] for g in grants] == [["state/*"], ["attachments/*"]]

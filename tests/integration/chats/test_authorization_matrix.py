@@ -145,6 +145,24 @@ POST open           parents  200   404   403   403   404   404   409L  409L  404
 POST open           subject  404   409C  403   404   403   404   409L  409L  404   409K
 POST open           custom   409C  403   403   403   404   404   409L  409L  404   409K
 
+POST attachment     staff    201   201   201   404   404   404   409L  409L  404   409K
+POST attachment     class    201   404   403   404   201   404   409L  409L  404   409K
+POST attachment     parents  201   404   403   201   404   404   409L  409L  404   409K
+POST attachment     subject  404   201   403   404   201   404   409L  409L  404   409K
+POST attachment     custom   201   201   403   201   404   404   409L  409L  404   409K
+
+GET attachment      staff    200   200   200   404   404   404   409L  409L  404   409K
+GET attachment      class    200   404   403   404   200   404   409L  409L  404   409K
+GET attachment      parents  200   404   403   200   404   404   409L  409L  404   409K
+GET attachment      subject  404   200   403   404   200   404   409L  409L  404   409K
+GET attachment      custom   200   200   403   200   404   404   409L  409L  404   409K
+
+POST attachment check staff  404   404   200   404   404   404   409L  409L  404   409K
+POST attachment check class  200   404   403   404   404   404   409L  409L  404   409K
+POST attachment check parents 200  404   403   404   404   404   409L  409L  404   409K
+POST attachment check subject 404  200   403   404   404   404   409L  409L  404   409K
+POST attachment check custom 200   404   403   404   404   404   409L  409L  404   409K
+
 DELETE message      staff    200   403   200   404   404   404   200   409L  404   409K
 DELETE message      class    200   404   200   404   200   404   200   409L  404   409K
 DELETE message      parents  200   404   200   200   404   404   200   409L  404   409K
@@ -340,6 +358,14 @@ ROUTES = {
     "POST report": ("POST", "/v1/chats/{chat_id}/messages/{message_id}/report", {"reason": "грубость"}),
     "GET reports": ("GET", "/v1/chats/{chat_id}/reports", None),
     "GET chats": ("GET", "/v1/chats", None),
+    "POST attachment": (
+        "POST",
+        "/v1/chats/{chat_id}/attachments",
+        {"name": "a.pdf", "content_type": "application/pdf", "size": 10},
+    ),
+    # Attachment rows run with one file in every chat, sent by its moderator (WITH_ATTACHMENTS).
+    "GET attachment": ("GET", "/v1/chats/{chat_id}/attachments/{attachment_id}", None),
+    "POST attachment check": ("POST", "/v1/chats/{chat_id}/attachments/{attachment_id}/check", None),
     "POST subject chat": (
         "POST",
         "/v1/chats",
@@ -360,12 +386,40 @@ def request(world: World, expectation: Expectation) -> tuple[str, str, str, Any]
         chat_id=world.chats.get(expectation.kind, ""),
         message_id=world.targets.get(expectation.kind),
         person_id=SCHOOL_MEMBER_TARGETS.get(expectation.caller, MEMBER_TARGETS).get(expectation.kind),
+        attachment_id=ATTACHMENT_TARGETS.get(expectation.kind, "att_none"),
     )
     if expectation.route == "POST call signal":
         body = {**body, "to": CALL_STARTERS[expectation.kind]}
     if body == "up_to":
         body = {"up_to": world.targets.get(expectation.kind)}
     return method, template, path, body
+
+
+# Attachment rows: each chat's moderator sends one file there first (its id by kind).
+WITH_ATTACHMENTS = {"GET attachment", "POST attachment check"}
+ATTACHMENT_TARGETS: dict[str, str] = {}
+
+
+def send_attachments(world: World) -> None:
+    """A PDF from each chat's moderator, uploaded, checked and sent (SPEC §10)."""
+    import requests
+
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    for kind, moderator in MODERATORS.items():
+        base = f"/v1/chats/{world.chats[kind]}"
+        ticket = world.post(
+            moderator,
+            f"{base}/attachments",
+            {"name": "a.pdf", "content_type": "application/pdf", "size": len(pdf)},
+        )
+        assert ticket.status == 201, ticket.body
+        upload = ticket.body["upload"]
+        requests.post(upload["url"], data=upload["fields"], files={"file": ("a.pdf", pdf)}, timeout=20)
+        attachment_id = ticket.body["attachment"]["id"]
+        assert world.post(moderator, f"{base}/attachments/{attachment_id}/check", None).status == 200
+        sent = world.post(moderator, f"{base}/messages", {"text": "файл", "attachments": [attachment_id]})
+        assert sent.status == 201, sent.body
+        ATTACHMENT_TARGETS[kind] = attachment_id
 
 
 # Routes whose rows are stated for chats in announcements mode, and who moderates each chat.
@@ -399,6 +453,8 @@ def test_authorization_matrix(world: World, services: Any, route: str) -> None:
     if route in QUIET:
         quiet = {"quiet_hours": {"start": "08:00", "end": "10:00"}}
         assert world.call("adm", "PATCH", f"/v1/schools/{SCHOOL}/settings", quiet).status == 200
+    if route in WITH_ATTACHMENTS:
+        send_attachments(world)
     if route in ANNOUNCED:
         for kind, moderator in MODERATORS.items():
             switched = world.call(moderator, "PATCH", f"/v1/chats/{world.chats[kind]}", {"read_only": True})

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
 import pytest
 
 from chalicelib.clock import MovableClock
-from chalicelib.web.render import content_security_policy
+from chalicelib.web.render import content_security_policy, origin_of
 from tests.integration.chats.phone import Page, Phone
 from tests.integration.chats.world import World
 
@@ -269,11 +270,14 @@ def test_user_text_is_escaped_everywhere(world: World, phone: Phone) -> None:
         assert "<script>alert" not in page.html and "<img src=x" not in page.html
         assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&quot;&gt;&lt;img src=x" in page.html
         scripts = re.findall(r"<script\b[^>]*>", page.html)
-        assert scripts == [
+        # Only this site's own files: dates, live delivery, the page's script, and the send box's
+        # attachments script (SPEC §10).
+        assert scripts[:3] == [
             '<script src="/m/static/when.js" defer>',
             '<script src="/m/static/live.js" defer>',
             '<script src="/m/static/app.js" defer>',
         ]
+        assert scripts[3:] in ([], ['<script src="/m/static/attach.js" defer>'])
         tags = re.findall(r"<[^>]*>", page.html)
         assert not [tag for tag in tags if re.search(r"\s(on[a-z]+|style)=", tag)]
 
@@ -338,10 +342,14 @@ def test_pages_carry_a_strict_csp_and_the_other_security_headers(world: World, p
         Phone(world.api).open("/m/chats"),  # 401
         Phone(world.api).open("/m/AAAAAAAAAAAAAAAAAAAAAA"),  # 410
     ]
-    for page in pages:
+    # The chat page also reaches the attachments' bucket (uploads) and shows its previews (SPEC §10).
+    bucket = origin_of(os.environ["AWS_ENDPOINT_URL"])
+    expected = [content_security_policy(), content_security_policy(connect=(bucket,), images_from=(bucket,))]
+    expected += [content_security_policy()] * 2
+    for page, policy in zip(pages, expected, strict=True):
         headers = page.headers
         assert headers["Content-Type"] == "text/html; charset=utf-8"
-        assert headers["Content-Security-Policy"] == content_security_policy()
+        assert headers["Content-Security-Policy"] == policy
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Cache-Control"] == "no-store"
