@@ -32,7 +32,6 @@ from chalicelib.live import events as live_events
 from chalicelib.live.connections import ConnectionStore
 from chalicelib.live.feed import ChatFeed
 from chalicelib.live.port import LiveDelivery, NoLiveDelivery
-from chalicelib.live.websocket import WebSocketLiveDelivery
 from chalicelib.messenger.port import Messenger
 from chalicelib.pipeline.schools import SchoolStates
 from chalicelib.safety.audit import AuditLog
@@ -59,6 +58,7 @@ from chalicelib.store.school_settings import DynamoSchoolSettings
 from chalicelib.store.schools import SchoolStore
 from chalicelib.store.signin import DynamoSignInStore
 from chalicelib.store.sms import sms_sender_from_settings
+from chalicelib.store.websocket import WebSocketLiveDelivery
 
 
 @dataclass

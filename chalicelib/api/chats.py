@@ -146,12 +146,14 @@ def _json(body: dict[str, Any], status: int) -> Response:
 
 
 def _chat_with_call(ctx: RequestContext, opened: ChatAccess) -> dict[str, Any]:
-    """A chat with its call under way (for members; one more read, only for them)."""
+    """A chat with its call under way (for members; one more read, only for them) and whether it
+    still waits for its class teacher to open it (teacher first)."""
     call = None
     if opened.membership is not None and not opened.chat.archived:
         summaries = ctx.services.calls(settings()).summaries([opened.chat.chat_id])
         call = call_summary_json(summaries.get(opened.chat.chat_id))
-    return chat_json(opened.chat, opened.my_role, call)
+    awaiting = ctx.services.school_rules.awaits_opening(opened)
+    return chat_json(opened.chat, opened.my_role, call) | {"awaiting_open": awaiting}
 
 
 # --- chats ---------------------------------------------------------------------------
@@ -183,7 +185,7 @@ def create_chat(ctx: RequestContext) -> Response:
         made = ctx.services.chats.create_custom_chat(
             ctx.authenticated, body.school_id, body.title, body.member_ids, body.client_request_id
         )
-    return _json(chat_json(made.access.chat, made.access.my_role), 201 if made.created else 200)
+    return _json(_chat_with_call(ctx, made.access), 201 if made.created else 200)
 
 
 SearchText = Annotated[
@@ -218,7 +220,7 @@ def get_chat(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     """One chat (members; administrators and operators through the back office)."""
     opened = ctx.services.chats.open_chat(ctx.authenticated, chat_id)
     # Teacher first: whether its class teacher (the caller) still has to press «Открыть чат».
-    return _chat_with_call(ctx, opened) | {"awaiting_open": ctx.services.school_rules.awaits_opening(opened)}
+    return _chat_with_call(ctx, opened)
 
 
 @api.route("/v1/chats/{chat_id}", methods=("PATCH",))

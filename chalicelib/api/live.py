@@ -30,9 +30,9 @@ from chalicelib.chats import access
 from chalicelib.config import Settings
 from chalicelib.errors import ServiceError, Unauthorized
 from chalicelib.identity.journal_token import verify_journal_token
-from chalicelib.live.websocket import WebSocketLiveDelivery, encode
 from chalicelib.observability import log_event
 from chalicelib.safety.consent import require_consent
+from chalicelib.store.websocket import WebSocketLiveDelivery, encode
 from chalicelib.web.render import origin_of
 
 MAX_FRAME_BYTES = 8 * 1024

@@ -83,6 +83,9 @@ CHAT_DIRECTORY_ATTRIBUTES = [
     # Retention (chalicelib/safety/retention.py) finds long-archived chats by these.
     "archived_at",
     "messages_purged_at",
+    "archive_listing",
+    # Teacher first (chalicelib/schools): a chat listed by school says whether it was opened.
+    "opened_at",
 ]
 
 

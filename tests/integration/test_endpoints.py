@@ -30,6 +30,7 @@ def per_service_endpoints(emulator: str, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.setenv("UPLOAD_QUEUE_NAME", f"ep-uploads-{unique}")
     monkeypatch.setenv("SCHOOL_QUEUE_NAME", f"ep-schools-{unique}")
     monkeypatch.setenv("DEAD_LETTER_QUEUE_NAME", f"ep-dead-{unique}")
+    monkeypatch.setenv("FANOUT_QUEUE_NAME", f"ep-fanout-{unique}")
     for model in ALL_MODELS:
         # PynamoDB keeps a connection per model; start afresh so it reads this test's endpoints.
         monkeypatch.setattr(model, "_connection", None)

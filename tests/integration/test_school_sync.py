@@ -75,6 +75,8 @@ def test_first_import_creates_every_chat_with_its_members(services: Any, worker:
         "name": "Фамилия-school-1-c0-s0 Имя-school-1-c0-s0",
         "role": "student",
         "chat_role": "member",
+        "full_name": "Фамилия-school-1-c0-s0 Имя-school-1-c0-s0",
+        "about": "ученик 5А",
     }
 
 

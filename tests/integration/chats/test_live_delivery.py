@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from chalicelib.live.websocket import WebSocketLiveDelivery
+from chalicelib.store.websocket import WebSocketLiveDelivery
 from devstack.live import LiveServer, app_handlers
 from tests.integration.chats.phone import ORIGIN, Phone
 from tests.integration.chats.world import OPERATOR, World

@@ -277,7 +277,8 @@ def test_a_newly_linked_person_sees_their_chats(world: World) -> None:
 
 def test_members_show_no_phone_numbers(world: World) -> None:
     members = world.get("t-class", f"/v1/chats/{world.chats['parents']}/members").body["items"]
-    assert members and all(set(m) == {"person_id", "name", "role", "chat_role"} for m in members)
+    shown = {"person_id", "name", "role", "chat_role", "full_name", "about"}
+    assert members and all(set(m) == shown for m in members)
     chat = chat_of(world, "par-1", "parents")
     assert set(chat) == {
         "id",
@@ -292,4 +293,5 @@ def test_members_show_no_phone_numbers(world: World) -> None:
         "managed_by_roster",
         "last_message",
         "call",
+        "awaiting_open",
     }

@@ -15,6 +15,7 @@ from chalicelib.clock import MovableClock
 from chalicelib.errors import Conflict, Forbidden, NotFound, QuietHours
 from chalicelib.identity.journal_token import Caller
 from chalicelib.memory.chats import InMemoryChats
+from chalicelib.memory.fanout import InlineFanOut
 from chalicelib.memory.school_settings import InMemorySchoolSettings
 from chalicelib.planning.diff import diff
 from chalicelib.planning.model import ChatKind, roster_chat_id
@@ -85,7 +86,9 @@ def audit() -> Audit:
 
 def service(twin: InMemoryChats, store: CountingStore, clock: MovableClock, audit: Audit) -> ChatService:
     """One use's chats service, as ``Services.chats`` builds it."""
-    return ChatService(twin, twin, twin, clock, rules=SchoolRules(store, clock, audit))
+    return ChatService(
+        twin, twin, twin, clock, fan_out=InlineFanOut(twin), rules=SchoolRules(store, clock, audit)
+    )
 
 
 def me(person_id: str) -> Caller:

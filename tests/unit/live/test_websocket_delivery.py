@@ -12,8 +12,8 @@ import pytest
 from botocore.stub import Stubber
 
 from chalicelib.clock import MovableClock
-from chalicelib.live.websocket import WebSocketLiveDelivery
 from chalicelib.memory.connections import MemoryConnectionStore
+from chalicelib.store.websocket import WebSocketLiveDelivery
 
 NOW = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 ENDPOINT = "https://abc123.execute-api.us-east-1.amazonaws.com/api"
@@ -30,7 +30,7 @@ def delivery(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[WebSocketLiveDel
     # One poster thread: the Stubber expects its requests in order.
     from concurrent.futures import ThreadPoolExecutor
 
-    from chalicelib.live import websocket
+    from chalicelib.store import websocket
 
     monkeypatch.setattr(websocket, "_post_pool", lambda: ThreadPoolExecutor(max_workers=1))
     store = MemoryConnectionStore()

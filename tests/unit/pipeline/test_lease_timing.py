@@ -62,6 +62,8 @@ def test_the_local_stack_runs_a_short_lease(lease_env: pytest.MonkeyPatch) -> No
     # The local stack's environment, on a copy: none of it may leak into other tests.
     lease_env.setattr(os, "environ", {k: v for k, v in os.environ.items() if k != "SCHOOL_LEASE_S"})
     _configure_environment(18000, 15000)
+    # The console SMS switch is refused outside stage "local"; this test keeps the tests' stage.
+    os.environ.pop("PRINT_SMS_TO_CONSOLE", None)
     settings.cache_clear()
     assert lease_seconds() <= 20
     assert message_hiding_s() <= 25
