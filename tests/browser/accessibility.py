@@ -44,14 +44,17 @@ def assert_accessible(page: Any, screen: str) -> None:
 def small_targets(page: Any, selector: str = "a, button, input, select, textarea, summary") -> list[str]:
     """Visible interactive elements smaller than 44×44 CSS px (WCAG 2.5.5), described for the message.
 
-    A control inside a ``<label>``, or named by one (``for=``), is measured by its label, which a tap
-    on works the same (the attachment picker's file input is hidden behind its label); links
+    A control inside a ``<label>``, or named by one (``for=``), is measured by the larger of itself and
+    its label, which a tap on works the same (the attachment picker's file input hides behind its
+    label); links
     inside a message's text are inline targets, which WCAG 2.5.8 exempts.
     """
     found: list[str] = page.evaluate(
         """(selector) => Array.from(document.querySelectorAll(selector))
             .filter(n => n.offsetParent !== null && n.type !== "hidden" && !n.closest(".text"))
-            .map(n => [n, (n.closest("label") || (n.labels && n.labels[0]) || n).getBoundingClientRect()])
+            .map(n => [n, [n, n.closest("label"), ...(n.labels || [])].filter(Boolean)
+                .map(e => e.getBoundingClientRect())
+                .reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a))])
             .filter(([n, r]) => r.width < 44 || r.height < 44)
             .map(([n, r]) => `${n.tagName.toLowerCase()}#${n.id} `
                              + `«${(n.textContent || n.value || "").trim().slice(0, 30)}» `
