@@ -8,13 +8,18 @@ deliveries of one message) look broken locally and in tests when they are
 not. This emulator serialises DynamoDB requests, and only those: S3 and SQS
 long polls still run side by side. In front of it, ``s3_rules`` checks what
 S3 checks of presigned requests and moto does not (POST policies, link expiry).
+``GET /local/sms?phone=…`` answers the SMS the emulator's SNS sent to one number:
+moto's own ``/moto-api/data.json`` serialises every model of every service, which
+grows with each test of a session until a read of one code takes seconds.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -39,6 +44,37 @@ class _DynamoDBOneAtATime:
             return list(self.app(environ, start_response))
 
 
+SENT_SMS_PATH = "/local/sms"
+
+
+def sent_sms(phone: str) -> list[str]:
+    """The texts SNS has sent to ``phone`` in this process's emulator, oldest first."""
+    from moto.sns.models import sns_backends
+
+    return [
+        text
+        for _, regions in sns_backends.items()
+        for _, backend in regions.items()
+        for number, text in backend.sms_messages.values()
+        if number == phone
+    ]
+
+
+class _SentSms:
+    """WSGI middleware: ``GET /local/sms?phone=…`` → ``{"messages": [...]}``, a local phone's inbox."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != SENT_SMS_PATH or environ.get("REQUEST_METHOD") != "GET":
+            return self.app(environ, start_response)
+        phone = parse_qs(environ.get("QUERY_STRING", "")).get("phone", [""])[0]
+        body = json.dumps({"messages": sent_sms(phone)}).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+
 class EmbeddedEmulator:
     """A moto server on ``host:port`` in a background thread."""
 
@@ -55,7 +91,7 @@ class EmbeddedEmulator:
 
     def start(self) -> None:
         """Listen (raises if the port is taken) and serve in a daemon thread."""
-        app = S3PresignedRules(_DynamoDBOneAtATime(DomainDispatcherApplication(create_backend_app)))
+        app = _SentSms(S3PresignedRules(_DynamoDBOneAtATime(DomainDispatcherApplication(create_backend_app))))
         self._server = make_server(
             self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler
         )

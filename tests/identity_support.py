@@ -10,6 +10,7 @@ from typing import Any
 
 import requests
 
+from devstack.emulator import SENT_SMS_PATH
 from tests.openapi import assert_response_documented
 from tests.support import auth_headers, install_roster
 
@@ -24,9 +25,10 @@ def unique_phone() -> str:
 
 
 def sms_to(emulator: str, phone: str) -> list[str]:
-    """Every SMS the emulator's SNS has sent to a number, oldest first (server mode: /moto-api/data.json)."""
-    data = requests.get(f"{emulator}/moto-api/data.json", timeout=10).json()
-    return [m["message"] for m in data.get("sns", {}).get("SMS", []) if m["phone_number"] == phone]
+    """Every SMS the emulator's SNS has sent to a number, oldest first (``devstack.emulator``'s inbox)."""
+    found = requests.get(f"{emulator}{SENT_SMS_PATH}", params={"phone": phone}, timeout=10)
+    found.raise_for_status()
+    return list(found.json()["messages"])
 
 
 def last_code(emulator: str, phone: str) -> str:
