@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from chalice import Response
 from pydantic import Field, StringConstraints
 
-from chalicelib.api.http import ApiBlueprint, RequestBody, RequestContext
+from chalicelib.api.http import ApiBlueprint, RequestBody, RequestContext, json_response
 from chalicelib.api.shapes import message_json
 from chalicelib.attachments import rules
 from chalicelib.attachments.port import Attachment
@@ -74,10 +74,6 @@ def links_json(links: Links) -> dict[str, Any]:
     }
 
 
-def _json(body: dict[str, Any], status: int) -> Response:
-    return Response(body=body, status_code=status, headers={"Content-Type": "application/json"})
-
-
 @api.route("/v1/chats/{chat_id}/attachments", methods=("POST",))
 def start_upload(ctx: RequestContext, chat_id: str) -> Response:
     """Members who may post: a presigned POST for one file of the declared type and size (201)."""
@@ -85,7 +81,7 @@ def start_upload(ctx: RequestContext, chat_id: str) -> Response:
     ticket = ctx.services.attachments(settings()).start_upload(
         ctx.authenticated, chat_id, body.name, body.content_type, body.size
     )
-    return _json(ticket_json(ticket), 201)
+    return json_response(ticket_json(ticket), 201)
 
 
 @api.route("/v1/chats/{chat_id}/attachments/{attachment_id}/check", methods=("POST",))

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from chalice import Response
 from pydantic import StringConstraints
 
-from chalicelib.api.http import MAX_ID_LENGTH, ApiBlueprint, RequestBody, RequestContext
+from chalicelib.api.http import MAX_ID_LENGTH, ApiBlueprint, RequestBody, RequestContext, json_response
 from chalicelib.calls.model import Call, CallSummary, Signal
 from chalicelib.calls.service import MAX_SIGNAL_PAYLOAD_CHARS
 from chalicelib.clock import isoformat_utc
@@ -68,15 +68,13 @@ def signal_json(signal: Signal) -> dict[str, Any]:
     }
 
 
-def _json(body: dict[str, Any], status: int) -> Response:
-    return Response(body=body, status_code=status, headers={"Content-Type": "application/json"})
-
-
 @api.route("/v1/chats/{chat_id}/call", methods=("POST",))
 def start_or_join(ctx: RequestContext, chat_id: str) -> Response:
     """Start the chat's call (201) or join the one under way (200); ``join`` is for the caller's browser."""
     joined = ctx.services.calls(settings()).start_or_join(ctx.authenticated, chat_id)
-    return _json({"call": call_json(joined.call), "join": dict(joined.join)}, 201 if joined.started else 200)
+    return json_response(
+        {"call": call_json(joined.call), "join": dict(joined.join)}, 201 if joined.started else 200
+    )
 
 
 @api.route("/v1/chats/{chat_id}/call")
@@ -106,7 +104,7 @@ def send_signal(ctx: RequestContext, chat_id: str) -> Response:
     sent = ctx.services.calls(settings()).send_signal(
         ctx.authenticated, chat_id, body.to, body.kind, body.payload
     )
-    return _json(signal_json(sent), 201)
+    return json_response(signal_json(sent), 201)
 
 
 @api.route("/v1/chats/{chat_id}/call/signals")

@@ -26,6 +26,7 @@ from chalicelib.api.http import (
     RequestBody,
     RequestContext,
     has_control_characters,
+    json_response,
     validate,
 )
 from chalicelib.api.shapes import chat_json, member_json, message_json, person_json
@@ -141,10 +142,6 @@ class MarkReadInput(RequestBody):
     up_to: Identifier
 
 
-def _json(body: dict[str, Any], status: int) -> Response:
-    return Response(body=body, status_code=status, headers={"Content-Type": "application/json"})
-
-
 def _chat_with_call(ctx: RequestContext, opened: ChatAccess) -> dict[str, Any]:
     """A chat with its call under way (for members; one more read, only for them) and whether it
     still waits for its class teacher to open it (teacher first)."""
@@ -185,7 +182,7 @@ def create_chat(ctx: RequestContext) -> Response:
         made = ctx.services.chats.create_custom_chat(
             ctx.authenticated, body.school_id, body.title, body.member_ids, body.client_request_id
         )
-    return _json(_chat_with_call(ctx, made.access), 201 if made.created else 200)
+    return json_response(_chat_with_call(ctx, made.access), 201 if made.created else 200)
 
 
 SearchText = Annotated[
@@ -286,7 +283,7 @@ def send_message(ctx: RequestContext, chat_id: str) -> Response:
     sent, shown = send_with_attachments(
         ctx, ctx.authenticated, chat_id, body.text, body.client_msg_id, body.attachments, body.reply_to
     )
-    return _json(shown, 201 if sent.created else 200)
+    return json_response(shown, 201 if sent.created else 200)
 
 
 @api.route("/v1/chats/{chat_id}/messages/{message_id}", methods=("DELETE",))

@@ -13,14 +13,14 @@ screen's do). Every decision is ``attachments.service``'s, as for the API.
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
 
 from chalice import Response
 
 from chalicelib.api.attachments import NewAttachmentInput, attachment_json, ticket_json
 from chalicelib.api.hosted import _error_page, _redirect, _signed_in, _urls
 from chalicelib.api.hosted_calls import _checked_json_post
-from chalicelib.api.http import ApiBlueprint, RequestContext, problem_response
+from chalicelib.api.http import ApiBlueprint, RequestContext, json_response, problem_response
 from chalicelib.attachments import rules
 from chalicelib.config import settings
 from chalicelib.errors import NotFound, ServiceError, ValidationFailed
@@ -47,12 +47,8 @@ def _json_error(error: ServiceError) -> Response:
     return problem_response(error)
 
 
-def _json(body: dict[str, Any], status: int = 200) -> Response:
-    return Response(
-        body=body,
-        status_code=status,
-        headers={"Content-Type": "application/json", "Cache-Control": "no-store"},
-    )
+# The page's scripts read per-session answers: never from a cache.
+_json = partial(json_response, no_store=True)
 
 
 def attachment_href(chat_id: str, attachment_id: str, preview: bool = False) -> str:

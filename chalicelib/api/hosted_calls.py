@@ -13,7 +13,7 @@ reads it from the page). Every decision is ``calls.service``'s, as for the API.
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
 
 from chalice import Response
 
@@ -26,7 +26,7 @@ from chalicelib.api.hosted import (
     _signed_in,
     _urls,
 )
-from chalicelib.api.http import ApiBlueprint, RequestContext
+from chalicelib.api.http import ApiBlueprint, RequestContext, json_response
 from chalicelib.api.shapes import chat_json
 from chalicelib.calls.chime import NAME as CHIME
 from chalicelib.config import settings
@@ -49,12 +49,8 @@ def _checked_json_post(ctx: RequestContext) -> WebSession:
     return session
 
 
-def _json(body: dict[str, Any] | None, status: int = 200) -> Response:
-    return Response(
-        body=body if body is not None else "",
-        status_code=status,
-        headers={"Content-Type": "application/json", "Cache-Control": "no-store"},
-    )
+# The page's scripts read per-session answers: never from a cache.
+_json = partial(json_response, no_store=True)
 
 
 @api.route("/m/chats/{chat_id}/call", auth=False, render_error=_error_page)

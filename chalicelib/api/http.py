@@ -88,6 +88,14 @@ def problem_response(error: ServiceError, headers: dict[str, str | list[str]] | 
     )
 
 
+def json_response(body: dict[str, Any] | None, status: int = 200, *, no_store: bool = False) -> Response:
+    """A JSON answer (``None``: no body, for a 204); ``no_store``: the hosted page's per-session answers."""
+    headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
+    if no_store:
+        headers["Cache-Control"] = "no-store"
+    return Response(body=body if body is not None else "", status_code=status, headers=headers)
+
+
 def has_control_characters(value: str) -> bool:
     """Whether ``value`` holds a control character (C0, DEL) or a lone surrogate (no id or title does)."""
     return any(ord(ch) < 0x20 or ord(ch) == 0x7F or 0xD800 <= ord(ch) <= 0xDFFF for ch in value)
