@@ -13,9 +13,6 @@ message of a burst after the first, write nothing but are still pushed live.
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.aws import client, queue_url
@@ -23,21 +20,13 @@ from chalicelib.config import settings
 from chalicelib.fanout.payload import to_body
 from chalicelib.fanout.port import MessageSent
 from chalicelib.store.conditions import is_condition_failure
+from chalicelib.store.pool import LazyPool
 from chalicelib.store.tables import ChatItem, MembershipItem, activity_key
 
 # Parallel conditional updates per fan-out: a 40-member class chat fans out in ~5 round trips.
 FANOUT_WORKERS = 8
 
-_pool_lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
-
-
-def _fan_out_pool() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=FANOUT_WORKERS, thread_name_prefix="fan-out")
-        return _pool
+_FAN_OUT_POOL = LazyPool(FANOUT_WORKERS, "fan-out")
 
 
 def _ignore_failed_condition(error: UpdateError) -> None:
@@ -96,7 +85,7 @@ class DynamoChatLists:
         target = max(chat.last_activity or "", last_activity)
         key = activity_key(target, chat_id)
         # list() waits for every update and re-raises the first failure (the delivery is retried).
-        list(_fan_out_pool().map(lambda person_id: _move_up(chat_id, person_id, key), members))
+        list(_FAN_OUT_POOL.get().map(lambda person_id: _move_up(chat_id, person_id, key), members))
         try:
             ChatItem(chat_id).update(
                 actions=[ChatItem.listed_up_to.set(target)],

@@ -11,9 +11,7 @@ on AWS; the local stack's stand-in in ``devstack/live.py``).
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import botocore.exceptions
@@ -22,19 +20,11 @@ from chalicelib.aws import client
 from chalicelib.clock import Clock
 from chalicelib.live.connections import ConnectionStore
 from chalicelib.observability import log_event
+from chalicelib.store.pool import LazyPool
 
 # Posts to a chat's open pages go out side by side (each is one HTTPS request to API Gateway).
 POST_WORKERS = 8
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _post_pool() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=POST_WORKERS, thread_name_prefix="live-post")
-        return _pool
+_POST_POOL = LazyPool(POST_WORKERS, "live-post")
 
 
 def encode(event: Mapping[str, Any]) -> bytes:
@@ -63,7 +53,7 @@ class WebSocketLiveDelivery:
         if len(targets) == 1:
             self.send(targets[0], data)
             return
-        list(_post_pool().map(lambda connection_id: self.send(connection_id, data), targets))
+        list(_POST_POOL.get().map(lambda connection_id: self.send(connection_id, data), targets))
 
     def send(self, connection_id: str, data: bytes) -> bool:
         """Post one frame to one connection; False (and forgotten, if gone) when it did not go."""

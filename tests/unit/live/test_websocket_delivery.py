@@ -28,11 +28,10 @@ def delivery(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[WebSocketLiveDel
     config.settings.cache_clear()
     aws.reset_clients()
     # One poster thread: the Stubber expects its requests in order.
-    from concurrent.futures import ThreadPoolExecutor
-
     from chalicelib.store import websocket
+    from chalicelib.store.pool import LazyPool
 
-    monkeypatch.setattr(websocket, "_post_pool", lambda: ThreadPoolExecutor(max_workers=1))
+    monkeypatch.setattr(websocket, "_POST_POOL", LazyPool(1, "live-post-test"))
     store = MemoryConnectionStore()
     live = WebSocketLiveDelivery(store, ENDPOINT, MovableClock(NOW))
     client = live._client()
