@@ -40,6 +40,42 @@ def last_code(emulator: str, phone: str) -> str:
     return found.group(1)
 
 
+def link_over_api(
+    api: str,
+    emulator: str,
+    headers: dict[str, str],
+    profile: dict[str, str],
+    password: str = STRONG_PASSWORD,
+) -> None:
+    """SPEC §3 through the HTTP API, as the journal's screens go: a fresh phone, a new account with
+    ``password``, its SMS code, the ``profile`` (names, birth date, gender), confirm."""
+    phone_number = unique_phone()
+    reply = requests.post(
+        f"{api}/v1/link/sessions", json={"phone": phone_number}, headers=headers, timeout=10
+    )
+    assert reply.status_code in (200, 201), reply.text
+    body = reply.json()
+    steps: dict[str, tuple[str, dict[str, str]]] = {
+        "password": ("register", {}),
+        "register": ("password", {"password": password}),
+        "create_profile": ("profile", profile),
+        "choose_profile": ("confirm", {}),
+    }
+    for _ in range(8):
+        if body["step"] == "done":
+            return
+        if body["step"] == "code":
+            action, payload = "code", {"code": last_code(emulator, phone_number)}
+        else:
+            action, payload = steps[body["step"]]
+        reply = requests.post(
+            f"{api}/v1/link/sessions/{body['id']}/{action}", json=payload, headers=headers, timeout=10
+        )
+        assert reply.status_code == 200, reply.text
+        body = reply.json()
+    raise AssertionError(f"linking did not finish: {body}")
+
+
 def documented_request(api: Any, method: str, path: str, headers: dict[str, str], body: Any) -> Any:
     """An API request whose answer must be one docs/openapi.yaml describes (status and body)."""
     response = getattr(api.http, method.lower())(path, headers=headers, body=body)

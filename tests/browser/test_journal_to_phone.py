@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.identity_support import last_code, unique_phone
+from tests.identity_support import last_code, link_over_api, unique_phone
 from tests.local_stack import Stack
 from tests.qr_reading import read_png
 
@@ -224,35 +224,10 @@ def _link_by_api(api: str, emulator: str, person_id: str, first_name: str) -> di
     headers = {"Authorization": f"Bearer {_token(api, person_id)}"}
     if requests.get(f"{api}/v1/me", headers=headers, timeout=10).json().get("link"):
         return headers  # linked already (by the journal test above)
-    phone_number = unique_phone()
-    session = requests.post(
-        f"{api}/v1/link/sessions", json={"phone": phone_number}, headers=headers, timeout=10
-    )
-    assert session.status_code in (200, 201), session.text
-    body = session.json()
-    bodies: dict[str, Any] = {
-        "password": ("register", {}),
-        "register": ("password", {"password": PASSWORD}),
-        "create_profile": (
-            "profile",
-            # Born 2010: 14 or older, so a pupil needs no guardian's consent (SPEC §11).
-            {"last_name": "Тестов", "first_name": first_name, "birth_date": "2010-05-01", "gender": "male"},
-        ),
-        "choose_profile": ("confirm", {}),
-    }
-    for _ in range(8):
-        if body["step"] == "done":
-            return headers
-        if body["step"] == "code":
-            action, payload = "code", {"code": last_code(emulator, phone_number)}
-        else:
-            action, payload = bodies[body["step"]]
-        reply = requests.post(
-            f"{api}/v1/link/sessions/{body['id']}/{action}", json=payload, headers=headers, timeout=10
-        )
-        assert reply.status_code == 200, reply.text
-        body = reply.json()
-    raise AssertionError(f"linking {person_id} did not finish: {body}")
+    # Born 2010: 14 or older, so a pupil needs no guardian's consent (SPEC §11).
+    profile = {"last_name": "Тестов", "first_name": first_name, "birth_date": "2010-05-01", "gender": "male"}
+    link_over_api(api, emulator, headers, profile, PASSWORD)
+    return headers
 
 
 def test_the_phone_shows_unread_badges_and_where_new_messages_start(

@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from chalicelib.identity.journal_token import issue_journal_token, issue_operator_token
-from tests.identity_support import last_code, unique_phone
+from tests.identity_support import link_over_api
 from tests.local_stack import Stack, start_stack, stop_stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.emulator]
@@ -61,34 +61,9 @@ def _operator() -> dict[str, str]:
 def _link(api: str, emulator: str, person_id: str, first_name: str, born: str) -> dict[str, str]:
     """Link a journal user through the API (register, SMS code, profile, confirm); their headers."""
     headers = _as(person_id)
-    phone_number = unique_phone()
-    reply = requests.post(
-        f"{api}/v1/link/sessions", json={"phone": phone_number}, headers=headers, timeout=10
-    )
-    assert reply.status_code in (200, 201), reply.text
-    body = reply.json()
-    steps: dict[str, tuple[str, dict[str, str]]] = {
-        "password": ("register", {}),
-        "register": ("password", {"password": "Tishina-v-klasse-2026"}),
-        "create_profile": (
-            "profile",
-            {"last_name": "Тестова", "first_name": first_name, "birth_date": born, "gender": "female"},
-        ),
-        "choose_profile": ("confirm", {}),
-    }
-    for _ in range(8):
-        if body["step"] == "done":
-            return headers
-        if body["step"] == "code":
-            action, payload = "code", {"code": last_code(emulator, phone_number)}
-        else:
-            action, payload = steps[body["step"]]
-        reply = requests.post(
-            f"{api}/v1/link/sessions/{body['id']}/{action}", json=payload, headers=headers, timeout=10
-        )
-        assert reply.status_code == 200, reply.text
-        body = reply.json()
-    raise AssertionError(f"linking {person_id} did not finish: {body}")
+    profile = {"last_name": "Тестова", "first_name": first_name, "birth_date": born, "gender": "female"}
+    link_over_api(api, emulator, headers, profile, "Tishina-v-klasse-2026")
+    return headers
 
 
 def _phone(browser: Any, api: str, headers: dict[str, str]) -> tuple[Any, list[str]]:

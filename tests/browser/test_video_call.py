@@ -22,7 +22,7 @@ import pytest
 import requests
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, MISSING_CHROMIUM
-from tests.identity_support import STRONG_PASSWORD, last_code, unique_phone
+from tests.identity_support import link_over_api
 from tests.local_stack import Stack, start_stack, stop_stack
 from tests.qr_reading import read_png
 
@@ -89,23 +89,8 @@ def _journal_token(api: str, person_id: str) -> dict[str, str]:
 def _link(api: str, emulator: str, person_id: str, first: str, last: str) -> dict[str, str]:
     """SPEC §3 through the API: a new account for a fresh phone, its SMS code, a profile, confirm."""
     auth = _journal_token(api, person_id)
-    phone = unique_phone()
-
-    def step(path: str, body: Any = None) -> dict[str, Any]:
-        reply = requests.post(f"{api}{path}", json=body if body is not None else {}, headers=auth, timeout=10)
-        assert reply.status_code in (200, 201), reply.text
-        return dict(reply.json())
-
-    session = step("/v1/link/sessions", {"phone": phone})["id"]
-    base = f"/v1/link/sessions/{session}"
-    step(f"{base}/register")
-    step(f"{base}/password", {"password": STRONG_PASSWORD})
-    step(f"{base}/code", {"code": last_code(emulator, phone)})
-    step(
-        f"{base}/profile",
-        {"first_name": first, "last_name": last, "birth_date": "1990-01-01", "gender": "female"},
-    )
-    step(f"{base}/confirm")
+    profile = {"first_name": first, "last_name": last, "birth_date": "1990-01-01", "gender": "female"}
+    link_over_api(api, emulator, auth, profile)
     return auth
 
 
