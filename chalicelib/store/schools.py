@@ -1,5 +1,5 @@
 """Schools' sync state in DynamoDB (``pipeline.schools.SchoolStates``): the lease that lets one sync at
-a time touch a school, and what it applied. The port's names stay importable from here."""
+a time touch a school, and what it applied."""
 
 from __future__ import annotations
 
@@ -8,26 +8,9 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
-from chalicelib.pipeline.schools import (
-    HEARTBEAT_SECONDS,
-    LEASE_SECONDS,
-    SchoolBusy,
-    SchoolSyncState,
-    heartbeat_seconds,
-    lease_seconds,
-)
+from chalicelib.pipeline.schools import SchoolBusy, SchoolSyncState, lease_seconds
 from chalicelib.store.conditions import is_condition_failure
 from chalicelib.store.tables import SchoolItem
-
-__all__ = [
-    "HEARTBEAT_SECONDS",
-    "LEASE_SECONDS",
-    "SchoolBusy",
-    "SchoolStore",
-    "SchoolSyncState",
-    "heartbeat_seconds",
-    "lease_seconds",
-]
 
 
 class SchoolStore:

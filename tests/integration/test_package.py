@@ -19,8 +19,8 @@ from cfnlint.api import ManualArgs, lint_file
 from chalicelib.pipeline import entry
 from chalicelib.pipeline.lease import MAX_HEARTBEAT_SECONDS
 from chalicelib.pipeline.queue_payloads import ROSTER_PREFIX
+from chalicelib.pipeline.schools import HEARTBEAT_SECONDS, LEASE_SECONDS
 from chalicelib.store.schema import ALL_MODELS
-from chalicelib.store.schools import HEARTBEAT_SECONDS, LEASE_SECONDS
 from infrastructure.build import package
 from infrastructure.generate import table_suffix
 from tests.iam_audit import Need, Resolver, allows, function_policy_files

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from chalicelib.clock import MovableClock
-from chalicelib.store.schools import LEASE_SECONDS, SchoolBusy
+from chalicelib.pipeline.schools import LEASE_SECONDS, SchoolBusy
 from chalicelib.store.tables import ChatItem, MembershipItem, SchoolItem
 from tests.builders import bulk_update, sample_school, stage_import
 from tests.integration.test_queue_handlers import (

@@ -13,7 +13,7 @@ import pytest
 
 from chalicelib.config import settings
 from chalicelib.pipeline.lease import HIDING_MARGIN_S, LeaseHeartbeat, MessageHeartbeat, message_hiding_s
-from chalicelib.store.schools import LEASE_SECONDS, heartbeat_seconds, lease_seconds
+from chalicelib.pipeline.schools import LEASE_SECONDS, heartbeat_seconds, lease_seconds
 
 
 @pytest.fixture
