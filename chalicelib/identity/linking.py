@@ -31,7 +31,7 @@ from chalicelib.identity import link_flow as flow
 from chalicelib.identity import throttle
 from chalicelib.identity.codes import MAX_WRONG_ENTRIES, issue_code
 from chalicelib.identity.link_flow import FlowTimings, LinkSession, Purpose, Step
-from chalicelib.identity.links import create_link, find_link, remove_link, require_not_linked
+from chalicelib.identity.links import create_link, remove_link, require_not_linked
 from chalicelib.identity.passwords import PasswordRejected, check_new_password, hash_password
 from chalicelib.identity.phone import mask_phone, mask_phone_for_owner
 from chalicelib.identity.profiles import Profile, ProfileInput
@@ -457,7 +457,7 @@ class LinkService:
 
     def link_of(self, person_id: str) -> dict[str, Any] | None:
         """The ``link`` of ``GET /v1/me``: the linked profile and the masked phone, or None."""
-        link = find_link(self.links, person_id)
+        link = self.links.find(person_id)
         if link is None:
             return None
         account = self.provider.account(link.account_id)

@@ -12,22 +12,6 @@ from datetime import datetime
 from chalicelib.errors import AlreadyLinked, LinkRequired, NotFound
 from chalicelib.identity.stores import Link, LinkStore
 
-__all__ = [
-    "Link",
-    "LinkStore",
-    "create_link",
-    "find_link",
-    "remove_link",
-    "require_link",
-    "require_not_linked",
-    "set_link_consent",
-]
-
-
-def find_link(links: LinkStore, person_id: str) -> Link | None:
-    """The journal user's link, or None when they have not linked a profile."""
-    return links.find(person_id)
-
 
 def require_link(links: LinkStore, person_id: str) -> Link:
     """The journal user's link, or 409 ``link-required`` (chats are shown only to linked users)."""

@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from chalicelib.config import Settings
 from chalicelib.identity import throttle
 from chalicelib.identity.journal_token import Caller
-from chalicelib.identity.links import find_link, require_link
+from chalicelib.identity.links import require_link
 from chalicelib.identity.stores import CounterStore, LinkStore, QrGrant, SignInStore, WebSessionRecord
 from chalicelib.observability import log_event
 
@@ -196,7 +196,7 @@ class SignIn:
         if now >= record.expires_at or now >= idle_until:
             self._forget(record.session_hash, record.person_id, "expired")
             return None
-        link = find_link(self.links, record.person_id)
+        link = self.links.find(record.person_id)
         if link is None or link.profile_id != record.profile_id:
             self._forget(record.session_hash, record.person_id, "unlinked")
             return None

@@ -29,7 +29,7 @@ from chalicelib.clock import isoformat_utc
 from chalicelib.config import settings
 from chalicelib.identity import throttle
 from chalicelib.identity.linking import password_run_key
-from chalicelib.identity.links import find_link, remove_link
+from chalicelib.identity.links import remove_link
 from chalicelib.identity.phone import mask_phone
 from chalicelib.safety.audit import NO_SCHOOL, ActorKind, AuditAction, AuditEntry
 from chalicelib.safety.consent import ConsentRequest
@@ -44,7 +44,7 @@ DELETED_USER_NAME = "Удалённый пользователь"
 
 def export_data(services: Services, person_id: str) -> dict[str, Any]:
     """Everything held about the person, as JSON (phone masked: the export may be shown on a screen)."""
-    link = find_link(services.links, person_id)
+    link = services.links.find(person_id)
     account = services.identity_provider.account(link.account_id) if link is not None else None
     seats = store.seats_of(person_id)
     messages = store.own_messages(person_id)
@@ -141,7 +141,7 @@ def erase(services: Services, person_id: str) -> None:
     schools = sorted({seat.chat.school_id for seat in store.memberships_of(person_id)}) or [NO_SCHOOL]
     services.reports.anonymise_reporter(person_id, ERASED_REPORTER)
     services.consents.delete_about_pupil(person_id)
-    link = find_link(services.links, person_id)
+    link = services.links.find(person_id)
     phone = None
     if link is not None:
         account = services.identity_provider.account(link.account_id)

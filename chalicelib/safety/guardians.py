@@ -17,7 +17,7 @@ from typing import Protocol
 from chalicelib.clock import Clock
 from chalicelib.config import settings
 from chalicelib.errors import NotFound
-from chalicelib.identity.links import find_link, require_link, set_link_consent
+from chalicelib.identity.links import require_link, set_link_consent
 from chalicelib.identity.profiles import Profile
 from chalicelib.identity.stores import LinkStore
 from chalicelib.roster.model import SchoolRoster
@@ -126,7 +126,7 @@ class Guardians:
         status = ConsentState.APPROVED if approve else ConsentState.REFUSED
         if not store.decide(request_id, status, now):
             require_pending(store.get(request_id) or request)
-        link = find_link(self.links, request.pupil_id)
+        link = self.links.find(request.pupil_id)
         if link is not None and link.profile_id == request.profile_id:
             if approve:
                 set_link_consent(
