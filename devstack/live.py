@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
@@ -132,7 +132,10 @@ class LiveServer:
             return connection.respond(HTTPStatus.NOT_FOUND, "No such socket.\n")
         connection_id = secrets.token_urlsafe(12)
         headers = {name: value for name, value in request.headers.raw_items()}
-        status = self._call("$connect", self._event("$connect", connection_id, headers=headers))
+        # As API Gateway: the query's parameters, each once (the last one given), or None without a query.
+        query = dict(parse_qsl(urlsplit(request.path).query, keep_blank_values=True)) or None
+        event = self._event("$connect", connection_id, headers=headers, queryStringParameters=query)
+        status = self._call("$connect", event)
         if status != 200:
             return connection.respond(HTTPStatus(status), "Refused.\n")
         with self._lock:

@@ -45,6 +45,7 @@ from chalicelib.errors import (
 )
 from chalicelib.identity.me import describe_me
 from chalicelib.identity.signin import WebSession
+from chalicelib.live.revoke import close_session_sockets
 from chalicelib.messenger.port import read_position
 from chalicelib.roster.model import Role
 from chalicelib.web import pages
@@ -208,6 +209,7 @@ def redeem(ctx: RequestContext, token: str) -> Response:
     previous = ctx.services.signin.resume_session(ctx.cookie(SESSION_COOKIE), now, settings())
     if previous is not None:  # this phone was signed in already: only the new session stays
         ctx.services.signin.end_session(previous)
+        close_session_sockets(ctx.services.connections, ctx.services.live, previous.session_hash)
     secret, _ = ctx.services.signin.start_session(redeemed, now, settings())
     return _redirect(
         _urls().home,
@@ -223,6 +225,7 @@ def logout(ctx: RequestContext) -> Response:
     session = _signed_in(ctx)
     _checked_form(ctx, session)
     ctx.services.signin.end_session(session)
+    close_session_sockets(ctx.services.connections, ctx.services.live, session.session_hash)
     return _redirect(_urls().home, {"Set-Cookie": _cookie("", 0)})
 
 

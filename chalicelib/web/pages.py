@@ -71,6 +71,11 @@ class Urls:
         return f"{self.base}/m/logout"
 
     @property
+    def live_ticket(self) -> str:
+        """Where the page gets a ticket for its live socket ("" with no socket: the page polls)."""
+        return f"{self.base}/m/live/ticket" if self.live else ""
+
+    @property
     def cookie_path(self) -> str:
         """The session cookie's ``Path``: the hosted page only, never the API."""
         return f"{self.base}/m"
@@ -109,7 +114,9 @@ class Urls:
 
 
 def _layout(urls: Urls, title: str, main: Markup, bar: Markup) -> Markup:
-    return TEMPLATES.render("layout", title=title, static=urls.static, bar=bar, main=main, live=urls.live)
+    return TEMPLATES.render(
+        "layout", title=title, static=urls.static, bar=bar, main=main, live=urls.live, live_ticket=urls.live_ticket
+    )
 
 
 def _signed_in_bar(urls: Urls, csrf: str) -> Markup:

@@ -59,7 +59,8 @@
   function followLive(onChange) {
     var url = document.body.getAttribute("data-live");
     if (!url || !window.SchoolChatsLive) { return false; }
-    window.SchoolChatsLive.start({ url: url, token: null, onEvent: onChange, catchUp: function () { onChange(null); } });
+    window.SchoolChatsLive.start({ url: url, token: null, ticketUrl: document.body.getAttribute("data-live-ticket"),
+                                   onEvent: onChange, catchUp: function () { onChange(null); } });
     return true;
   }
 
