@@ -39,6 +39,10 @@ MAX_FRAME_BYTES = 64 * 1024  # API Gateway's WebSocket frame limit is 32 KB; the
 Handler = Callable[[dict[str, Any], Any], Any]
 
 log = logging.getLogger(__name__)
+# The socket library logs each handshake's request line at DEBUG, and a page's ticket is in it:
+# its logger stays at INFO, whatever the root logger's level.
+_socket_log = logging.getLogger(f"{__name__}.socket")
+_socket_log.setLevel(logging.INFO)
 
 
 class LiveServer:
@@ -65,6 +69,7 @@ class LiveServer:
             process_request=self._handshake,
             max_size=MAX_FRAME_BYTES,
             server_header=None,
+            logger=_socket_log,
         )
         self._management = ThreadingHTTPServer((host, 0), _management_handler(self))
         self._management.daemon_threads = True

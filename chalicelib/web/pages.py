@@ -115,7 +115,13 @@ class Urls:
 
 def _layout(urls: Urls, title: str, main: Markup, bar: Markup) -> Markup:
     return TEMPLATES.render(
-        "layout", title=title, static=urls.static, bar=bar, main=main, live=urls.live, live_ticket=urls.live_ticket
+        "layout",
+        title=title,
+        static=urls.static,
+        bar=bar,
+        main=main,
+        live=urls.live,
+        live_ticket=urls.live_ticket,
     )
 
 
