@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.chats import access, reading
 from chalicelib.chats.access import ChatAccess
-from chalicelib.chats.directory import ChatDirectory, ChatListPage, MemberPage, Membership, SchoolChatPage
+from chalicelib.chats.directory import (
+    Chat,
+    ChatDirectory,
+    ChatListPage,
+    MemberPage,
+    Membership,
+    SchoolChatPage,
+)
 from chalicelib.chats.people import PersonAbout, school_people
 from chalicelib.clock import Clock, isoformat_utc
 from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -110,9 +117,9 @@ class ChatService:
         # Live delivery of the chat's events to its members' open pages (SPEC §10); None: pages poll.
         self.feed = feed
 
-    def _publish(self, chat_id: str, event: dict[str, object]) -> None:
+    def _publish(self, chat_id: str, event: dict[str, object], chat: Chat) -> None:
         if self.feed is not None:
-            self.feed.publish(chat_id, event)
+            self.feed.publish(chat_id, event, chat)
 
     def _acting_for_school(self, opened: ChatAccess) -> bool:
         return self.school is not None and self.school.acting_for_school(opened)
@@ -319,7 +326,7 @@ class ChatService:
             chat = dataclasses.replace(chat, title=edit.title, title_locked=True)
         if edit.read_only is not None:
             chat = dataclasses.replace(chat, read_only=edit.read_only)
-        self._publish(chat_id, live_events.chat_changed(chat))
+        self._publish(chat_id, live_events.chat_changed(chat), chat)
         return dataclasses.replace(opened, chat=chat)
 
     def archive_chat(self, caller: Caller, chat_id: str) -> ChatAccess:
@@ -327,7 +334,7 @@ class ChatService:
         opened = self.open_chat(caller, chat_id)
         if self.school is not None and not opened.is_moderator and self.school.acting_for_school(opened):
             archived = self.school.archive_as_school(opened)
-            self._publish(chat_id, live_events.chat_changed(archived.chat))
+            self._publish(chat_id, live_events.chat_changed(archived.chat), opened.chat)
             return archived
         access.require_can_archive(opened)
         if opened.chat.archived:
@@ -335,7 +342,9 @@ class ChatService:
         self.messenger.archive_chat(chat_id)
         if self.school is not None:
             self.school.archived_by_moderator(opened)
-        self._publish(chat_id, live_events.chat_changed(dataclasses.replace(opened.chat, archived=True)))
+        self._publish(
+            chat_id, live_events.chat_changed(dataclasses.replace(opened.chat, archived=True)), opened.chat
+        )
         return dataclasses.replace(
             opened, chat=dataclasses.replace(opened.chat, archived=True, archived_by_user=True)
         )
@@ -441,8 +450,11 @@ class ChatService:
         )
         if not sent.created and not sent.message.deleted and sent.message.text != text:
             raise Conflict("This client_msg_id was already used for another message.")
+        held = self.rules is not None and self.rules.holds_back(opened.chat)  # teacher first
         self.fan_out.enqueue(
-            MessageSent(sent.message.chat_id, sent.message.message_id, isoformat_utc(sent.message.sent_at))
+            MessageSent(
+                sent.message.chat_id, sent.message.message_id, isoformat_utc(sent.message.sent_at), held
+            )
         )
         return sent
 
@@ -468,7 +480,7 @@ class ChatService:
         deleted = messenger.delete_message(chat_id, message_id, caller.person_id, self.clock.now())
         if self.school is not None:
             self.school.message_deleted(opened, message, as_school=as_school)
-        self._publish(chat_id, live_events.message_deleted(chat_id, message_id))
+        self._publish(chat_id, live_events.message_deleted(chat_id, message_id), opened.chat)
         return deleted
 
     # --- read state ----------------------------------------------------------------------

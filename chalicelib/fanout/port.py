@@ -30,6 +30,8 @@ class MessageSent:
     chat_id: str
     message_id: str
     sent_at: str  # ISO 8601 UTC as stored (``clock.isoformat_utc``): the chat's new last activity
+    # The chat waits for its class teacher (teacher first, SPEC §10): its pupils and parents get no push.
+    held: bool = False
 
     @property
     def event(self) -> dict[str, str]:

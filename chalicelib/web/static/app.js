@@ -74,6 +74,7 @@
     var call = page.getElementById("call-button"), button = document.getElementById("call-button");
     if (call && button) { button.textContent = call.textContent; button.href = call.href; }
     else if (call && mine) { mine.parentNode.insertBefore(document.importNode(call.parentNode, true), mine.nextSibling); }
+    else if (!call && button && document.activeElement !== button) { button.parentNode.parentNode.removeChild(button.parentNode); } // the call ended
     var readOnly = page.getElementById("read-only"), composer = document.getElementById("composer");
     if (readOnly && !document.getElementById("read-only") && composer) {
       composer.parentNode.insertBefore(document.importNode(readOnly, true), composer);

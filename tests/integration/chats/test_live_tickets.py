@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -21,8 +20,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from chalicelib.clock import MovableClock
-from chalicelib.store.websocket import WebSocketLiveDelivery
-from devstack.live import LiveServer, app_handlers
+from devstack.live import LiveServer
 from tests.integration.chats.phone import ORIGIN, Phone
 from tests.integration.chats.world import OPERATOR, World
 from tests.support import auth_headers
@@ -31,16 +29,6 @@ pytestmark = pytest.mark.emulator
 
 WAIT_S = 10.0
 PEOPLE = ["par-1", "par-2", "t-class", "stu-1", "stu-3"]
-
-
-@pytest.fixture
-def live(application: Any, services: Any, world: World, configure: Any) -> Iterator[LiveServer]:
-    """The socket server on free ports, and the service posting to it."""
-    server = LiveServer(app_handlers(application)).start()
-    configure(LIVE_ENDPOINT_URL=server.management_url, LIVE_URL=server.url)
-    services.live = WebSocketLiveDelivery(services.connections, server.management_url, services.clock)
-    yield server
-    server.stop()
 
 
 def _frame(socket: ClientConnection, timeout: float = WAIT_S) -> dict[str, Any]:
