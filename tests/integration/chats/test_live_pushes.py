@@ -60,7 +60,8 @@ def test_a_waiting_chat_pushes_nothing_to_its_pupils_and_parents(held: World, li
         sent = held.post("t-spare", f"/v1/chats/{chat_id}/messages", {"text": "Скоро откроем"})
         assert sent.status == 201
         held.fan_out()
-        assert (_frame(teacher)["type"], chat_id) == ("message.created", chat_id)
+        event = _frame(teacher)
+        assert (event["type"], event["chat_id"]) == ("message.created", chat_id)
     assert held.call("t-spare", "PATCH", f"/v1/chats/{CLASS_CHAT}", {"title": "5В"}).status == 200
     assert _frame(teacher)["type"] == "chat.changed"
     _nothing_more(pupil)  # not a message id, not a title: the chat is not theirs to see yet
@@ -76,9 +77,15 @@ def test_when_the_teacher_opens_it_the_chat_appears_and_then_pushes(held: World,
     assert (appeared["type"], appeared["chat_id"]) == ("chat.appeared", CLASS_CHAT)
     assert held.post("t-spare", f"/v1/chats/{CLASS_CHAT}/open", None).status == 200  # again: no event
     _nothing_more(pupil)
-    assert held.post("t-spare", f"/v1/chats/{CLASS_CHAT}/messages", {"text": "Добро пожаловать"}).status == 201
+    welcome = held.post("t-spare", f"/v1/chats/{CLASS_CHAT}/messages", {"text": "Добро пожаловать"})
+    assert welcome.status == 201
     held.fan_out()
-    assert (_frame(pupil)["type"], CLASS_CHAT) == ("message.created", CLASS_CHAT)
+    event = _frame(pupil)
+    assert (event["type"], event["chat_id"], event["message_id"]) == (
+        "message.created",
+        CLASS_CHAT,
+        welcome.body["id"],
+    )
     pupil.close()
 
 
