@@ -383,6 +383,8 @@ class ChatService:
                     NewMember(person.person_id, person.display_name, access.member_role(person))
                 )
         self.messenger.add_members(chat.as_existing(), new_members, self.clock.now())
+        if self.feed is not None:  # subject and custom chats: never held back for a teacher
+            self.feed.tell([member.person_id for member in new_members], live_events.chat_added(chat.chat_id))
         rows = self.directory.memberships(chat.chat_id, [p.person_id for p in people])
         return [rows[p.person_id] for p in people if p.person_id in rows]
 
@@ -395,6 +397,7 @@ class ChatService:
         opened = self.open_chat(caller, chat_id)
         if self.school is not None and self.school.acting_for_school(opened):
             self.school.remove_as_school(opened, person_id)
+            self._tell_removed(chat_id, person_id)
             return
         access.require_can_change_members(opened)
         directory = self.directory
@@ -414,6 +417,12 @@ class ChatService:
             raise NotFound("No such member.")
         if self.school is not None:
             self.school.record_moderation(opened, AuditAction.MEMBER_REMOVED, target_id=person_id)
+        self._tell_removed(chat_id, person_id)
+
+    def _tell_removed(self, chat_id: str, person_id: str) -> None:
+        """The person's open pages drop the chat (its events stopped reaching them with the removal)."""
+        if self.feed is not None:
+            self.feed.tell([person_id], live_events.chat_removed(chat_id))
 
     # --- messages ------------------------------------------------------------------------
 

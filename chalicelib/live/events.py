@@ -19,6 +19,8 @@ CHAT_CHANGED = "chat.changed"
 CALL_STARTED = "call.started"
 CALL_ENDED = "call.ended"
 CHAT_APPEARED = "chat.appeared"
+CHAT_ADDED = "chat.added"
+CHAT_REMOVED = "chat.removed"
 
 
 def _iso(moment: datetime) -> str:
@@ -54,3 +56,13 @@ def call_ended(chat_id: str, call_id: str) -> dict[str, Any]:
 def chat_appeared(chat: Chat) -> dict[str, Any]:
     """A chat now shown to members who did not see it (its class teacher opened it): list it."""
     return {"type": CHAT_APPEARED, "chat_id": chat.chat_id, "title": chat.title}
+
+
+def chat_added(chat_id: str) -> dict[str, Any]:
+    """The reader was put in a chat (by a roster sync or a moderator): list it."""
+    return {"type": CHAT_ADDED, "chat_id": chat_id}
+
+
+def chat_removed(chat_id: str) -> dict[str, Any]:
+    """The reader is no longer in the chat: drop it (nothing more of it is pushed to them)."""
+    return {"type": CHAT_REMOVED, "chat_id": chat_id}

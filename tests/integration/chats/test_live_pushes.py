@@ -99,3 +99,18 @@ def test_a_call_ending_is_pushed(world: World, live: LiveServer) -> None:
     ended = _frame(member)
     assert ended == {"type": "call.ended", "chat_id": custom, "call_id": started["call_id"]}
     member.close()
+
+
+def test_a_member_taken_out_is_told_and_then_gets_nothing_of_the_chat(world: World, live: LiveServer) -> None:
+    parent = _journal(live, "par-1")
+    custom = world.chats["custom"]
+    assert world.call("t-class", "DELETE", f"/v1/chats/{custom}/members/par-1").status == 204
+    assert _frame(parent) == {"type": "chat.removed", "chat_id": custom}
+    world.send("t-class", "custom", "Без родителей")
+    _nothing_more(parent)
+    assert world.add_members("t-class", "custom", "par-1").status in (200, 201)
+    assert _frame(parent) == {"type": "chat.added", "chat_id": custom}
+    world.send("t-class", "custom", "С возвращением")
+    event = _frame(parent)
+    assert (event["type"], event["chat_id"]) == ("message.created", custom)
+    parent.close()
