@@ -38,9 +38,9 @@
     // A fresh ticket for each attempt (it is good once, for a minute), then the socket.
     function connect() {
       if (!options.ticketUrl || typeof fetch === "undefined") { open(options.url); return; }
-      var headers = { "Accept": "application/json" };
+      var headers = { "Accept": "application/json", "Content-Type": "application/json" };
       if (options.token) { headers.Authorization = "Bearer " + options.token; }
-      fetch(options.ticketUrl, { method: "POST", credentials: "same-origin", headers: headers })
+      fetch(options.ticketUrl, { method: "POST", credentials: "same-origin", headers: headers, body: "{}" })
         .then(function (response) {
           if (!response.ok) { throw new Error(String(response.status)); }
           return response.json();
