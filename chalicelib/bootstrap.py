@@ -22,6 +22,7 @@ from chalicelib.chats.directory import Chat, ChatDirectory
 from chalicelib.chats.service import ChatService, Rosters
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.config import Settings
+from chalicelib.fanout.deliver import teacher_first_audience
 from chalicelib.fanout.port import ChatLists, FanOutQueue
 from chalicelib.identity.linking import LinkService
 from chalicelib.identity.provider import BuiltinIdentityProvider, IdentityProvider
@@ -97,6 +98,11 @@ class Services:
     def feed(self) -> ChatFeed:
         """A chat's events to its current members' open pages."""
         return ChatFeed(self.chat_directory, self.live, held=self.school_rules.holds_back)
+
+    def fan_out_audience(self, chat_id: str, members: list[str]) -> list[str]:
+        """Who of a chat's members its message is pushed to (teacher first, ``fanout.deliver``)."""
+        rules = self.school_rules
+        return teacher_first_audience(self.chat_directory, rules.holds_back, chat_id, members)
 
     @property
     def school(self) -> SchoolSafety:

@@ -56,6 +56,7 @@ from chalicelib.planning.plan import subject_chat_members, teaches_class
 from chalicelib.roster.model import ClassKind, ClassRecord, PersonRecord, Role, SchoolRoster
 from chalicelib.safety.audit import AuditAction
 from chalicelib.safety.consent import require_consent
+from chalicelib.schools.settings import HELD_KINDS
 
 if TYPE_CHECKING:
     from chalicelib.live.feed import ChatFeed
@@ -459,10 +460,12 @@ class ChatService:
         )
         if not sent.created and not sent.message.deleted and sent.message.text != text:
             raise Conflict("This client_msg_id was already used for another message.")
-        held = self.rules is not None and self.rules.holds_back(opened.chat)  # teacher first
+        # Teacher first is checked by the fan-out, behind the answer: no settings read here.
+        chat = opened.chat
+        may_wait = self.rules is not None and chat.kind in HELD_KINDS and chat.opened_at is None
         self.fan_out.enqueue(
             MessageSent(
-                sent.message.chat_id, sent.message.message_id, isoformat_utc(sent.message.sent_at), held
+                sent.message.chat_id, sent.message.message_id, isoformat_utc(sent.message.sent_at), may_wait
             )
         )
         return sent

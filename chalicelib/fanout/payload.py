@@ -17,12 +17,14 @@ class _Body(pydantic.BaseModel):
     chat_id: str = pydantic.Field(pattern=_ID)
     message_id: str = pydantic.Field(pattern=r"^msg_[a-z0-9]{1,64}$")
     sent_at: str = pydantic.Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-    held: bool = False
+    may_wait: bool = False
 
 
 def to_body(sent: MessageSent) -> str:
     """The queue message for a sent message."""
-    body = _Body(chat_id=sent.chat_id, message_id=sent.message_id, sent_at=sent.sent_at, held=sent.held)
+    body = _Body(
+        chat_id=sent.chat_id, message_id=sent.message_id, sent_at=sent.sent_at, may_wait=sent.may_wait
+    )
     return body.model_dump_json(exclude_defaults=True)
 
 
@@ -35,5 +37,5 @@ def message_sent(body: str) -> MessageSent:
     except pydantic.ValidationError as exc:
         raise MalformedMessage(f"invalid fan-out message: {exc.error_count()} errors") from exc
     return MessageSent(
-        chat_id=parsed.chat_id, message_id=parsed.message_id, sent_at=parsed.sent_at, held=parsed.held
+        chat_id=parsed.chat_id, message_id=parsed.message_id, sent_at=parsed.sent_at, may_wait=parsed.may_wait
     )
