@@ -15,6 +15,8 @@ from pydantic import (
     Field,
     RootModel,
     StringConstraints,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -74,7 +76,7 @@ Title = Annotated[
 ]
 MessageText = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_CHARS),
+    StringConstraints(strip_whitespace=True, max_length=MAX_TEXT_CHARS),
     AfterValidator(_text_characters),
 ]
 # A client's own id for a request (client_msg_id, client_request_id): what makes a retry idempotent.
@@ -126,14 +128,25 @@ class AddMembersInput(RequestBody):
 
 
 class SendMessageInput(RequestBody):
-    """``POST /v1/chats/{id}/messages``."""
+    """``POST /v1/chats/{id}/messages``: text, attachments, or both (SPEC §10).
 
-    text: MessageText
-    client_msg_id: ClientId | None = None
-    reply_to: Identifier | None = None
+    ``text`` may be empty (or left out) only when the message carries attachments.
+    """
+
+    # Declared before ``text``, whose check reads it (pydantic validates fields in this order).
     attachments: Annotated[
         list[Identifier], Field(default_factory=list, max_length=MAX_ATTACHMENTS_PER_MESSAGE)
     ]
+    text: Annotated[MessageText, Field(validate_default=True)] = ""  # checked when left out too
+    client_msg_id: ClientId | None = None
+    reply_to: Identifier | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _text_or_attachments(cls, text: str, info: ValidationInfo) -> str:
+        if not text and not info.data.get("attachments"):
+            raise ValueError("must not be empty when the message has no attachments")
+        return text
 
 
 class MarkReadInput(RequestBody):

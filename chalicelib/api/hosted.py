@@ -331,6 +331,11 @@ def _send_error_text(error: ServiceError) -> str:
     fields = {str(item.get("field", "")) for item in error.extensions.get("errors", [])}
     if isinstance(error, ValidationFailed) and "reply_to" in fields:
         return "Сообщение не отправлено: сообщения, на которое вы отвечаете, в этом чате нет."
+    if isinstance(error, ValidationFailed) and any(
+        item.get("field") == "text" and "empty" in str(item.get("message", ""))
+        for item in error.extensions.get("errors", [])
+    ):
+        return "Сообщение не отправлено: напишите текст или прикрепите файл."
     if isinstance(error, ValidationFailed):
         return "Сообщение не отправлено: оно пустое или длиннее 4000 символов."
     if isinstance(error, ReadOnly):

@@ -122,10 +122,14 @@ def _time_text(iso: str) -> str:
     return moment.strftime("%d.%m.%Y %H:%M UTC")
 
 
+ATTACHMENTS_ONLY = "Вложение"
+"""What stands for the text of a message sent with attachments and no text (previews, quotes)."""
+
+
 def _preview(message: dict[str, Any] | None) -> str:
     if message is None:
         return "Сообщений пока нет"
-    text = "Сообщение удалено" if message.get("deleted") else message["text"]
+    text = "Сообщение удалено" if message.get("deleted") else message["text"] or ATTACHMENTS_ONLY
     if len(text) > LAST_MESSAGE_PREVIEW_CHARS:
         text = text[: LAST_MESSAGE_PREVIEW_CHARS - 1].rstrip() + "…"
     return f"{message['author_name']}: {text}"
@@ -293,7 +297,7 @@ def _composer(urls: Urls, csrf: str, chat: dict[str, Any], composer: Composer) -
             "composer_reply",
             id=answering["id"],
             author=answering["author_name"],
-            text=_excerpt(answering["text"]),
+            text=_excerpt(answering["text"] or ATTACHMENTS_ONLY),
             cancel=urls.chat(chat["id"]),
         )
         if answering is not None
@@ -326,7 +330,7 @@ def _quote(message: dict[str, Any], shown: dict[str, dict[str, Any]]) -> Markup:
         "reply_quote",
         id=quoted["id"],
         author=quoted["author_name"],
-        text="Сообщение удалено" if quoted.get("deleted") else _excerpt(quoted["text"]),
+        text="Сообщение удалено" if quoted.get("deleted") else _excerpt(quoted["text"] or ATTACHMENTS_ONLY),
     )
 
 
