@@ -19,6 +19,7 @@ from chalicelib.chats import access, reading
 from chalicelib.chats.access import ChatAccess
 from chalicelib.chats.directory import ChatDirectory, ChatListPage, MemberPage, Membership, SchoolChatPage
 from chalicelib.chats.people import PersonAbout, school_people
+from chalicelib.chats.roster_cache import people_of
 from chalicelib.clock import Clock, isoformat_utc
 from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.fanout.port import FanOutQueue, MessageSent
@@ -180,10 +181,10 @@ class ChatService:
     ) -> tuple[MemberPage, dict[str, PersonAbout]]:
         """A page of :meth:`members`, and who each is at the school (name, role in words), by its roster."""
         page = self.members(caller, chat_id, limit, after)
-        roster = self.rosters.load_roster(page.items[0].school_id) if page.items else None
-        if roster is None:
+        # From memory while the school's roster is unchanged (``chats.roster_cache``): no S3 read.
+        people = people_of(self.rosters, page.items[0].school_id) if page.items else None
+        if people is None:
             return page, {}
-        people = school_people(roster)
         described = {member.person_id: people.describe(member.person_id) for member in page.items}
         return page, {person_id: about for person_id, about in described.items() if about is not None}
 
