@@ -452,6 +452,20 @@ class ChatService:
         access.require_member(self.open_chat(caller, chat_id))
         return self.messenger.list_messages(chat_id, limit, before)
 
+    def list_messages_from(self, caller: Caller, chat_id: str, limit: int, message_id: str) -> MessagePage:
+        """The page of a chat's messages that starts at one of them (members only): that message, then up
+        to ``limit - 1`` older ones, newest first, with the cursor to the next older page — where a tap on a
+        reply's quote leads when the quoted message is not on the page shown. One read and one Query,
+        whatever the chat's length; 404 when the chat has no such message."""
+        access.require_member(self.open_chat(caller, chat_id))
+        message = self.messenger.get_message(chat_id, message_id)
+        if message is None:
+            raise NotFound("No such message.")
+        if limit <= 1:
+            return MessagePage(items=(message,), before=read_position(message))
+        older = self.messenger.list_messages(chat_id, limit - 1, read_position(message))
+        return MessagePage(items=(message, *older.items), before=older.before)
+
     def delete_message(self, caller: Caller, chat_id: str, message_id: str) -> Message:
         """Replace a message by a "deleted" placeholder (its author, a moderator, the school's
         administrators and operators); its reports close, and anyone but its author is audited.

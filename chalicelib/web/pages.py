@@ -319,13 +319,17 @@ def _excerpt(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _quote(message: dict[str, Any], shown: dict[str, dict[str, Any]]) -> Markup:
-    """What a reply answers, above its text: a link to that message (tap to jump), when it is on the page."""
+def _quote(urls: Urls, chat_id: str, message: dict[str, Any], shown: dict[str, dict[str, Any]]) -> Markup:
+    """What a reply answers, above its text: a link to that message (tap to jump) — on this page, or, when
+    it is further back, to the page that starts at it (``?start_at=``), where it is highlighted."""
     if not message.get("reply_to"):
         return Markup("")
     quoted = shown.get(message["reply_to"])
     if quoted is None:
-        return TEMPLATES.render("reply_quote_missing")
+        target = quote(message["reply_to"], safe="")
+        return TEMPLATES.render(
+            "reply_quote_missing", href=f"{urls.chat(chat_id)}?start_at={target}#m-{target}"
+        )
     return TEMPLATES.render(
         "reply_quote",
         id=quoted["id"],
@@ -389,7 +393,7 @@ def _message(
         mine=" mine" if mine else "",
         id=message["id"],
         author=author,
-        quote=_quote(message, shown),
+        quote=_quote(urls, chat["id"], message, shown),
         text=linkify(message["text"]),
         sent_at=message["sent_at"],
         sent_at_text=_time_text(message["sent_at"]),
