@@ -1,4 +1,4 @@
-"""The demo journal's chat pane at 1280 px in Debian's Chromium (SPEC §10): attachments, «Открыть чат», quiet hours.
+"""The demo journal's chat pane at 1280 px in Chromium (SPEC §10): attachments, «Открыть чат», quiet hours.
 
 A school with teacher first on and posting hours that do not hold now gets its roster from the
 local stack's bucket: its class and parents chats wait for the class teacher. People sign in to
@@ -197,7 +197,8 @@ def test_the_teacher_attaches_a_photo_and_a_pdf_in_the_journal_and_the_pupil_see
 
     # A file the service does not take at all: refused before anything is uploaded.
     teacher.set_input_files(
-        "#journal-attach-file", {"name": "setup.exe", "mimeType": "application/x-msdownload", "buffer": EXECUTABLE}
+        "#journal-attach-file",
+        {"name": "setup.exe", "mimeType": "application/x-msdownload", "buffer": EXECUTABLE},
     )
     expect(status).to_have_text(re.compile(r"^Такой файл прикрепить нельзя: только фото"), timeout=20_000)
     expect(teacher.locator("#journal-attached li")).to_have_count(0)
