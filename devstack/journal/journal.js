@@ -738,9 +738,16 @@
       if (known && !fresh && known.until - Date.now() > 60000) { return known.links; }
       var links = api("GET", path("/attachments/" + encodeURIComponent(id)));
       view.links[id] = { links: links, until: Date.now() + 120000 };
-      links.then(function (got) { view.links[id].until = Date.parse(got.expires_at); },
-        function () { delete view.links[id]; });
+      links.then(function (got) {
+        if (view.links[id]) { view.links[id].until = Date.parse(got.expires_at); view.links[id].got = got; }
+      }, function () { delete view.links[id]; });
       return links;
+    }
+
+    // The links already at hand (a redrawn message shows its files at once), or null.
+    function knownLinks(id) {
+      var known = view.links[id];
+      return known && known.got && known.until - Date.now() > 60000 ? known.got : null;
     }
 
     // A document opens in a new tab through a fresh link (the one shown may have run out).
@@ -762,10 +769,12 @@
       var photos = m.attachments.filter(function (a) { return a.has_preview; });
       var documents = m.attachments.filter(function (a) { return !a.has_preview; });
       photos.concat(documents).forEach(function (a) {
-        var link = el("a", { href: "#", target: "_blank", rel: "noopener noreferrer",
+        var ready = knownLinks(a.id);
+        var link = el("a", { href: ready ? ready.url : "#", target: "_blank", rel: "noopener noreferrer",
           onclick: function (event) { openFile(event, a.id); } });
         if (a.has_preview) {
           var image = el("img", { alt: a.name, height: "160" });
+          if (ready && ready.preview_url) { image.src = ready.preview_url; }
           link.appendChild(image);
           list.appendChild(el("li", { "class": "attachment image" }, link));
           fileLinks(a.id).then(function (links) {
