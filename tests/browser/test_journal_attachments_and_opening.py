@@ -32,8 +32,9 @@ import boto3
 import pytest
 import requests
 
+from chalicelib.attachments.rules import DOCX
 from chalicelib.identity.journal_token import issue_journal_token
-from tests.attachment_files import EXECUTABLE, PDF_BYTES, image
+from tests.attachment_files import EXECUTABLE, PDF_BYTES, docx, image
 from tests.browser.accessibility import assert_accessible
 from tests.browser.test_school_settings_page import (
     JOURNAL_SECRET,
@@ -202,6 +203,13 @@ def test_the_teacher_attaches_a_photo_and_a_pdf_in_the_journal_and_the_pupil_see
     )
     expect(status).to_have_text(re.compile(r"^Такой файл прикрепить нельзя: только фото"), timeout=20_000)
     expect(teacher.locator("#journal-attached li")).to_have_count(0)
+    # Over 20 MB: said before anything is asked of the service.
+    too_big = b"%PDF-1.4\n" + bytes(20 * 1024 * 1024)
+    teacher.set_input_files(
+        "#journal-attach-file", {"name": "скан.pdf", "mimeType": "application/pdf", "buffer": too_big}
+    )
+    expect(status).to_have_text("Файл «скан.pdf» больше 20 МБ.", timeout=20_000)
+    expect(teacher.locator("#journal-attached li")).to_have_count(0)
 
     photo = image("JPEG", (1600, 1200), "orange")
     teacher.set_input_files(
@@ -209,9 +217,13 @@ def test_the_teacher_attaches_a_photo_and_a_pdf_in_the_journal_and_the_pupil_see
         [
             {"name": "экскурсия.jpg", "mimeType": "image/jpeg", "buffer": photo},
             {"name": "план-экскурсии.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES},
+            {"name": "лишний.docx", "mimeType": DOCX, "buffer": docx()},
         ],
     )
-    expect(status).to_have_text("Файл «план-экскурсии.pdf» прикреплён.", timeout=30_000)
+    expect(status).to_have_text("Файл «лишний.docx» прикреплён.", timeout=30_000)
+    expect(teacher.locator("#journal-attached li")).to_have_count(3)
+    teacher.get_by_role("button", name="Убрать файл «лишний.docx»").click()  # changed their mind
+    expect(status).to_have_text("Файл «лишний.docx» убран.")
     expect(teacher.locator("#journal-attached li")).to_have_count(2)
     teacher.wait_for_function(
         f"() => ({LOADED})(document.querySelector('#journal-attached img'))", timeout=15_000
@@ -225,6 +237,7 @@ def test_the_teacher_attaches_a_photo_and_a_pdf_in_the_journal_and_the_pupil_see
     expect(sent.locator(".attachments img")).to_have_attribute("alt", "экскурсия.jpg")
     expect(sent.locator(".attachments .file a")).to_have_accessible_name("план-экскурсии.pdf")
     expect(teacher.locator("#journal-attached li")).to_have_count(0)  # the send box is empty again
+    expect(sent.locator(".attachments li")).to_have_count(2)  # not the file taken back
     teacher.wait_for_function(
         f"() => [...document.querySelectorAll('.message .attachments img')].some({LOADED})", timeout=15_000
     )
