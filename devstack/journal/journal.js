@@ -797,7 +797,10 @@
       var picker = el("input", { type: "file", id: "journal-attach-file", multiple: "multiple",
         accept: document.body.getAttribute("data-accept") || "" });
       var list = el("ul", { "class": "attachments pending", id: "journal-attached" });
-      function say(text) { status.textContent = text; }
+      function say(text, refused) {
+        status.textContent = text;
+        status.classList.toggle("refused", !!refused);
+      }
       function post(suffix, body) { return api("POST", path("/attachments" + suffix), body); }
       function drawAttached() {
         while (list.firstChild) { list.removeChild(list.firstChild); }
@@ -927,6 +930,18 @@
             closed.removeAttribute("hidden");
             error.textContent = "Сообщение не отправлено: сейчас в этом чате пишут только модераторы.";
             return;
+          }
+          if (body.attachments && p && p.type) {
+            // A file that is gone or not checked yet: said as the attach box says it, in Russian.
+            var slug = p.type.replace(PROBLEM, "");
+            if (slug === "conflict") {
+              error.textContent = "Сообщение не отправлено: файл уже отправлен в другом сообщении. Уберите его.";
+              return;
+            }
+            if (slug === "not-found" || slug.indexOf("attachment-") === 0) {
+              error.textContent = "Сообщение не отправлено. " + window.SchoolChatsAttach.refusal(p);
+              return;
+            }
           }
           showError(error, p);
         }).then(function () {

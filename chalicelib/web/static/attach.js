@@ -58,7 +58,8 @@
       });
   }
 
-  // Files one after another; `say` hears each step in Russian, `done(checked)` gets each accepted one.
+  // Files one after another; `say(text, refused)` hears each step in Russian, `done(checked)` gets each
+  // accepted one.
   function uploadAll(files, post, say, done) {
     return Array.prototype.reduce.call(files, function (previous, file) {
       return previous.then(function () {
@@ -66,7 +67,7 @@
         return upload(file, post).then(function (checked) {
           done(checked);
           say("Файл «" + checked.name + "» прикреплён.");
-        }, function (error) { say(error.message); });
+        }, function (error) { say(error.message, true); });
       });
     }, Promise.resolve());
   }
