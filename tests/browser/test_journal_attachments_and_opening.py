@@ -168,6 +168,10 @@ def test_the_class_teacher_opens_the_class_chat_from_the_journal_and_the_pupil_t
     _open(pupil, chat["title"])
     expect(pupil.locator("#journal-open")).to_have_count(0)  # only the class teacher opens chats
     expect(pupil.get_by_role("button", name="Отправить")).to_be_visible()
+    expect(pupil.locator("#chat-messages")).to_contain_text("Сообщений пока нет.")
+    expect(pupil.locator("#chat-list .open .title")).to_have_text(chat["title"])
+    expect(pupil.locator("#qr-image")).to_be_visible()
+    assert_accessible(pupil, "journal: the pupil's opened class chat")
     pupil.screenshot(path=str(screenshots / "42-journal-pupil-after-opening.png"))
     assert errors == [] and pupil_errors == [], (errors, pupil_errors)
 
