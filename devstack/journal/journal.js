@@ -3,7 +3,8 @@
 "use strict";
 
 (function () {
-  var state = { token: null, name: null, personId: null, timers: [], live: null };
+  // `closed`: chats whose posting a quiet-hours refusal closed, by id: {text, until} (SPEC §10).
+  var state = { token: null, name: null, personId: null, timers: [], live: null, closed: {} };
   var QR_REFRESHES = 10; // then a button: a forgotten tab does not ask for codes all day
   var PROBLEM = "https://school-chats.dev/problems/";
 
@@ -131,6 +132,7 @@
       body: JSON.stringify({ person_id: personId })
     }).then(function (response) { return response.json(); }).then(function (data) {
       state.token = data.token;
+      state.closed = {};
       state.personId = personId;
       state.name = data.name;
       document.getElementById("who").textContent = data.name;
@@ -454,6 +456,14 @@
     return span;
   }
 
+  // When a chat refused a post for quiet hours, the send box keeps saying when it opens, until then.
+  function closedText(chatId) {
+    var known = state.closed[chatId];
+    if (known && known.until > Date.now()) { return known.text; }
+    delete state.closed[chatId];
+    return null;
+  }
+
   // «1,2 МБ», «340 КБ»: a file's size as the phone writes it (chalicelib/web/attachments.py).
   function sizeText(size) {
     if (size >= 1024 * 1024) { return (size / (1024 * 1024)).toFixed(1).replace(".", ",") + " МБ"; }
@@ -565,7 +575,7 @@
   // stands before the oldest of them).
   function chatView(chat, pane, refreshList, unreadAtOpen) {
     var view = { chat: chat, messages: [], before: null, sending: false, marks: {}, divider: null,
-      members: [], replyTo: null, attached: [], uploading: 0, links: {}, closed: null };
+      members: [], replyTo: null, attached: [], uploading: 0, links: {}, closed: closedText(chat.id) };
     var title = el("h2", { id: "chat-title", text: chat.title });
     var meta = el("p", { "class": "muted", id: "chat-meta" });
     var olderBox = el("div", { "class": "older" });
@@ -912,6 +922,7 @@
           error.textContent = "";
           status.textContent = "";
           view.closed = null;
+          delete state.closed[view.chat.id];
           closed.setAttribute("hidden", "hidden");
           view.replyTo = null;
           view.attached = [];
@@ -926,6 +937,7 @@
           if (p && p.type === PROBLEM + "quiet-hours") {
             // The draft stays in the box; the chat says when it opens («Чат открыт для сообщений с 8:00»).
             view.closed = p.detail;
+            state.closed[view.chat.id] = { text: p.detail, until: Date.parse(p.opens_at) || 0 };
             closed.textContent = p.detail;
             closed.removeAttribute("hidden");
             error.textContent = "Сообщение не отправлено: сейчас в этом чате пишут только модераторы.";

@@ -290,6 +290,10 @@ def test_a_parent_is_told_in_the_journal_when_the_parents_chat_opens_for_message
     assert [m for m in sent["items"] if "собрание" in m["text"]] == []  # nothing was posted
     assert_accessible(parent, "journal: quiet hours")
     parent.screenshot(path=str(screenshots / "46-journal-parent-quiet-hours.png"))
+    # Opened again, the chat says it before the parent tries, until posting opens.
+    _open(parent, chat["title"])
+    expect(parent.locator("#journal-text")).to_have_value("")
+    expect(parent.locator("#journal-quiet-hours")).to_have_text(school["opens"])
     assert [e for e in errors if "status of 403" not in e] == [], errors
 
     # The class teacher (a moderator) posts any time, from the journal too.
