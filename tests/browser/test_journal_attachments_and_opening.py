@@ -150,6 +150,8 @@ def test_the_class_teacher_opens_the_class_chat_from_the_journal_and_the_pupil_t
     pupil, pupil_errors = _journal(browser, api, "s-jx")
     expect(pupil.locator("#chat-list-empty")).to_have_text("Чатов пока нет.", timeout=10_000)
     expect(pupil.locator("#chat-list .title", has_text=re.compile(f"^{chat['title']}$"))).to_have_count(0)
+    expect(pupil.locator("#qr-image")).to_be_visible()
+    assert_accessible(pupil, "journal: a pupil with no chat yet")
     pupil.screenshot(path=str(screenshots / "40-journal-pupil-before-opening.png"))
 
     teacher, errors = _journal(browser, api, "t-jx")
