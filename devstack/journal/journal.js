@@ -839,7 +839,7 @@
         view.uploading += 1;
         window.SchoolChatsAttach.uploadAll(files, post, say, function (checked) {
           view.attached.push(checked);
-          drawAttached();
+          view.drawAttached();  // the send box may have been redrawn while the file went up
         }).then(function () { view.uploading -= 1; });
       });
       drawAttached();
