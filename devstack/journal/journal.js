@@ -896,7 +896,7 @@
             : "В этом чате пишут только модераторы (режим объявлений)." }));
         return;
       }
-      var text = el("textarea", { id: "journal-text", name: "text", rows: "3", maxlength: "4000", required: "required" });
+      var text = el("textarea", { id: "journal-text", name: "text", rows: "3", maxlength: "4000" });
       view.text = text;
       view.replyBox = el("div", { "class": "reply-to", id: "journal-reply-to", hidden: "hidden" });
       var error = errorBox();
@@ -911,7 +911,8 @@
         event.preventDefault();
         if (view.sending) { return; }
         if (view.uploading > 0) { status.textContent = "Подождите: файл ещё загружается."; return; }
-        if (!text.value.trim()) { error.textContent = "Напишите сообщение."; return; }
+        // A message is its text, its files, or both (SPEC §10).
+        if (!text.value.trim() && !view.attached.length) { error.textContent = "Напишите сообщение."; return; }
         view.sending = true;
         send.disabled = true;
         var body = { text: text.value, client_msg_id: form.dataset.clientId };
