@@ -22,11 +22,13 @@ from typing import Any
 import pydantic
 from chalice import Chalice, Response
 
+from chalicelib.api.hosted import file_origins
 from chalicelib.api.http import ApiBlueprint, RequestContext
 from chalicelib.bootstrap import Services
 from chalicelib.config import settings
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.identity.journal_token import issue_journal_token
+from chalicelib.web.attachments import ACCEPT
 from chalicelib.web.render import Templates, concat, html_response, static_response
 from devstack.demo import DEMO_USERS, PEOPLE, SCHOOL_NAME
 
@@ -64,8 +66,12 @@ def journal_page(ctx: RequestContext) -> Response:
         TEMPLATES.render("user_option", person_id=person_id, name=_name(person_id), description=description)
         for person_id, description in DEMO_USERS
     )
-    page = TEMPLATES.render("page", school=SCHOOL_NAME, options=options, live=settings().live_url or "")
-    return html_response(page, data_images=True)
+    page = TEMPLATES.render(
+        "page", school=SCHOOL_NAME, options=options, live=settings().live_url or "", accept=ACCEPT
+    )
+    # The chat pane uploads attachments to the bucket and shows previews from it, as the phone does.
+    files = file_origins(ctx)
+    return html_response(page, data_images=True, connect=files, images_from=files)
 
 
 @api.route("/demo/tokens", methods=("POST",), auth=False)

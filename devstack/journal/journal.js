@@ -3,7 +3,8 @@
 "use strict";
 
 (function () {
-  var state = { token: null, name: null, personId: null, timers: [], live: null };
+  // `closed`: chats whose posting a quiet-hours refusal closed, by id: {text, until} (SPEC §10).
+  var state = { token: null, name: null, personId: null, timers: [], live: null, closed: {} };
   var QR_REFRESHES = 10; // then a button: a forgotten tab does not ask for codes all day
   var PROBLEM = "https://school-chats.dev/problems/";
 
@@ -131,6 +132,7 @@
       body: JSON.stringify({ person_id: personId })
     }).then(function (response) { return response.json(); }).then(function (data) {
       state.token = data.token;
+      state.closed = {};
       state.personId = personId;
       state.name = data.name;
       document.getElementById("who").textContent = data.name;
@@ -392,6 +394,10 @@
           }
         });
         seen = latest;
+        if (!page.items.length) {
+          // A pupil or parent sees a class chat only once its class teacher opened it (teacher first).
+          list.appendChild(el("li", { "class": "empty muted", id: "chat-list-empty", text: "Чатов пока нет." }));
+        }
         page.items.forEach(function (chat) {
           var last = chat.last_message;
           var preview = last ? last.author_name + ": " + (last.deleted ? "сообщение удалено" : last.text) : "Нет сообщений";
@@ -448,6 +454,27 @@
     });
     span.appendChild(document.createTextNode(text.slice(position)));
     return span;
+  }
+
+  // When a chat refused a post for quiet hours, the send box keeps saying when it opens, until then.
+  function closedText(chatId) {
+    var known = state.closed[chatId];
+    if (known && known.until > Date.now()) { return known.text; }
+    delete state.closed[chatId];
+    return null;
+  }
+
+  // «1,2 МБ», «340 КБ»: a file's size as the phone writes it (chalicelib/web/attachments.py).
+  function sizeText(size) {
+    if (size >= 1024 * 1024) { return (size / (1024 * 1024)).toFixed(1).replace(".", ",") + " МБ"; }
+    return Math.max(1, Math.round(size / 1024)) + " КБ";
+  }
+
+  // «PDF», «DOCX» before a document's name (a picture font is not on every journal computer).
+  function fileBadge(name) {
+    var dot = name.lastIndexOf(".");
+    return el("span", { "class": "file-kind", "aria-hidden": "true",
+      text: dot >= 0 ? name.slice(dot + 1).toUpperCase().slice(0, 4) : "ФАЙЛ" });
   }
 
   function canPost(chat) {
@@ -548,7 +575,7 @@
   // stands before the oldest of them).
   function chatView(chat, pane, refreshList, unreadAtOpen) {
     var view = { chat: chat, messages: [], before: null, sending: false, marks: {}, divider: null,
-      members: [], replyTo: null };
+      members: [], replyTo: null, attached: [], uploading: 0, links: {}, closed: closedText(chat.id) };
     var title = el("h2", { id: "chat-title", text: chat.title });
     var meta = el("p", { "class": "muted", id: "chat-meta" });
     var olderBox = el("div", { "class": "older" });
@@ -556,6 +583,7 @@
       "aria-label": "Сообщения", tabindex: "0" });
     var bottom = el("div", { "class": "bottom" });
     var manageBox = el("div", { "class": "manage-box" });
+    var openBox = el("div", { "class": "open-box" });
     var membersList = el("ul", { "class": "members", id: "journal-members", hidden: "hidden" });
     var membersButton = el("button", { type: "button", "class": "link", id: "journal-members-button",
       "aria-expanded": "false", "aria-controls": "journal-members", text: "Участники",
@@ -567,6 +595,7 @@
     while (pane.firstChild) { pane.removeChild(pane.firstChild); }
     pane.appendChild(el("header", { "class": "chat-pane-head" }, title, meta, membersButton));
     pane.appendChild(membersList);
+    pane.appendChild(openBox);
     pane.appendChild(manageBox);
     pane.appendChild(olderBox);
     pane.appendChild(log);
@@ -663,6 +692,7 @@
             view.marks[m.author_id] ? el("span", { "class": "role-mark", text: " · " + view.marks[m.author_id] }) : null),
           quoteOf(m),
           m.deleted ? el("span", { "class": "text", text: "Сообщение удалено" }) : linkedText(m.text),
+          m.deleted ? null : attachmentsOf(m),
           el("time", { datetime: m.sent_at, text: window.SchoolChatsWhen.timeText(new Date(m.sent_at)) }),
           !m.deleted && canPost(view.chat)
             ? el("button", { type: "button", "class": "link reply", text: "Ответить",
@@ -710,6 +740,140 @@
       setTimeout(function () { target.classList.remove("highlight"); }, 2000);
     }
 
+    // --- attachments (SPEC §10): links that last minutes, asked for when shown ----------
+
+    // An attachment's links ({url, preview_url, expires_at}), kept while they have a minute left.
+    function fileLinks(id, fresh) {
+      var known = view.links[id];
+      if (known && !fresh && known.until - Date.now() > 60000) { return known.links; }
+      var links = api("GET", path("/attachments/" + encodeURIComponent(id)));
+      view.links[id] = { links: links, until: Date.now() + 120000 };
+      links.then(function (got) {
+        if (view.links[id]) { view.links[id].until = Date.parse(got.expires_at); view.links[id].got = got; }
+      }, function () { delete view.links[id]; });
+      return links;
+    }
+
+    // The links already at hand (a redrawn message shows its files at once), or null.
+    function knownLinks(id) {
+      var known = view.links[id];
+      return known && known.got && known.until - Date.now() > 60000 ? known.got : null;
+    }
+
+    // A document opens in a new tab through a fresh link (the one shown may have run out).
+    function openFile(event, id) {
+      var known = view.links[id];
+      if (known && known.until - Date.now() > 60000 && event.currentTarget.href.indexOf("#") < 0) { return; }
+      event.preventDefault();
+      var tab = window.open("about:blank", "_blank");
+      fileLinks(id, true).then(function (links) {
+        if (tab) { tab.opener = null; tab.location.href = links.url; } else { window.location.href = links.url; }
+      }, function () { if (tab) { tab.close(); } });
+    }
+
+    // A message's photos (previews, each a link to the photo) and documents (links with their size).
+    function attachmentsOf(m) {
+      if (!m.attachments || !m.attachments.length) { return null; }
+      var list = el("ul", { "class": "attachments" });
+      // Photos side by side first, then each document on its own line.
+      var photos = m.attachments.filter(function (a) { return a.has_preview; });
+      var documents = m.attachments.filter(function (a) { return !a.has_preview; });
+      photos.concat(documents).forEach(function (a) {
+        var ready = knownLinks(a.id);
+        var link = el("a", { href: ready ? ready.url : "#", target: "_blank", rel: "noopener noreferrer",
+          onclick: function (event) { openFile(event, a.id); } });
+        if (a.has_preview) {
+          var image = el("img", { alt: a.name, height: "160" });
+          if (ready && ready.preview_url) { image.src = ready.preview_url; }
+          link.appendChild(image);
+          list.appendChild(el("li", { "class": "attachment image" }, link));
+          fileLinks(a.id).then(function (links) {
+            link.href = links.url;
+            if (links.preview_url) { image.src = links.preview_url; }
+          }, function () { image.alt = a.name + " (не загрузилось)"; });
+        } else {
+          link.appendChild(fileBadge(a.name));
+          link.appendChild(document.createTextNode(a.name));
+          list.appendChild(el("li", { "class": "attachment file" }, link, " ",
+            el("span", { "class": "size", text: sizeText(a.size) })));
+          fileLinks(a.id).then(function (links) { link.href = links.url; }, function () {});
+        }
+      });
+      return list;
+    }
+
+    // The send box's «Прикрепить»: the phone's upload flow (SchoolChatsAttach, /m/static/attach.js).
+    function attachBox(status) {
+      var picker = el("input", { type: "file", id: "journal-attach-file", multiple: "multiple",
+        accept: document.body.getAttribute("data-accept") || "" });
+      var list = el("ul", { "class": "attachments pending", id: "journal-attached" });
+      function say(text, refused) {
+        status.textContent = text;
+        status.classList.toggle("refused", !!refused);
+      }
+      function post(suffix, body) { return api("POST", path("/attachments" + suffix), body); }
+      function drawAttached() {
+        while (list.firstChild) { list.removeChild(list.firstChild); }
+        view.attached.forEach(function (a) {
+          var item = el("li", { "class": "attachment " + (a.has_preview ? "image" : "file"), "data-id": a.id });
+          if (a.has_preview) {
+            var image = el("img", { alt: a.name, height: "72" });
+            item.appendChild(image);
+            fileLinks(a.id).then(function (links) { image.src = links.preview_url; }, function () {});
+          } else {
+            item.appendChild(el("span", {}, fileBadge(a.name), a.name));
+          }
+          item.appendChild(el("button", { type: "button", "class": "link remove", text: "Убрать",
+            "aria-label": "Убрать файл «" + a.name + "»", onclick: function () {
+              view.attached = view.attached.filter(function (b) { return b.id !== a.id; });
+              drawAttached();
+              say("Файл «" + a.name + "» убран.");
+            } }));
+          list.appendChild(item);
+        });
+      }
+      view.drawAttached = drawAttached;
+      picker.addEventListener("change", function () {
+        var files = Array.prototype.slice.call(picker.files);
+        picker.value = "";
+        view.uploading += 1;
+        window.SchoolChatsAttach.uploadAll(files, post, say, function (checked) {
+          view.attached.push(checked);
+          view.drawAttached();  // the send box may have been redrawn while the file went up
+        }).then(function () { view.uploading -= 1; });
+      });
+      drawAttached();
+      return el("div", { "class": "attach", id: "journal-attach" }, picker,
+        el("label", { "for": "journal-attach-file", "class": "attach-button", text: "Прикрепить фото или файл" }),
+        list);
+    }
+
+    // --- teacher first (SPEC §10): the class teacher's «Открыть чат» ------------------
+
+    function drawOpen() {
+      while (openBox.firstChild) { openBox.removeChild(openBox.firstChild); }
+      if (!view.chat.awaiting_open) { return; }
+      var error = el("p", { "class": "error", role: "alert", id: "journal-open-error" });
+      openBox.appendChild(el("div", { "class": "open-chat", id: "journal-open" },
+        el("p", { text: "Ученики и родители пока не видят этот чат. Откройте его, когда он будет готов." }),
+        el("button", { type: "button", "class": "primary", id: "journal-open-chat", text: "Открыть чат",
+          onclick: function (event) {
+            event.currentTarget.disabled = true;
+            api("POST", path("/open"), {}).then(function (fresh) {
+              view.update(fresh);
+              refreshList();
+            }, function (p) {
+              error.textContent = manageProblem(p);
+              drawOpenButtonAgain();
+            });
+          } }),
+        error));
+      function drawOpenButtonAgain() {
+        var button = document.getElementById("journal-open-chat");
+        if (button) { button.disabled = false; }
+      }
+    }
+
     // «Ответ на …» above the send box, with «Отменить».
     function drawReply() {
       var box = view.replyBox;
@@ -732,38 +896,76 @@
             : "В этом чате пишут только модераторы (режим объявлений)." }));
         return;
       }
-      var text = el("textarea", { id: "journal-text", name: "text", rows: "3", maxlength: "4000", required: "required" });
+      var text = el("textarea", { id: "journal-text", name: "text", rows: "3", maxlength: "4000" });
       view.text = text;
       view.replyBox = el("div", { "class": "reply-to", id: "journal-reply-to", hidden: "hidden" });
       var error = errorBox();
       error.id = "journal-send-error";
+      // Quiet hours (SPEC §10): when the chat opens for messages, said beside the send box.
+      var closed = el("p", { "class": "read-only", id: "journal-quiet-hours", role: "status" });
+      if (view.closed) { closed.textContent = view.closed; } else { closed.setAttribute("hidden", "hidden"); }
+      var status = el("p", { "class": "attach-status", id: "journal-attach-status", role: "status",
+        "aria-live": "polite" });
       var send = el("button", { type: "submit", "class": "primary", text: "Отправить" });
       var form = el("form", { "class": "composer", id: "journal-composer", onsubmit: function (event) {
         event.preventDefault();
         if (view.sending) { return; }
-        if (!text.value.trim()) { error.textContent = "Напишите сообщение."; return; }
+        if (view.uploading > 0) { status.textContent = "Подождите: файл ещё загружается."; return; }
+        // A message is its text, its files, or both (SPEC §10).
+        if (!text.value.trim() && !view.attached.length) { error.textContent = "Напишите сообщение."; return; }
         view.sending = true;
         send.disabled = true;
         var body = { text: text.value, client_msg_id: form.dataset.clientId };
         if (view.replyTo) { body.reply_to = view.replyTo.id; }
+        if (view.attached.length) { body.attachments = view.attached.map(function (a) { return a.id; }); }
         api("POST", path("/messages"), body).then(function (m) {
           text.value = "";
           error.textContent = "";
+          status.textContent = "";
+          view.closed = null;
+          delete state.closed[view.chat.id];
+          closed.setAttribute("hidden", "hidden");
           view.replyTo = null;
+          view.attached = [];
+          view.drawAttached();
           drawReply();
           form.dataset.clientId = clientId();
           merge([m]);
           drawMessages(false);
           log.scrollTop = log.scrollHeight;
           refreshList();
-        }, function (p) { showError(error, p); }).then(function () {
+        }, function (p) {
+          if (p && p.type === PROBLEM + "quiet-hours") {
+            // The draft stays in the box; the chat says when it opens («Чат открыт для сообщений с 8:00»).
+            view.closed = p.detail;
+            state.closed[view.chat.id] = { text: p.detail, until: Date.parse(p.opens_at) || 0 };
+            closed.textContent = p.detail;
+            closed.removeAttribute("hidden");
+            error.textContent = "Сообщение не отправлено: сейчас в этом чате пишут только модераторы.";
+            return;
+          }
+          if (body.attachments && p && p.type) {
+            // A file that is gone or not checked yet: said as the attach box says it, in Russian.
+            var slug = p.type.replace(PROBLEM, "");
+            if (slug === "conflict") {
+              error.textContent = "Сообщение не отправлено: файл уже отправлен в другом сообщении. Уберите его.";
+              return;
+            }
+            if (slug === "not-found" || slug.indexOf("attachment-") === 0) {
+              error.textContent = "Сообщение не отправлено. " + window.SchoolChatsAttach.refusal(p);
+              return;
+            }
+          }
+          showError(error, p);
+        }).then(function () {
           view.sending = false;
           send.disabled = false;
         });
       } },
         view.replyBox,
+        closed,
         el("label", { "for": "journal-text", text: "Сообщение" }),
-        text, send, error);
+        text, send, attachBox(status), status, error);
       form.dataset.clientId = clientId();
       text.addEventListener("keydown", function (event) {
         if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { form.requestSubmit(); }
@@ -796,6 +998,10 @@
     drawComposer();
     load(null, false);
     loadMarks();
+    // Only the chat itself says whether it waits for its class teacher (teacher first).
+    api("GET", path("")).then(function (fresh) {
+      if (fresh.id === view.chat.id && fresh.awaiting_open) { view.chat.awaiting_open = true; drawOpen(); }
+    }, function () {});
 
     // Who is in the chat, as the school knows them («мама Козлова Артёма, 5А»), as on the phone.
     function drawMembers() {
@@ -825,6 +1031,8 @@
     }
 
     view.update = function (fresh) {
+      if (fresh.awaiting_open === undefined) { fresh.awaiting_open = !!view.chat.awaiting_open; }
+      var openChanged = fresh.awaiting_open !== !!view.chat.awaiting_open;
       var postingChanged = canPost(fresh) !== canPost(view.chat);
       var manageChanged = fresh.my_role !== view.chat.my_role || fresh.archived !== view.chat.archived ||
         fresh.title !== view.chat.title || fresh.read_only !== view.chat.read_only;
@@ -832,6 +1040,7 @@
       drawHead();
       if (manageChanged) { drawManage(); }
       if (postingChanged) { drawComposer(); }
+      if (openChanged) { drawOpen(); }
       load(null, false);
     };
     return view;

@@ -274,7 +274,7 @@ def test_the_journal_writes_and_loads_earlier_messages_newest_in_view(
     expect(page.locator("#chat-messages .message")).to_have_count(30)
     expect(page.locator("#chat-messages .message .text").last).to_have_text("Сообщение 34")
     assert _in_view(page, "#chat-messages .message:last-of-type")
-    expect(page.locator("#journal-composer label")).to_have_text("Сообщение")
+    expect(page.locator("#journal-composer label[for=journal-text]")).to_have_text("Сообщение")
     Screens(screenshots).check(page, "journal-11-chat-newest-in-view")
 
     page.get_by_role("button", name="Загрузить более ранние").click()

@@ -14,7 +14,7 @@ from chalicelib.api.http import http_middleware
 from chalicelib.bootstrap import build_services
 from chalicelib.config import settings
 from chalicelib.identity.journal_token import verify_journal_token
-from chalicelib.web.render import content_security_policy
+from chalicelib.web.render import content_security_policy, origin_of
 from devstack import journal
 from tests.support import assert_problem
 
@@ -72,8 +72,14 @@ def test_locally_the_page_lists_the_demo_users_under_a_strict_csp(local_client: 
     assert page.status_code == 200
     html = page.body.decode()
     assert '<option value="t-ivanova">Иванова Мария Петровна — class teacher of 5А' in html
-    assert page.headers["Content-Security-Policy"] == content_security_policy(data_images=True)
+    # The chat pane uploads attachments to the bucket and shows their previews: that origin, no other.
+    bucket = origin_of(build_services(settings()).blobs.download_link("attachments/", 60, "x", "x"))
+    assert page.headers["Content-Security-Policy"] == content_security_policy(
+        data_images=True, connect=(bucket,), images_from=(bucket,)
+    )
     assert '<script src="/demo/static/journal.js" defer>' in html
+    assert '<script src="/m/static/attach.js" defer>' in html  # the phone's upload flow, shared
+    assert 'data-accept="image/jpeg,' in html
     assert client.http.get("/demo/static/journal.js").status_code == 200
     assert client.http.get("/demo/static/__init__.py").status_code == 404
 
