@@ -6,7 +6,7 @@ from typing import Any
 
 from chalicelib.api.http import ApiBlueprint, RequestContext, is_identifier
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
-from chalicelib.pipeline.lifecycle import enqueue_schools, issues_key
+from chalicelib.pipeline.lifecycle import issues_key
 from chalicelib.pipeline.report import PartStatus
 from chalicelib.store.objects import read_issue_lines
 
@@ -109,5 +109,5 @@ def force_import(ctx: RequestContext, import_id: str) -> dict[str, Any]:
     reopened = [s for s in held if store.reopen_part(import_id, s, was=PartStatus.HELD, force=True)]
     if not reopened:
         raise Conflict("Another request re-ran the held schools first.")
-    enqueue_schools(import_id, reopened, force=True)
+    ctx.services.lifecycle.enqueue_schools(import_id, reopened, force=True)
     return {**(store.report(import_id) or report), "rerun_school_ids": reopened}

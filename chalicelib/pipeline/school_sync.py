@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.config import settings
 from chalicelib.observability import Unit, log_event, record_metric, set_correlation_id
 from chalicelib.pipeline.lease import LeaseHeartbeat
-from chalicelib.pipeline.lifecycle import finish_import_if_complete
 from chalicelib.pipeline.queue_payloads import SchoolSyncMessage
 from chalicelib.pipeline.report import ImportSource, PartStatus, SchoolPart, change_counts
 from chalicelib.planning.diff import ChangeSet, diff, must_hold, removal_share
@@ -60,7 +59,7 @@ def _finish(
         now=now,
     )
     log_event("school_sync_finished", school_id=message.school_id, status=status.value, **(counts or {}))
-    finish_import_if_complete(store, message.import_id, now)
+    services.lifecycle.finish_if_complete(message.import_id, now)
 
 
 def sync_school(services: Services, message: SchoolSyncMessage) -> None:
@@ -77,7 +76,7 @@ def sync_school(services: Services, message: SchoolSyncMessage) -> None:
         store.reopen_part(message.import_id, message.school_id, was=PartStatus.FAILED, force=False)
     elif status not in (PartStatus.QUEUED, PartStatus.RUNNING):
         log_event("school_sync_duplicate_delivery", school_id=message.school_id, status=status.value)
-        finish_import_if_complete(store, message.import_id, services.clock.now())
+        services.lifecycle.finish_if_complete(message.import_id, services.clock.now())
         return
     source = store.source(message.import_id)
     schools = services.schools

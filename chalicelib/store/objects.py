@@ -30,6 +30,10 @@ class ObjectTooLarge(Exception):
     """The object is bigger than the configured limit."""
 
 
+class ObjectMissing(LookupError):
+    """There is no such object (it was deleted before it was read)."""
+
+
 def school_key(school_id: str) -> str:
     """A fixed-length, URL-safe stand-in for a school id in object keys (ids may hold anything)."""
     return hashlib.sha256(school_id.encode()).hexdigest()[:32]
@@ -46,10 +50,17 @@ class Downloaded:
 def download_to_file(bucket: str, key: str, max_bytes: int, target: BinaryIO) -> str:
     """Stream an object into ``target`` in 1 MiB chunks; refuse it beyond ``max_bytes``.
 
-    Never holds the object in memory. Returns the SHA-256 of what it wrote.
+    Never holds the object in memory. Returns the SHA-256 of what it wrote;
+    raises :class:`ObjectMissing` when there is no such object.
     """
     digest = hashlib.sha256()
-    response = client("s3").get_object(Bucket=bucket, Key=key)
+    s3 = client("s3")
+    try:
+        response = s3.get_object(Bucket=bucket, Key=key)
+    except s3.exceptions.ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            raise ObjectMissing(key) from error
+        raise
     declared = int(response.get("ContentLength", 0))
     if declared > max_bytes:
         response["Body"].close()
