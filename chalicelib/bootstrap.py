@@ -33,6 +33,7 @@ from chalicelib.live.connections import ConnectionStore
 from chalicelib.live.feed import ChatFeed
 from chalicelib.live.port import LiveDelivery, NoLiveDelivery
 from chalicelib.messenger.port import Messenger
+from chalicelib.pipeline.files import RosterFiles
 from chalicelib.pipeline.imports import ImportOutbox, ImportStore
 from chalicelib.pipeline.lifecycle import ImportLifecycle
 from chalicelib.pipeline.schools import SchoolStates
@@ -58,7 +59,7 @@ from chalicelib.store.link_sessions import DynamoLinkSessionStore
 from chalicelib.store.links import DynamoLinkStore
 from chalicelib.store.messenger import BuiltinMessenger
 from chalicelib.store.privacy import DynamoPersonRecords
-from chalicelib.store.rosters import S3Rosters
+from chalicelib.store.rosters import S3RosterFiles, S3Rosters
 from chalicelib.store.safety import (
     DynamoAuditLog,
     DynamoConsentStore,
@@ -85,6 +86,7 @@ class Services:
     rosters: Rosters
     imports: ImportStore
     import_outbox: ImportOutbox
+    roster_files: RosterFiles
     schools: SchoolStates
     call_store: CallStore
     call_provider: CallProvider
@@ -218,6 +220,7 @@ def build_services(config: Settings) -> Services:
         rosters=S3Rosters(),
         imports=DynamoImportStore(),
         import_outbox=S3SqsImportOutbox(),
+        roster_files=S3RosterFiles(),
         schools=SchoolStore(),
         call_store=DynamoCallStore(),
         call_provider=provider_from_settings(config),

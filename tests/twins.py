@@ -27,6 +27,7 @@ from chalicelib.memory.identity import (
     InMemorySignInStore,
 )
 from chalicelib.memory.imports import InMemoryImportStore, RecordingOutbox
+from chalicelib.memory.roster_files import InMemoryRosterFiles
 from chalicelib.memory.safety import InMemoryAuditLog, InMemoryConsentStore, InMemoryReportStore
 from chalicelib.memory.school_settings import InMemorySchoolSettings
 from chalicelib.memory.schools import InMemorySchoolStore
@@ -64,6 +65,7 @@ def twin_services(now: datetime | None = None) -> Services:
         rosters=chats,
         imports=InMemoryImportStore(),
         import_outbox=RecordingOutbox(),
+        roster_files=InMemoryRosterFiles(),
         schools=InMemorySchoolStore(),
         call_store=MemoryCallStore(),
         call_provider=BuiltinCallProvider(max_participants=10),

@@ -8,7 +8,6 @@ from chalicelib.api.http import ApiBlueprint, RequestContext, is_identifier
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.pipeline.lifecycle import issues_key
 from chalicelib.pipeline.report import PartStatus
-from chalicelib.store.objects import read_issue_lines
 
 api = ApiBlueprint(__name__)
 
@@ -88,7 +87,9 @@ def import_issues(ctx: RequestContext, import_id: str) -> dict[str, Any]:
         raise BadRequest("The cursor is not valid.")
     if report.get("issues_url") is None:
         return ctx.page([], ISSUES_CURSOR, None)
-    items, following = read_issue_lines(issues_key(import_id), int(position or 0), limit)
+    items, following = ctx.services.roster_files.read_issue_lines(
+        issues_key(import_id), int(position or 0), limit
+    )
     return ctx.page(items, ISSUES_CURSOR, str(following) if following is not None else None)
 
 

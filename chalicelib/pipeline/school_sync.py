@@ -28,7 +28,6 @@ from chalicelib.planning.model import SchoolState
 from chalicelib.planning.plan import plan_school
 from chalicelib.planning.rollover import carry_over
 from chalicelib.roster.model import apply_update
-from chalicelib.store.rosters import load_roster, load_shard, roster_fingerprint, roster_key, save_roster
 
 if TYPE_CHECKING:
     from chalicelib.bootstrap import Services
@@ -170,7 +169,7 @@ def _sync_locked(
     applied_uploaded_at: str | None,
 ) -> None:
     """Carry out the decision for one school, holding its lease."""
-    store, schools = services.imports, services.schools
+    store, schools, files = services.imports, services.schools, services.roster_files
     store.mark_running(message.import_id, message.school_id)
     source, uploaded_at = source_file.source_key, source_file.uploaded_at
     force = message.force or bool(part.force)
@@ -179,10 +178,10 @@ def _sync_locked(
     def fingerprint() -> str:
         if part.shard_key is None:
             raise LookupError(f"part {message.import_id}/{message.school_id} has no shard")
-        update = load_shard(part.shard_key)
-        roster = apply_update(None if update.is_bulk else load_roster(message.school_id), update)
+        update = files.load_shard(part.shard_key)
+        roster = apply_update(None if update.is_bulk else files.load_roster(message.school_id), update)
         # Stage 1 already fingerprinted a bulk school's roster; only a delta's result is new here.
-        found = part.fingerprint or roster_fingerprint(roster)
+        found = part.fingerprint or files.roster_fingerprint(roster)
         loaded.update(update=update, roster=roster, fingerprint=found)
         return found
 
@@ -203,7 +202,7 @@ def _sync_locked(
         schools.record_applied(
             message.school_id,
             fingerprint=loaded["fingerprint"],
-            roster_key=roster_key(message.school_id),
+            roster_key=files.roster_key(message.school_id),
             import_id=message.import_id,
             uploaded_at=uploaded_at,
             now=now,
@@ -248,7 +247,7 @@ def _sync_locked(
     requests = messenger.apply_roster_changes(state, changes, now)
     # People gone from the roster leave every chat of the school, custom ones too (SPEC §4).
     services.school.enforce_departures(roster, now)
-    key = save_roster(roster)
+    key = files.save_roster(roster)
     schools.record_applied(
         message.school_id,
         fingerprint=loaded["fingerprint"],

@@ -17,20 +17,13 @@ from chalicelib.clock import isoformat_utc
 from chalicelib.config import settings
 from chalicelib.observability import log_event, record_metric, set_correlation_id
 from chalicelib.pipeline.empty_school import EmptySchool, empty_school_outcome, likely_cause
+from chalicelib.pipeline.files import Downloaded, ObjectMissing, ObjectTooLarge
 from chalicelib.pipeline.lifecycle import issues_key
 from chalicelib.pipeline.queue_payloads import UploadedObject
 from chalicelib.pipeline.report import FINAL_STATUSES, ImportStatus, PartStatus
 from chalicelib.roster.issues import RosterIssue, RosterUnreadable, Severity
 from chalicelib.roster.model import apply_update
 from chalicelib.roster.reader import ParsedRoster, RosterLimits, read_roster
-from chalicelib.store.objects import (
-    Downloaded,
-    ObjectMissing,
-    ObjectTooLarge,
-    put_issue_list,
-    spooled_download,
-)
-from chalicelib.store.rosters import content_key, roster_fingerprint, save_shard
 
 if TYPE_CHECKING:
     from chalicelib.bootstrap import Services
@@ -75,7 +68,7 @@ def import_upload(services: Services, upload: UploadedObject) -> None:
     download: Downloaded | None = None
     try:
         try:
-            download = spooled_download(upload.bucket, upload.key, limits.max_bytes)
+            download = services.roster_files.download(upload.bucket, upload.key, limits.max_bytes)
         except ObjectTooLarge:
             message = limits.too_large()
             lifecycle.fail(
@@ -90,7 +83,7 @@ def import_upload(services: Services, upload: UploadedObject) -> None:
                 import_id, RosterIssue(Severity.ERROR, name, None, None, "file_missing", message), now
             )
             return
-        content = content_key(download.sha256)
+        content = services.roster_files.content_key(download.sha256)
         if settle_unchanged_file(services, import_id, content):
             return
         try:
@@ -168,13 +161,13 @@ def split_and_queue(services: Services, import_id: str, parsed: ParsedRoster, co
     only knowable here for bulk updates, which need no base roster) is
     finished on the spot as ``unchanged``: no shard, no message, no sync.
     """
-    store, schools = services.imports, services.schools
+    store, schools, files = services.imports, services.schools, services.roster_files
     header = store.header(import_id)
     now = services.clock.now()
     decided: list[SchoolPart] = []
     for update in parsed.school_updates():
         name = update.school_name or update.school_id
-        fingerprint = roster_fingerprint(apply_update(None, update)) if update.is_bulk else None
+        fingerprint = files.roster_fingerprint(apply_update(None, update)) if update.is_bulk else None
         if fingerprint is not None and schools.mark_unchanged(
             update.school_id,
             fingerprint=fingerprint,
@@ -188,14 +181,14 @@ def split_and_queue(services: Services, import_id: str, parsed: ParsedRoster, co
             if update.is_bulk and not update.people.records:
                 synced = schools.state(update.school_id).roster_fingerprint is not None
                 empty = empty_school_outcome(update, synced_before=synced, cause=likely_cause(parsed.issues))
-            shard = save_shard(import_id, update)
+            shard = files.save_shard(import_id, update)
             decided.append(SchoolPart(update.school_id, name, shard, fingerprint, empty))
     issues = parsed.issues
     complete_list = None
     if issues.error_count or issues.warning_count:
         # The item keeps the head of the list; the whole of it goes to the bucket (a retry rewrites it).
         complete_list = issues_key(import_id)
-        put_issue_list(complete_list, issues.spool)
+        files.put_issue_list(complete_list, issues.spool)
     summary = ReadSummary(
         format=parsed.format,
         bulk=parsed.bulk,

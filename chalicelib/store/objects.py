@@ -16,35 +16,19 @@ import gzip
 import hashlib
 import json
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 from chalicelib.aws import client
 from chalicelib.config import settings
+from chalicelib.pipeline.files import Downloaded, ObjectMissing, ObjectTooLarge
 
 CHUNK_BYTES = 1024 * 1024
-
-
-class ObjectTooLarge(Exception):
-    """The object is bigger than the configured limit."""
-
-
-class ObjectMissing(LookupError):
-    """There is no such object (it was deleted before it was read)."""
 
 
 def school_key(school_id: str) -> str:
     """A fixed-length, URL-safe stand-in for a school id in object keys (ids may hold anything)."""
     return hashlib.sha256(school_id.encode()).hexdigest()[:32]
-
-
-@dataclass(frozen=True)
-class Downloaded:
-    """A downloaded object: where it is, and the SHA-256 of its bytes."""
-
-    path: Path
-    sha256: str
 
 
 def download_to_file(bucket: str, key: str, max_bytes: int, target: BinaryIO) -> str:
