@@ -3,7 +3,7 @@
 What ``bootstrap.build_services`` builds from DynamoDB, S3, SQS and SNS, built
 here from ``chalicelib/memory`` (each twin held to its adapter by
 ``tests/contract``). The twins that share rows share them here too: the
-links mirror into the chats twin, the seats and retention twins read its rows.
+links mirror into the chats twin, the seats, retention and person-records twins read its rows.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from chalicelib.memory.identity import (
     InMemorySignInStore,
 )
 from chalicelib.memory.imports import InMemoryImportStore, RecordingOutbox
+from chalicelib.memory.person_records import InMemoryPersonRecords
 from chalicelib.memory.roster_files import InMemoryRosterFiles
 from chalicelib.memory.safety import InMemoryAuditLog, InMemoryConsentStore, InMemoryReportStore
 from chalicelib.memory.school_settings import InMemorySchoolSettings
@@ -44,23 +45,17 @@ class SentSms:
         self.sent.append((phone_e164, text))
 
 
-class NotImplementedPersonRecords:
-    """``privacy.records.PersonRecords`` has no in-memory twin yet: export and erasure are tested on the
-    emulator (``tests/integration/chats/test_my_data*.py``). Any use of it here says so."""
-
-    def __getattr__(self, name: str) -> object:
-        raise NotImplementedError(f"PersonRecords.{name} has no in-memory twin yet")
-
-
 def twin_services(now: datetime | None = None) -> Services:
     """Every port on its in-memory twin, the clock standing at ``now`` until moved."""
     chats = InMemoryChats()
     seats = InMemorySchoolSeats(chats)
+    accounts, counters = InMemoryAccountStore(), InMemoryCounterStore()
+    signin, link_sessions = InMemorySignInStore(), InMemoryLinkSessionStore()
     return Services(
         clock=MovableClock(now),
         messenger=chats,
         sms_sender=SentSms(),
-        identity_provider=BuiltinIdentityProvider(InMemoryAccountStore()),
+        identity_provider=BuiltinIdentityProvider(accounts),
         chat_directory=chats,
         rosters=chats,
         imports=InMemoryImportStore(),
@@ -74,14 +69,14 @@ def twin_services(now: datetime | None = None) -> Services:
         consents=InMemoryConsentStore(),
         seats=seats,
         retention=InMemoryRetention(chats, seats),
-        person_records=NotImplementedPersonRecords(),
+        person_records=InMemoryPersonRecords(chats, accounts, counters, signin, link_sessions),
         school_settings=InMemorySchoolSettings(chats),
         attachment_records=InMemoryAttachmentRecords(),
         blobs=InMemoryBlobs(),
         links=InMemoryLinkStore(mirror=chats),
-        link_sessions=InMemoryLinkSessionStore(),
-        counters=InMemoryCounterStore(),
-        signin_store=InMemorySignInStore(),
+        link_sessions=link_sessions,
+        counters=counters,
+        signin_store=signin,
         fan_out=InlineFanOut(chats),
         chat_lists=chats,
     )

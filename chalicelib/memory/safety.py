@@ -3,7 +3,7 @@ the reports of messages.
 
 The same answers as ``store/safety.py``'s ``DynamoAuditLog``, ``DynamoConsentStore``
 and ``DynamoReportStore``, held to them by ``tests/contract/test_safety_contract.py``.
-(The school seats' twin is ``memory/chats.py``'s, beside the chats it reads.)
+(The school seats' twin is ``memory/seats.py``, over the chats twin's rows.)
 """
 
 from __future__ import annotations
