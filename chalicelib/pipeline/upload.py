@@ -32,7 +32,7 @@ PROCESSING_ERROR = "processing_error"
 
 
 @dataclass(frozen=True)
-class SchoolPart:
+class DecidedSchool:
     """One school of an import: its shard (None when its roster is unchanged) and fingerprint (bulk)."""
 
     school_id: str
@@ -138,7 +138,7 @@ def settle_unchanged_file(services: Services, import_id: str, content: str) -> b
             school_id, fingerprint=part.fingerprint, import_id=import_id, uploaded_at=uploaded_at, now=now
         ):
             return False
-        decided.append(SchoolPart(school_id, part.school_name or school_id, None, part.fingerprint))
+        decided.append(DecidedSchool(school_id, part.school_name or school_id, None, part.fingerprint))
     summary = ReadSummary(
         format=str(previous.format),
         bulk=True,
@@ -164,7 +164,7 @@ def split_and_queue(services: Services, import_id: str, parsed: ParsedRoster, co
     store, schools, files = services.imports, services.schools, services.roster_files
     header = store.header(import_id)
     now = services.clock.now()
-    decided: list[SchoolPart] = []
+    decided: list[DecidedSchool] = []
     for update in parsed.school_updates():
         name = update.school_name or update.school_id
         fingerprint = files.roster_fingerprint(apply_update(None, update)) if update.is_bulk else None
@@ -175,14 +175,14 @@ def split_and_queue(services: Services, import_id: str, parsed: ParsedRoster, co
             uploaded_at=header.uploaded_at,
             now=now,
         ):
-            decided.append(SchoolPart(update.school_id, name, None, fingerprint))
+            decided.append(DecidedSchool(update.school_id, name, None, fingerprint))
         else:
             empty = None
             if update.is_bulk and not update.people.records:
                 synced = schools.state(update.school_id).roster_fingerprint is not None
                 empty = empty_school_outcome(update, synced_before=synced, cause=likely_cause(parsed.issues))
             shard = files.save_shard(import_id, update)
-            decided.append(SchoolPart(update.school_id, name, shard, fingerprint, empty))
+            decided.append(DecidedSchool(update.school_id, name, shard, fingerprint, empty))
     issues = parsed.issues
     complete_list = None
     if issues.error_count or issues.warning_count:
@@ -211,7 +211,11 @@ READ_COUNTS = ("schools", "classes", "people", "rows_skipped")
 
 
 def _record_and_queue(
-    services: Services, import_id: str, summary: ReadSummary, decided: list[SchoolPart], content: str | None
+    services: Services,
+    import_id: str,
+    summary: ReadSummary,
+    decided: list[DecidedSchool],
+    content: str | None,
 ) -> None:
     """Record what was read, create every school's part, finish the unchanged ones, queue the rest.
 
