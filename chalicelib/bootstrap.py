@@ -19,6 +19,7 @@ from chalicelib.calls.model import Call
 from chalicelib.calls.port import CallProvider, CallStore
 from chalicelib.calls.service import CallService
 from chalicelib.chats.directory import ChatDirectory
+from chalicelib.chats.roster_cache import CachedRosters
 from chalicelib.chats.service import ChatService, Rosters
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.config import Settings
@@ -211,17 +212,19 @@ def build_services(config: Settings) -> Services:
     live: LiveDelivery = NoLiveDelivery()
     if config.live_endpoint_url:
         live = WebSocketLiveDelivery(connections, config.live_endpoint_url, clock)
+    schools = SchoolStore()
     return Services(
         clock=clock,
         messenger=BuiltinMessenger(),
         sms_sender=sms_sender_from_settings(config),
         identity_provider=BuiltinIdentityProvider(DynamoAccountStore()),
         chat_directory=DynamoDBChatDirectory(),
-        rosters=S3Rosters(),
+        # Kept in memory while the school's recorded roster fingerprint is unchanged (chats.roster_cache).
+        rosters=CachedRosters(S3Rosters(), lambda school_id: schools.state(school_id).roster_fingerprint),
         imports=DynamoImportStore(),
         import_outbox=S3SqsImportOutbox(),
         roster_files=S3RosterFiles(),
-        schools=SchoolStore(),
+        schools=schools,
         call_store=DynamoCallStore(),
         call_provider=provider_from_settings(config),
         audit_log=DynamoAuditLog(),

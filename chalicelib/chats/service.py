@@ -19,6 +19,7 @@ from chalicelib.chats import access, reading
 from chalicelib.chats.access import ChatAccess
 from chalicelib.chats.directory import ChatDirectory, ChatListPage, MemberPage, Membership, SchoolChatPage
 from chalicelib.chats.people import PersonAbout, school_people
+from chalicelib.chats.roster_cache import people_of
 from chalicelib.clock import Clock, isoformat_utc
 from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.fanout.port import FanOutQueue, MessageSent
@@ -180,10 +181,10 @@ class ChatService:
     ) -> tuple[MemberPage, dict[str, PersonAbout]]:
         """A page of :meth:`members`, and who each is at the school (name, role in words), by its roster."""
         page = self.members(caller, chat_id, limit, after)
-        roster = self.rosters.load_roster(page.items[0].school_id) if page.items else None
-        if roster is None:
+        # From memory while the school's roster is unchanged (``chats.roster_cache``): no S3 read.
+        people = people_of(self.rosters, page.items[0].school_id) if page.items else None
+        if people is None:
             return page, {}
-        people = school_people(roster)
         described = {member.person_id: people.describe(member.person_id) for member in page.items}
         return page, {person_id: about for person_id, about in described.items() if about is not None}
 
@@ -450,6 +451,20 @@ class ChatService:
         """A page of a chat's messages, newest first (members only)."""
         access.require_member(self.open_chat(caller, chat_id))
         return self.messenger.list_messages(chat_id, limit, before)
+
+    def list_messages_from(self, caller: Caller, chat_id: str, limit: int, message_id: str) -> MessagePage:
+        """The page of a chat's messages that starts at one of them (members only): that message, then up
+        to ``limit - 1`` older ones, newest first, with the cursor to the next older page — where a tap on a
+        reply's quote leads when the quoted message is not on the page shown. One read and one Query,
+        whatever the chat's length; 404 when the chat has no such message."""
+        access.require_member(self.open_chat(caller, chat_id))
+        message = self.messenger.get_message(chat_id, message_id)
+        if message is None:
+            raise NotFound("No such message.")
+        if limit <= 1:
+            return MessagePage(items=(message,), before=read_position(message))
+        older = self.messenger.list_messages(chat_id, limit - 1, read_position(message))
+        return MessagePage(items=(message, *older.items), before=older.before)
 
     def delete_message(self, caller: Caller, chat_id: str, message_id: str) -> Message:
         """Replace a message by a "deleted" placeholder (its author, a moderator, the school's

@@ -147,8 +147,17 @@
     });
   }
 
+  // A reply's quote leads to its message (#m-<id>, on this page or on the page that starts at it): once
+  // the day separators are in, bring it into view again. Scrolling only: keyboard focus stays put.
+  function showTarget() {
+    var id = window.location.hash.slice(1);
+    var target = id.indexOf("m-") === 0 ? document.getElementById(id) : null;
+    if (target) { target.scrollIntoView({ block: "center" }); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     localTimes();
+    showTarget();
     var older = document.getElementById("older");
     if (older) { loadOlder(older); }
     var composer = document.getElementById("composer");
