@@ -23,9 +23,9 @@ from bench.support import moto_server, scan_raw, use_emulator
 
 
 def _wait_for_import(key: str, started: float) -> tuple[str, float, dict[str, Any]]:
-    from chalicelib.store.imports import ImportStore
+    from chalicelib.store.imports import DynamoImportStore
 
-    store = ImportStore()
+    store = DynamoImportStore()
     for header in store.newest(50, None).items:
         if header["source_key"] == key and header["status"] not in ("queued", "running"):
             return header["id"], time.perf_counter() - started, header

@@ -74,7 +74,7 @@ def run(sizes_mb: tuple[int, ...] = (10, 100)) -> dict[str, Any]:
         use_emulator(url)
         from chalicelib.aws import client
         from chalicelib.config import settings
-        from chalicelib.store.imports import ImportStore
+        from chalicelib.store.imports import DynamoImportStore
 
         for size in sizes_mb:
             path = Path(scratch) / f"roster-{size}mb.csv"
@@ -86,7 +86,7 @@ def run(sizes_mb: tuple[int, ...] = (10, 100)) -> dict[str, Any]:
             key = f"rosters/bench-{size}mb.csv"
             client("s3").upload_file(str(path), settings().roster_bucket, key)
             stage_one = _run_child("upload", key)
-            report = ImportStore().report(stage_one["import_id"])
+            report = DynamoImportStore().report(stage_one["import_id"])
             assert report is not None
             figures[f"{size}MB"] = {
                 "bytes": path.stat().st_size,
@@ -97,7 +97,7 @@ def run(sizes_mb: tuple[int, ...] = (10, 100)) -> dict[str, Any]:
             path.unlink()
         largest = f"{max(sizes_mb)}MB"
         import_id = figures[largest]["stage1"]["import_id"]
-        school_id = ImportStore().report(import_id)["schools"][0]["school_id"]  # type: ignore[index]
+        school_id = DynamoImportStore().report(import_id)["schools"][0]["school_id"]  # type: ignore[index]
         figures[largest]["one_school_sync"] = _run_child("school", f"{import_id}/{school_id}")
     small, large = (f"{s}MB" for s in (min(sizes_mb), max(sizes_mb)))
     figures["stage1_peak_ratio_large_over_small"] = round(

@@ -35,11 +35,16 @@ from chalicelib.live.connections import ConnectionStore
 from chalicelib.live.feed import ChatFeed
 from chalicelib.live.port import LiveDelivery, NoLiveDelivery
 from chalicelib.messenger.port import Messenger
+from chalicelib.pipeline.files import RosterFiles
+from chalicelib.pipeline.imports import ImportOutbox, ImportStore
+from chalicelib.pipeline.lifecycle import ImportLifecycle
 from chalicelib.pipeline.schools import SchoolStates
+from chalicelib.privacy.records import PersonRecords
 from chalicelib.safety.audit import AuditLog
 from chalicelib.safety.consent import ConsentStore
 from chalicelib.safety.guardians import Guardians
 from chalicelib.safety.reports import ReportStore
+from chalicelib.safety.retention import RetentionStore
 from chalicelib.safety.school import SchoolSafety, SchoolSeats
 from chalicelib.schools.service import SchoolRules
 from chalicelib.schools.settings import SchoolSettingsStore
@@ -50,12 +55,20 @@ from chalicelib.store.connections import DynamoConnectionStore
 from chalicelib.store.counters import DynamoCounterStore
 from chalicelib.store.directory import DynamoDBChatDirectory
 from chalicelib.store.fanout import DynamoChatLists, SqsFanOutQueue
-from chalicelib.store.imports import ImportStore
+from chalicelib.store.import_outbox import S3SqsImportOutbox
+from chalicelib.store.imports import DynamoImportStore
 from chalicelib.store.link_sessions import DynamoLinkSessionStore
 from chalicelib.store.links import DynamoLinkStore
 from chalicelib.store.messenger import BuiltinMessenger
-from chalicelib.store.rosters import S3Rosters
-from chalicelib.store.safety import DynamoAuditLog, DynamoConsentStore, DynamoReportStore, DynamoSchoolSeats
+from chalicelib.store.privacy import DynamoPersonRecords
+from chalicelib.store.rosters import S3RosterFiles, S3Rosters
+from chalicelib.store.safety import (
+    DynamoAuditLog,
+    DynamoConsentStore,
+    DynamoReportStore,
+    DynamoRetention,
+    DynamoSchoolSeats,
+)
 from chalicelib.store.school_settings import DynamoSchoolSettings
 from chalicelib.store.schools import SchoolStore
 from chalicelib.store.signin import DynamoSignInStore
@@ -74,6 +87,8 @@ class Services:
     chat_directory: ChatDirectory
     rosters: Rosters
     imports: ImportStore
+    import_outbox: ImportOutbox
+    roster_files: RosterFiles
     schools: SchoolStates
     call_store: CallStore
     call_provider: CallProvider
@@ -81,6 +96,9 @@ class Services:
     reports: ReportStore
     consents: ConsentStore
     seats: SchoolSeats
+    # What the retention sweep and the person's export/erasure read and rewrite (SPEC §11).
+    retention: RetentionStore
+    person_records: PersonRecords
     school_settings: SchoolSettingsStore
     attachment_records: AttachmentRecords
     blobs: BlobStore
@@ -94,6 +112,11 @@ class Services:
     # Live delivery (SPEC §10): the open sockets, and how events reach them (off: pages poll).
     connections: ConnectionStore | None = None
     live: LiveDelivery = field(default_factory=NoLiveDelivery)
+
+    @property
+    def lifecycle(self) -> ImportLifecycle:
+        """An import's lifecycle (finish, report, queue, fail) on these adapters."""
+        return ImportLifecycle(self.imports, self.import_outbox)
 
     @property
     def feed(self) -> ChatFeed:
@@ -219,7 +242,9 @@ def build_services(config: Settings) -> Services:
         chat_directory=DynamoDBChatDirectory(),
         # Kept in memory while the school's recorded roster fingerprint is unchanged (chats.roster_cache).
         rosters=CachedRosters(S3Rosters(), lambda school_id: schools.state(school_id).roster_fingerprint),
-        imports=ImportStore(),
+        imports=DynamoImportStore(),
+        import_outbox=S3SqsImportOutbox(),
+        roster_files=S3RosterFiles(),
         schools=schools,
         call_store=DynamoCallStore(),
         call_provider=provider_from_settings(config),
@@ -227,6 +252,8 @@ def build_services(config: Settings) -> Services:
         reports=DynamoReportStore(),
         consents=DynamoConsentStore(),
         seats=DynamoSchoolSeats(),
+        retention=DynamoRetention(),
+        person_records=DynamoPersonRecords(),
         connections=connections,
         live=live,
         school_settings=DynamoSchoolSettings(),

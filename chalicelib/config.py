@@ -234,8 +234,8 @@ def settings() -> Settings:
     """The process-wide settings (cached; ``settings.cache_clear()`` re-reads them).
 
     Secrets named by ``*_PARAMETER`` variables come from SSM Parameter Store
-    (``chalicelib.secrets``), read here: once per process, i.e. per cold start.
+    (``chalicelib.store.parameters``), read here: once per process, i.e. per cold start.
     """
-    from chalicelib.secrets import with_parameter_store_secrets
+    from chalicelib.store.parameters import with_parameter_store_secrets
 
     return _checked(Settings.from_environment(with_parameter_store_secrets(os.environ)))

@@ -54,15 +54,15 @@ def _configure_environment(port: int, emulator_port: int) -> None:
 def _load_demo(timeout_s: float = 120.0) -> str:
     """Upload the demo school like the journal would, and wait until its import has finished."""
     from chalicelib.aws import client
+    from chalicelib.bootstrap import build_services
     from chalicelib.config import settings
     from chalicelib.pipeline.report import FINAL_STATUSES
-    from chalicelib.store.imports import ImportStore
     from devstack.demo import demo_oneroster_zip
 
     key = "rosters/demo-school.zip"
     client("s3").put_object(Bucket=settings().roster_bucket, Key=key, Body=demo_oneroster_zip())
     # The worker picks the upload up from the queue; its import is found by key.
-    store = ImportStore()
+    store = build_services(settings()).imports
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         for report in store.newest(5, None).items:

@@ -28,7 +28,7 @@ from chalicelib.api.hosted import (
 )
 from chalicelib.api.http import ApiBlueprint, RequestContext, json_response
 from chalicelib.api.shapes import chat_json
-from chalicelib.calls.chime import NAME as CHIME
+from chalicelib.calls.port import CHIME
 from chalicelib.config import settings
 from chalicelib.identity.signin import WebSession
 from chalicelib.web import pages

@@ -6,9 +6,8 @@ from typing import Any
 
 from chalicelib.api.http import ApiBlueprint, RequestContext, is_identifier
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
-from chalicelib.pipeline.lifecycle import enqueue_schools, issues_key
+from chalicelib.pipeline.lifecycle import issues_key
 from chalicelib.pipeline.report import PartStatus
-from chalicelib.store.objects import read_issue_lines
 
 api = ApiBlueprint(__name__)
 
@@ -88,7 +87,9 @@ def import_issues(ctx: RequestContext, import_id: str) -> dict[str, Any]:
         raise BadRequest("The cursor is not valid.")
     if report.get("issues_url") is None:
         return ctx.page([], ISSUES_CURSOR, None)
-    items, following = read_issue_lines(issues_key(import_id), int(position or 0), limit)
+    items, following = ctx.services.roster_files.read_issue_lines(
+        issues_key(import_id), int(position or 0), limit
+    )
     return ctx.page(items, ISSUES_CURSOR, str(following) if following is not None else None)
 
 
@@ -109,5 +110,5 @@ def force_import(ctx: RequestContext, import_id: str) -> dict[str, Any]:
     reopened = [s for s in held if store.reopen_part(import_id, s, was=PartStatus.HELD, force=True)]
     if not reopened:
         raise Conflict("Another request re-ran the held schools first.")
-    enqueue_schools(import_id, reopened, force=True)
+    ctx.services.lifecycle.enqueue_schools(import_id, reopened, force=True)
     return {**(store.report(import_id) or report), "rerun_school_ids": reopened}

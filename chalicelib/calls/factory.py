@@ -1,12 +1,15 @@
-"""Choosing the call provider from configuration (``CALL_PROVIDER``: ``builtin`` or ``chime``)."""
+"""Choosing the call provider from configuration (``CALL_PROVIDER``: ``builtin`` or ``chime``).
+
+Only ``bootstrap.build_services`` (and tests that switch providers) call it.
+"""
 
 from __future__ import annotations
 
 from chalicelib.calls.builtin import BuiltinCallProvider
-from chalicelib.calls.chime import MAX_ATTENDEES, ChimeCallProvider
 from chalicelib.calls.port import CallProvider
 from chalicelib.calls.service import ice_servers_from
 from chalicelib.config import Settings
+from chalicelib.store.chime import MAX_ATTENDEES, ChimeCallProvider
 
 PROVIDERS = ("builtin", "chime")
 BUILTIN_MAX_PARTICIPANTS = 6  # a mesh sends every stream to everyone: small calls only

@@ -2,7 +2,7 @@
 
 :class:`CallProvider` is to calls what the messenger port is to chats: the
 built-in provider (``calls.builtin``: WebRTC between browsers, signalling
-through this service) and Amazon Chime SDK meetings (``calls.chime``)
+through this service) and Amazon Chime SDK meetings (``store/chime.py``)
 implement it, and configuration (``CALL_PROVIDER``) picks one.
 
 :class:`CallStore` keeps a chat's call, its participants and the built-in
@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chalicelib.calls.model import Call, CallSummary, JoinOutcome, Participant, Signal
+
+CHIME = "chime"
+"""The Amazon Chime SDK provider's name (its adapter: ``store/chime.py``; the hosted page loads its SDK)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,20 +1,23 @@
-"""In-memory twins of two ``chalicelib.safety`` ports: the audit log and the guardian consent requests.
+"""In-memory twins of ``chalicelib.safety`` ports: the audit log, the guardian consent requests and
+the reports of messages.
 
-The same answers as ``store/safety.py``'s ``DynamoAuditLog`` and
-``DynamoConsentStore``, held to them by ``tests/contract/test_safety_contract.py``.
-(The report store and the school seats have no twin yet.)
+The same answers as ``store/safety.py``'s ``DynamoAuditLog``, ``DynamoConsentStore``
+and ``DynamoReportStore``, held to them by ``tests/contract/test_safety_contract.py``.
+(The school seats' twin is ``memory/seats.py``, over the chats twin's rows.)
 """
 
 from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable
 from datetime import datetime
 
 from chalicelib.clock import isoformat_utc
 from chalicelib.ids import random_id
 from chalicelib.safety.audit import AuditEntry, AuditPage
 from chalicelib.safety.consent import ConsentRequest, ConsentState
+from chalicelib.safety.reports import Report, ReportPage, ReportStatus
 from chalicelib.store.paging import one_page
 
 
@@ -97,3 +100,90 @@ class InMemoryConsentStore:
             for consent_id in gone:
                 del self._requests[consent_id]
         return len(gone)
+
+
+def _open_key(report: Report) -> str:
+    return f"{isoformat_utc(report.created_at)}#{report.report_id}"
+
+
+class InMemoryReportStore:
+    """:class:`~chalicelib.safety.reports.ReportStore` in a dict by (chat id, report id)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._reports: dict[tuple[str, str], Report] = {}
+
+    def add(self, report: Report) -> tuple[Report, bool]:
+        """The first report of a message by a reporter stays (open)."""
+        key = (report.chat_id, report.report_id)
+        with self._lock:
+            stored = self._reports.get(key)
+            if stored is not None:
+                return stored, False
+            kept = dataclasses.replace(report, status=ReportStatus.OPEN)
+            self._reports[key] = kept
+            return kept, True
+
+    @staticmethod
+    def _open_page(
+        rows: list[Report], limit: int, before: str | None, position: Callable[[Report], str]
+    ) -> ReportPage:
+        """Open reports newest first by open key, after the open key ``before``."""
+        rows = sorted((r for r in rows if r.status is ReportStatus.OPEN), key=_open_key, reverse=True)
+        if before is not None:
+            rows = [row for row in rows if _open_key(row) < before]
+        shown, following = one_page(rows, limit, position)
+        return ReportPage(items=tuple(shown), before=following)
+
+    def open_in_school(self, school_id: str, limit: int, before: str | None) -> ReportPage:
+        """A school's open reports, newest first; the position is ``<chat id>|<open key>``."""
+        with self._lock:
+            rows = [r for r in self._reports.values() if r.school_id == school_id]
+        after = None if before is None else before.rpartition("|")[2]
+        return self._open_page(rows, limit, after, lambda r: f"{r.chat_id}|{_open_key(r)}")
+
+    def open_in_chat(self, chat_id: str, limit: int, before: str | None) -> ReportPage:
+        """A chat's open reports, newest first; the position is the open key."""
+        with self._lock:
+            rows = [r for r in self._reports.values() if r.chat_id == chat_id]
+        return self._open_page(rows, limit, before, _open_key)
+
+    def resolve_message(self, chat_id: str, message_id: str) -> int:
+        """Close the message's open reports; how many."""
+        with self._lock:
+            found = [
+                key
+                for key, r in self._reports.items()
+                if r.chat_id == chat_id and r.message_id == message_id and r.status is ReportStatus.OPEN
+            ]
+            for key in found:
+                self._reports[key] = dataclasses.replace(self._reports[key], status=ReportStatus.RESOLVED)
+        return len(found)
+
+    def filed_by(self, reporter_id: str) -> list[Report]:
+        """The person's reports, oldest first."""
+        with self._lock:
+            found = [r for r in self._reports.values() if r.reporter_id == reporter_id]
+        return sorted(found, key=lambda r: r.created_at)
+
+    def anonymise_reporter(self, reporter_id: str, placeholder: str) -> int:
+        """The reporter's id becomes ``placeholder`` and their reason empty; how many."""
+        with self._lock:
+            found = [key for key, r in self._reports.items() if r.reporter_id == reporter_id]
+            for key in found:
+                self._reports[key] = dataclasses.replace(
+                    self._reports[key], reporter_id=placeholder, reason=""
+                )
+        return len(found)
+
+    def delete_about(self, chat_id: str, message_ids: set[str]) -> int:
+        """Delete the reports (open or closed) of these messages of one chat; how many."""
+        with self._lock:
+            found = [
+                key
+                for key, r in self._reports.items()
+                if r.chat_id == chat_id and r.message_id in message_ids
+            ]
+            for key in found:
+                del self._reports[key]
+        return len(found)

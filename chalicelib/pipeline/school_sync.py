@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.config import settings
 from chalicelib.observability import Unit, log_event, record_metric, set_correlation_id
 from chalicelib.pipeline.lease import LeaseHeartbeat
-from chalicelib.pipeline.lifecycle import finish_import_if_complete
 from chalicelib.pipeline.queue_payloads import SchoolSyncMessage
 from chalicelib.pipeline.report import ImportSource, PartStatus, SchoolPart, change_counts
 from chalicelib.planning.diff import ChangeSet, diff, must_hold, removal_share
@@ -29,7 +28,6 @@ from chalicelib.planning.model import SchoolState
 from chalicelib.planning.plan import plan_school
 from chalicelib.planning.rollover import carry_over
 from chalicelib.roster.model import apply_update
-from chalicelib.store.rosters import load_roster, load_shard, roster_fingerprint, roster_key, save_roster
 
 if TYPE_CHECKING:
     from chalicelib.bootstrap import Services
@@ -60,7 +58,7 @@ def _finish(
         now=now,
     )
     log_event("school_sync_finished", school_id=message.school_id, status=status.value, **(counts or {}))
-    finish_import_if_complete(store, message.import_id, now)
+    services.lifecycle.finish_if_complete(message.import_id, now)
 
 
 def sync_school(services: Services, message: SchoolSyncMessage) -> None:
@@ -77,7 +75,7 @@ def sync_school(services: Services, message: SchoolSyncMessage) -> None:
         store.reopen_part(message.import_id, message.school_id, was=PartStatus.FAILED, force=False)
     elif status not in (PartStatus.QUEUED, PartStatus.RUNNING):
         log_event("school_sync_duplicate_delivery", school_id=message.school_id, status=status.value)
-        finish_import_if_complete(store, message.import_id, services.clock.now())
+        services.lifecycle.finish_if_complete(message.import_id, services.clock.now())
         return
     source = store.source(message.import_id)
     schools = services.schools
@@ -171,7 +169,7 @@ def _sync_locked(
     applied_uploaded_at: str | None,
 ) -> None:
     """Carry out the decision for one school, holding its lease."""
-    store, schools = services.imports, services.schools
+    store, schools, files = services.imports, services.schools, services.roster_files
     store.mark_running(message.import_id, message.school_id)
     source, uploaded_at = source_file.source_key, source_file.uploaded_at
     force = message.force or bool(part.force)
@@ -180,10 +178,10 @@ def _sync_locked(
     def fingerprint() -> str:
         if part.shard_key is None:
             raise LookupError(f"part {message.import_id}/{message.school_id} has no shard")
-        update = load_shard(part.shard_key)
-        roster = apply_update(None if update.is_bulk else load_roster(message.school_id), update)
+        update = files.load_shard(part.shard_key)
+        roster = apply_update(None if update.is_bulk else files.load_roster(message.school_id), update)
         # Stage 1 already fingerprinted a bulk school's roster; only a delta's result is new here.
-        found = part.fingerprint or roster_fingerprint(roster)
+        found = part.fingerprint or files.roster_fingerprint(roster)
         loaded.update(update=update, roster=roster, fingerprint=found)
         return found
 
@@ -204,7 +202,7 @@ def _sync_locked(
         schools.record_applied(
             message.school_id,
             fingerprint=loaded["fingerprint"],
-            roster_key=roster_key(message.school_id),
+            roster_key=files.roster_key(message.school_id),
             import_id=message.import_id,
             uploaded_at=uploaded_at,
             now=now,
@@ -250,7 +248,7 @@ def _sync_locked(
     services.feed.tell_roster_changes(state, changes)  # who was put in or taken out of which chat
     # People gone from the roster leave every chat of the school, custom ones too (SPEC §4).
     services.school.enforce_departures(roster, now)
-    key = save_roster(roster)
+    key = files.save_roster(roster)
     schools.record_applied(
         message.school_id,
         fingerprint=loaded["fingerprint"],

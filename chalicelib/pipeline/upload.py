@@ -9,24 +9,21 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-from botocore.exceptions import ClientError
 
 from chalicelib.clock import isoformat_utc
 from chalicelib.config import settings
 from chalicelib.observability import log_event, record_metric, set_correlation_id
 from chalicelib.pipeline.empty_school import EmptySchool, empty_school_outcome, likely_cause
-from chalicelib.pipeline.lifecycle import enqueue_schools, fail_import, finish_import_if_complete, issues_key
+from chalicelib.pipeline.files import Downloaded, ObjectMissing, ObjectTooLarge
+from chalicelib.pipeline.lifecycle import issues_key
 from chalicelib.pipeline.queue_payloads import UploadedObject
 from chalicelib.pipeline.report import FINAL_STATUSES, ImportStatus, PartStatus
 from chalicelib.roster.issues import RosterIssue, RosterUnreadable, Severity
 from chalicelib.roster.model import apply_update
 from chalicelib.roster.reader import ParsedRoster, RosterLimits, read_roster
-from chalicelib.store.imports import plain_map
-from chalicelib.store.objects import Downloaded, ObjectTooLarge, put_issue_list, spooled_download
-from chalicelib.store.rosters import content_key, roster_fingerprint, save_shard
 
 if TYPE_CHECKING:
     from chalicelib.bootstrap import Services
@@ -35,7 +32,7 @@ PROCESSING_ERROR = "processing_error"
 
 
 @dataclass(frozen=True)
-class SchoolPart:
+class DecidedSchool:
     """One school of an import: its shard (None when its roster is unchanged) and fingerprint (bulk)."""
 
     school_id: str
@@ -48,7 +45,7 @@ class SchoolPart:
 
 def import_upload(services: Services, upload: UploadedObject) -> None:
     """Run stage 1 for one uploaded object (see the module docstring)."""
-    store = services.imports
+    store, lifecycle = services.imports, services.lifecycle
     now = services.clock.now()
     import_id = upload.import_id
     set_correlation_id(import_id)
@@ -62,7 +59,7 @@ def import_upload(services: Services, upload: UploadedObject) -> None:
     )
     if header.status in FINAL_STATUSES:
         if not (header.status == ImportStatus.FAILED and _failed_transiently(header.errors)):
-            log_event("import_duplicate_delivery", import_id=import_id, status=header.status)
+            log_event("import_duplicate_delivery", import_id=import_id, status=header.status.value)
             return
         store.reopen_failed(import_id)
     log_event("import_started", import_id=import_id, key=upload.key)
@@ -71,25 +68,22 @@ def import_upload(services: Services, upload: UploadedObject) -> None:
     download: Downloaded | None = None
     try:
         try:
-            download = spooled_download(upload.bucket, upload.key, limits.max_bytes)
+            download = services.roster_files.download(upload.bucket, upload.key, limits.max_bytes)
         except ObjectTooLarge:
             message = limits.too_large()
-            fail_import(
-                store,
+            lifecycle.fail(
                 import_id,
                 RosterIssue(Severity.ERROR, name, None, None, "file_too_large", message),
                 now,
             )
             return
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
-                raise
+        except ObjectMissing:
             message = "The file was deleted before it could be imported."
-            fail_import(
-                store, import_id, RosterIssue(Severity.ERROR, name, None, None, "file_missing", message), now
+            lifecycle.fail(
+                import_id, RosterIssue(Severity.ERROR, name, None, None, "file_missing", message), now
             )
             return
-        content = content_key(download.sha256)
+        content = services.roster_files.content_key(download.sha256)
         if settle_unchanged_file(services, import_id, content):
             return
         try:
@@ -97,7 +91,7 @@ def import_upload(services: Services, upload: UploadedObject) -> None:
                 download.path, name, limits, homeroom_pattern=settings().homeroom_title_pattern or None
             )
         except RosterUnreadable as unreadable:
-            fail_import(store, import_id, unreadable.to_issue(), now)
+            lifecycle.fail(import_id, unreadable.to_issue(), now)
             return
         with contextlib.closing(parsed):
             split_and_queue(services, import_id, parsed, content)
@@ -134,25 +128,25 @@ def settle_unchanged_file(services: Services, import_id: str, content: str) -> b
     found = store.applied_content(content)
     if found is None:
         return False
-    previous, previous_parts = found
+    previous, previous_parts = found.header, found.parts
     now = services.clock.now()
     uploaded_at = store.header(import_id).uploaded_at
     decided = []
     for part in previous_parts:
-        school_id = str(part.part_school_id)
+        school_id = part.school_id
         if part.fingerprint is None or not schools.mark_unchanged(
             school_id, fingerprint=part.fingerprint, import_id=import_id, uploaded_at=uploaded_at, now=now
         ):
             return False
-        decided.append(SchoolPart(school_id, part.school_name or school_id, None, part.fingerprint))
+        decided.append(DecidedSchool(school_id, part.school_name or school_id, None, part.fingerprint))
     summary = ReadSummary(
         format=str(previous.format),
         bulk=True,
-        counts={key: int(value) for key, value in plain_map(previous.counts).items() if key in READ_COUNTS},
-        errors=list(previous.errors or []),
-        warnings=list(previous.warnings or []),
-        error_count=int(previous.error_count or 0),
-        warning_count=int(previous.warning_count or 0),
+        counts={key: value for key, value in previous.counts.items() if key in READ_COUNTS},
+        errors=[dict(e) for e in previous.errors],
+        warnings=[dict(w) for w in previous.warnings],
+        error_count=previous.error_count,
+        warning_count=previous.warning_count,
         issues_key=previous.issues_key,
     )
     _record_and_queue(services, import_id, summary, decided, content)
@@ -167,13 +161,13 @@ def split_and_queue(services: Services, import_id: str, parsed: ParsedRoster, co
     only knowable here for bulk updates, which need no base roster) is
     finished on the spot as ``unchanged``: no shard, no message, no sync.
     """
-    store, schools = services.imports, services.schools
+    store, schools, files = services.imports, services.schools, services.roster_files
     header = store.header(import_id)
     now = services.clock.now()
-    decided: list[SchoolPart] = []
+    decided: list[DecidedSchool] = []
     for update in parsed.school_updates():
         name = update.school_name or update.school_id
-        fingerprint = roster_fingerprint(apply_update(None, update)) if update.is_bulk else None
+        fingerprint = files.roster_fingerprint(apply_update(None, update)) if update.is_bulk else None
         if fingerprint is not None and schools.mark_unchanged(
             update.school_id,
             fingerprint=fingerprint,
@@ -181,20 +175,20 @@ def split_and_queue(services: Services, import_id: str, parsed: ParsedRoster, co
             uploaded_at=header.uploaded_at,
             now=now,
         ):
-            decided.append(SchoolPart(update.school_id, name, None, fingerprint))
+            decided.append(DecidedSchool(update.school_id, name, None, fingerprint))
         else:
             empty = None
             if update.is_bulk and not update.people.records:
                 synced = schools.state(update.school_id).roster_fingerprint is not None
                 empty = empty_school_outcome(update, synced_before=synced, cause=likely_cause(parsed.issues))
-            shard = save_shard(import_id, update)
-            decided.append(SchoolPart(update.school_id, name, shard, fingerprint, empty))
+            shard = files.save_shard(import_id, update)
+            decided.append(DecidedSchool(update.school_id, name, shard, fingerprint, empty))
     issues = parsed.issues
     complete_list = None
     if issues.error_count or issues.warning_count:
         # The item keeps the head of the list; the whole of it goes to the bucket (a retry rewrites it).
         complete_list = issues_key(import_id)
-        put_issue_list(complete_list, issues.spool)
+        files.put_issue_list(complete_list, issues.spool)
     summary = ReadSummary(
         format=parsed.format,
         bulk=parsed.bulk,
@@ -217,7 +211,11 @@ READ_COUNTS = ("schools", "classes", "people", "rows_skipped")
 
 
 def _record_and_queue(
-    services: Services, import_id: str, summary: ReadSummary, decided: list[SchoolPart], content: str | None
+    services: Services,
+    import_id: str,
+    summary: ReadSummary,
+    decided: list[DecidedSchool],
+    content: str | None,
 ) -> None:
     """Record what was read, create every school's part, finish the unchanged ones, queue the rest.
 
@@ -264,7 +262,7 @@ def _record_and_queue(
                 now=now,
             )
     queued = [school.school_id for school in decided if school.shard_key is not None and school.empty is None]
-    enqueue_schools(import_id, queued)
+    services.lifecycle.enqueue_schools(import_id, queued)
     record_metric("ImportsStarted", 1)
     record_metric("RosterRowsSkipped", summary.counts.get("rows_skipped", 0))
     record_metric("RosterSchools", len(decided))
@@ -277,11 +275,11 @@ def _record_and_queue(
         rows_skipped=summary.counts.get("rows_skipped", 0),
     )
     if not queued:
-        finish_import_if_complete(store, import_id, services.clock.now())
+        services.lifecycle.finish_if_complete(import_id, services.clock.now())
 
 
-def _failed_transiently(errors: list[dict[str, object]] | None) -> bool:
-    return bool(errors) and all(e.get("code") == PROCESSING_ERROR for e in errors or [])
+def _failed_transiently(errors: Sequence[Mapping[str, object]]) -> bool:
+    return bool(errors) and all(e.get("code") == PROCESSING_ERROR for e in errors)
 
 
 def fail_after_retries(services: Services, upload: UploadedObject) -> None:
@@ -297,4 +295,4 @@ def fail_after_retries(services: Services, upload: UploadedObject) -> None:
         "retries the import.",
     )
     if store.find_header(upload.import_id) is not None:
-        fail_import(store, upload.import_id, issue, services.clock.now())
+        services.lifecycle.fail(upload.import_id, issue, services.clock.now())

@@ -36,7 +36,6 @@ from chalicelib.privacy.records import PastSeat
 from chalicelib.safety.audit import NO_SCHOOL, ActorKind, AuditAction, AuditEntry
 from chalicelib.safety.consent import ConsentRequest
 from chalicelib.safety.reports import ERASED_REPORTER
-from chalicelib.store import privacy as store
 
 if TYPE_CHECKING:
     from chalicelib.bootstrap import Services
@@ -46,6 +45,7 @@ DELETED_USER_NAME = "Удалённый пользователь"
 
 def export_data(services: Services, person_id: str) -> dict[str, Any]:
     """Everything held about the person, as JSON (phone masked: the export may be shown on a screen)."""
+    store = services.person_records
     link = services.links.find(person_id)
     account = services.identity_provider.account(link.account_id) if link is not None else None
     seats = _visible_seats(services, store.seats_of(person_id))
@@ -148,6 +148,7 @@ def _audit_json(entry: AuditEntry, person_id: str) -> dict[str, Any]:
 def erase(services: Services, person_id: str) -> None:
     """Erase the person's account and everything tied to it (see the module docstring). Idempotent."""
     now = services.clock.now()
+    store = services.person_records
     schools = sorted({seat.chat.school_id for seat in store.memberships_of(person_id)}) or [NO_SCHOOL]
     services.reports.anonymise_reporter(person_id, ERASED_REPORTER)
     services.consents.delete_about_pupil(person_id)

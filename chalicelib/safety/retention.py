@@ -16,17 +16,45 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
+from chalicelib.chats.directory import Chat
 from chalicelib.config import settings
 from chalicelib.observability import log_event
 from chalicelib.safety.audit import SYSTEM_ACTOR, ActorKind, AuditAction, write_audit
-from chalicelib.store import safety as store
 
 if TYPE_CHECKING:
     from chalicelib.bootstrap import Services
 
 PSEUDONYM = "Бывший участник"
+
+
+class RetentionStore(Protocol):
+    """What the sweep reads and rewrites (the DynamoDB adapter: ``store.safety.DynamoRetention``)."""
+
+    def departures_before(self, cutoff: datetime) -> dict[str, set[str]]:
+        """People with a departure older than ``cutoff``, with the schools they left."""
+        ...
+
+    def is_on_a_roster(self, person_id: str) -> bool:
+        """Whether the person holds an active membership anywhere."""
+        ...
+
+    def forget_departures(self, person_id: str) -> None:
+        """Delete the person's departure records."""
+        ...
+
+    def pseudonymise(self, person_id: str, school_ids: set[str], name: str) -> int:
+        """Replace the person's name in their memberships of those schools and on their messages."""
+        ...
+
+    def archived_chats_before(self, cutoff: datetime) -> list[Chat]:
+        """Chats archived before ``cutoff`` whose messages are still there."""
+        ...
+
+    def purge_messages(self, chat_id: str, now: datetime) -> int:
+        """Delete every message of a chat and its preview; how many went."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -41,6 +69,7 @@ class SweepResult:
 def sweep(services: Services, now: datetime) -> SweepResult:
     """Pseudonymise people gone long enough, and empty chats archived long enough (module docstring)."""
     config = settings()
+    store = services.retention
 
     def audit(school_id: str, action: AuditAction, **fields: str | None) -> None:
         write_audit(services.audit_log, now, school_id, action, SYSTEM_ACTOR, ActorKind.SYSTEM, **fields)

@@ -1,4 +1,4 @@
-"""Imports in DynamoDB: a header row per import and a part row per school.
+"""Imports in DynamoDB: a header row per import and a part row per school (``pipeline.imports.ImportStore``).
 
 The parts of one import finish in parallel Lambdas. Each records its result
 and bumps the header's ``schools_done`` in one transaction that only succeeds
@@ -8,8 +8,7 @@ part that brings ``schools_done`` to ``schools_total`` finalises the import.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +16,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 from pynamodb.expressions.update import Action
 
 from chalicelib.clock import isoformat_utc
+from chalicelib.pipeline.imports import AppliedFile, Finalized, ImportHeader, Page, StatusRule
 from chalicelib.pipeline.report import (
     FINAL_STATUSES,
     OPEN_PART_STATUSES,
@@ -34,25 +34,6 @@ from chalicelib.store.paging import one_page
 from chalicelib.store.tables import HEADER_PART, ImportItem, school_part
 
 LISTING = "imports"
-
-StatusRule = Callable[[list[PartOutcome], bool], ImportStatus]
-"""The import's final status from its parts' outcomes and whether reading the file raised issues."""
-
-
-@dataclass(frozen=True)
-class Finalized:
-    """An import whose parts have all finished: its report, and whether this call finished it."""
-
-    report: dict[str, Any]
-    now_final: bool
-
-
-@dataclass(frozen=True)
-class Page:
-    """A page of report documents, newest first, and the position the next page starts before."""
-
-    items: list[dict[str, Any]]
-    before: str | None
 
 
 def _position(item: ImportItem) -> str:
@@ -118,6 +99,40 @@ def part_to_dict(item: ImportItem) -> dict[str, Any]:
     }
 
 
+def header_of(item: ImportItem) -> ImportHeader:
+    """A header row as the port's domain object."""
+    return ImportHeader(
+        import_id=item.import_id,
+        status=ImportStatus(item.status),
+        source_key=item.source_key,
+        uploaded_at=item.uploaded_at,
+        started_at=item.started_at,
+        finished_at=item.finished_at,
+        format=item.format,
+        bulk=bool(item.bulk),
+        counts={key: int(value) for key, value in plain_map(item.counts).items()},
+        errors=tuple(dict(e) for e in item.errors or []),
+        warnings=tuple(dict(w) for w in item.warnings or []),
+        error_count=int(item.error_count or 0),
+        warning_count=int(item.warning_count or 0),
+        issues_key=item.issues_key,
+    )
+
+
+def part_of(item: ImportItem) -> SchoolPart:
+    """A part row as the port's domain object."""
+    return SchoolPart(
+        import_id=item.import_id,
+        school_id=str(item.part_school_id),
+        status=PartStatus(item.status),
+        school_name=item.school_name,
+        force=bool(item.force),
+        shard_key=item.shard_key,
+        fingerprint=item.fingerprint,
+        planned=planned_counts(item),
+    )
+
+
 def _applied_cleanly(header: ImportItem, parts: list[ImportItem], status: ImportStatus) -> bool:
     """Whether re-uploading this file can be settled from this import's results alone.
 
@@ -136,14 +151,14 @@ def _applied_cleanly(header: ImportItem, parts: list[ImportItem], status: Import
     )
 
 
-class ImportStore:
-    """Reads and writes import rows."""
+class DynamoImportStore:
+    """The DynamoDB adapter of ``pipeline.imports.ImportStore``: import rows, conditional writes."""
 
     # --- the upload stage ------------------------------------------------------------
 
     def begin(
         self, import_id: str, *, bucket: str, key: str, version: str, uploaded_at: str, now: datetime
-    ) -> ImportItem:
+    ) -> ImportHeader:
         """The header of an import, created as ``running`` unless a delivery already did."""
         item = ImportItem(
             import_id=import_id,
@@ -163,19 +178,27 @@ class ImportStore:
             if not is_condition_failure(error):
                 raise
             return self.header(import_id)
-        return item
+        return header_of(item)
 
-    def header(self, import_id: str) -> ImportItem:
-        """The header row of an import (raises ``LookupError`` when there is none)."""
+    def header(self, import_id: str) -> ImportHeader:
+        """The header of an import (raises ``LookupError`` when there is none)."""
+        return header_of(self._header_item(import_id))
+
+    def find_header(self, import_id: str) -> ImportHeader | None:
+        """The header of an import, or None."""
+        item = self._find_header_item(import_id)
+        return None if item is None else header_of(item)
+
+    @staticmethod
+    def _header_item(import_id: str) -> ImportItem:
         try:
             return ImportItem.get(import_id, HEADER_PART, consistent_read=True)
         except DoesNotExist as exc:
             raise LookupError(import_id) from exc
 
-    def find_header(self, import_id: str) -> ImportItem | None:
-        """The header row of an import, or None."""
+    def _find_header_item(self, import_id: str) -> ImportItem | None:
         try:
-            return self.header(import_id)
+            return self._header_item(import_id)
         except LookupError:
             return None
 
@@ -278,24 +301,19 @@ class ImportStore:
             item = ImportItem.get(import_id, school_part(school_id), consistent_read=True)
         except DoesNotExist:
             return None
-        return SchoolPart(
-            import_id=import_id,
-            school_id=school_id,
-            status=PartStatus(item.status),
-            school_name=item.school_name,
-            force=bool(item.force),
-            shard_key=item.shard_key,
-            fingerprint=item.fingerprint,
-            planned=planned_counts(item),
-        )
+        return part_of(item)
 
     def source(self, import_id: str) -> ImportSource:
         """The uploaded file of an import (its header row; ``LookupError`` when there is none)."""
         header = self.header(import_id)
         return ImportSource(source_key=header.source_key, uploaded_at=header.uploaded_at)
 
-    def parts(self, import_id: str) -> list[ImportItem]:
-        """Every part of an import."""
+    def parts(self, import_id: str) -> list[SchoolPart]:
+        """Every part of an import, by school id."""
+        return [part_of(item) for item in self._part_items(import_id)]
+
+    @staticmethod
+    def _part_items(import_id: str) -> list[ImportItem]:
         return list(ImportItem.query(import_id, ImportItem.part.startswith("school#"), consistent_read=True))
 
     def mark_running(self, import_id: str, school_id: str) -> None:
@@ -364,13 +382,15 @@ class ImportStore:
         caller that set the final status (several parts may finish at once, and
         deliveries repeat) from the others.
         """
-        header = self.header(import_id)
+        header = self._header_item(import_id)
         if header.status in FINAL_STATUSES:
-            report = report_document(header_to_dict(header), [part_to_dict(p) for p in self.parts(import_id)])
+            report = report_document(
+                header_to_dict(header), [part_to_dict(p) for p in self._part_items(import_id)]
+            )
             return Finalized(report, now_final=False)
         if int(header.schools_done) < int(header.schools_total):
             return None
-        parts = self.parts(import_id)
+        parts = self._part_items(import_id)
         status = judge(
             [PartOutcome(PartStatus(p.status), bool(p.warnings)) for p in parts],
             bool(header.error_count or header.warning_count),
@@ -390,14 +410,14 @@ class ImportStore:
         except UpdateError as error:
             if not is_condition_failure(error):
                 raise
-            header = self.header(import_id)
+            header = self._header_item(import_id)
             now_final = False
         return Finalized(report_document(header_to_dict(header), [part_to_dict(p) for p in parts]), now_final)
 
-    def applied_content(self, content_key: str) -> tuple[ImportItem, list[ImportItem]] | None:
+    def applied_content(self, content_key: str) -> AppliedFile | None:
         """The latest import that cleanly applied a file with this content, and its parts; or None."""
         for header in ImportItem.by_applied_content.query(content_key, scan_index_forward=False, limit=1):
-            return header, self.parts(header.import_id)
+            return AppliedFile(header_of(header), tuple(self.parts(header.import_id)))
         return None
 
     def reopen_part(self, import_id: str, school_id: str, *, was: PartStatus, force: bool) -> bool:
@@ -432,10 +452,10 @@ class ImportStore:
 
     def report(self, import_id: str) -> dict[str, Any] | None:
         """The report of an import, or None."""
-        header = self.find_header(import_id)
+        header = self._find_header_item(import_id)
         if header is None:
             return None
-        return report_document(header_to_dict(header), [part_to_dict(p) for p in self.parts(import_id)])
+        return report_document(header_to_dict(header), [part_to_dict(p) for p in self._part_items(import_id)])
 
     def newest(self, limit: int, before: str | None) -> Page:
         """A page of all imports, newest first (headers only; open one for its parts)."""
@@ -461,7 +481,7 @@ class ImportStore:
         )
         items = []
         for part in parts:
-            header = self.find_header(part.import_id)
+            header = self._find_header_item(part.import_id)
             if header is not None:
                 items.append(report_document(header_to_dict(header), [part_to_dict(part)]))
         return Page(items=items, before=position)

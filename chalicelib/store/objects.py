@@ -16,18 +16,14 @@ import gzip
 import hashlib
 import json
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 from chalicelib.aws import client
 from chalicelib.config import settings
+from chalicelib.pipeline.files import Downloaded, ObjectMissing, ObjectTooLarge
 
 CHUNK_BYTES = 1024 * 1024
-
-
-class ObjectTooLarge(Exception):
-    """The object is bigger than the configured limit."""
 
 
 def school_key(school_id: str) -> str:
@@ -35,21 +31,20 @@ def school_key(school_id: str) -> str:
     return hashlib.sha256(school_id.encode()).hexdigest()[:32]
 
 
-@dataclass(frozen=True)
-class Downloaded:
-    """A downloaded object: where it is, and the SHA-256 of its bytes."""
-
-    path: Path
-    sha256: str
-
-
 def download_to_file(bucket: str, key: str, max_bytes: int, target: BinaryIO) -> str:
     """Stream an object into ``target`` in 1 MiB chunks; refuse it beyond ``max_bytes``.
 
-    Never holds the object in memory. Returns the SHA-256 of what it wrote.
+    Never holds the object in memory. Returns the SHA-256 of what it wrote;
+    raises :class:`ObjectMissing` when there is no such object.
     """
     digest = hashlib.sha256()
-    response = client("s3").get_object(Bucket=bucket, Key=key)
+    s3 = client("s3")
+    try:
+        response = s3.get_object(Bucket=bucket, Key=key)
+    except s3.exceptions.ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            raise ObjectMissing(key) from error
+        raise
     declared = int(response.get("ContentLength", 0))
     if declared > max_bytes:
         response["Body"].close()

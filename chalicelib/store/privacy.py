@@ -133,3 +133,35 @@ def delete_person_sessions(person_id: str) -> int:
         LinkSessionItem(session.session_id).delete(add_version_condition=False)
         deleted += 1
     return deleted
+
+
+class DynamoPersonRecords:
+    """The DynamoDB adapter of ``privacy.records.PersonRecords`` (the functions above)."""
+
+    def own_messages(self, person_id: str) -> list[Message]:
+        """See :func:`own_messages`."""
+        return own_messages(person_id)
+
+    def memberships_of(self, person_id: str) -> list[HeldSeat]:
+        """See :func:`memberships_of`."""
+        return memberships_of(person_id)
+
+    def seats_of(self, person_id: str) -> list[PastSeat]:
+        """See :func:`seats_of`."""
+        return seats_of(person_id)
+
+    def scrub_message(self, chat_id: str, message_id: str, author_name: str, now: datetime) -> None:
+        """See :func:`scrub_message`."""
+        scrub_message(chat_id, message_id, author_name, now)
+
+    def delete_account(self, phone: str) -> None:
+        """See :func:`delete_account`."""
+        delete_account(phone)
+
+    def delete_counters(self, keys: Iterable[str]) -> None:
+        """See :func:`delete_counters`."""
+        delete_counters(keys)
+
+    def delete_person_sessions(self, person_id: str) -> int:
+        """See :func:`delete_person_sessions`."""
+        return delete_person_sessions(person_id)

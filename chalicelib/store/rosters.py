@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import IO, Any
 
 from chalicelib import planning as planning_package
 from chalicelib import roster as roster_package
+from chalicelib.pipeline.files import Downloaded
 from chalicelib.roster.model import (
     SchoolRoster,
     SchoolRosterUpdate,
@@ -16,6 +18,7 @@ from chalicelib.roster.model import (
     update_from_json,
     update_to_json,
 )
+from chalicelib.store import objects
 from chalicelib.store.objects import get_json, put_json, school_key
 
 
@@ -92,3 +95,45 @@ class S3Rosters:
     def load_roster(self, school_id: str) -> SchoolRoster | None:
         """The school's roster as last applied, or None before its first import."""
         return load_roster(school_id)
+
+
+class S3RosterFiles(S3Rosters):
+    """The roster bucket (``pipeline.files.RosterFiles``): the functions above and ``store.objects``."""
+
+    def download(self, bucket: str, key: str, max_bytes: int) -> Downloaded:
+        """See ``store.objects.spooled_download``."""
+        return objects.spooled_download(bucket, key, max_bytes)
+
+    def content_key(self, file_sha256: str) -> str:
+        """See :func:`content_key`."""
+        return content_key(file_sha256)
+
+    def roster_fingerprint(self, roster: SchoolRoster) -> str:
+        """See :func:`roster_fingerprint`."""
+        return roster_fingerprint(roster)
+
+    def save_shard(self, import_id: str, update: SchoolRosterUpdate) -> str:
+        """See :func:`save_shard`."""
+        return save_shard(import_id, update)
+
+    def load_shard(self, key: str) -> SchoolRosterUpdate:
+        """See :func:`load_shard`."""
+        return load_shard(key)
+
+    def roster_key(self, school_id: str) -> str:
+        """See :func:`roster_key`."""
+        return roster_key(school_id)
+
+    def save_roster(self, roster: SchoolRoster) -> str:
+        """See :func:`save_roster`."""
+        return save_roster(roster)
+
+    def put_issue_list(self, key: str, spool: IO[bytes]) -> None:
+        """See ``store.objects.put_issue_list``."""
+        objects.put_issue_list(key, spool)
+
+    def read_issue_lines(
+        self, key: str, offset: int, max_lines: int
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """See ``store.objects.read_issue_lines``."""
+        return objects.read_issue_lines(key, offset, max_lines)

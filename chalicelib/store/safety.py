@@ -636,3 +636,31 @@ def purge_messages(chat_id: str, now: datetime) -> int:
         condition=ChatItem.chat_id.exists(),
     )
     return len(keys)
+
+
+class DynamoRetention:
+    """The DynamoDB adapter of ``safety.retention.RetentionStore`` (the functions above)."""
+
+    def departures_before(self, cutoff: datetime) -> dict[str, set[str]]:
+        """See :func:`departures_before`."""
+        return departures_before(cutoff)
+
+    def is_on_a_roster(self, person_id: str) -> bool:
+        """See :func:`is_on_a_roster`."""
+        return is_on_a_roster(person_id)
+
+    def forget_departures(self, person_id: str) -> None:
+        """See :func:`forget_departures`."""
+        forget_departures(person_id)
+
+    def pseudonymise(self, person_id: str, school_ids: set[str], name: str) -> int:
+        """See :func:`pseudonymise`."""
+        return pseudonymise(person_id, school_ids, name)
+
+    def archived_chats_before(self, cutoff: datetime) -> list[Chat]:
+        """See :func:`archived_chats_before`."""
+        return archived_chats_before(cutoff)
+
+    def purge_messages(self, chat_id: str, now: datetime) -> int:
+        """See :func:`purge_messages`."""
+        return purge_messages(chat_id, now)

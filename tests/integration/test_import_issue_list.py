@@ -15,7 +15,7 @@ import pytest
 
 from chalicelib.aws import client
 from chalicelib.config import settings
-from chalicelib.store.imports import ImportStore
+from chalicelib.store.imports import DynamoImportStore
 from chalicelib.store.tables import HEADER_PART, ImportItem
 from tests.openapi import assert_documented
 from tests.support import auth_headers
@@ -63,7 +63,7 @@ def test_thousands_of_bad_rows_are_all_listed_and_the_item_stays_small(applicati
 
     client("s3").put_object(Bucket=settings().roster_bucket, Key="rosters/many-bad.csv", Body=roster())
     app_worker(application, school_concurrency=1).drain()
-    [report] = ImportStore().newest(5, None).items
+    [report] = DynamoImportStore().newest(5, None).items
     assert report["status"] == "succeeded_with_warnings", report["status"]
     assert report["error_count"] == BAD_ROWS
 
@@ -98,7 +98,7 @@ def test_the_issue_list_is_for_operators_and_its_cursor_for_itself(application: 
 
     client("s3").put_object(Bucket=settings().roster_bucket, Key="rosters/many-bad.csv", Body=roster())
     app_worker(application, school_concurrency=1).drain()
-    [report] = ImportStore().newest(5, None).items
+    [report] = DynamoImportStore().newest(5, None).items
     path = f"/v1/imports/{report['id']}/issues"
 
     assert api.http.get(path).status_code == 401
@@ -127,7 +127,7 @@ def test_an_import_without_issues_has_no_list(application: Any, api: Any) -> Non
     clean = "\n".join([HEADER, "sch-c,Школа,5А,class_teacher,t-1,Учитель,Анна,,,"]) + "\n"
     client("s3").put_object(Bucket=settings().roster_bucket, Key="rosters/clean.csv", Body=clean.encode())
     app_worker(application, school_concurrency=1).drain()
-    [report] = ImportStore().newest(5, None).items
+    [report] = DynamoImportStore().newest(5, None).items
     assert report["issues_url"] is None
     reply = api.http.get(f"/v1/imports/{report['id']}/issues", headers=OPERATOR)
     assert reply.status_code == 200 and reply.json_body == {"items": [], "next_cursor": None}

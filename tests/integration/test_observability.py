@@ -15,8 +15,9 @@ import pytest
 import app as application
 from chalicelib.identity.sms import SmsNotSent
 from chalicelib.observability import flush_metrics, logger, record_link_completed, record_sms_sent
-from chalicelib.pipeline.lifecycle import finish_import_if_complete
-from chalicelib.store.imports import ImportStore
+from chalicelib.pipeline.lifecycle import ImportLifecycle
+from chalicelib.store.import_outbox import S3SqsImportOutbox
+from chalicelib.store.imports import DynamoImportStore
 from tests.identity_support import (
     STRONG_PASSWORD,
     call,
@@ -107,7 +108,7 @@ def test_metrics_recorded_during_a_request_are_flushed_with_it(
 def test_a_finished_import_is_counted_once_with_its_duration(
     services: Any, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    store = ImportStore()
+    store = DynamoImportStore()
     import_id = "imp_" + uuid.uuid4().hex[:24]
     now = services.clock.now()
     store.begin(
@@ -127,8 +128,9 @@ def test_a_finished_import_is_counted_once_with_its_duration(
     )
     flush_metrics()
     capfd.readouterr()
-    first = finish_import_if_complete(store, import_id, now)
-    again = finish_import_if_complete(store, import_id, now)  # a duplicate delivery
+    lifecycle = ImportLifecycle(store, S3SqsImportOutbox())
+    first = lifecycle.finish_if_complete(import_id, now)
+    again = lifecycle.finish_if_complete(import_id, now)  # a duplicate delivery
     flush_metrics()
     values = metric_values(capfd.readouterr().out)
     assert first is not None and again is not None and first["status"] == again["status"] == "succeeded"

@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.aws import client
 from chalicelib.config import settings
-from chalicelib.store.imports import ImportStore
+from chalicelib.store.imports import DynamoImportStore
 from chalicelib.store.tables import ChatItem, MembershipItem
 from devstack.demo import demo_oneroster_zip
 from devstack.rostergen import flat_csv
@@ -29,7 +29,7 @@ def upload(key: str, body: bytes) -> None:
 
 
 def reports() -> list[dict[str, Any]]:
-    return ImportStore().newest(50, None).items
+    return DynamoImportStore().newest(50, None).items
 
 
 def memberships() -> set[tuple[str, str, str, bool]]:

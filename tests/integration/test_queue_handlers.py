@@ -15,7 +15,7 @@ from chalicelib.pipeline.queue_payloads import SchoolSyncMessage
 from chalicelib.planning.diff import ChangeSet
 from chalicelib.planning.model import SchoolState
 from chalicelib.store.chats import ChatStore, WriteStats
-from chalicelib.store.imports import ImportStore
+from chalicelib.store.imports import DynamoImportStore
 from chalicelib.store.messenger import BuiltinMessenger
 from chalicelib.store.objects import put_json
 from chalicelib.store.rosters import shard_key
@@ -102,7 +102,7 @@ def test_a_malformed_school_message_goes_to_the_dead_letter_queue_and_its_batch_
     result = run_school_batch(application, event(school_message(import_id), hostile))
 
     assert result == {"batchItemFailures": []}
-    assert ImportStore().report(import_id)["status"] == "succeeded"  # type: ignore[index]
+    assert DynamoImportStore().report(import_id)["status"] == "succeeded"  # type: ignore[index]
     letters = dead_letters()
     assert len(letters) == 1
     assert letters[0]["Body"] == hostile[:200_000]
@@ -126,19 +126,19 @@ def test_a_failing_message_fails_alone_and_the_last_attempt_marks_the_import_fai
     batch = event(school_message(bad, "school-2"), school_message(good, "school-1"))
     result = run_school_batch(application, batch)
     assert result["batchItemFailures"] == [{"itemIdentifier": batch["Records"][0]["messageId"]}]
-    assert ImportStore().report(good)["status"] == "succeeded"  # type: ignore[index]
-    assert ImportStore().report(bad)["status"] == "running"  # type: ignore[index]
+    assert DynamoImportStore().report(good)["status"] == "succeeded"  # type: ignore[index]
+    assert DynamoImportStore().report(bad)["status"] == "running"  # type: ignore[index]
 
     last = event(school_message(bad, "school-2"), receive_count=5)
     assert len(run_school_batch(application, last)["batchItemFailures"]) == 1
-    report = ImportStore().report(bad)
+    report = DynamoImportStore().report(bad)
     assert report is not None and report["status"] == "failed"
     assert report["schools"][0]["warnings"][0]["code"] == "processing_error"
 
     # An operator fixes the cause and replays the dead letter: the part runs again.
     put_json(shard_key(bad, "school-2"), as_json(bulk_update(sample_school("school-2"))), compress=True)
     assert run_school_batch(application, event(school_message(bad, "school-2"))) == {"batchItemFailures": []}
-    assert ImportStore().report(bad)["status"] == "succeeded"  # type: ignore[index]
+    assert DynamoImportStore().report(bad)["status"] == "succeeded"  # type: ignore[index]
 
 
 class CrashHalfway(ChatStore):
@@ -163,7 +163,7 @@ def test_a_retry_after_a_crash_halfway_converges_with_correct_counts(
     drop_queued_messages()
     run_school_batch(application, event(school_message(reference)))
     expected = {(m.chat_id, m.person_id, m.chat_role, m.active) for m in MembershipItem.scan()}
-    expected_counts = ImportStore().report(reference)["counts"]  # type: ignore[index]
+    expected_counts = DynamoImportStore().report(reference)["counts"]  # type: ignore[index]
 
     # The same roster for another school id, so the two runs are comparable.
     other = sample_school("school-9", classes=2, students=5, parents_per_student=2)
@@ -186,7 +186,7 @@ def test_a_retry_after_a_crash_halfway_converges_with_correct_counts(
     }
     assert len(got) == len(expected)  # no duplicate, nothing missing
     assert {(r, a) for _, _, r, a in got} == {(r, a) for _, _, r, a in expected}
-    report = ImportStore().report(crashed)
+    report = DynamoImportStore().report(crashed)
     assert report is not None and report["status"] == "succeeded"
     assert report["counts"]["memberships_added"] == expected_counts["memberships_added"]
 
@@ -203,7 +203,7 @@ def test_a_school_busy_with_another_import_is_queued_again_without_using_up_rece
     result = run_school_batch(application, event(body, receive_count=4))
 
     assert result == {"batchItemFailures": []}  # not a failure: nothing counts towards the dead letters
-    assert ImportStore().report(import_id)["status"] == "running"  # type: ignore[index]
+    assert DynamoImportStore().report(import_id)["status"] == "running"  # type: ignore[index]
     assert dead_letters() == []
     queue_url = client("sqs").get_queue_url(QueueName=settings().school_queue_name)["QueueUrl"]
     attributes = client("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
@@ -252,7 +252,7 @@ def test_s3_test_events_and_keys_outside_rosters_are_ignored(application: Any, a
         event(*bodies, queue=settings().upload_queue_name), LambdaContextStub("t")
     )
     assert result == {"batchItemFailures": []}
-    assert ImportStore().newest(10, None).items == []
+    assert DynamoImportStore().newest(10, None).items == []
     assert dead_letters() == []
 
 
@@ -305,7 +305,7 @@ def test_two_deliveries_of_one_school_message_at_the_same_time_sync_once(
 
     assert messenger.most_inside == 1  # the second delivery waited for the school's lease
     assert all(r == {"batchItemFailures": []} for r in results), results
-    report = ImportStore().report(import_id)
+    report = DynamoImportStore().report(import_id)
     assert report is not None and report["status"] == "succeeded"
     active = [m for m in MembershipItem.by_school.query("school-1") if m.active]
     assert report["counts"]["memberships_added"] == len(active)  # counted once, not twice

@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.aws import client
 from chalicelib.config import settings
-from chalicelib.store.imports import ImportStore
+from chalicelib.store.imports import DynamoImportStore
 from chalicelib.store.tables import ChatItem, MembershipItem
 from tests.support import auth_headers
 from tests.unit.roster.helpers import CLASSES_HEADER as CLASSES
@@ -39,9 +39,9 @@ def upload(worker: Any, key: str, body: bytes) -> dict[str, Any]:
     """Upload, process every queue, and return the newest import's full report."""
     client("s3").put_object(Bucket=settings().roster_bucket, Key=key, Body=body)
     worker.drain()
-    newest = ImportStore().newest(1, None).items[0]
+    newest = DynamoImportStore().newest(1, None).items[0]
     assert newest["source_key"] == key
-    report = ImportStore().report(newest["id"])
+    report = DynamoImportStore().report(newest["id"])
     assert report is not None
     return report
 
@@ -158,7 +158,7 @@ def test_a_file_leaving_a_school_with_no_people_is_held_with_its_cause(worker: A
     forced = api.http.post(f"/v1/imports/{report['id']}/force", headers=OPERATOR, body="")
     assert forced.status_code == 200, forced.json_body
     worker.drain()
-    assert ImportStore().report(report["id"])["status"] == "succeeded_with_warnings"  # type: ignore[index]
+    assert DynamoImportStore().report(report["id"])["status"] == "succeeded_with_warnings"  # type: ignore[index]
     assert active_memberships() == set()
 
 

@@ -10,7 +10,7 @@ from chalicelib.aws import client
 from chalicelib.config import settings
 from chalicelib.pipeline.queue_payloads import UploadedObject
 from chalicelib.pipeline.upload import import_upload
-from chalicelib.store.imports import ImportStore
+from chalicelib.store.imports import DynamoImportStore
 from devstack.rostergen import flat_csv, oneroster_zip
 from tests.unit.roster.helpers import flat
 
@@ -47,7 +47,7 @@ def test_a_roster_is_read_and_split_per_school(
 ) -> None:
     upload = _upload(name, body)
     import_upload(services, upload)
-    report = ImportStore().report(upload.import_id)
+    report = DynamoImportStore().report(upload.import_id)
     assert report is not None
     assert report["format"] == fmt
     assert report["counts"]["schools"] == 2 and report["counts"]["classes"] > 0
@@ -60,7 +60,7 @@ def test_skipped_rows_are_reported_with_their_place(services: Any, aws: Any) -> 
     body = flat("s1,Школа,5А,student,c1,Иванов,Иван,,,", "s1,Школа,5А,pupil,c2,Петров,Пётр,,,")
     upload = _upload("rosters/with-errors.csv", body)
     import_upload(services, upload)
-    report = ImportStore().report(upload.import_id)
+    report = DynamoImportStore().report(upload.import_id)
     assert report is not None
     assert report["counts"]["rows_skipped"] == 1
     assert report["errors"] == [
@@ -96,7 +96,7 @@ def test_an_unreadable_roster_fails_the_import_and_changes_nothing(
 ) -> None:
     upload = _upload(name, body)
     import_upload(services, upload)
-    report = ImportStore().report(upload.import_id)
+    report = DynamoImportStore().report(upload.import_id)
     assert report is not None
     assert report["status"] == "failed"
     assert [(e["file"], e["code"]) for e in report["errors"]] == [(name.removeprefix("rosters/"), code)]
@@ -114,7 +114,7 @@ def test_a_zip_bomb_fails_the_import_and_changes_nothing(services: Any, aws: Any
         archive.writestr("users.csv", b"sourcedId\n" + b"x" * (20 << 20))
     upload = _upload("rosters/bomb.zip", buffer.getvalue())
     import_upload(services, upload)
-    report = ImportStore().report(upload.import_id)
+    report = DynamoImportStore().report(upload.import_id)
     assert report is not None and report["status"] == "failed"
     assert [e["code"] for e in report["errors"]] == ["zip_bomb"]
     assert _keys("imports/") == [] and _queued(aws) == 0
@@ -130,7 +130,7 @@ def test_a_roster_over_the_size_limit_fails_at_once_and_suggests_per_school_file
     upload = _upload("rosters/region.csv", body)
     with count_aws_requests() as requests:
         import_upload(services, upload)
-    report = ImportStore().report(upload.import_id)
+    report = DynamoImportStore().report(upload.import_id)
     assert report is not None and report["status"] == "failed"
     [error] = report["errors"]
     assert error["code"] == "file_too_large" and "one per school" in error["message"]

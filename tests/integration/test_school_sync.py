@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib.aws import client
 from chalicelib.planning.model import ChatKind, roster_chat_id
-from chalicelib.store.imports import ImportStore
+from chalicelib.store.imports import DynamoImportStore
 from chalicelib.store.tables import ChatItem, ImportItem, MembershipItem
 from devstack.requests import count_aws_requests
 from tests.builders import (
@@ -39,7 +39,7 @@ def active_members(school_id: str) -> set[tuple[str, str, str]]:
 
 
 def report(import_id: str) -> dict[str, Any]:
-    found = ImportStore().report(import_id)
+    found = DynamoImportStore().report(import_id)
     assert found is not None
     return found
 
@@ -246,9 +246,7 @@ def test_a_delta_sync_applies_changes_and_is_never_held(services: Any, worker: A
 
 def test_duplicate_deliveries_of_a_school_message_count_once(services: Any, worker: Any) -> None:
     import_id = stage_import(services, [bulk_update(sample_school())])
-    from chalicelib.pipeline.upload import enqueue_schools
-
-    enqueue_schools(import_id, ["school-1", "school-1"])  # the same school queued twice more
+    services.lifecycle.enqueue_schools(import_id, ["school-1", "school-1"])  # the same school twice more
     worker.drain()
     result = report(import_id)
     assert result["status"] == "succeeded"

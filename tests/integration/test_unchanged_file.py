@@ -9,7 +9,7 @@ import pytest
 from chalicelib.aws import client
 from chalicelib.config import settings
 from chalicelib.roster import reader
-from chalicelib.store.imports import ImportStore
+from chalicelib.store.imports import DynamoImportStore
 from chalicelib.store.tables import MembershipItem
 from devstack.rostergen import flat_csv
 
@@ -40,9 +40,9 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def upload(worker: Any, key: str, body: bytes) -> dict[str, Any]:
     client("s3").put_object(Bucket=settings().roster_bucket, Key=key, Body=body)
     worker.drain()
-    newest = ImportStore().newest(1, None).items[0]
+    newest = DynamoImportStore().newest(1, None).items[0]
     assert newest["source_key"] == key
-    report = ImportStore().report(newest["id"])
+    report = DynamoImportStore().report(newest["id"])
     assert report is not None
     return report
 

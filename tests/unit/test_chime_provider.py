@@ -12,8 +12,8 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from chalicelib.calls.chime import MAX_ATTENDEES, ChimeCallProvider
 from chalicelib.calls.model import Call, Participant
+from chalicelib.store.chime import MAX_ATTENDEES, ChimeCallProvider
 from tests.chime_support import REGION, attendee, meeting, not_found
 
 NOW = datetime(2026, 9, 1, 8, tzinfo=UTC)

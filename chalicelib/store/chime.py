@@ -8,7 +8,8 @@
 
 Exactly these four actions are granted in ``.chalice/policy-api.json``. The
 browser joins with the Amazon Chime SDK for JavaScript (``make chime-sdk``).
-The client is made lazily; tests give it a ``botocore.stub.Stubber``.
+The client is made lazily; tests give it a ``botocore.stub.Stubber``. An AWS
+adapter of the calls provider port (``calls.port.CallProvider``), so it lives with the other adapters.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.calls.model import Call, Participant
-from chalicelib.calls.port import Admission
+from chalicelib.calls.port import CHIME, Admission
 from chalicelib.ids import derived_id
 
-NAME = "chime"
+NAME = CHIME
 MAX_ATTENDEES = 250  # an Amazon Chime SDK meeting's limit (video tiles: 25)
 _EXTERNAL_ID_CHARS = (2, 64)
 

@@ -6,6 +6,7 @@ SSM parameters instead, ``<NAME>_PARAMETER=/school-chats/<stage>/<name>``, and
 :func:`with_parameter_store_secrets` fetches them (decrypted) when the
 settings are first built (``config.settings`` caches them for the process).
 The local stack and the tests set the secrets directly and fetch nothing.
+The SSM client is this adapter's own (``aws.client`` reads the settings this builds).
 """
 
 from __future__ import annotations

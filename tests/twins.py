@@ -1,0 +1,82 @@
+"""A :class:`~chalicelib.bootstrap.Services` of in-memory twins, for use-case tests without the emulator.
+
+What ``bootstrap.build_services`` builds from DynamoDB, S3, SQS and SNS, built
+here from ``chalicelib/memory`` (each twin held to its adapter by
+``tests/contract``). The twins that share rows share them here too: the
+links mirror into the chats twin, the seats, retention and person-records twins read its rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from chalicelib.bootstrap import Services
+from chalicelib.calls.builtin import BuiltinCallProvider
+from chalicelib.clock import MovableClock
+from chalicelib.identity.provider import BuiltinIdentityProvider
+from chalicelib.memory.attachments import InMemoryAttachmentRecords, InMemoryBlobs
+from chalicelib.memory.calls import MemoryCallStore
+from chalicelib.memory.chats import InMemoryChats
+from chalicelib.memory.fanout import InlineFanOut
+from chalicelib.memory.identity import (
+    InMemoryAccountStore,
+    InMemoryCounterStore,
+    InMemoryLinkSessionStore,
+    InMemoryLinkStore,
+    InMemorySignInStore,
+)
+from chalicelib.memory.imports import InMemoryImportStore, RecordingOutbox
+from chalicelib.memory.person_records import InMemoryPersonRecords
+from chalicelib.memory.roster_files import InMemoryRosterFiles
+from chalicelib.memory.safety import InMemoryAuditLog, InMemoryConsentStore, InMemoryReportStore
+from chalicelib.memory.school_settings import InMemorySchoolSettings
+from chalicelib.memory.schools import InMemorySchoolStore
+from chalicelib.memory.seats import InMemoryRetention, InMemorySchoolSeats
+
+
+@dataclass
+class SentSms:
+    """An SMS sender that keeps what it was asked to send."""
+
+    sent: list[tuple[str, str]] = field(default_factory=list)
+
+    def send(self, phone_e164: str, text: str) -> None:
+        self.sent.append((phone_e164, text))
+
+
+def twin_services(now: datetime | None = None) -> Services:
+    """Every port on its in-memory twin, the clock standing at ``now`` until moved."""
+    chats = InMemoryChats()
+    seats = InMemorySchoolSeats(chats)
+    accounts, counters = InMemoryAccountStore(), InMemoryCounterStore()
+    signin, link_sessions = InMemorySignInStore(), InMemoryLinkSessionStore()
+    return Services(
+        clock=MovableClock(now),
+        messenger=chats,
+        sms_sender=SentSms(),
+        identity_provider=BuiltinIdentityProvider(accounts),
+        chat_directory=chats,
+        rosters=chats,
+        imports=InMemoryImportStore(),
+        import_outbox=RecordingOutbox(),
+        roster_files=InMemoryRosterFiles(),
+        schools=InMemorySchoolStore(),
+        call_store=MemoryCallStore(),
+        call_provider=BuiltinCallProvider(max_participants=10),
+        audit_log=InMemoryAuditLog(),
+        reports=InMemoryReportStore(),
+        consents=InMemoryConsentStore(),
+        seats=seats,
+        retention=InMemoryRetention(chats, seats),
+        person_records=InMemoryPersonRecords(chats, accounts, counters, signin, link_sessions),
+        school_settings=InMemorySchoolSettings(chats),
+        attachment_records=InMemoryAttachmentRecords(),
+        blobs=InMemoryBlobs(),
+        links=InMemoryLinkStore(mirror=chats),
+        link_sessions=link_sessions,
+        counters=counters,
+        signin_store=signin,
+        fan_out=InlineFanOut(chats),
+        chat_lists=chats,
+    )
