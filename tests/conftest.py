@@ -130,6 +130,10 @@ def aws(emulator: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     queues = create_queues(config, visibility_timeout_s=2)
     create_roster_bucket(config, queues.upload)
     yield queues
+    # Put the environment back before forgetting the cached settings: a thread the test left
+    # running that reads settings in between would otherwise cache this test's names (tables,
+    # bucket) for every later test of the process that does not use this fixture.
+    monkeypatch.undo()
     reset_process_state()
 
 
