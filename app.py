@@ -25,6 +25,7 @@ from chalicelib.api import (
     imports,
     link,
     live,
+    live_tickets,
     qr,
     safety,
     schools,
@@ -55,6 +56,7 @@ def create_app(services: Services) -> Chalice:
         schools.api,
         attachments.api,
         hosted_attachments.api,
+        live_tickets.api,
     )
     for api in routes:
         api.register(app, services)

@@ -6,7 +6,7 @@ counts, never bare times: see the README's "Speed and memory" section.
 
 from __future__ import annotations
 
-from bench import chats, fanout, pipeline, worker_memory
+from bench import chats, fanout, members, pipeline, worker_memory
 from bench.capacity import run as capacity
 
 if __name__ == "__main__":
@@ -14,6 +14,8 @@ if __name__ == "__main__":
     pipeline.main()
     print("\n== chat lists, messages, sends (bench/chats.py)")
     chats.main()
+    print("\n== a members page and the roster behind it (bench/members.py)")
+    members.main()
     print("\n== a send at any chat size, and the fan-out behind it (bench/fanout.py)")
     fanout.main()
     print("\n== worker memory and stage 1 CPU by roster size (bench/worker_memory.py)")

@@ -18,10 +18,12 @@ from chalicelib.calls.factory import provider_from_settings
 from chalicelib.calls.model import Call
 from chalicelib.calls.port import CallProvider, CallStore
 from chalicelib.calls.service import CallService
-from chalicelib.chats.directory import ChatDirectory
+from chalicelib.chats.directory import Chat, ChatDirectory
+from chalicelib.chats.roster_cache import CachedRosters
 from chalicelib.chats.service import ChatService, Rosters
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.config import Settings
+from chalicelib.fanout.deliver import teacher_first_audience
 from chalicelib.fanout.port import ChatLists, FanOutQueue
 from chalicelib.identity.linking import LinkService
 from chalicelib.identity.provider import BuiltinIdentityProvider, IdentityProvider
@@ -96,7 +98,12 @@ class Services:
     @property
     def feed(self) -> ChatFeed:
         """A chat's events to its current members' open pages."""
-        return ChatFeed(self.chat_directory, self.live)
+        return ChatFeed(self.chat_directory, self.live, held=self.school_rules.holds_back)
+
+    def fan_out_audience(self, chat_id: str, members: list[str]) -> list[str]:
+        """Who of a chat's members its message is pushed to (teacher first, ``fanout.deliver``)."""
+        rules = self.school_rules
+        return teacher_first_audience(self.chat_directory, rules.holds_back, chat_id, members)
 
     @property
     def school(self) -> SchoolSafety:
@@ -121,7 +128,11 @@ class Services:
     @property
     def school_rules(self) -> SchoolRules:
         """A school's settings and what they change (teacher first, quiet hours) on these adapters."""
-        return SchoolRules(self.school_settings, self.clock, self.audit_log)
+
+        def opened(chat: Chat) -> None:  # «Открыть чат»: the chat appears on its pupils' and parents' pages
+            self.feed.publish(chat.chat_id, live_events.chat_appeared(chat))
+
+        return SchoolRules(self.school_settings, self.clock, self.audit_log, on_opened=opened)
 
     @property
     def chats(self) -> ChatService:
@@ -142,11 +153,22 @@ class Services:
         max_length = timedelta(seconds=config.call_max_length_s)
         feed = self.feed
 
+        def chat_of(call: Call) -> Chat | None:  # whether the chat waits for its teacher (teacher first)
+            return (
+                None
+                if isinstance(self.live, NoLiveDelivery)
+                else self.chat_directory.lookup(call.started_by, call.chat_id).chat
+            )
+
         def started(call: Call) -> None:
-            feed.publish(call.chat_id, live_events.call_started(call.chat_id, call.call_id, call.started_at))
+            event = live_events.call_started(call.chat_id, call.call_id, call.started_at)
+            feed.publish(call.chat_id, event, chat_of(call))
+
+        def ended(call: Call) -> None:
+            feed.publish(call.chat_id, live_events.call_ended(call.chat_id, call.call_id), chat_of(call))
 
         return CallService(
-            self.call_store, self.call_provider, self.clock, max_length, self.chats.open_chat, started
+            self.call_store, self.call_provider, self.clock, max_length, self.chats.open_chat, started, ended
         )
 
     def attachments(self, config: Settings) -> AttachmentService:
@@ -188,15 +210,17 @@ def build_services(config: Settings) -> Services:
     live: LiveDelivery = NoLiveDelivery()
     if config.live_endpoint_url:
         live = WebSocketLiveDelivery(connections, config.live_endpoint_url, clock)
+    schools = SchoolStore()
     return Services(
         clock=clock,
         messenger=BuiltinMessenger(),
         sms_sender=sms_sender_from_settings(config),
         identity_provider=BuiltinIdentityProvider(DynamoAccountStore()),
         chat_directory=DynamoDBChatDirectory(),
-        rosters=S3Rosters(),
+        # Kept in memory while the school's recorded roster fingerprint is unchanged (chats.roster_cache).
+        rosters=CachedRosters(S3Rosters(), lambda school_id: schools.state(school_id).roster_fingerprint),
         imports=ImportStore(),
-        schools=SchoolStore(),
+        schools=schools,
         call_store=DynamoCallStore(),
         call_provider=provider_from_settings(config),
         audit_log=DynamoAuditLog(),

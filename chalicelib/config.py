@@ -58,6 +58,10 @@ def _checked(config: Settings) -> Settings:
     return config
 
 
+ORIGIN_PATTERN = re.compile(r"https?://[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(:[0-9]{1,5})?")
+"""A web origin as a browser sends it in ``Origin``: scheme, host, optional port; nothing more."""
+
+
 def _env(name: str, default: Any, **bounds: Any) -> Any:
     """A setting read from the environment variable ``name`` (its alias), with its bounds."""
     return Field(default, alias=name, **bounds)
@@ -155,6 +159,18 @@ class Settings(BaseModel):
     attachment_max_bytes: int = _env("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, gt=0, le=20 * 1024 * 1024)
     attachment_link_ttl_s: int = _env("ATTACHMENT_LINK_TTL_S", 300, ge=1, le=3600)
     attachment_upload_ttl_s: int = _env("ATTACHMENT_UPLOAD_TTL_S", 600, ge=10, le=3600)
+    # Web origins of other-origin API clients (a journal on its own origin) whose pages upload with the
+    # presigned POST and fetch attachment links: the bucket's CORS rule names exactly these (POST, GET).
+    # Comma-separated in ALLOWED_ORIGINS; none by default (the hosted page is same-origin and needs none).
+    allowed_origins: tuple[str, ...] = _env("ALLOWED_ORIGINS", ())
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _web_origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            if not ORIGIN_PATTERN.fullmatch(origin):
+                raise ValueError(f"not a web origin (scheme://host[:port], no path, no wildcard): {origin!r}")
+        return tuple(dict.fromkeys(value))
 
     @field_validator("homeroom_title_pattern")
     @classmethod
@@ -192,6 +208,10 @@ class Settings(BaseModel):
         values.update({name: value for name, value in env.items() if name in names and value != ""})
         values["AWS_REGION"] = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
         values["PRINT_SMS_TO_CONSOLE"] = env.get("PRINT_SMS_TO_CONSOLE", "0") == "1"
+        if env.get("ALLOWED_ORIGINS"):
+            values["ALLOWED_ORIGINS"] = tuple(
+                o.strip().rstrip("/") for o in env["ALLOWED_ORIGINS"].split(",") if o.strip()
+            )
         if env.get("SMS_ALLOWED_PREFIXES"):
             values["SMS_ALLOWED_PREFIXES"] = tuple(
                 p.strip() for p in env["SMS_ALLOWED_PREFIXES"].split(",") if p.strip()

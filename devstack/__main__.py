@@ -41,6 +41,8 @@ def _configure_environment(port: int, emulator_port: int) -> None:
     os.environ.setdefault("JOURNAL_JWT_SECRET", LOCAL_JWT_SECRET)
     os.environ.setdefault("OPERATOR_JWT_SECRET", LOCAL_OPERATOR_SECRET)
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
+    # The demo journal's pages (this origin) may upload to the emulator's bucket and read its answer.
+    os.environ.setdefault("ALLOWED_ORIGINS", f"http://127.0.0.1:{port}")
     os.environ.setdefault("PRINT_SMS_TO_CONSOLE", "1")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("AWS_READ_TIMEOUT_S", "30")  # the emulator can be slow (chalicelib.aws)

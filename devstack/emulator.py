@@ -7,7 +7,8 @@ would make the service's races (two phones redeeming one QR code, two
 deliveries of one message) look broken locally and in tests when they are
 not. This emulator serialises DynamoDB requests, and only those: S3 and SQS
 long polls still run side by side. In front of it, ``s3_rules`` checks what
-S3 checks of presigned requests and moto does not (POST policies, link expiry).
+S3 checks of presigned requests and moto does not (POST policies, link expiry);
+browsers get CORS headers only by the bucket's CORS rule, as from S3 (not moto's allow-all).
 ``GET /local/sms?phone=…`` answers the SMS the emulator's SNS sent to one number:
 moto's own ``/moto-api/data.json`` serialises every model of every service, which
 grows with each test of a session until a read of one code takes seconds.
@@ -21,6 +22,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
+from moto.moto_server import werkzeug_app
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -91,6 +93,10 @@ class EmbeddedEmulator:
 
     def start(self) -> None:
         """Listen (raises if the port is taken) and serve in a daemon thread."""
+        # moto server adds flask-cors to every service, answering any origin; S3 answers a browser only
+        # as the bucket's CORS rule says (devstack.resources.apply_bucket_cors), and moto applies that
+        # rule itself once the global one is off (what MOTO_DISABLE_GLOBAL_CORS=1 does at import time).
+        werkzeug_app.DISABLE_GLOBAL_CORS = True
         app = _SentSms(S3PresignedRules(_DynamoDBOneAtATime(DomainDispatcherApplication(create_backend_app))))
         self._server = make_server(
             self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
@@ -39,6 +39,10 @@ MAX_FRAME_BYTES = 64 * 1024  # API Gateway's WebSocket frame limit is 32 KB; the
 Handler = Callable[[dict[str, Any], Any], Any]
 
 log = logging.getLogger(__name__)
+# The socket library logs each handshake's request line at DEBUG, and a page's ticket is in it:
+# its logger stays at INFO, whatever the root logger's level.
+_socket_log = logging.getLogger(f"{__name__}.socket")
+_socket_log.setLevel(logging.INFO)
 
 
 class LiveServer:
@@ -65,6 +69,7 @@ class LiveServer:
             process_request=self._handshake,
             max_size=MAX_FRAME_BYTES,
             server_header=None,
+            logger=_socket_log,
         )
         self._management = ThreadingHTTPServer((host, 0), _management_handler(self))
         self._management.daemon_threads = True
@@ -132,7 +137,10 @@ class LiveServer:
             return connection.respond(HTTPStatus.NOT_FOUND, "No such socket.\n")
         connection_id = secrets.token_urlsafe(12)
         headers = {name: value for name, value in request.headers.raw_items()}
-        status = self._call("$connect", self._event("$connect", connection_id, headers=headers))
+        # As API Gateway: the query's parameters, each once (the last one given), or None without a query.
+        query = dict(parse_qsl(urlsplit(request.path).query, keep_blank_values=True)) or None
+        event = self._event("$connect", connection_id, headers=headers, queryStringParameters=query)
+        status = self._call("$connect", event)
         if status != 200:
             return connection.respond(HTTPStatus(status), "Refused.\n")
         with self._lock:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from chalicelib.aws import client
 from chalicelib.config import Settings
@@ -90,9 +91,37 @@ def create_roster_bucket(config: Settings, upload_queue_url: str) -> None:
     )
 
 
+CORS_RULE_ID = "AttachmentsFromAllowedOrigins"
+CORS_METHODS = ("POST", "GET")
+CORS_MAX_AGE_S = 600
+
+
+def bucket_cors_rules(origins: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The bucket's CORS rule, as ``infrastructure/template.json`` gives it (``AllowedOrigins``
+    parameter): other-origin clients of these origins may POST uploads and GET attachment links."""
+    if not origins:
+        return []
+    return [
+        {
+            "ID": CORS_RULE_ID,
+            "AllowedMethods": list(CORS_METHODS),
+            "AllowedOrigins": list(origins),
+            "MaxAgeSeconds": CORS_MAX_AGE_S,
+        }
+    ]
+
+
+def apply_bucket_cors(config: Settings) -> None:
+    """Give the bucket the CORS rule for ``ALLOWED_ORIGINS`` (none: no rule at all, as in the template)."""
+    rules = bucket_cors_rules(config.allowed_origins)
+    if rules:  # a new bucket has no CORS rule
+        client("s3").put_bucket_cors(Bucket=config.roster_bucket, CORSConfiguration={"CORSRules": rules})
+
+
 def provision(config: Settings, visibility_timeout_s: int = LOCAL_VISIBILITY_TIMEOUT_S) -> Queues:
     """Every resource the service needs, on whatever endpoint the clients point at."""
     create_tables()
     queues = create_queues(config, visibility_timeout_s)
     create_roster_bucket(config, queues.upload)
+    apply_bucket_cors(config)
     return queues

@@ -64,14 +64,23 @@ def install_roster(services: Any, roster: Any, now: Any = None) -> None:
     """
     from chalicelib.planning.diff import diff
     from chalicelib.planning.plan import plan_school
-    from chalicelib.store.rosters import save_roster
+    from chalicelib.store.rosters import roster_fingerprint, save_roster
 
     messenger = services.messenger
     state = messenger.load_school_state(roster.school_id)
     plan = plan_school(roster, state.followed_subject_classes())
     messenger.apply_roster_changes(state, diff(plan, state), now or services.clock.now())
     services.school.enforce_departures(roster, now or services.clock.now())
-    save_roster(roster)
+    key = save_roster(roster)
+    # As a sync does: the fingerprint recorded is what readers key their kept roster by.
+    services.schools.record_applied(
+        roster.school_id,
+        fingerprint=roster_fingerprint(roster),
+        roster_key=key,
+        import_id="installed-by-test",
+        uploaded_at=None,
+        now=now or services.clock.now(),
+    )
 
 
 def link_person(person_id: str, consent: str | None = None) -> None:

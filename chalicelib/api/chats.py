@@ -15,6 +15,8 @@ from pydantic import (
     Field,
     RootModel,
     StringConstraints,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -33,6 +35,7 @@ from chalicelib.api.shapes import chat_json, member_json, message_json, person_j
 from chalicelib.attachments.rules import MAX_PER_MESSAGE
 from chalicelib.chats.access import ChatAccess
 from chalicelib.config import settings
+from chalicelib.errors import ValidationFailed
 from chalicelib.messenger.port import ChatEdit
 
 api = ApiBlueprint(__name__)
@@ -74,7 +77,7 @@ Title = Annotated[
 ]
 MessageText = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_CHARS),
+    StringConstraints(strip_whitespace=True, max_length=MAX_TEXT_CHARS),
     AfterValidator(_text_characters),
 ]
 # A client's own id for a request (client_msg_id, client_request_id): what makes a retry idempotent.
@@ -126,14 +129,25 @@ class AddMembersInput(RequestBody):
 
 
 class SendMessageInput(RequestBody):
-    """``POST /v1/chats/{id}/messages``."""
+    """``POST /v1/chats/{id}/messages``: text, attachments, or both (SPEC §10).
 
-    text: MessageText
-    client_msg_id: ClientId | None = None
-    reply_to: Identifier | None = None
+    ``text`` may be empty (or left out) only when the message carries attachments.
+    """
+
+    # Declared before ``text``, whose check reads it (pydantic validates fields in this order).
     attachments: Annotated[
         list[Identifier], Field(default_factory=list, max_length=MAX_ATTACHMENTS_PER_MESSAGE)
     ]
+    text: Annotated[MessageText, Field(validate_default=True)] = ""  # checked when left out too
+    client_msg_id: ClientId | None = None
+    reply_to: Identifier | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _text_or_attachments(cls, text: str, info: ValidationInfo) -> str:
+        if not text and not info.data.get("attachments"):
+            raise ValueError("must not be empty when the message has no attachments")
+        return text
 
 
 class MarkReadInput(RequestBody):
@@ -267,12 +281,35 @@ def remove_member(ctx: RequestContext, chat_id: str, person_id: str) -> Response
 # --- messages ------------------------------------------------------------------------
 
 
+class MessagesQuery(RequestBody):
+    """``GET /v1/chats/{id}/messages``'s ``start_at``: the message a page starts at (a reply's quote)."""
+
+    start_at: Identifier | None = None
+
+
+def start_at_of(ctx: RequestContext) -> str | None:
+    """The ``start_at`` message id of a messages page (422 when malformed, or given with a cursor)."""
+    raw = ctx.query("start_at")
+    if raw is None:
+        return None
+    start_at = validate(MessagesQuery, {"start_at": raw}).start_at
+    if ctx.query("cursor"):
+        raise ValidationFailed(
+            "Send start_at or cursor, not both.", [{"field": "start_at", "message": "not with cursor"}]
+        )
+    return start_at
+
+
 @api.route("/v1/chats/{chat_id}/messages")
 def list_messages(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
-    """Members: the chat's messages, newest first."""
+    """Members: the chat's messages, newest first (``start_at``: the page that starts at that message)."""
     limit = ctx.page_size(default=50, maximum=100)
-    before = ctx.position("before", compound=True)
-    messages = ctx.services.chats.list_messages(ctx.authenticated, chat_id, limit, before)
+    start_at = start_at_of(ctx)
+    if start_at is not None:
+        messages = ctx.services.chats.list_messages_from(ctx.authenticated, chat_id, limit, start_at)
+    else:
+        before = ctx.position("before", compound=True)
+        messages = ctx.services.chats.list_messages(ctx.authenticated, chat_id, limit, before)
     return ctx.page(messages_json(ctx, chat_id, messages.items), "before", messages.before)
 
 

@@ -19,7 +19,7 @@ from chalice import Response
 
 from chalicelib.api.attachments import messages_json, send_with_attachments
 from chalicelib.api.calls import call_summary_json
-from chalicelib.api.chats import SendMessageInput
+from chalicelib.api.chats import SendMessageInput, start_at_of
 from chalicelib.api.http import (
     FORM_CONTENT_TYPE,
     ApiBlueprint,
@@ -45,6 +45,7 @@ from chalicelib.errors import (
 )
 from chalicelib.identity.me import describe_me
 from chalicelib.identity.signin import WebSession
+from chalicelib.live.revoke import close_session_sockets
 from chalicelib.messenger.port import read_position
 from chalicelib.roster.model import Role
 from chalicelib.web import pages
@@ -208,6 +209,7 @@ def redeem(ctx: RequestContext, token: str) -> Response:
     previous = ctx.services.signin.resume_session(ctx.cookie(SESSION_COOKIE), now, settings())
     if previous is not None:  # this phone was signed in already: only the new session stays
         ctx.services.signin.end_session(previous)
+        close_session_sockets(ctx.services.connections, ctx.services.live, previous.session_hash)
     secret, _ = ctx.services.signin.start_session(redeemed, now, settings())
     return _redirect(
         _urls().home,
@@ -223,6 +225,7 @@ def logout(ctx: RequestContext) -> Response:
     session = _signed_in(ctx)
     _checked_form(ctx, session)
     ctx.services.signin.end_session(session)
+    close_session_sockets(ctx.services.connections, ctx.services.live, session.session_hash)
     return _redirect(_urls().home, {"Set-Cookie": _cookie("", 0)})
 
 
@@ -261,9 +264,14 @@ def _chat_response(
     error: ServiceError | None = None,
     manage_error: str | None = None,
     reply_to: str | None = None,
+    start_at: str | None = None,
 ) -> Response:
     before = ctx.position("before", compound=True, owner=session.caller)
-    page = ctx.services.chats.list_messages(session.caller, chat_id, MESSAGES_PER_PAGE, before)
+    if start_at is not None:  # a reply's quote whose message is further back: the page starting there
+        page = ctx.services.chats.list_messages_from(session.caller, chat_id, MESSAGES_PER_PAGE, start_at)
+    else:
+        page = ctx.services.chats.list_messages(session.caller, chat_id, MESSAGES_PER_PAGE, before)
+    newest = before is None and start_at is None
     # «Ответить» (``?reply=<id>``) answers a message shown on this page; anything else is ignored.
     answering = next((m for m in page.items if m.message_id == reply_to and not m.deleted), None)
     opened = ctx.services.chats.open_chat(session.caller, chat_id)
@@ -278,7 +286,7 @@ def _chat_response(
     # Opening the newest messages reads them: the divider marks where the member had stopped.
     first_unread = None
     reads = None
-    if before is None and page.items and opened.membership is not None:
+    if newest and page.items and opened.membership is not None:
         first_unread = reading.first_unread(opened.membership, page.items)
         if read_position(page.items[0]) > opened.membership.read_up_to:
             ctx.services.chats.mark_read(session.caller, chat_id, page.items[0].message_id)
@@ -303,7 +311,7 @@ def _chat_response(
         chat_json(opened.chat, opened.my_role),
         messages_json(ctx, chat_id, page.items),
         older,
-        showing_older=before is not None,
+        showing_older=not newest,
         composer=Composer(
             can_post,
             draft,
@@ -331,6 +339,11 @@ def _send_error_text(error: ServiceError) -> str:
     fields = {str(item.get("field", "")) for item in error.extensions.get("errors", [])}
     if isinstance(error, ValidationFailed) and "reply_to" in fields:
         return "Сообщение не отправлено: сообщения, на которое вы отвечаете, в этом чате нет."
+    if isinstance(error, ValidationFailed) and any(
+        item.get("field") == "text" and "empty" in str(item.get("message", ""))
+        for item in error.extensions.get("errors", [])
+    ):
+        return "Сообщение не отправлено: напишите текст или прикрепите файл."
     if isinstance(error, ValidationFailed):
         return "Сообщение не отправлено: оно пустое или длиннее 4000 символов."
     if isinstance(error, ReadOnly):
@@ -342,9 +355,11 @@ def _send_error_text(error: ServiceError) -> str:
 
 @api.route("/m/chats/{chat_id}", auth=False, render_error=_error_page)
 def chat(ctx: RequestContext, chat_id: str) -> Response:
-    """A chat's newest messages (``?cursor=`` for older ones) and its send box (``?reply=`` a message id:
-    the send box answers that message)."""
-    return _chat_response(ctx, _signed_in(ctx), chat_id, reply_to=ctx.query("reply"))
+    """A chat's newest messages (``?cursor=`` for older ones; ``?start_at=`` a message id: the page that
+    starts at it, where a reply's quote leads) and its send box (``?reply=`` a message id: the send box
+    answers that message)."""
+    session = _signed_in(ctx)
+    return _chat_response(ctx, session, chat_id, reply_to=ctx.query("reply"), start_at=start_at_of(ctx))
 
 
 @api.route(

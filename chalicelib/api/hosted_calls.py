@@ -37,7 +37,10 @@ from chalicelib.web.render import CHIME_ORIGINS, html_response
 api = ApiBlueprint(__name__)
 
 CSRF_HEADER = "x-csrf-token"
-SCRIPTS = {"builtin": ("call.js",), CHIME: ("amazon-chime-sdk.js", "chime-call.js")}
+SCRIPTS = {
+    "builtin": ("call-screen.js", "call.js"),
+    CHIME: ("call-screen.js", "amazon-chime-sdk.js", "chime-call.js"),
+}
 
 
 def _checked_json_post(ctx: RequestContext) -> WebSession:

@@ -244,7 +244,7 @@ class RequestContext:
         filters = sorted(
             (key, value)
             for key in (params or {})
-            if key not in ("cursor", "limit")
+            if key not in ("cursor", "limit", "start_at")  # where a list starts is no filter of it
             for value in (params.getlist(key) if params is not None else [])
         )
         return json.dumps([name, path, filters, who], separators=(",", ":"), ensure_ascii=False)

@@ -4,11 +4,19 @@
 local stack calls the same handlers from its own socket server
 (``devstack/live.py``). A connection is a person's once it is authenticated:
 
+* at ``$connect`` by a socket ticket, ``?ticket=`` (``live/tickets.py``: what
+  the hosted page uses on AWS, where its cookie does not reach the socket's
+  domain) — a bad, used or expired ticket, or one whose session has ended,
+  refuses the handshake (401) and stores nothing;
 * at ``$connect`` by the hosted page's session cookie — only when the
   handshake's ``Origin`` is this service's own (no other site can open a
   socket with a visitor's cookie);
 * or by its first frame, ``{"action": "auth", "token": "<journal token>"}``
   (the journal, which has no cookie; the token stays out of URLs and logs).
+
+A connection lives no longer than the sign-in it was opened with (the
+session's or token's expiry, at most ``LIVE_CONNECTION_TTL_S``); one opened
+with a session is closed when that session logs out (``live/revoke.py``).
 
 Frames from the page (JSON, at most :data:`MAX_FRAME_BYTES`):
 ``{"action": "auth"[, "token"]}`` → ``{"type": "ready"}`` when the connection
@@ -20,7 +28,7 @@ pushes chat events (``chalicelib/live/events.py``) to it until it closes.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.api.hosted import SESSION_COOKIE
@@ -29,7 +37,8 @@ from chalicelib.bootstrap import Services
 from chalicelib.chats import access
 from chalicelib.config import Settings
 from chalicelib.errors import ServiceError, Unauthorized
-from chalicelib.identity.journal_token import verify_journal_token
+from chalicelib.identity.journal_token import token_expiry, verify_journal_token
+from chalicelib.live.tickets import redeem_ticket
 from chalicelib.observability import log_event
 from chalicelib.safety.consent import require_consent
 from chalicelib.store.websocket import WebSocketLiveDelivery, encode
@@ -37,6 +46,7 @@ from chalicelib.web.render import origin_of
 
 MAX_FRAME_BYTES = 8 * 1024
 OK = {"statusCode": 200}
+UNAUTHORIZED = {"statusCode": 401}
 
 
 def _headers(event: dict[str, Any]) -> dict[str, str]:
@@ -56,18 +66,51 @@ def _delivery(services: Services, config: Settings, event: dict[str, Any]) -> We
     return WebSocketLiveDelivery(services.connections, endpoint, services.clock)
 
 
+def _until(config: Settings, now: datetime, auth_until: datetime) -> datetime:
+    """A connection's expiry: its sign-in's, and never past API Gateway's two hours (and a margin)."""
+    return min(now + timedelta(seconds=config.live_connection_ttl_s), auth_until)
+
+
+def _query(event: dict[str, Any], name: str) -> str | None:
+    value = (event.get("queryStringParameters") or {}).get(name)
+    return value if isinstance(value, str) else None
+
+
 def on_connect(services: Services, config: Settings, event: dict[str, Any]) -> dict[str, Any]:
-    """``$connect``: accept; a same-origin handshake with a live session cookie is that person's at once."""
+    """``$connect``: a ticket signs the socket in (or refuses it); a same-origin session cookie does too."""
     headers = _headers(event)
-    origin = headers.get("origin", "").strip().lower()
-    if services.connections is None or origin != origin_of(config.public_base_url):
-        return OK  # a journal, or another site: it may still authenticate with a token
+    ticket = _query(event, "ticket")
+    if services.connections is None:
+        return OK
     now = services.clock.now()
-    session = services.signin.resume_session(cookie_value(headers.get("cookie"), SESSION_COOKIE), now, config)
+    origin = headers.get("origin", "").strip().lower()
+    session = None
+    if origin == origin_of(config.public_base_url):
+        session = services.signin.resume_session(
+            cookie_value(headers.get("cookie"), SESSION_COOKIE), now, config
+        )
+    if ticket is not None:
+        grant = redeem_ticket(services.connections, ticket, now)
+        refused = (
+            grant is None
+            or (session is not None and session.person_id != grant.person_id)  # someone else's ticket
+            or (grant.session_hash is not None and not services.signin.session_alive(grant.session_hash, now))
+        )
+        if grant is None or refused:
+            log_event("live_ticket_refused")
+            return UNAUTHORIZED
+        services.connections.connected(
+            _connection_id(event), grant.person_id, _until(config, now, grant.auth_until), grant.session_hash
+        )
+        return OK
     if session is not None:
-        expires = now + timedelta(seconds=config.live_connection_ttl_s)
-        services.connections.connected(_connection_id(event), session.person_id, expires)
-    return OK
+        services.connections.connected(
+            _connection_id(event),
+            session.person_id,
+            _until(config, now, session.expires_at),
+            session.session_hash,
+        )
+    return OK  # a journal, or another site: it may still authenticate with a token
 
 
 def _error(slug: str) -> dict[str, Any]:
@@ -91,7 +134,7 @@ def _authenticate(services: Services, config: Settings, connection_id: str, toke
         require_consent(consent)
     except ServiceError as refused:
         return _error(refused.slug)
-    expires = now + timedelta(seconds=config.live_connection_ttl_s)
+    expires = _until(config, now, token_expiry(token))
     services.connections.forget(connection_id)  # a cookie's person at $connect gives way to the token's
     services.connections.connected(connection_id, caller.person_id, expires)
     return {"type": "ready"}

@@ -78,6 +78,7 @@ class CallService:
         max_length: timedelta,
         open_chat: ChatOpener,
         on_started: Callable[[Call], None] | None = None,
+        on_ended: Callable[[Call], None] | None = None,
     ) -> None:
         self.store = store
         self.provider = provider
@@ -86,6 +87,8 @@ class CallService:
         self.open_chat = open_chat
         # Told of each call that starts (the chat's members' open pages learn it live, SPEC §10).
         self.on_started = on_started
+        # Told of each call that ends (ended here, left by the last one, or past its length), once.
+        self.on_ended = on_ended
 
     # --- reading ---------------------------------------------------------------
 
@@ -207,6 +210,8 @@ class CallService:
     def _finish(self, call: Call) -> None:
         if self.store.end(call):
             self.provider.close_meeting(call)
+            if self.on_ended is not None:
+                self.on_ended(call)
 
     # --- signalling (the built-in provider) ------------------------------------
 

@@ -17,8 +17,16 @@ from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.chats import access, reading
 from chalicelib.chats.access import ChatAccess
-from chalicelib.chats.directory import ChatDirectory, ChatListPage, MemberPage, Membership, SchoolChatPage
+from chalicelib.chats.directory import (
+    Chat,
+    ChatDirectory,
+    ChatListPage,
+    MemberPage,
+    Membership,
+    SchoolChatPage,
+)
 from chalicelib.chats.people import PersonAbout, school_people
+from chalicelib.chats.roster_cache import people_of
 from chalicelib.clock import Clock, isoformat_utc
 from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.fanout.port import FanOutQueue, MessageSent
@@ -49,6 +57,7 @@ from chalicelib.planning.plan import subject_chat_members, teaches_class
 from chalicelib.roster.model import ClassKind, ClassRecord, PersonRecord, Role, SchoolRoster
 from chalicelib.safety.audit import AuditAction
 from chalicelib.safety.consent import require_consent
+from chalicelib.schools.settings import HELD_KINDS
 
 if TYPE_CHECKING:
     from chalicelib.live.feed import ChatFeed
@@ -110,9 +119,9 @@ class ChatService:
         # Live delivery of the chat's events to its members' open pages (SPEC §10); None: pages poll.
         self.feed = feed
 
-    def _publish(self, chat_id: str, event: dict[str, object]) -> None:
+    def _publish(self, chat_id: str, event: dict[str, object], chat: Chat) -> None:
         if self.feed is not None:
-            self.feed.publish(chat_id, event)
+            self.feed.publish(chat_id, event, chat)
 
     def _acting_for_school(self, opened: ChatAccess) -> bool:
         return self.school is not None and self.school.acting_for_school(opened)
@@ -180,10 +189,10 @@ class ChatService:
     ) -> tuple[MemberPage, dict[str, PersonAbout]]:
         """A page of :meth:`members`, and who each is at the school (name, role in words), by its roster."""
         page = self.members(caller, chat_id, limit, after)
-        roster = self.rosters.load_roster(page.items[0].school_id) if page.items else None
-        if roster is None:
+        # From memory while the school's roster is unchanged (``chats.roster_cache``): no S3 read.
+        people = people_of(self.rosters, page.items[0].school_id) if page.items else None
+        if people is None:
             return page, {}
-        people = school_people(roster)
         described = {member.person_id: people.describe(member.person_id) for member in page.items}
         return page, {person_id: about for person_id, about in described.items() if about is not None}
 
@@ -319,7 +328,7 @@ class ChatService:
             chat = dataclasses.replace(chat, title=edit.title, title_locked=True)
         if edit.read_only is not None:
             chat = dataclasses.replace(chat, read_only=edit.read_only)
-        self._publish(chat_id, live_events.chat_changed(chat))
+        self._publish(chat_id, live_events.chat_changed(chat), chat)
         return dataclasses.replace(opened, chat=chat)
 
     def archive_chat(self, caller: Caller, chat_id: str) -> ChatAccess:
@@ -327,7 +336,7 @@ class ChatService:
         opened = self.open_chat(caller, chat_id)
         if self.school is not None and not opened.is_moderator and self.school.acting_for_school(opened):
             archived = self.school.archive_as_school(opened)
-            self._publish(chat_id, live_events.chat_changed(archived.chat))
+            self._publish(chat_id, live_events.chat_changed(archived.chat), opened.chat)
             return archived
         access.require_can_archive(opened)
         if opened.chat.archived:
@@ -335,7 +344,9 @@ class ChatService:
         self.messenger.archive_chat(chat_id)
         if self.school is not None:
             self.school.archived_by_moderator(opened)
-        self._publish(chat_id, live_events.chat_changed(dataclasses.replace(opened.chat, archived=True)))
+        self._publish(
+            chat_id, live_events.chat_changed(dataclasses.replace(opened.chat, archived=True)), opened.chat
+        )
         return dataclasses.replace(
             opened, chat=dataclasses.replace(opened.chat, archived=True, archived_by_user=True)
         )
@@ -374,6 +385,8 @@ class ChatService:
                     NewMember(person.person_id, person.display_name, access.member_role(person))
                 )
         self.messenger.add_members(chat.as_existing(), new_members, self.clock.now())
+        if self.feed is not None:  # subject and custom chats: never held back for a teacher
+            self.feed.tell([member.person_id for member in new_members], live_events.chat_added(chat.chat_id))
         rows = self.directory.memberships(chat.chat_id, [p.person_id for p in people])
         return [rows[p.person_id] for p in people if p.person_id in rows]
 
@@ -386,6 +399,7 @@ class ChatService:
         opened = self.open_chat(caller, chat_id)
         if self.school is not None and self.school.acting_for_school(opened):
             self.school.remove_as_school(opened, person_id)
+            self._tell_removed(chat_id, person_id)
             return
         access.require_can_change_members(opened)
         directory = self.directory
@@ -405,6 +419,12 @@ class ChatService:
             raise NotFound("No such member.")
         if self.school is not None:
             self.school.record_moderation(opened, AuditAction.MEMBER_REMOVED, target_id=person_id)
+        self._tell_removed(chat_id, person_id)
+
+    def _tell_removed(self, chat_id: str, person_id: str) -> None:
+        """The person's open pages drop the chat (its events stopped reaching them with the removal)."""
+        if self.feed is not None:
+            self.feed.tell([person_id], live_events.chat_removed(chat_id))
 
     # --- messages ------------------------------------------------------------------------
 
@@ -441,8 +461,13 @@ class ChatService:
         )
         if not sent.created and not sent.message.deleted and sent.message.text != text:
             raise Conflict("This client_msg_id was already used for another message.")
+        # Teacher first is checked by the fan-out, behind the answer: no settings read here.
+        chat = opened.chat
+        may_wait = self.rules is not None and chat.kind in HELD_KINDS and chat.opened_at is None
         self.fan_out.enqueue(
-            MessageSent(sent.message.chat_id, sent.message.message_id, isoformat_utc(sent.message.sent_at))
+            MessageSent(
+                sent.message.chat_id, sent.message.message_id, isoformat_utc(sent.message.sent_at), may_wait
+            )
         )
         return sent
 
@@ -450,6 +475,20 @@ class ChatService:
         """A page of a chat's messages, newest first (members only)."""
         access.require_member(self.open_chat(caller, chat_id))
         return self.messenger.list_messages(chat_id, limit, before)
+
+    def list_messages_from(self, caller: Caller, chat_id: str, limit: int, message_id: str) -> MessagePage:
+        """The page of a chat's messages that starts at one of them (members only): that message, then up
+        to ``limit - 1`` older ones, newest first, with the cursor to the next older page — where a tap on a
+        reply's quote leads when the quoted message is not on the page shown. One read and one Query,
+        whatever the chat's length; 404 when the chat has no such message."""
+        access.require_member(self.open_chat(caller, chat_id))
+        message = self.messenger.get_message(chat_id, message_id)
+        if message is None:
+            raise NotFound("No such message.")
+        if limit <= 1:
+            return MessagePage(items=(message,), before=read_position(message))
+        older = self.messenger.list_messages(chat_id, limit - 1, read_position(message))
+        return MessagePage(items=(message, *older.items), before=older.before)
 
     def delete_message(self, caller: Caller, chat_id: str, message_id: str) -> Message:
         """Replace a message by a "deleted" placeholder (its author, a moderator, the school's
@@ -468,7 +507,7 @@ class ChatService:
         deleted = messenger.delete_message(chat_id, message_id, caller.person_id, self.clock.now())
         if self.school is not None:
             self.school.message_deleted(opened, message, as_school=as_school)
-        self._publish(chat_id, live_events.message_deleted(chat_id, message_id))
+        self._publish(chat_id, live_events.message_deleted(chat_id, message_id), opened.chat)
         return deleted
 
     # --- read state ----------------------------------------------------------------------

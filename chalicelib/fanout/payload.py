@@ -17,11 +17,15 @@ class _Body(pydantic.BaseModel):
     chat_id: str = pydantic.Field(pattern=_ID)
     message_id: str = pydantic.Field(pattern=r"^msg_[a-z0-9]{1,64}$")
     sent_at: str = pydantic.Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+    may_wait: bool = False
 
 
 def to_body(sent: MessageSent) -> str:
     """The queue message for a sent message."""
-    return _Body(chat_id=sent.chat_id, message_id=sent.message_id, sent_at=sent.sent_at).model_dump_json()
+    body = _Body(
+        chat_id=sent.chat_id, message_id=sent.message_id, sent_at=sent.sent_at, may_wait=sent.may_wait
+    )
+    return body.model_dump_json(exclude_defaults=True)
 
 
 def message_sent(body: str) -> MessageSent:
@@ -32,4 +36,6 @@ def message_sent(body: str) -> MessageSent:
         parsed = _Body.model_validate_json(body)
     except pydantic.ValidationError as exc:
         raise MalformedMessage(f"invalid fan-out message: {exc.error_count()} errors") from exc
-    return MessageSent(chat_id=parsed.chat_id, message_id=parsed.message_id, sent_at=parsed.sent_at)
+    return MessageSent(
+        chat_id=parsed.chat_id, message_id=parsed.message_id, sent_at=parsed.sent_at, may_wait=parsed.may_wait
+    )

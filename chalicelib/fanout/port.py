@@ -30,6 +30,9 @@ class MessageSent:
     chat_id: str
     message_id: str
     sent_at: str  # ISO 8601 UTC as stored (``clock.isoformat_utc``): the chat's new last activity
+    # An unopened class or parents chat (known without a read): the fan-out checks teacher first (SPEC
+    # §10) behind the answer, and a chat still waiting for its class teacher is pushed to its teachers only.
+    may_wait: bool = False
 
     @property
     def event(self) -> dict[str, str]:

@@ -18,6 +18,7 @@ Either kind is refused when its lifetime (``exp - iat``) exceeds
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import jwt
 
@@ -153,3 +154,9 @@ def issue_operator_token(
     return issue_journal_token(
         person_id, secret, issued_at=issued_at, lifetime_s=lifetime_s, audience=audience
     )
+
+
+def token_expiry(token: str) -> datetime:
+    """When an already verified token expires (its ``exp``): what a socket signed in with it lives to."""
+    claims = jwt.decode(token, options={"verify_signature": False, "verify_exp": False, "verify_aud": False})
+    return datetime.fromtimestamp(_number(claims.get("exp")), UTC)

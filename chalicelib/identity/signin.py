@@ -206,6 +206,14 @@ class SignIn:
             return None  # logged out by a concurrent request
         return _session(record)
 
+    def session_alive(self, session_hash: str, now: datetime) -> bool:
+        """Whether a session (by its hash) is still signed in: not logged out, not past its end.
+
+        What a socket ticket issued under the session is checked against when it is used.
+        """
+        record = self.store.web_session(session_hash)
+        return record is not None and now < record.expires_at
+
     def _forget(self, session_hash: str, person_id: str, reason: str) -> None:
         self.store.delete_web_session(session_hash)
         log_event("web_session_ended", person_id=person_id, reason=reason)

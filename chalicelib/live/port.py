@@ -12,9 +12,15 @@ class LiveDelivery(Protocol):
     def push(self, person_ids: Iterable[str], event: Mapping[str, Any]) -> None:
         """Send ``event`` to the open pages of ``person_ids``; a gone connection is dropped, never raised."""
 
+    def close(self, connection_ids: Iterable[str]) -> None:
+        """Close these sockets and forget them (their sign-in ended); never raises."""
+
 
 class NoLiveDelivery:
     """Live delivery switched off: pages poll."""
 
     def push(self, person_ids: Iterable[str], event: Mapping[str, Any]) -> None:
         """Drop the event."""
+
+    def close(self, connection_ids: Iterable[str]) -> None:
+        """Nothing is open."""

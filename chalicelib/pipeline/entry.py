@@ -156,7 +156,7 @@ def handle_fanout_batch(services: Services, event: SQSEvent) -> dict[str, Any]:
     """
 
     def handle(body: str) -> None:
-        deliver(services.chat_lists, services.live, message_sent(body))
+        deliver(services.chat_lists, services.live, message_sent(body), services.fan_out_audience)
 
     def failed(body: str) -> None:
         logger.error("fan-out gave up; the chat's next message will bring its lists up to date")

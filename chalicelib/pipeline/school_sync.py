@@ -247,6 +247,7 @@ def _sync_locked(
     if decision.newly_planned:
         store.record_planned(message.import_id, message.school_id, counts=counts, removal_share=share)
     requests = messenger.apply_roster_changes(state, changes, now)
+    services.feed.tell_roster_changes(state, changes)  # who was put in or taken out of which chat
     # People gone from the roster leave every chat of the school, custom ones too (SPEC §4).
     services.school.enforce_departures(roster, now)
     key = save_roster(roster)

@@ -2,7 +2,8 @@
 
 Export: the account (phone masked), the profile, the link, every chat the
 person is or ever was in (left and archived ones too, with when they joined
-and left), every message they wrote (all of them: the stores page internally),
+and left; not a class or parents chat still waiting for its class teacher
+— teacher first), every message they wrote (all of them: the stores page internally),
 the reports they filed, the consent requests about them or to them, and the
 audit records of what they did or what was done to them — each without other
 people's data (another person's id in an audit record is left out, a consent
@@ -31,6 +32,7 @@ from chalicelib.identity import throttle
 from chalicelib.identity.linking import password_run_key
 from chalicelib.identity.links import remove_link
 from chalicelib.identity.phone import mask_phone
+from chalicelib.privacy.records import PastSeat
 from chalicelib.safety.audit import NO_SCHOOL, ActorKind, AuditAction, AuditEntry
 from chalicelib.safety.consent import ConsentRequest
 from chalicelib.safety.reports import ERASED_REPORTER
@@ -46,7 +48,7 @@ def export_data(services: Services, person_id: str) -> dict[str, Any]:
     """Everything held about the person, as JSON (phone masked: the export may be shown on a screen)."""
     link = services.links.find(person_id)
     account = services.identity_provider.account(link.account_id) if link is not None else None
-    seats = store.seats_of(person_id)
+    seats = _visible_seats(services, store.seats_of(person_id))
     messages = store.own_messages(person_id)
     return {
         "person_id": person_id,
@@ -108,6 +110,14 @@ def export_data(services: Services, person_id: str) -> dict[str, Any]:
         "consents": [_consent_json(request, person_id) for request in services.consents.involving(person_id)],
         "audit": [_audit_json(entry, person_id) for entry in services.audit_log.about_person(person_id)],
     }
+
+
+def _visible_seats(services: Services, seats: list[PastSeat]) -> list[PastSeat]:
+    """The seats whose chats the person may see: a class or parents chat still waiting for its class
+    teacher (teacher first, SPEC §10) is not revealed to its pupils and parents, here as nowhere else."""
+    shown = services.school_rules.visible_items([(seat.membership, seat.chat) for seat in seats])
+    kept = {id(membership) for membership, _ in shown}
+    return [seat for seat in seats if id(seat.membership) in kept]
 
 
 def _consent_json(request: ConsentRequest, person_id: str) -> dict[str, Any]:

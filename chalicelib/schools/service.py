@@ -21,7 +21,7 @@ one request, so a check that reads them twice pays once.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from chalicelib.chats import access
@@ -51,10 +51,18 @@ SAVE_ATTEMPTS = 5
 class SchoolRules:
     """Teacher first, quiet hours and the settings behind them."""
 
-    def __init__(self, store: SchoolSettingsStore, clock: Clock, audit_log: AuditLog) -> None:
+    def __init__(
+        self,
+        store: SchoolSettingsStore,
+        clock: Clock,
+        audit_log: AuditLog,
+        on_opened: Callable[[Chat], None] | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.audit_log = audit_log
+        # Told once of each chat its class teacher opens (its members' pages learn it live, SPEC §10).
+        self.on_opened = on_opened
         self._read: dict[str, SchoolSettings] = {}
 
     def settings(self, school_id: str) -> SchoolSettings:
@@ -108,6 +116,13 @@ class SchoolRules:
             if chat.school_id not in waiting or not hidden_from(chat, row, self._read[chat.school_id])
         ]
 
+    def holds_back(self, chat: Chat) -> bool:
+        """Whether the chat is hidden from its pupils and parents now (teacher first; settings read only
+        for an unopened class or parents chat)."""
+        if chat.kind not in HELD_KINDS or chat.opened_at is not None:
+            return False
+        return waits_for_teacher(chat, self.settings(chat.school_id))
+
     def awaits_opening(self, opened: ChatAccess) -> bool:
         """Whether the caller could press «Открыть чат»: a moderator of a chat its pupils and parents
         do not see yet."""
@@ -139,6 +154,8 @@ class SchoolRules:
                 ActorKind.MODERATOR,
                 chat_id=chat.chat_id,
             )
+            if self.on_opened is not None:
+                self.on_opened(dataclasses.replace(chat, opened_at=opened_at))
         return dataclasses.replace(opened, chat=dataclasses.replace(chat, opened_at=opened_at))
 
     # --- quiet hours ----------------------------------------------------------------------

@@ -72,7 +72,7 @@ class BuiltinMessenger:
         now: datetime,
         reply_to: str | None = None,
     ) -> Sent:
-        """Store a message and move the chat up in every member's list."""
+        """Store a message; members' lists move behind it, through the fan-out queue."""
         return self.messages.post(chat, author_id, author_name, text, client_msg_id, now, reply_to)
 
     def get_message(self, chat_id: str, message_id: str) -> Message | None:

@@ -44,9 +44,20 @@ class WebSocketLiveDelivery:
         return client("apigatewaymanagementapi", endpoint_url=self.endpoint_url)
 
     def push(self, person_ids: Iterable[str], event: Mapping[str, Any]) -> None:
-        """Send ``event`` to every open connection of ``person_ids``; gone ones are forgotten."""
-        open_now = self.connections.connections_of(person_ids, self.clock.now())
-        targets = [connection_id for ids in open_now.values() for connection_id in sorted(ids)]
+        """Send ``event`` to every open connection of ``person_ids``; gone ones are forgotten.
+
+        A connection whose sign-in has lapsed (its expiry is past) gets nothing: it is closed and forgotten.
+        """
+        now = self.clock.now()
+        sockets = self.connections.sockets_of(person_ids)
+        targets = sorted(
+            cid for expiries in sockets.values() for cid, until in expiries.items() if until > now
+        )
+        lapsed = sorted(
+            cid for expiries in sockets.values() for cid, until in expiries.items() if until <= now
+        )
+        if lapsed:
+            self.close(lapsed)
         if not targets:
             return
         data = encode(event)
@@ -54,6 +65,18 @@ class WebSocketLiveDelivery:
             self.send(targets[0], data)
             return
         list(_POST_POOL.get().map(lambda connection_id: self.send(connection_id, data), targets))
+
+    def close(self, connection_ids: Iterable[str]) -> None:
+        """``DeleteConnection`` each socket (a gone one is fine) and forget it."""
+        management = self._client()
+        for connection_id in connection_ids:
+            try:
+                management.delete_connection(ConnectionId=connection_id)
+            except management.exceptions.GoneException:
+                pass
+            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+                log_event("live_close_failed", connection_id=connection_id, error=repr(error))
+            self.connections.forget(connection_id)
 
     def send(self, connection_id: str, data: bytes) -> bool:
         """Post one frame to one connection; False (and forgotten, if gone) when it did not go."""

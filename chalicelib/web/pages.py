@@ -71,6 +71,11 @@ class Urls:
         return f"{self.base}/m/logout"
 
     @property
+    def live_ticket(self) -> str:
+        """Where the page gets a ticket for its live socket ("" with no socket: the page polls)."""
+        return f"{self.base}/m/live/ticket" if self.live else ""
+
+    @property
     def cookie_path(self) -> str:
         """The session cookie's ``Path``: the hosted page only, never the API."""
         return f"{self.base}/m"
@@ -109,7 +114,15 @@ class Urls:
 
 
 def _layout(urls: Urls, title: str, main: Markup, bar: Markup) -> Markup:
-    return TEMPLATES.render("layout", title=title, static=urls.static, bar=bar, main=main, live=urls.live)
+    return TEMPLATES.render(
+        "layout",
+        title=title,
+        static=urls.static,
+        bar=bar,
+        main=main,
+        live=urls.live,
+        live_ticket=urls.live_ticket,
+    )
 
 
 def _signed_in_bar(urls: Urls, csrf: str) -> Markup:
@@ -122,10 +135,14 @@ def _time_text(iso: str) -> str:
     return moment.strftime("%d.%m.%Y %H:%M UTC")
 
 
+ATTACHMENTS_ONLY = "Вложение"
+"""What stands for the text of a message sent with attachments and no text (previews, quotes)."""
+
+
 def _preview(message: dict[str, Any] | None) -> str:
     if message is None:
         return "Сообщений пока нет"
-    text = "Сообщение удалено" if message.get("deleted") else message["text"]
+    text = "Сообщение удалено" if message.get("deleted") else message["text"] or ATTACHMENTS_ONLY
     if len(text) > LAST_MESSAGE_PREVIEW_CHARS:
         text = text[: LAST_MESSAGE_PREVIEW_CHARS - 1].rstrip() + "…"
     return f"{message['author_name']}: {text}"
@@ -293,7 +310,7 @@ def _composer(urls: Urls, csrf: str, chat: dict[str, Any], composer: Composer) -
             "composer_reply",
             id=answering["id"],
             author=answering["author_name"],
-            text=_excerpt(answering["text"]),
+            text=_excerpt(answering["text"] or ATTACHMENTS_ONLY),
             cancel=urls.chat(chat["id"]),
         )
         if answering is not None
@@ -315,18 +332,22 @@ def _excerpt(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _quote(message: dict[str, Any], shown: dict[str, dict[str, Any]]) -> Markup:
-    """What a reply answers, above its text: a link to that message (tap to jump), when it is on the page."""
+def _quote(urls: Urls, chat_id: str, message: dict[str, Any], shown: dict[str, dict[str, Any]]) -> Markup:
+    """What a reply answers, above its text: a link to that message (tap to jump) — on this page, or, when
+    it is further back, to the page that starts at it (``?start_at=``), where it is highlighted."""
     if not message.get("reply_to"):
         return Markup("")
     quoted = shown.get(message["reply_to"])
     if quoted is None:
-        return TEMPLATES.render("reply_quote_missing")
+        target = quote(message["reply_to"], safe="")
+        return TEMPLATES.render(
+            "reply_quote_missing", href=f"{urls.chat(chat_id)}?start_at={target}#m-{target}"
+        )
     return TEMPLATES.render(
         "reply_quote",
         id=quoted["id"],
         author=quoted["author_name"],
-        text="Сообщение удалено" if quoted.get("deleted") else _excerpt(quoted["text"]),
+        text="Сообщение удалено" if quoted.get("deleted") else _excerpt(quoted["text"] or ATTACHMENTS_ONLY),
     )
 
 
@@ -385,7 +406,7 @@ def _message(
         mine=" mine" if mine else "",
         id=message["id"],
         author=author,
-        quote=_quote(message, shown),
+        quote=_quote(urls, chat["id"], message, shown),
         text=linkify(message["text"]),
         sent_at=message["sent_at"],
         sent_at_text=_time_text(message["sent_at"]),

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.attachment_files import EXECUTABLE, image
+from tests.attachment_files import EXECUTABLE, PDF_BYTES, image
 from tests.browser.test_video_call import _link, _phone_signed_in_by_qr, _watch
 from tests.local_stack import Stack
 
@@ -70,5 +70,24 @@ def test_a_teacher_attaches_a_photo_at_360_px_and_sees_its_preview(
     assert width == 320  # the preview the service made, not the 1600-px photo
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
     page.screenshot(path=str(screenshots / "31-attach-photo-sent.png"), full_page=True)
+
+    # A document alone, without text: the text box stops being required once a file is attached.
+    assert page.evaluate("document.getElementById('text').required") is True
+    page.set_input_files(
+        "#attach-file", {"name": "план урока.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}
+    )
+    expect(page.locator("#attach-status")).to_have_text("Файл «план урока.pdf» прикреплён.", timeout=20_000)
+    assert page.evaluate("document.getElementById('text').required") is False
+    expect(page.locator("#text")).to_have_value("")
+    page.get_by_role("button", name="Отправить").click()
+    alone = page.locator(".message", has=page.locator(".attachments", has_text="план урока.pdf"))
+    expect(alone).to_have_count(1, timeout=15_000)
+    expect(alone.locator(".text")).to_have_text("")
+    assert page.evaluate("document.getElementById('text').required") is True  # a fresh send box
+    page.wait_for_function(
+        f"() => [...document.querySelectorAll('.message .attachments img')].every({LOADED})", timeout=15_000
+    )
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(screenshots / "32-attach-document-without-text.png"), full_page=True)
     # Chromium logs the refusal's 422 as a failed load; anything else (a CSP violation) is a failure.
     assert [e for e in errors if "status of 422" not in e] == [], errors

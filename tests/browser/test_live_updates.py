@@ -74,11 +74,15 @@ def test_a_message_appears_on_another_members_phone_within_two_seconds(
     phone = _phone(browser, api, reader)
     phone_errors = _watch(phone)
     phone_frames = _frames(phone)
+    phone_sockets: list[str] = []
+    phone.on("websocket", lambda socket: phone_sockets.append(socket.url))
     phone.locator(".chat").filter(has=phone.locator(".title", has_text=class_chat["title"])).locator(
         "a"
     ).click()
     phone.wait_for_url(f"**/m/chats/{class_chat['id']}")
     _wait_ready(phone, phone_frames)
+    # Signed in by a one-use ticket fetched first, as on AWS (where the cookie never reaches the socket).
+    assert phone_sockets and all("?ticket=" in url for url in phone_sockets), phone_sockets
     phone.fill("#text", "Я почти дописал")
     phone.focus("#text")
 

@@ -248,8 +248,8 @@ def test_the_chime_sdk_bundle_loads_under_the_pages_policy_and_builds_a_meeting_
     page = media_browser.new_context(viewport=PHONE_VIEWPORT, locale="ru-RU").new_page()
     page.goto(f"{api}/m/chats")  # signed out (401): a page of the site, with its CSP
     errors = _watch(page)
-    page.add_script_tag(url=f"{api}/m/static/amazon-chime-sdk.js")
-    page.add_script_tag(url=f"{api}/m/static/chime-call.js")
+    for script in ("call-screen.js", "amazon-chime-sdk.js", "chime-call.js"):
+        page.add_script_tag(url=f"{api}/m/static/{script}")
     join = {"provider": "chime", "meeting": meeting("call_x"), "attendee": attendee("t-ivanova")}
     built = page.evaluate(
         """(join) => {

@@ -48,6 +48,30 @@ def test_ready_line_names_the_api_the_emulator_and_the_bucket(demo_stack: Stack)
     assert ready["api"].startswith("http://127.0.0.1:") and ready["emulator"].startswith("http://127.0.0.1:")
 
 
+def test_the_local_bucket_lets_the_stacks_own_origin_upload_and_no_other(demo_stack: Stack) -> None:
+    """The bucket's CORS rule (ALLOWED_ORIGINS, default: the stack's own origin, where the demo
+    journal's pages are) answers a browser's preflight for POST and GET; another origin is refused."""
+    bucket_url = f"{demo_stack.ready['emulator']}/{demo_stack.ready['bucket']}"
+    origin = demo_stack.ready["api"].rstrip("/")
+    for method, who, allowed in (
+        ("POST", origin, True),
+        ("GET", origin, True),
+        ("POST", "https://evil.example", False),
+    ):
+        request = urllib.request.Request(  # noqa: S310 - loopback only
+            bucket_url, method="OPTIONS", headers={"Origin": who, "Access-Control-Request-Method": method}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+                status, headers = response.status, dict(response.headers)
+        except urllib.error.HTTPError as error:
+            status, headers = error.code, dict(error.headers)
+        if allowed:
+            assert status == 200 and headers.get("Access-Control-Allow-Origin") == origin, (method, headers)
+        else:
+            assert status == 403 and "Access-Control-Allow-Origin" not in headers, headers
+
+
 def test_the_demo_school_is_loaded_and_printed_tokens_work(demo_stack: Stack) -> None:
     tokens = _tokens(demo_stack.output)
     assert {"t-ivanova", "a-petrova", "operator-1"} <= set(tokens)

@@ -285,6 +285,27 @@ def test_the_roster_bucket_is_private_encrypted_versioned_and_notifies_the_uploa
     )
 
 
+def test_the_bucket_answers_browsers_of_the_allowed_origins_only(template: dict[str, Any]) -> None:
+    """Other-origin API clients (a journal on its own origin) upload and fetch attachments: the packaged
+    bucket's CORS rule is the AllowedOrigins parameter's origins, POST and GET, and no rule without them."""
+    from devstack.resources import CORS_MAX_AGE_S, CORS_METHODS, CORS_RULE_ID
+
+    condition, configuration, otherwise = template["Resources"]["RosterBucket"]["Properties"][
+        "CorsConfiguration"
+    ]["Fn::If"]
+    assert template["Conditions"][condition] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AllowedOrigins"}, ""]}]}
+    assert otherwise == {"Ref": "AWS::NoValue"}
+    assert configuration["CorsRules"] == [
+        {
+            "Id": CORS_RULE_ID,
+            "AllowedMethods": list(CORS_METHODS),
+            "AllowedOrigins": {"Fn::Split": [",", {"Ref": "AllowedOrigins"}]},
+            "MaxAge": CORS_MAX_AGE_S,
+        }
+    ]
+    assert template["Parameters"]["AllowedOrigins"]["Default"] == ""
+
+
 def test_tables_are_on_demand_with_recovery_and_deletion_protection_in_prod(template: dict[str, Any]) -> None:
     tables = resources_of(template, "AWS::DynamoDB::Table")
     names = {t["Properties"]["TableName"]["Fn::Sub"] for t in tables.values()}

@@ -56,6 +56,11 @@ def test_values_are_read_and_typed() -> None:
         ("DEPARTED_RETENTION_DAYS", "-1"),
         ("ARCHIVED_MESSAGES_RETENTION_DAYS", "forever"),
         ("CONSENT_AGE", "19"),
+        ("ALLOWED_ORIGINS", "*"),
+        ("ALLOWED_ORIGINS", "https://*.example.ru"),
+        ("ALLOWED_ORIGINS", "https://journal.example.ru/path"),
+        ("ALLOWED_ORIGINS", "javascript:alert(1)"),
+        ("ALLOWED_ORIGINS", "https://journal.example.ru\r\nX-Evil: 1"),
     ],
 )
 def test_a_value_out_of_bounds_stops_the_start_naming_its_variable(name: str, value: str) -> None:
@@ -82,3 +87,11 @@ def test_settings_are_frozen() -> None:
     config = Settings.from_environment({})
     with pytest.raises(ValueError):
         config.deletion_threshold = 0.9  # type: ignore[misc]
+
+
+def test_allowed_origins_are_a_list_of_web_origins_and_none_by_default() -> None:
+    assert Settings.from_environment({}).allowed_origins == ()
+    config = Settings.from_environment(
+        {"ALLOWED_ORIGINS": " https://journal.example.ru/ ,http://127.0.0.1:8100,https://journal.example.ru"}
+    )
+    assert config.allowed_origins == ("https://journal.example.ru", "http://127.0.0.1:8100")

@@ -59,7 +59,8 @@
   function followLive(onChange) {
     var url = document.body.getAttribute("data-live");
     if (!url || !window.SchoolChatsLive) { return false; }
-    window.SchoolChatsLive.start({ url: url, token: null, onEvent: onChange, catchUp: function () { onChange(null); } });
+    window.SchoolChatsLive.start({ url: url, token: null, ticketUrl: document.body.getAttribute("data-live-ticket"),
+                                   onEvent: onChange, catchUp: function () { onChange(null); } });
     return true;
   }
 
@@ -73,6 +74,7 @@
     var call = page.getElementById("call-button"), button = document.getElementById("call-button");
     if (call && button) { button.textContent = call.textContent; button.href = call.href; }
     else if (call && mine) { mine.parentNode.insertBefore(document.importNode(call.parentNode, true), mine.nextSibling); }
+    else if (!call && button && document.activeElement !== button) { button.parentNode.parentNode.removeChild(button.parentNode); } // the call ended
     var readOnly = page.getElementById("read-only"), composer = document.getElementById("composer");
     if (readOnly && !document.getElementById("read-only") && composer) {
       composer.parentNode.insertBefore(document.importNode(readOnly, true), composer);
@@ -147,8 +149,17 @@
     });
   }
 
+  // A reply's quote leads to its message (#m-<id>, on this page or on the page that starts at it): once
+  // the day separators are in, bring it into view again. Scrolling only: keyboard focus stays put.
+  function showTarget() {
+    var id = window.location.hash.slice(1);
+    var target = id.indexOf("m-") === 0 ? document.getElementById(id) : null;
+    if (target) { target.scrollIntoView({ block: "center" }); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     localTimes();
+    showTarget();
     var older = document.getElementById("older");
     if (older) { loadOlder(older); }
     var composer = document.getElementById("composer");

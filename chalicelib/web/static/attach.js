@@ -56,6 +56,13 @@
     }
     list.appendChild(item);
     ids.value = (ids.value + " " + checked.id).trim();
+    textOptional();
+  }
+
+  // A message with attachments may go without text (SPEC §10); without them the text is required.
+  function textOptional() {
+    var text = form.querySelector("textarea[name=text]");
+    if (text) { text.required = !ids.value.trim(); }
   }
 
   function attach(file) {

@@ -10,60 +10,27 @@
   var POLL_MS = 1000;
 
   function start(root) {
-    var me = root.getAttribute("data-me");
-    var csrf = root.getAttribute("data-csrf");
-    var urls = {
-      join: root.getAttribute("data-join"),
-      poll: root.getAttribute("data-poll"),
-      signals: root.getAttribute("data-signals"),
-      leave: root.getAttribute("data-leave"),
-      end: root.getAttribute("data-end")
-    };
-    var statusLine = document.getElementById("call-status");
-    var tiles = document.getElementById("tiles");
+    var screen = window.SchoolChatsCallScreen(root);
+    var me = screen.me;
+    var urls = screen.urls;
+    var say = screen.say;
+    var post = screen.post;
     var peers = {};
     var names = {};
     var local = null;
     var iceServers = [];
     var callId = null;
     var cursor = null;
-    var over = false;
     var pollTimer = null;
     var sending = Promise.resolve();
     var early = {};
 
-    function say(text) { statusLine.textContent = text; }
-
-    function post(url, body) {
-      return fetch(url, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-        body: JSON.stringify(body || {})
-      });
-    }
-
     function tileFor(person, label, mine) {
-      var tile = tiles.querySelector('[data-person="' + CSS.escape(person) + '"]');
-      if (!tile) {
-        tile = document.createElement("figure");
-        tile.className = "tile" + (mine ? " mine" : "");
-        tile.setAttribute("data-person", person);
-        var video = document.createElement("video");
-        video.autoplay = true;
-        video.playsInline = true;
-        video.muted = !!mine;
-        var caption = document.createElement("figcaption");
-        tile.appendChild(video);
-        tile.appendChild(caption);
-        tiles.appendChild(tile);
-      }
-      tile.querySelector("figcaption").textContent = label;
-      return tile;
+      return screen.tileFor("data-person", person, label, mine, !!mine);
     }
 
     function removeTile(person) {
-      var tile = tiles.querySelector('[data-person="' + CSS.escape(person) + '"]');
+      var tile = screen.tiles.querySelector('[data-person="' + CSS.escape(person) + '"]');
       if (tile) { tile.parentNode.removeChild(tile); }
     }
 
@@ -173,15 +140,11 @@
     }
 
     function finish(text) {
-      if (over) { return; }
-      over = true;
-      clearTimeout(pollTimer);
-      Object.keys(peers).forEach(closePeer);
-      if (local) { local.getTracks().forEach(function (t) { t.stop(); }); }
-      tiles.textContent = "";
-      document.getElementById("call-controls").hidden = true;
-      document.getElementById("call-ended").hidden = false;
-      say(text);
+      screen.finish(text, function () {
+        clearTimeout(pollTimer);
+        Object.keys(peers).forEach(closePeer);
+        if (local) { local.getTracks().forEach(function (t) { t.stop(); }); }
+      });
     }
 
     function greet(call) {
@@ -203,7 +166,7 @@
     }
 
     function poll() {
-      if (over) { return; }
+      if (screen.over) { return; }
       var url = urls.poll + (cursor ? "?cursor=" + encodeURIComponent(cursor) : "");
       fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
         .then(function (response) {
@@ -221,27 +184,13 @@
           }, Promise.resolve());
         })
         .catch(function () { /* the next poll tries again */ })
-        .then(function () { if (!over) { pollTimer = setTimeout(poll, POLL_MS); } });
+        .then(function () { if (!screen.over) { pollTimer = setTimeout(poll, POLL_MS); } });
     }
 
     function toggle(button, kind, offText, onText) {
-      button.addEventListener("click", function () {
-        var off = button.getAttribute("aria-pressed") !== "true";
-        local.getTracks().forEach(function (t) { if (t.kind === kind) { t.enabled = !off; } });
-        button.setAttribute("aria-pressed", off ? "true" : "false");
-        button.textContent = off ? onText : offText;
-      });
+      function enable(on) { local.getTracks().forEach(function (t) { if (t.kind === kind) { t.enabled = on; } }); }
+      screen.toggle(button, offText, onText, function () { enable(false); }, function () { enable(true); });
     }
-
-    // Closing or leaving the page leaves the call (the last one out ends it).
-    window.addEventListener("pagehide", function () {
-      if (!over && callId) {
-        fetch(urls.leave, {
-          method: "POST", keepalive: true, credentials: "same-origin",
-          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf }, body: "{}"
-        });
-      }
-    });
 
     navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 480 } })
       .then(function (stream) {
@@ -264,20 +213,13 @@
       .then(function (joined) {
         if (!joined) { return; }
         callId = joined.call.id;
+        screen.joined = true;
         iceServers = joined.join.ice_servers || [];
         greet(joined.call);
         showCall(joined.call);
         toggle(document.getElementById("mute"), "audio", "Выключить микрофон", "Включить микрофон");
         toggle(document.getElementById("camera"), "video", "Выключить камеру", "Включить камеру");
-        document.getElementById("leave").addEventListener("click", function () {
-          post(urls.leave).then(function () { finish("Вы вышли из звонка"); });
-        });
-        var endAll = document.getElementById("end-for-all");
-        if (endAll) {
-          endAll.addEventListener("click", function () {
-            post(urls.end).then(function () { finish("Звонок завершён"); });
-          });
-        }
+        screen.wireLeaveAndEnd(finish);
         poll();
       })
       .catch(function () { finish("Нет доступа к камере или микрофону."); });

@@ -16,60 +16,25 @@
   }
 
   function start(root) {
-    var me = root.getAttribute("data-me");
-    var csrf = root.getAttribute("data-csrf");
-    var urls = {
-      join: root.getAttribute("data-join"),
-      poll: root.getAttribute("data-poll"),
-      leave: root.getAttribute("data-leave"),
-      end: root.getAttribute("data-end")
-    };
-    var statusLine = document.getElementById("call-status");
-    var tiles = document.getElementById("tiles");
+    var screen = window.SchoolChatsCallScreen(root);
+    var me = screen.me;
+    var urls = screen.urls;
+    var say = screen.say;
+    var post = screen.post;
     var names = {};
     var callId = null;
     var av = null;
-    var over = false;
     var timer = null;
 
-    function say(text) { statusLine.textContent = text; }
-
-    function post(url) {
-      return fetch(url, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-        body: "{}"
-      });
-    }
-
     function tileFor(key, label, mine) {
-      var tile = tiles.querySelector('[data-tile="' + CSS.escape(key) + '"]');
-      if (!tile) {
-        tile = document.createElement("figure");
-        tile.className = "tile" + (mine ? " mine" : "");
-        tile.setAttribute("data-tile", key);
-        var video = document.createElement("video");
-        video.autoplay = true;
-        video.playsInline = true;
-        video.muted = true;  // sound comes through the one audio element
-        tile.appendChild(video);
-        tile.appendChild(document.createElement("figcaption"));
-        tiles.appendChild(tile);
-      }
-      tile.querySelector("figcaption").textContent = label;
-      return tile;
+      return screen.tileFor("data-tile", key, label, mine, true);  // sound comes through the one audio element
     }
 
     function finish(text) {
-      if (over) { return; }
-      over = true;
-      clearTimeout(timer);
-      if (av) { av.stopLocalVideoTile(); av.stop(); }
-      tiles.textContent = "";
-      document.getElementById("call-controls").hidden = true;
-      document.getElementById("call-ended").hidden = false;
-      say(text);
+      screen.finish(text, function () {
+        clearTimeout(timer);
+        if (av) { av.stopLocalVideoTile(); av.stop(); }
+      });
     }
 
     function showCall(call) {
@@ -78,7 +43,7 @@
     }
 
     function poll() {
-      if (over) { return; }
+      if (screen.over) { return; }
       fetch(urls.poll, { credentials: "same-origin", headers: { "Accept": "application/json" } })
         .then(function (response) {
           if (response.status === 401 || response.status === 404) { return { call: null }; }
@@ -90,26 +55,8 @@
           if (state) { showCall(state.call); }
         })
         .catch(function () {})
-        .then(function () { if (!over) { timer = setTimeout(poll, POLL_MS); } });
+        .then(function () { if (!screen.over) { timer = setTimeout(poll, POLL_MS); } });
     }
-
-    function toggle(button, offText, onText, turnOff, turnOn) {
-      button.addEventListener("click", function () {
-        var off = button.getAttribute("aria-pressed") !== "true";
-        if (off) { turnOff(); } else { turnOn(); }
-        button.setAttribute("aria-pressed", off ? "true" : "false");
-        button.textContent = off ? onText : offText;
-      });
-    }
-
-    window.addEventListener("pagehide", function () {
-      if (!over && callId) {
-        fetch(urls.leave, {
-          method: "POST", keepalive: true, credentials: "same-origin",
-          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf }, body: "{}"
-        });
-      }
-    });
 
     post(urls.join)
       .then(function (response) {
@@ -119,6 +66,7 @@
       .then(function (joined) {
         if (!joined) { return null; }
         callId = joined.call.id;
+        screen.joined = true;
         showCall(joined.call);
         av = meetingSession(joined.join).audioVideo;
         var audio = document.createElement("audio");
@@ -135,7 +83,7 @@
             av.bindVideoElement(tile.tileId, element.querySelector("video"));
           },
           videoTileWasRemoved: function (tileId) {
-            var element = tiles.querySelector('[data-tile="' + tileId + '"]');
+            var element = screen.tiles.querySelector('[data-tile="' + tileId + '"]');
             if (element) { element.parentNode.removeChild(element); }
           },
           audioVideoDidStop: function () { finish("Звонок завершён"); }
@@ -147,19 +95,11 @@
           .then(function () {
             av.start();
             av.startLocalVideoTile();
-            toggle(document.getElementById("mute"), "Выключить микрофон", "Включить микрофон",
+            screen.toggle(document.getElementById("mute"), "Выключить микрофон", "Включить микрофон",
               function () { av.realtimeMuteLocalAudio(); }, function () { av.realtimeUnmuteLocalAudio(); });
-            toggle(document.getElementById("camera"), "Выключить камеру", "Включить камеру",
+            screen.toggle(document.getElementById("camera"), "Выключить камеру", "Включить камеру",
               function () { av.stopLocalVideoTile(); }, function () { av.startLocalVideoTile(); });
-            document.getElementById("leave").addEventListener("click", function () {
-              post(urls.leave).then(function () { finish("Вы вышли из звонка"); });
-            });
-            var endAll = document.getElementById("end-for-all");
-            if (endAll) {
-              endAll.addEventListener("click", function () {
-                post(urls.end).then(function () { finish("Звонок завершён"); });
-              });
-            }
+            screen.wireLeaveAndEnd(finish);
             poll();
           });
       })

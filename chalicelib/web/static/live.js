@@ -12,7 +12,9 @@
   var PING_MS = 5 * 60000;   // API Gateway closes a socket idle for 10 minutes
 
   // options: url (ws:// or wss://), token (a journal token, or null: the page's cookie),
-  // onEvent(event) for each chat event, catchUp() to fetch what may have been missed.
+  // ticketUrl (where to POST for a one-use socket ticket before each (re)connect: on AWS the page's
+  // cookie never reaches the socket's domain; null: none), onEvent(event) for each chat event,
+  // catchUp() to fetch what may have been missed.
   function start(options) {
     var state = { socket: null, ready: false, retryMs: FIRST_RETRY_MS, stopped: false,
                   pollTimer: null, retryTimer: null, pingTimer: null, lastEventAt: null };
@@ -33,9 +35,27 @@
       state.retryTimer = window.setTimeout(function () { state.retryTimer = null; connect(); }, wait);
     }
 
+    // A fresh ticket for each attempt (it is good once, for a minute), then the socket.
     function connect() {
+      if (!options.ticketUrl || typeof fetch === "undefined") { open(options.url); return; }
+      var headers = { "Accept": "application/json", "Content-Type": "application/json" };
+      if (options.token) { headers.Authorization = "Bearer " + options.token; }
+      fetch(options.ticketUrl, { method: "POST", credentials: "same-origin", headers: headers, body: "{}" })
+        .then(function (response) {
+          if (!response.ok) { throw new Error(String(response.status)); }
+          return response.json();
+        })
+        .then(function (answer) {
+          if (state.stopped) { return; }
+          var sep = options.url.indexOf("?") < 0 ? "?" : "&";
+          open(options.url + sep + "ticket=" + encodeURIComponent(answer.ticket));
+        })
+        .catch(function () { if (!state.stopped) { polling(true); retry(); } });
+    }
+
+    function open(url) {
       var socket;
-      try { socket = new WebSocket(options.url); } catch (error) { polling(true); retry(); return; }
+      try { socket = new WebSocket(url); } catch (error) { polling(true); retry(); return; }
       state.socket = socket;
       socket.addEventListener("open", function () {
         socket.send(JSON.stringify(options.token ? { action: "auth", token: options.token } : { action: "auth" }));

@@ -38,3 +38,16 @@ def phone_answers_documented() -> Iterator[None]:
     ANSWERS.clear()
     yield
     assert_answers_documented()
+
+
+@pytest.fixture
+def live(application: Any, services: Any, world: World, configure: Any) -> Iterator[Any]:
+    """The local stack's socket server (``devstack/live.py``) on free ports, the service posting to it."""
+    from chalicelib.store.websocket import WebSocketLiveDelivery
+    from devstack.live import LiveServer, app_handlers
+
+    server = LiveServer(app_handlers(application)).start()
+    configure(LIVE_ENDPOINT_URL=server.management_url, LIVE_URL=server.url)
+    services.live = WebSocketLiveDelivery(services.connections, server.management_url, services.clock)
+    yield server
+    server.stop()

@@ -298,3 +298,47 @@ def test_erasure_takes_the_persons_files_with_it(world: World, services: Any) ->
     assert world.call("par-1", "DELETE", "/v1/me").status == 204
     assert stored_keys(services) == []
     assert services.attachment_records.of_uploader("par-1") == []
+
+
+def test_a_message_may_carry_attachments_without_text_but_not_be_empty(world: World) -> None:
+    from tests.openapi import assert_documented
+
+    base = f"/v1/chats/{world.chats['class']}/messages"
+    before = [m["id"] for m in world.get("stu-1", base).body["items"]]
+    # Without attachments the text is required: missing, empty, blank, null and wrong types change nothing.
+    for body in ({}, {"text": ""}, {"text": "  \n\t "}, {"text": None}, {"text": "", "attachments": []}):
+        refused = world.post("stu-1", base, body)
+        assert refused.status == 422 and refused.problem_type == "validation", (body, refused.body)
+        assert refused.headers["Content-Type"].startswith("application/problem+json")
+        assert "text" in {error["field"] for error in refused.body["errors"]}, body
+        assert_documented(
+            "POST", "/v1/chats/{chat_id}/messages", 422, refused.body, refused.headers["Content-Type"]
+        )
+    for body in (
+        {"attachments": "att_x"},
+        {"attachments": [None]},
+        {"attachments": [""]},
+        {"text": "", "attachments": ["att_nope"]},  # someone else's / no such attachment
+        {"attachments": ["att_\u0000"]},
+    ):
+        refused = world.post("stu-1", base, body)
+        assert refused.status in (404, 422), (body, refused.body)
+        assert refused.headers["Content-Type"].startswith("application/problem+json")
+    assert [m["id"] for m in world.get("stu-1", base).body["items"]] == before
+
+    # With a checked attachment, no text (left out or blank) is a message.
+    photo = attach(world, "stu-1", "class", image("PNG"), "доска.png", "image/png").body
+    sent = world.post("stu-1", base, {"attachments": [photo["id"]]})
+    assert sent.status == 201, sent.body
+    assert_documented("POST", "/v1/chats/{chat_id}/messages", 201, sent.body, sent.headers["Content-Type"])
+    assert sent.body["text"] == "" and [a["id"] for a in sent.body["attachments"]] == [photo["id"]]
+    document = attach(world, "stu-1", "class", PDF_BYTES, "план.pdf", PDF).body
+    blank = world.post(
+        "stu-1", base, {"text": "   ", "attachments": [document["id"]], "client_msg_id": "a-1"}
+    )
+    assert blank.status == 201 and blank.body["text"] == ""
+    again = world.post("stu-1", base, {"attachments": [document["id"]], "client_msg_id": "a-1"})
+    assert again.status == 200 and again.body["id"] == blank.body["id"]  # a retry, not a second message
+    shown = {m["id"]: m for m in world.get("stu-2", base).body["items"]}
+    assert [a["name"] for a in shown[sent.body["id"]]["attachments"]] == ["доска.png"]
+    assert [a["name"] for a in shown[blank.body["id"]]["attachments"]] == ["план.pdf"]

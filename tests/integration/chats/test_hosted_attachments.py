@@ -104,3 +104,39 @@ def test_a_refused_file_is_explained_in_russian(world: World, clock: MovableCloc
     assert refused["http_status"] == 422 and refused["type"].endswith("/attachment-refused")
     assert refused["detail_ru"].startswith("Файл не принят")
     assert services.attachment_records.of_uploader("t-class") == []
+
+
+def test_the_send_box_sends_a_photo_without_text_but_not_an_empty_message(
+    world: World, clock: MovableClock, services: Any
+) -> None:
+    teacher = signed_in(world, clock, "t-class")
+    chat = f"/m/chats/{world.chats['class']}"
+    csrf = teacher.open(chat).field("csrf")
+    before = teacher.open(chat).html.count('class="message')
+
+    # No text and no attachment: the page says so in Russian, keeps the form, and sends nothing.
+    for form in (
+        {"csrf": csrf, "text": "", "client_msg_id": "web-empty-1"},
+        {"csrf": csrf, "text": "   ", "client_msg_id": "web-empty-2", "attachments": "  "},
+    ):
+        refused = teacher.post_form(f"{chat}/messages", form)
+        assert refused.status == 422, refused.html
+        assert "напишите текст или прикрепите файл" in refused.html
+    # A hostile attachment list is refused without a message either.
+    hostile = teacher.post_form(
+        f"{chat}/messages", {"csrf": csrf, "text": "", "attachments": "att_nope " * 11}
+    )
+    assert hostile.status == 422 and "Сообщение не отправлено" in hostile.html
+    assert teacher.open(chat).html.count('class="message') == before
+
+    csrf, checked = attach_on_phone(world, teacher, image("JPEG"), "без подписи.jpg")
+    sent = teacher.post_form(
+        f"{chat}/messages",
+        {"csrf": csrf, "text": "", "client_msg_id": "web-att-2", "attachments": checked["id"]},
+    )
+    assert sent.status == 303, sent.html
+    page = teacher.open(chat)
+    assert f'src="{chat}/attachments/{checked["id"]}/preview"' in page.html
+    assert page.html.count('class="message') == before + 1
+    # The chat list shows the attachment for its missing text.
+    assert "Вложение" in teacher.open("/m/chats").html

@@ -161,7 +161,8 @@ def test_with_chime_the_screen_loads_the_sdk_and_may_connect_to_chime_only(
     screen = teacher.open(chat_path(world, "class", "/call"))
     assert screen.status == 200 and 'data-provider="chime"' in screen.html
     scripts = re.findall(r'<script src="([^"]+)"', screen.html)
-    assert scripts[-2:] == ["/m/static/amazon-chime-sdk.js", "/m/static/chime-call.js"]
+    chime_scripts = ["/m/static/call-screen.js", "/m/static/amazon-chime-sdk.js", "/m/static/chime-call.js"]
+    assert scripts[-3:] == chime_scripts
     policy = screen.headers["Content-Security-Policy"]
     assert "connect-src 'self' https://*.chime.aws wss://*.chime.aws https://*.amazonaws.com;" in policy
     assert "script-src 'self';" in policy

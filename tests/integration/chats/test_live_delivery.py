@@ -136,6 +136,7 @@ def test_an_operator_token_or_an_unlinked_person_follows_nothing(world: World, l
 def test_a_removed_member_gets_nothing_more(world: World, live: LiveServer) -> None:
     parent = _journal(live, "par-1")
     assert world.call("t-class", "DELETE", f"/v1/chats/{world.chats['custom']}/members/par-1").status == 204
+    assert _frame(parent) == {"type": "chat.removed", "chat_id": world.chats["custom"]}  # and nothing after
     world.send("t-class", "custom", "Без родителей")
     _nothing_more(parent)
     parent.close()

@@ -295,3 +295,35 @@ def test_members_show_no_phone_numbers(world: World) -> None:
         "call",
         "awaiting_open",
     }
+
+
+def test_a_members_page_reads_the_roster_from_s3_only_when_a_new_one_was_applied(
+    services: Any, world: World
+) -> None:
+    from devstack.requests import count_aws_requests
+
+    path = f"/v1/chats/{world.chats['parents']}/members"
+    assert world.get("t-class", path).status == 200  # this process's first read of the roster
+    with count_aws_requests() as log:
+        for _ in range(3):
+            page = world.get("t-class", path)
+            assert page.status == 200 and page.body["items"]
+    assert log.of("s3")["GetObject"] == 0, log.of("s3")
+
+    # A new roster applied (the parent's patronymic added): the very next page shows it.
+    parent = ROSTER.people["par-1"]
+    install_roster(
+        services, replace(ROSTER, people={**ROSTER.people, "par-1": replace(parent, middle_name="Сергеевна")})
+    )
+    with count_aws_requests() as log:
+        items = world.get("t-class", path).body["items"]
+    assert log.of("s3")["GetObject"] == 1, log.of("s3")
+    shown = next(member for member in items if member["person_id"] == "par-1")
+    assert "Сергеевна" in shown["full_name"], shown
+    # Hostile paging of the same list changes nothing and reads no roster.
+    with count_aws_requests() as log:
+        for query in ("?limit=0", "?limit=abc", "?cursor=forged", "?limit=100000"):
+            refused = world.get("t-class", path + query)
+            assert refused.status in (400, 422), (query, refused.body)
+            assert refused.headers["Content-Type"].startswith("application/problem+json")
+    assert log.of("s3")["GetObject"] == 0

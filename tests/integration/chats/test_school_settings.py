@@ -359,3 +359,25 @@ def test_the_class_teacher_opens_a_waiting_chat_from_the_hosted_page(
     pupil.scan("stu-new")
     assert pupil.open(chat_path).status == 200
     assert pupil.open(f"/m/chats/{PARENTS_CHAT}").status == 404  # not theirs anyway
+
+
+def test_my_data_does_not_reveal_a_chat_waiting_for_its_class_teacher(held: World) -> None:
+    """The privacy export is no back door to teacher first: a pupil or parent learns of a waiting
+    chat (its id, title) only once the class teacher opens it; the class teacher sees it at once."""
+    world = held
+
+    def exported_chats(who: str) -> set[str]:
+        reply = world.get(who, "/v1/me/data")
+        assert reply.status == 200, reply.body
+        assert_documented("GET", "/v1/me/data", 200, reply.body, reply.headers.get("Content-Type"))
+        return {chat["id"] for chat in reply.body["chats"]}
+
+    for who, chat_id in (("stu-new", CLASS_CHAT), ("par-new", PARENTS_CHAT)):
+        reply = world.get(who, "/v1/me/data")
+        assert chat_id not in json.dumps(reply.body, ensure_ascii=False), who
+        assert NEW_CLASS.title not in json.dumps(reply.body, ensure_ascii=False), who
+    assert {CLASS_CHAT, PARENTS_CHAT} <= exported_chats("t-spare")
+
+    assert world.post("t-spare", f"/v1/chats/{CLASS_CHAT}/open", None).status == 200
+    assert CLASS_CHAT in exported_chats("stu-new")
+    assert PARENTS_CHAT not in exported_chats("par-new")  # opened on its own

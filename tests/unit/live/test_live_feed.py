@@ -136,3 +136,49 @@ def test_a_failing_push_never_fails_the_change(twin: InMemoryChats) -> None:
     chats = _service(twin, Failing())
     sent = chats.send_message(Caller(STUDENT), CLASS, "Всё равно дошло", None)
     assert twin.get_message(CLASS, sent.message.message_id) is not None
+
+
+def test_membership_changes_are_told_to_the_people_they_concern(twin: InMemoryChats) -> None:
+    live = Recorded()
+    chats = _service(twin, live)
+    custom = chats.create_custom_chat(Caller(TEACHER), SCHOOL, "Поход", [STUDENT]).access.chat.chat_id
+    live.pushes.clear()
+    chats.add_members(Caller(TEACHER), custom, [OTHER_STUDENT])
+    chats.remove_member(Caller(TEACHER), custom, STUDENT)
+    assert live.pushes == [
+        ({OTHER_STUDENT}, {"type": "chat.added", "chat_id": custom}),
+        ({STUDENT}, {"type": "chat.removed", "chat_id": custom}),
+    ]
+
+
+def test_a_sync_tells_who_left_and_who_joined_but_not_pupils_of_a_chat_that_may_wait(
+    twin: InMemoryChats,
+) -> None:
+    from chalicelib.planning.diff import ChangeSet
+    from chalicelib.planning.model import ChatRole, ExistingMember, PlannedMember
+    from chalicelib.roster.model import Role
+
+    live = Recorded()
+    feed = ChatFeed(twin, live)
+    state = twin.load_school_state(SCHOOL)
+    parents = roster_chat_id(SCHOOL, ChatKind.PARENTS, "school-1-c0")
+    subject = next(
+        chat.chat_id for chat in state.chats.values() if chat.kind in (ChatKind.SUBJECT, ChatKind.STAFF)
+    )
+    left = ExistingMember(CLASS, STUDENT, ChatRole.MEMBER, Role.STUDENT, "Ученик")
+    changes = ChangeSet(
+        SCHOOL,
+        members_to_add=(
+            PlannedMember(CLASS, OTHER_STUDENT, ChatRole.MEMBER, Role.STUDENT, "Новенький"),  # may wait
+            PlannedMember(CLASS, "t-new", ChatRole.MODERATOR, Role.TEACHER, "Учитель"),
+            PlannedMember(parents, PARENT, ChatRole.MEMBER, Role.PARENT, "Родитель"),  # may wait
+            PlannedMember(subject, PARENT, ChatRole.MEMBER, Role.PARENT, "Родитель"),
+        ),
+        members_to_remove=(left,),
+    )
+    feed.tell_roster_changes(state, changes)
+    assert live.pushes == [
+        ({STUDENT}, {"type": "chat.removed", "chat_id": CLASS}),
+        ({"t-new"}, {"type": "chat.added", "chat_id": CLASS}),
+        ({PARENT}, {"type": "chat.added", "chat_id": subject}),
+    ]

@@ -85,3 +85,28 @@ def test_nobody_open_means_no_request(delivery: Any) -> None:
     live, stubber = delivery
     live.push(["anna"], {"type": "chat.changed", "chat_id": "ch-1"})
     stubber.assert_no_pending_responses()
+
+
+def test_a_connection_whose_sign_in_lapsed_is_closed_not_sent_to(delivery: Any) -> None:
+    live, stubber = delivery
+    store: MemoryConnectionStore = live.connections
+    store.connected("a-old", "anna", NOW - timedelta(seconds=1), session_hash="s-ended")  # its session ended
+    store.connected("a-new", "anna", NOW + timedelta(hours=1))
+    event = {"type": "message.created", "chat_id": "ch-1", "message_id": "m-1"}
+    stubber.add_response("delete_connection", {}, {"ConnectionId": "a-old"})
+    _post(stubber, "a-new", event)
+    live.push(["anna"], event)
+    stubber.assert_no_pending_responses()
+    assert store.sockets_of(["anna"]) == {"anna": {"a-new": NOW + timedelta(hours=1)}}
+    assert store.of_session("s-ended") == set()
+
+
+def test_closing_a_socket_already_gone_still_forgets_it(delivery: Any) -> None:
+    live, stubber = delivery
+    live.connections.connected("a1", "anna", NOW + timedelta(hours=1), session_hash="s-1")
+    stubber.add_client_error(
+        "delete_connection", "GoneException", http_status_code=410, expected_params={"ConnectionId": "a1"}
+    )
+    live.close(["a1"])
+    stubber.assert_no_pending_responses()
+    assert live.connections.sockets_of(["anna"]) == {}

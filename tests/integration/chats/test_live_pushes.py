@@ -1,0 +1,116 @@
+"""Pushes that follow who may see a chat (SPEC §10): teacher first, and calls ending.
+
+Through a real websocket client on the local stack's socket server (the
+``live`` fixture): a class or parents chat waiting for its class teacher
+pushes nothing to its pupils and parents — not even ids — until the teacher
+opens it, and then tells them it appeared; a call's end is pushed like its start.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from websockets.sync.client import ClientConnection, connect
+
+from chalicelib.clock import MovableClock
+from devstack.live import LiveServer
+from tests.integration.chats.test_school_settings import CLASS_CHAT, PARENTS_CHAT, _add_class_5v, _patch
+from tests.integration.chats.world import World
+from tests.support import token_for
+
+pytestmark = pytest.mark.emulator
+
+WAIT_S = 10.0
+
+
+def _frame(socket: ClientConnection) -> dict[str, Any]:
+    decoded: dict[str, Any] = json.loads(socket.recv(timeout=WAIT_S))
+    return decoded
+
+
+def _ask(socket: ClientConnection, frame: dict[str, Any]) -> dict[str, Any]:
+    socket.send(json.dumps(frame))
+    return _frame(socket)
+
+
+def _journal(server: LiveServer, person_id: str) -> ClientConnection:
+    socket = connect(server.url, origin="http://journal.example")
+    assert _ask(socket, {"action": "auth", "token": token_for(person_id)}) == {"type": "ready"}
+    return socket
+
+
+def _nothing_more(socket: ClientConnection) -> None:
+    assert _ask(socket, {"action": "ping"}) == {"type": "pong"}
+
+
+@pytest.fixture
+def held(world: World, services: Any, clock: MovableClock) -> World:
+    """Teacher first on, then class 5В synced: its class and parents chats wait for t-spare."""
+    assert _patch(world, "adm", {"teacher_first": True}).status == 200
+    clock.advance(minutes=1)
+    _add_class_5v(services)
+    return world
+
+
+def test_a_waiting_chat_pushes_nothing_to_its_pupils_and_parents(held: World, live: LiveServer) -> None:
+    pupil, parent, teacher = (_journal(live, who) for who in ("stu-new", "par-new", "t-spare"))
+    for chat_id in (CLASS_CHAT, PARENTS_CHAT):
+        sent = held.post("t-spare", f"/v1/chats/{chat_id}/messages", {"text": "Скоро откроем"})
+        assert sent.status == 201
+        held.fan_out()
+        event = _frame(teacher)
+        assert (event["type"], event["chat_id"]) == ("message.created", chat_id)
+    assert held.call("t-spare", "PATCH", f"/v1/chats/{CLASS_CHAT}", {"title": "5В"}).status == 200
+    assert _frame(teacher)["type"] == "chat.changed"
+    _nothing_more(pupil)  # not a message id, not a title: the chat is not theirs to see yet
+    _nothing_more(parent)
+    for socket in (pupil, parent, teacher):
+        socket.close()
+
+
+def test_when_the_teacher_opens_it_the_chat_appears_and_then_pushes(held: World, live: LiveServer) -> None:
+    pupil = _journal(live, "stu-new")
+    assert held.post("t-spare", f"/v1/chats/{CLASS_CHAT}/open", None).status == 200
+    appeared = _frame(pupil)
+    assert (appeared["type"], appeared["chat_id"]) == ("chat.appeared", CLASS_CHAT)
+    assert held.post("t-spare", f"/v1/chats/{CLASS_CHAT}/open", None).status == 200  # again: no event
+    _nothing_more(pupil)
+    welcome = held.post("t-spare", f"/v1/chats/{CLASS_CHAT}/messages", {"text": "Добро пожаловать"})
+    assert welcome.status == 201
+    held.fan_out()
+    event = _frame(pupil)
+    assert (event["type"], event["chat_id"], event["message_id"]) == (
+        "message.created",
+        CLASS_CHAT,
+        welcome.body["id"],
+    )
+    pupil.close()
+
+
+def test_a_call_ending_is_pushed(world: World, live: LiveServer) -> None:
+    member = _journal(live, "t-math")
+    custom = world.chats["custom"]
+    assert world.call("t-class", "POST", f"/v1/chats/{custom}/call", {}).status in (200, 201)
+    started = _frame(member)
+    assert started["type"] == "call.started"
+    assert world.call("t-class", "DELETE", f"/v1/chats/{custom}/call").status == 204
+    ended = _frame(member)
+    assert ended == {"type": "call.ended", "chat_id": custom, "call_id": started["call_id"]}
+    member.close()
+
+
+def test_a_member_taken_out_is_told_and_then_gets_nothing_of_the_chat(world: World, live: LiveServer) -> None:
+    parent = _journal(live, "par-1")
+    custom = world.chats["custom"]
+    assert world.call("t-class", "DELETE", f"/v1/chats/{custom}/members/par-1").status == 204
+    assert _frame(parent) == {"type": "chat.removed", "chat_id": custom}
+    world.send("t-class", "custom", "Без родителей")
+    _nothing_more(parent)
+    assert world.add_members("t-class", "custom", "par-1").status in (200, 201)
+    assert _frame(parent) == {"type": "chat.added", "chat_id": custom}
+    world.send("t-class", "custom", "С возвращением")
+    event = _frame(parent)
+    assert (event["type"], event["chat_id"]) == ("message.created", custom)
+    parent.close()
