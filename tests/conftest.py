@@ -1,9 +1,12 @@
 """Shared fixtures: a moto server reached over HTTP, fresh resources per test, an API client.
 
 The code under test talks to moto server exactly as it talks to AWS: through
-boto3/PynamoDB over HTTP, found via ``AWS_ENDPOINT_URL``. Each test gets its
-own tables, bucket and queues (a unique name prefix), so tests never see each
-other's data and can run in parallel processes.
+boto3/PynamoDB over HTTP, found via ``AWS_ENDPOINT_URL``. Each test starts with
+empty tables, its own bucket and fresh queues, so tests never see each other's
+data and can run in parallel processes. The tables are made once per test
+process and emptied before each test (inside the in-process emulator, no HTTP):
+creating the service's ~20 tables over HTTP for every test cost seconds a test
+and most of the suite's time.
 """
 
 from __future__ import annotations
@@ -69,21 +72,49 @@ def reset_process_state() -> None:
     aws.reset_clients()
 
 
+# This process's tables: made on first use, emptied before each test that asks for ``aws``.
+SESSION_TABLE_PREFIX = f"t{_SESSION}-"
+
+
+def empty_tables(prefix: str) -> None:
+    """Every table named ``prefix…`` exists and holds no items, as if just created.
+
+    Works on the in-process emulator's backend directly (this process's moto
+    server runs in a thread of it); a table a test dropped is made again.
+    """
+    from collections import defaultdict
+
+    from moto.dynamodb.models import dynamodb_backends
+
+    from chalicelib.store.schema import ALL_MODELS, create_tables
+
+    found = 0
+    for regions in dynamodb_backends.values():
+        for backend in regions.values():
+            for name, table in backend.tables.items():
+                if name.startswith(prefix):
+                    table.items = defaultdict(dict)
+                    found += 1
+    if found != len(ALL_MODELS):
+        create_tables()
+
+
 @pytest.fixture
 def aws(emulator: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Fresh tables and bucket, empty queues, on the emulator; yields the queues' URLs."""
+    """Empty tables, a fresh bucket, fresh queues, on the emulator; yields the queues' URLs."""
     from chalicelib.aws import client
     from chalicelib.config import settings
-    from devstack.resources import provision
+    from devstack.resources import create_queues, create_roster_bucket
 
     unique = uuid.uuid4().hex[:10]
     monkeypatch.setenv("AWS_ENDPOINT_URL", emulator)
     monkeypatch.setenv("STAGE", "test")
-    monkeypatch.setenv("TABLE_PREFIX", f"t{unique}-")
+    monkeypatch.setenv("TABLE_PREFIX", SESSION_TABLE_PREFIX)
     monkeypatch.setenv("ROSTER_BUCKET", f"rosters-{unique}")
     monkeypatch.setenv("JOURNAL_JWT_SECRET", TEST_JWT_SECRET)
     monkeypatch.setenv("OPERATOR_JWT_SECRET", TEST_OPERATOR_SECRET)
     reset_process_state()
+    empty_tables(SESSION_TABLE_PREFIX)
     sqs = client("sqs")
     config = settings()
     for name in (
@@ -96,8 +127,13 @@ def aws(emulator: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         with contextlib.suppress(sqs.exceptions.QueueDoesNotExist):
             sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"])
     # Short visibility: a failed message comes back within seconds, as tests of retries need.
-    queues = provision(config, visibility_timeout_s=2)
+    queues = create_queues(config, visibility_timeout_s=2)
+    create_roster_bucket(config, queues.upload)
     yield queues
+    # Put the environment back before forgetting the cached settings: a thread the test left
+    # running that reads settings in between would otherwise cache this test's names (tables,
+    # bucket) for every later test of the process that does not use this fixture.
+    monkeypatch.undo()
     reset_process_state()
 
 

@@ -10,6 +10,7 @@ import pytest
 from chalicelib.clock import MovableClock
 from tests.integration.chats.phone import ANSWERS, assert_answers_documented
 from tests.integration.chats.world import World, build_world
+from tests.world_snapshot import restore_or_build
 
 
 @pytest.fixture
@@ -22,8 +23,13 @@ def clock(services: Any) -> MovableClock:
 
 @pytest.fixture
 def world(api: Any, services: Any, clock: MovableClock) -> World:
-    """Two synced schools, linked people, every kind of chat, one message in each."""
-    return build_world(api, services)
+    """Two synced schools, linked people, every kind of chat, one message in each.
+
+    Built through the API once per test process and setting; later tests get
+    the same stored state put back into their empty tables and bucket
+    (``tests.world_snapshot``): building it cost seconds a test.
+    """
+    return restore_or_build(api, lambda: build_world(api, services), clock.now().isoformat())
 
 
 @pytest.fixture
