@@ -14,10 +14,11 @@ from datetime import timedelta
 
 from chalicelib.attachments.port import AttachmentRecords, BlobStore
 from chalicelib.attachments.service import AttachmentService
-from chalicelib.calls.factory import provider_from_settings
+from chalicelib.aws import client
+from chalicelib.calls.builtin import BuiltinCallProvider
 from chalicelib.calls.model import Call
 from chalicelib.calls.port import CallProvider, CallStore
-from chalicelib.calls.service import CallService
+from chalicelib.calls.service import CallService, ice_servers_from
 from chalicelib.chats.directory import Chat, ChatDirectory
 from chalicelib.chats.roster_cache import CachedRosters
 from chalicelib.chats.service import ChatService, Rosters
@@ -33,7 +34,7 @@ from chalicelib.identity.stores import CounterStore, LinkSessionStore, LinkStore
 from chalicelib.live import events as live_events
 from chalicelib.live.connections import ConnectionStore
 from chalicelib.live.feed import ChatFeed
-from chalicelib.live.port import LiveDelivery, NoLiveDelivery
+from chalicelib.live.port import LiveDelivery, NoLiveDelivery, RepliesThrough
 from chalicelib.messenger.port import Messenger
 from chalicelib.pipeline.files import RosterFiles
 from chalicelib.pipeline.imports import ImportOutbox, ImportStore
@@ -51,6 +52,7 @@ from chalicelib.schools.settings import SchoolSettingsStore
 from chalicelib.store.accounts import DynamoAccountStore
 from chalicelib.store.attachments import DynamoAttachmentRecords, S3Blobs
 from chalicelib.store.calls import DynamoCallStore
+from chalicelib.store.chime import MAX_ATTENDEES, ChimeCallProvider
 from chalicelib.store.connections import DynamoConnectionStore
 from chalicelib.store.counters import DynamoCounterStore
 from chalicelib.store.directory import DynamoDBChatDirectory
@@ -112,6 +114,8 @@ class Services:
     # Live delivery (SPEC §10): the open sockets, and how events reach them (off: pages poll).
     connections: ConnectionStore | None = None
     live: LiveDelivery = field(default_factory=NoLiveDelivery)
+    # How a socket's own frames are answered (None: sockets are off).
+    live_replies: RepliesThrough | None = None
 
     @property
     def lifecycle(self) -> ImportLifecycle:
@@ -226,6 +230,30 @@ class Services:
         return SignIn(self.signin_store, self.links, self.counters)
 
 
+CALL_PROVIDERS = ("builtin", "chime")
+BUILTIN_MAX_PARTICIPANTS = 6  # a mesh sends every stream to everyone: small calls only
+
+
+def provider_from_settings(config: Settings) -> CallProvider:
+    """The configured call provider (``CALL_PROVIDER``); a clear error at start for an unknown one or
+    impossible limits."""
+    if config.call_provider not in CALL_PROVIDERS:
+        raise ValueError(
+            f"CALL_PROVIDER must be one of {', '.join(CALL_PROVIDERS)}, not {config.call_provider!r}"
+        )
+    if config.call_max_participants == 1:
+        raise ValueError("CALL_MAX_PARTICIPANTS must be at least 2 (0: the provider's default)")
+    if config.call_provider == "chime":
+        return ChimeCallProvider(
+            lambda: client("chime-sdk-meetings", config.call_control_region),
+            config.call_media_region or config.region,
+            config.call_max_participants or MAX_ATTENDEES,
+        )
+    return BuiltinCallProvider(
+        config.call_max_participants or BUILTIN_MAX_PARTICIPANTS, ice_servers_from(config.call_ice_servers)
+    )
+
+
 def build_services(config: Settings) -> Services:
     """The production adapters (DynamoDB, S3, SNS, API Gateway's sockets), configured from ``config``."""
     clock = SystemClock()
@@ -256,6 +284,7 @@ def build_services(config: Settings) -> Services:
         person_records=DynamoPersonRecords(),
         connections=connections,
         live=live,
+        live_replies=WebSocketLiveDelivery,
         school_settings=DynamoSchoolSettings(),
         attachment_records=DynamoAttachmentRecords(),
         blobs=S3Blobs(),

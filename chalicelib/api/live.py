@@ -38,10 +38,10 @@ from chalicelib.chats import access
 from chalicelib.config import Settings
 from chalicelib.errors import ServiceError, Unauthorized
 from chalicelib.identity.journal_token import token_expiry, verify_journal_token
+from chalicelib.live.port import LiveReplies
 from chalicelib.live.tickets import redeem_ticket
 from chalicelib.observability import log_event
 from chalicelib.safety.consent import require_consent
-from chalicelib.store.websocket import WebSocketLiveDelivery, encode
 from chalicelib.web.render import origin_of
 
 MAX_FRAME_BYTES = 8 * 1024
@@ -57,13 +57,13 @@ def _connection_id(event: dict[str, Any]) -> str:
     return str(event["requestContext"]["connectionId"])
 
 
-def _delivery(services: Services, config: Settings, event: dict[str, Any]) -> WebSocketLiveDelivery | None:
+def _replies(services: Services, config: Settings, event: dict[str, Any]) -> LiveReplies | None:
     """Where replies go: the configured management endpoint, else the one the event came through."""
-    if services.connections is None:
+    if services.connections is None or services.live_replies is None:
         return None
     context = event["requestContext"]
     endpoint = config.live_endpoint_url or f"https://{context['domainName']}/{context['stage']}"
-    return WebSocketLiveDelivery(services.connections, endpoint, services.clock)
+    return services.live_replies(services.connections, endpoint, services.clock)
 
 
 def _until(config: Settings, now: datetime, auth_until: datetime) -> datetime:
@@ -162,9 +162,9 @@ def reply_to(services: Services, config: Settings, event: dict[str, Any]) -> dic
 def on_message(services: Services, config: Settings, event: dict[str, Any]) -> dict[str, Any]:
     """``$default``: answer the frame through the management API (a Lambda's return value is not sent)."""
     reply = reply_to(services, config, event)
-    delivery = _delivery(services, config, event)
-    if delivery is not None:
-        delivery.send(_connection_id(event), encode(reply))
+    replies = _replies(services, config, event)
+    if replies is not None:
+        replies.answer(_connection_id(event), reply)
     if reply["type"] == "error":
         log_event("live_frame_refused", error=reply["error"])
     return OK

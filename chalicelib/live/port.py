@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from chalicelib.clock import Clock
+    from chalicelib.live.connections import ConnectionStore
 
 
 class LiveDelivery(Protocol):
@@ -24,3 +28,16 @@ class NoLiveDelivery:
 
     def close(self, connection_ids: Iterable[str]) -> None:
         """Nothing is open."""
+
+
+class LiveReplies(Protocol):
+    """Answers a socket's own frames (``ping``, ``auth``): a Lambda's return value is not sent to it."""
+
+    def answer(self, connection_id: str, event: Mapping[str, Any]) -> bool:
+        """Send ``event`` to that one connection; False when it did not go."""
+        ...
+
+
+# How replies reach a socket: given the open sockets, the management endpoint the frame came
+# through (unless one is configured) and the clock; built once in bootstrap, used per frame.
+RepliesThrough = Callable[["ConnectionStore", str, "Clock"], LiveReplies]

@@ -78,6 +78,10 @@ class WebSocketLiveDelivery:
                 log_event("live_close_failed", connection_id=connection_id, error=repr(error))
             self.connections.forget(connection_id)
 
+    def answer(self, connection_id: str, event: Mapping[str, Any]) -> bool:
+        """Answer one socket's frame (:class:`~chalicelib.live.port.LiveReplies`)."""
+        return self.send(connection_id, encode(event))
+
     def send(self, connection_id: str, data: bytes) -> bool:
         """Post one frame to one connection; False (and forgotten, if gone) when it did not go."""
         management = self._client()

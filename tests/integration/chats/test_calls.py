@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.calls.factory import provider_from_settings
+from chalicelib.bootstrap import provider_from_settings
 from chalicelib.clock import MovableClock
 from chalicelib.config import settings
 from tests.integration.chats.world import World

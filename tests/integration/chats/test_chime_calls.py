@@ -15,7 +15,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from chalicelib.aws import client
-from chalicelib.calls.factory import provider_from_settings
+from chalicelib.bootstrap import provider_from_settings
 from chalicelib.config import settings
 from tests.chime_support import REGION, attendee, meeting
 from tests.integration.chats.world import World

@@ -153,7 +153,7 @@ def test_leaving_from_the_screen_ends_a_call_with_no_one_left(world: World, teac
 def test_with_chime_the_screen_loads_the_sdk_and_may_connect_to_chime_only(
     world: World, teacher: Phone, services: Any, configure: Any
 ) -> None:
-    from chalicelib.calls.factory import provider_from_settings
+    from chalicelib.bootstrap import provider_from_settings
     from chalicelib.config import settings
 
     configure(CALL_PROVIDER="chime")
