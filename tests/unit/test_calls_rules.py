@@ -9,7 +9,6 @@ import pytest
 
 from chalicelib.calls import rules
 from chalicelib.calls.builtin import BuiltinCallProvider
-from chalicelib.calls.model import Call, JoinOutcome, Participant
 from chalicelib.calls.rules import CallerInChat
 from chalicelib.calls.service import ice_servers_from, signal_id
 from chalicelib.clock import MovableClock
@@ -102,22 +101,6 @@ def test_the_service_on_the_twin_starts_joins_limits_and_ends(service: Any) -> N
     with pytest.raises(NotFound):
         service.current(caller("s-1"), "ch_1")
     assert service.store.current("ch_1") is None
-
-
-def test_the_twin_refuses_what_dynamodb_refuses() -> None:
-    store = MemoryCallStore()
-    clock = MovableClock()
-    call = Call("call_1", "ch_1", "builtin", clock.now(), "t-1", clock.now() + timedelta(hours=1))
-    assert store.create(call) and not store.create(call)
-    person = Participant("t-1", "Т", clock.now())
-    assert store.add_participant(call, person, 1) is JoinOutcome.ADDED
-    assert store.add_participant(call, person, 1) is JoinOutcome.ALREADY_IN
-    assert store.add_participant(call, Participant("s-1", "С", clock.now()), 1) is JoinOutcome.FULL
-    other = Call("call_2", "ch_1", "builtin", clock.now(), "t-1", clock.now())
-    assert store.add_participant(other, person, 5) is JoinOutcome.GONE
-    assert store.remove_participant(call, "s-1") is None
-    assert store.remove_participant(call, "t-1") == 0
-    assert not store.end(other) and store.end(call) and store.current("ch_1") is None
 
 
 def test_signal_ids_sort_by_time() -> None:
