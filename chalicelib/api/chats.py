@@ -34,6 +34,7 @@ from chalicelib.api.http import (
 from chalicelib.api.shapes import chat_json, member_json, message_json, person_json
 from chalicelib.attachments.rules import MAX_PER_MESSAGE
 from chalicelib.chats.access import ChatAccess
+from chalicelib.clock import isoformat_utc
 from chalicelib.config import settings
 from chalicelib.errors import ValidationFailed
 from chalicelib.messenger.port import ChatEdit
@@ -163,8 +164,13 @@ def _chat_with_call(ctx: RequestContext, opened: ChatAccess) -> dict[str, Any]:
     if opened.membership is not None and not opened.chat.archived:
         summaries = ctx.services.calls(settings()).summaries([opened.chat.chat_id])
         call = call_summary_json(summaries.get(opened.chat.chat_id))
-    awaiting = ctx.services.school_rules.awaits_opening(opened)
-    return chat_json(opened.chat, opened.my_role, call) | {"awaiting_open": awaiting}
+    rules = ctx.services.school_rules
+    awaiting = rules.awaits_opening(opened)
+    opens = rules.posting_opens_at([(opened.membership, opened.chat)]).get(opened.chat.chat_id)
+    return chat_json(opened.chat, opened.my_role, call) | {
+        "awaiting_open": awaiting,
+        "posting_opens_at": isoformat_utc(opens) if opens else None,  # quiet hours (SPEC §10)
+    }
 
 
 # --- chats ---------------------------------------------------------------------------
@@ -176,9 +182,14 @@ def list_chats(ctx: RequestContext) -> dict[str, Any]:
     limit = ctx.page_size(default=50, maximum=100)
     chats = ctx.services.chats.list_chats(ctx.authenticated, limit, ctx.position("before", compound=True))
     calls = ctx.services.calls(settings()).summaries(chat.chat_id for _, chat in chats.items)
+    # Quiet hours: when each chat closed to the caller opens again (settings read once per school).
+    opening = ctx.services.school_rules.posting_opens_at(chats.items)
     items = [
         chat_json(chat, row.chat_role.value, call_summary_json(calls.get(chat.chat_id)))
-        | {"unread_count": chats.unread.get(chat.chat_id, 0)}
+        | {
+            "unread_count": chats.unread.get(chat.chat_id, 0),
+            "posting_opens_at": isoformat_utc(opening[chat.chat_id]) if chat.chat_id in opening else None,
+        }
         for row, chat in chats.items
     ]
     return ctx.page(items, "before", chats.before)

@@ -11,7 +11,8 @@ one request, so a check that reads them twice pays once.
   such a chat that nobody opened yet costs a read of the settings.
 * ``ChatService.send_message`` asks :meth:`SchoolRules.require_posting_open`:
   outside the posting hours a non-moderator's post to a parents chat is a 403
-  ``quiet-hours`` whose Russian ``detail`` says when posting opens.
+  ``quiet-hours`` whose Russian ``detail`` says when posting opens; the chat
+  shape says it before anyone tries (:meth:`SchoolRules.posting_opens_at`).
 * :meth:`SchoolRules.open_for_pupils` — the class teacher's «Открыть чат».
 * :meth:`SchoolRules.change` — the school's administrators and operators
   change the settings (the route checks the back office first); every change
@@ -33,7 +34,6 @@ from chalicelib.identity.journal_token import Caller
 from chalicelib.safety.audit import ActorKind, AuditAction, AuditLog, actor_kind_of, write_audit
 from chalicelib.schools.settings import (
     HELD_KINDS,
-    QUIET_KINDS,
     SchoolSettings,
     SchoolSettingsStore,
     SettingsChange,
@@ -42,6 +42,7 @@ from chalicelib.schools.settings import (
     may_wait,
     next_opening,
     opening_text,
+    quiet_hours_apply,
     waits_for_teacher,
 )
 
@@ -163,13 +164,33 @@ class SchoolRules:
     def posting_closed(self, opened: ChatAccess, now: datetime | None = None) -> QuietHours | None:
         """Why the caller may not post now (quiet hours in a parents chat, not a moderator), or None."""
         chat = opened.chat
-        if chat.kind not in QUIET_KINDS or opened.is_moderator:
+        if not quiet_hours_apply(chat, opened.membership):
             return None
         settings = self.settings(chat.school_id)
         opens = next_opening(settings, now or self.clock.now())
         if opens is None:
             return None
         return QuietHours(opening_text(settings), opens_at=isoformat_utc(opens))
+
+    def posting_opens_at(self, items: Sequence[tuple[Membership | None, Chat]]) -> dict[str, datetime]:
+        """When posting opens again in each chat closed to its member now (quiet hours), by chat id.
+
+        The chat shape's ``posting_opens_at``, so pages say it before anyone tries.
+        Settings are read (once per school) only for parents chats the caller does
+        not moderate; a chat missing from the answer is open to the caller.
+        """
+        schools = {chat.school_id for row, chat in items if quiet_hours_apply(chat, row)}
+        unread = schools - set(self._read)
+        if unread:
+            self._read.update(self.store.load_many(unread))
+        now = self.clock.now()
+        opening: dict[str, datetime] = {}
+        for row, chat in items:
+            if chat.school_id in schools and quiet_hours_apply(chat, row):
+                opens = next_opening(self._read[chat.school_id], now)
+                if opens is not None:
+                    opening[chat.chat_id] = opens
+        return opening
 
     def require_posting_open(self, opened: ChatAccess) -> None:
         """403 ``quiet-hours`` outside the school's posting hours (parents chats, non-moderators)."""

@@ -31,7 +31,7 @@ from typing import Protocol
 
 from chalicelib.chats.directory import Chat, Membership
 from chalicelib.errors import ValidationFailed
-from chalicelib.planning.model import ChatKind
+from chalicelib.planning.model import ChatKind, ChatRole
 from chalicelib.roster.model import Role
 
 DEFAULT_TIME_ZONE = "Europe/Moscow"
@@ -234,6 +234,16 @@ def hidden_from(chat: Chat, membership: Membership | None, settings: SchoolSetti
 
 
 # --- quiet hours --------------------------------------------------------------------------
+
+
+def quiet_hours_apply(chat: Chat, membership: Membership | None) -> bool:
+    """Whether quiet hours can close the chat to this member: a parents chat, and a member who does
+    not moderate it (back-office viewers, who never post, are not told)."""
+    return (
+        membership is not None
+        and chat.kind in QUIET_KINDS
+        and membership.chat_role is not ChatRole.MODERATOR
+    )
 
 
 def next_opening(settings: SchoolSettings, now: datetime) -> datetime | None:

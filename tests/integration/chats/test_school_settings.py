@@ -297,6 +297,47 @@ def test_a_window_across_midnight_and_the_school_time_zone(world: World, clock: 
     assert world.send("par-1", "parents", "во Владивостоке утро").status == 403
 
 
+def _opens_at(world: World, who: str, kind: str) -> Any:
+    """``posting_opens_at`` of a chat as ``who`` sees it: the chat itself and its item in the list agree."""
+    chat_id = world.chats[kind]
+    one = world.get(who, f"/v1/chats/{chat_id}")
+    assert one.status == 200, one.body
+    assert_documented("GET", "/v1/chats/{chat_id}", 200, one.body, one.headers.get("Content-Type"))
+    listed = world.get(who, "/v1/chats?limit=100")
+    assert_documented("GET", "/v1/chats", 200, listed.body, listed.headers.get("Content-Type"))
+    [item] = [chat for chat in listed.body["items"] if chat["id"] == chat_id]
+    assert item["posting_opens_at"] == one.body["posting_opens_at"]
+    return one.body["posting_opens_at"]
+
+
+def test_the_chat_says_when_posting_opens_before_anyone_tries(world: World, clock: MovableClock) -> None:
+    assert _opens_at(world, "par-1", "parents") is None  # no quiet hours: open
+    assert _patch(world, "adm", {"quiet_hours": {"start": "08:00", "end": "10:00"}}).status == 200
+    # 11:00 in Moscow: closed to the parent until 08:00 tomorrow, as the refusal would say.
+    assert _opens_at(world, "par-1", "parents") == "2026-09-02T05:00:00.000Z"
+    assert world.send("par-1", "parents", "Можно вопрос?").body["opens_at"] == "2026-09-02T05:00:00.000Z"
+    # Quiet hours do not apply: the parents chat's moderator, other kinds of chat, a teacher in the staff room.
+    assert world.get("t-class", f"/v1/chats/{world.chats['parents']}").body["my_role"] == "moderator"
+    assert _opens_at(world, "t-class", "parents") is None
+    assert _opens_at(world, "par-1", "custom") is None
+    assert _opens_at(world, "stu-1", "class") is None
+    assert world.get("t-math", f"/v1/chats/{world.chats['staff']}").body["my_role"] == "member"
+    assert _opens_at(world, "t-math", "staff") is None
+
+    clock.advance(hours=21, minutes=1)  # 08:01 in Moscow the next day: open again
+    assert _opens_at(world, "par-1", "parents") is None
+
+
+def test_the_posting_window_is_in_the_schools_time_zone(world: World) -> None:
+    assert _patch(world, "adm", {"quiet_hours": {"start": "22:00", "end": "06:00"}}).status == 200
+    assert _opens_at(world, "par-1", "parents") == "2026-09-01T19:00:00.000Z"  # 22:00 in Moscow
+    # 08:00 UTC is 18:00 in Vladivostok: posting opens at 22:00 there, 12:00 UTC.
+    assert _patch(world, "adm", {"time_zone": "Asia/Vladivostok"}).status == 200
+    assert _opens_at(world, "par-1", "parents") == "2026-09-01T12:00:00.000Z"
+    assert _patch(world, "adm", {"quiet_hours": None}).status == 200
+    assert _opens_at(world, "par-1", "parents") is None
+
+
 # --- the hosted page -------------------------------------------------------------------------
 
 
