@@ -38,6 +38,7 @@ from chalicelib.clock import isoformat_utc
 from chalicelib.config import settings
 from chalicelib.errors import ValidationFailed
 from chalicelib.messenger.port import ChatEdit
+from chalicelib.schools.settings import ClosedForPosting
 
 api = ApiBlueprint(__name__)
 
@@ -166,10 +167,18 @@ def _chat_with_call(ctx: RequestContext, opened: ChatAccess) -> dict[str, Any]:
         call = call_summary_json(summaries.get(opened.chat.chat_id))
     rules = ctx.services.school_rules
     awaiting = rules.awaits_opening(opened)
-    opens = rules.posting_opens_at([(opened.membership, opened.chat)]).get(opened.chat.chat_id)
-    return chat_json(opened.chat, opened.my_role, call) | {
-        "awaiting_open": awaiting,
-        "posting_opens_at": isoformat_utc(opens) if opens else None,  # quiet hours (SPEC §10)
+    closed = rules.closed_for_posting([(opened.membership, opened.chat)])
+    return chat_json(opened.chat, opened.my_role, call) | {"awaiting_open": awaiting} | posting_window_json(
+        closed.get(opened.chat.chat_id)
+    )
+
+
+def posting_window_json(closed: ClosedForPosting | None) -> dict[str, Any]:
+    """Quiet hours as the caller meets them (SPEC §10): ``posting_opens_at`` (UTC) and the Russian
+    ``posting_notice`` («Чат открыт для сообщений с 8:00»), both null while the caller may post."""
+    return {
+        "posting_opens_at": isoformat_utc(closed.opens_at) if closed else None,
+        "posting_notice": closed.text if closed else None,
     }
 
 
@@ -183,13 +192,11 @@ def list_chats(ctx: RequestContext) -> dict[str, Any]:
     chats = ctx.services.chats.list_chats(ctx.authenticated, limit, ctx.position("before", compound=True))
     calls = ctx.services.calls(settings()).summaries(chat.chat_id for _, chat in chats.items)
     # Quiet hours: when each chat closed to the caller opens again (settings read once per school).
-    opening = ctx.services.school_rules.posting_opens_at(chats.items)
+    closed = ctx.services.school_rules.closed_for_posting(chats.items)
     items = [
         chat_json(chat, row.chat_role.value, call_summary_json(calls.get(chat.chat_id)))
-        | {
-            "unread_count": chats.unread.get(chat.chat_id, 0),
-            "posting_opens_at": isoformat_utc(opening[chat.chat_id]) if chat.chat_id in opening else None,
-        }
+        | {"unread_count": chats.unread.get(chat.chat_id, 0)}
+        | posting_window_json(closed.get(chat.chat_id))
         for row, chat in chats.items
     ]
     return ctx.page(items, "before", chats.before)

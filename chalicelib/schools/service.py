@@ -12,7 +12,7 @@ one request, so a check that reads them twice pays once.
 * ``ChatService.send_message`` asks :meth:`SchoolRules.require_posting_open`:
   outside the posting hours a non-moderator's post to a parents chat is a 403
   ``quiet-hours`` whose Russian ``detail`` says when posting opens; the chat
-  shape says it before anyone tries (:meth:`SchoolRules.posting_opens_at`).
+  shape says it before anyone tries (:meth:`SchoolRules.closed_for_posting`).
 * :meth:`SchoolRules.open_for_pupils` — the class teacher's «Открыть чат».
 * :meth:`SchoolRules.change` — the school's administrators and operators
   change the settings (the route checks the back office first); every change
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from datetime import datetime
 
 from chalicelib.chats import access
 from chalicelib.chats.access import ChatAccess
@@ -34,14 +33,14 @@ from chalicelib.identity.journal_token import Caller
 from chalicelib.safety.audit import ActorKind, AuditAction, AuditLog, actor_kind_of, write_audit
 from chalicelib.schools.settings import (
     HELD_KINDS,
+    ClosedForPosting,
     SchoolSettings,
     SchoolSettingsStore,
     SettingsChange,
     apply_change,
+    closed_for_posting,
     hidden_from,
     may_wait,
-    next_opening,
-    opening_text,
     quiet_hours_apply,
     waits_for_teacher,
 )
@@ -161,36 +160,34 @@ class SchoolRules:
 
     # --- quiet hours ----------------------------------------------------------------------
 
-    def posting_closed(self, opened: ChatAccess, now: datetime | None = None) -> QuietHours | None:
+    def posting_closed(self, opened: ChatAccess) -> QuietHours | None:
         """Why the caller may not post now (quiet hours in a parents chat, not a moderator), or None."""
-        chat = opened.chat
-        if not quiet_hours_apply(chat, opened.membership):
+        closed = self.closed_for_posting([(opened.membership, opened.chat)]).get(opened.chat.chat_id)
+        if closed is None:
             return None
-        settings = self.settings(chat.school_id)
-        opens = next_opening(settings, now or self.clock.now())
-        if opens is None:
-            return None
-        return QuietHours(opening_text(settings), opens_at=isoformat_utc(opens))
+        return QuietHours(closed.text, opens_at=isoformat_utc(closed.opens_at))
 
-    def posting_opens_at(self, items: Sequence[tuple[Membership | None, Chat]]) -> dict[str, datetime]:
-        """When posting opens again in each chat closed to its member now (quiet hours), by chat id.
+    def closed_for_posting(
+        self, items: Sequence[tuple[Membership | None, Chat]]
+    ) -> dict[str, ClosedForPosting]:
+        """The chats quiet hours close to their member now, by chat id: when each opens and the text.
 
-        The chat shape's ``posting_opens_at``, so pages say it before anyone tries.
-        Settings are read (once per school) only for parents chats the caller does
-        not moderate; a chat missing from the answer is open to the caller.
+        The chat shape's ``posting_opens_at``/``posting_notice`` come from here,
+        so pages say it before anyone tries. Settings are read (once per school)
+        only for parents chats the caller does not moderate.
         """
         schools = {chat.school_id for row, chat in items if quiet_hours_apply(chat, row)}
         unread = schools - set(self._read)
         if unread:
             self._read.update(self.store.load_many(unread))
         now = self.clock.now()
-        opening: dict[str, datetime] = {}
+        found: dict[str, ClosedForPosting] = {}
         for row, chat in items:
             if chat.school_id in schools and quiet_hours_apply(chat, row):
-                opens = next_opening(self._read[chat.school_id], now)
-                if opens is not None:
-                    opening[chat.chat_id] = opens
-        return opening
+                closed = closed_for_posting(self._read[chat.school_id], now)
+                if closed is not None:
+                    found[chat.chat_id] = closed
+        return found
 
     def require_posting_open(self, opened: ChatAccess) -> None:
         """403 ``quiet-hours`` outside the school's posting hours (parents chats, non-moderators)."""

@@ -236,6 +236,20 @@ def hidden_from(chat: Chat, membership: Membership | None, settings: SchoolSetti
 # --- quiet hours --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class ClosedForPosting:
+    """A chat closed to its member by quiet hours: when it opens (UTC) and how the member is told."""
+
+    opens_at: datetime
+    text: str
+
+
+def closed_for_posting(settings: SchoolSettings, now: datetime) -> ClosedForPosting | None:
+    """The school's quiet hours as a member of a parents chat meets them now, or None: open."""
+    opens = next_opening(settings, now)
+    return None if opens is None else ClosedForPosting(opens, opening_text(settings))
+
+
 def quiet_hours_apply(chat: Chat, membership: Membership | None) -> bool:
     """Whether quiet hours can close the chat to this member: a parents chat, and a member who does
     not moderate it (back-office viewers, who never post, are not told)."""

@@ -307,6 +307,8 @@ def _opens_at(world: World, who: str, kind: str) -> Any:
     assert_documented("GET", "/v1/chats", 200, listed.body, listed.headers.get("Content-Type"))
     [item] = [chat for chat in listed.body["items"] if chat["id"] == chat_id]
     assert item["posting_opens_at"] == one.body["posting_opens_at"]
+    assert item["posting_notice"] == one.body["posting_notice"]
+    assert (one.body["posting_notice"] is None) == (one.body["posting_opens_at"] is None)
     return one.body["posting_opens_at"]
 
 
@@ -315,8 +317,10 @@ def test_the_chat_says_when_posting_opens_before_anyone_tries(world: World, cloc
     assert _patch(world, "adm", {"quiet_hours": {"start": "08:00", "end": "10:00"}}).status == 200
     # 11:00 in Moscow: closed to the parent until 08:00 tomorrow, as the refusal would say.
     assert _opens_at(world, "par-1", "parents") == "2026-09-02T05:00:00.000Z"
+    notice = world.get("par-1", f"/v1/chats/{world.chats['parents']}").body["posting_notice"]
+    assert notice == "Чат открыт для сообщений с 8:00"
     assert world.send("par-1", "parents", "Можно вопрос?").body["opens_at"] == "2026-09-02T05:00:00.000Z"
-    # Quiet hours do not apply: the parents chat's moderator, other kinds of chat, a teacher in the staff room.
+    # Quiet hours do not apply: the parents chat's moderator, other kinds of chat, a teacher in staff.
     assert world.get("t-class", f"/v1/chats/{world.chats['parents']}").body["my_role"] == "moderator"
     assert _opens_at(world, "t-class", "parents") is None
     assert _opens_at(world, "par-1", "custom") is None
@@ -331,6 +335,8 @@ def test_the_chat_says_when_posting_opens_before_anyone_tries(world: World, cloc
 def test_the_posting_window_is_in_the_schools_time_zone(world: World) -> None:
     assert _patch(world, "adm", {"quiet_hours": {"start": "22:00", "end": "06:00"}}).status == 200
     assert _opens_at(world, "par-1", "parents") == "2026-09-01T19:00:00.000Z"  # 22:00 in Moscow
+    notice = world.get("par-1", f"/v1/chats/{world.chats['parents']}").body["posting_notice"]
+    assert notice == "Чат открыт для сообщений с 22:00"
     # 08:00 UTC is 18:00 in Vladivostok: posting opens at 22:00 there, 12:00 UTC.
     assert _patch(world, "adm", {"time_zone": "Asia/Vladivostok"}).status == 200
     assert _opens_at(world, "par-1", "parents") == "2026-09-01T12:00:00.000Z"
