@@ -575,7 +575,8 @@
   // stands before the oldest of them).
   function chatView(chat, pane, refreshList, unreadAtOpen) {
     var view = { chat: chat, messages: [], before: null, sending: false, marks: {}, divider: null,
-      members: [], replyTo: null, attached: [], uploading: 0, links: {}, closed: closedText(chat.id) };
+      members: [], replyTo: null, attached: [], uploading: 0, links: {},
+      closed: chat.posting_notice || closedText(chat.id) };
     var title = el("h2", { id: "chat-title", text: chat.title });
     var meta = el("p", { "class": "muted", id: "chat-meta" });
     var olderBox = el("div", { "class": "older" });
@@ -902,7 +903,9 @@
       var error = errorBox();
       error.id = "journal-send-error";
       // Quiet hours (SPEC §10): when the chat opens for messages, said beside the send box.
+      // The chat says it before any try (`posting_notice`); a refusal says it too.
       var closed = el("p", { "class": "read-only", id: "journal-quiet-hours", role: "status" });
+      view.closedBox = closed;
       if (view.closed) { closed.textContent = view.closed; } else { closed.setAttribute("hidden", "hidden"); }
       var status = el("p", { "class": "attach-status", id: "journal-attach-status", role: "status",
         "aria-live": "polite" });
@@ -1000,8 +1003,22 @@
     loadMarks();
     // Only the chat itself says whether it waits for its class teacher (teacher first).
     api("GET", path("")).then(function (fresh) {
-      if (fresh.id === view.chat.id && fresh.awaiting_open) { view.chat.awaiting_open = true; drawOpen(); }
+      if (fresh.id !== view.chat.id) { return; }
+      if (fresh.awaiting_open) { view.chat.awaiting_open = true; drawOpen(); }
+      showPostingNotice(fresh);
     }, function () {});
+
+    // Quiet hours as the chat says them now (SPEC §10): «Чат открыт для сообщений с 8:00», or nothing.
+    function showPostingNotice(fresh) {
+      if (fresh.posting_notice === undefined) { return; }
+      view.chat.posting_notice = fresh.posting_notice;
+      view.chat.posting_opens_at = fresh.posting_opens_at;
+      view.closed = fresh.posting_notice || closedText(view.chat.id);
+      var box = view.closedBox;
+      if (!box) { return; }
+      if (view.closed) { box.textContent = view.closed; box.removeAttribute("hidden"); }
+      else { box.textContent = ""; box.setAttribute("hidden", "hidden"); }
+    }
 
     // Who is in the chat, as the school knows them («мама Козлова Артёма, 5А»), as on the phone.
     function drawMembers() {
@@ -1040,6 +1057,7 @@
       drawHead();
       if (manageChanged) { drawManage(); }
       if (postingChanged) { drawComposer(); }
+      showPostingNotice(fresh);
       if (openChanged) { drawOpen(); }
       load(null, false);
     };

@@ -306,3 +306,48 @@ def test_a_parent_is_told_in_the_journal_when_the_parents_chat_opens_for_message
     expect(teacher.locator(".message", has_text="Собрание в четверг в 18:00")).to_have_count(1)
     expect(teacher.locator("#journal-quiet-hours")).to_be_hidden()
     assert teacher_errors == [], teacher_errors
+
+
+def test_the_parent_sees_when_the_parents_chat_opens_before_trying_in_the_journal_and_on_the_phone(
+    browser: Any, stack: Stack, school: dict[str, Any], screenshots: Path
+) -> None:
+    """The chat itself says when posting opens (``posting_notice``): no refused send is needed first."""
+    from playwright.sync_api import expect
+
+    api = stack.ready["api"]
+    chat = school["chats"]["parents"]
+    _open_for_pupils(api, school, "parents")
+    # A fresh journal that never tried to send here: the notice is there on opening, above the composer.
+    parent, errors = _journal(browser, api, "p-jx")
+    sent: list[str] = []
+    parent.on(
+        "request", lambda r: sent.append(r.url) if r.method == "POST" and "/messages" in r.url else None
+    )
+    _open(parent, chat["title"])
+    notice = parent.locator("#journal-quiet-hours")
+    expect(notice).to_have_text(school["opens"])
+    expect(notice).to_be_visible()
+    composer = parent.locator("#journal-text").bounding_box()
+    box = notice.bounding_box()
+    assert box is not None and composer is not None and box["y"] < composer["y"]  # said above the box
+    expect(parent.locator("#journal-send-error")).to_have_text("")
+    assert sent == []  # nothing was tried
+    assert_accessible(parent, "journal: quiet hours before a try")
+    parent.screenshot(path=str(screenshots / "47-journal-parent-quiet-hours-before-a-try.png"))
+    assert errors == [], errors
+
+    # The class teacher moderates the chat: quiet hours do not apply, nothing is said.
+    teacher, teacher_errors = _journal(browser, api, "t-jx")
+    _open(teacher, chat["title"])
+    expect(teacher.get_by_role("button", name="Отправить")).to_be_visible()
+    expect(teacher.locator("#journal-quiet-hours")).to_be_hidden()
+    assert teacher_errors == [], teacher_errors
+
+    # The parent's phone at 360 px says it on opening too, before any send.
+    phone, phone_errors = _phone(browser, api, school["parent"])
+    phone.locator(".chat a", has=phone.locator(".title", has_text=re.compile(f"^{chat['title']}$"))).click()
+    expect(phone.locator("#quiet-hours")).to_have_text(school["opens"])
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_accessible(phone, "phone: quiet hours before a try")
+    phone.screenshot(path=str(screenshots / "47a-phone-parent-quiet-hours-before-a-try.png"), full_page=True)
+    assert phone_errors == [], phone_errors
