@@ -688,7 +688,8 @@
         if (m.id === view.divider) {
           log.appendChild(el("p", { "class": "divider", id: "new-messages", role: "separator", text: "Новые сообщения" }));
         }
-        log.appendChild(el("div", { "class": "message", id: "m-" + m.id, "data-message-id": m.id },
+        log.appendChild(el("div", { "class": m.id === view.highlight ? "message highlight" : "message",
+          id: "m-" + m.id, "data-message-id": m.id },
           el("span", { "class": "author", text: m.author_name },
             view.marks[m.author_id] ? el("span", { "class": "role-mark", text: " · " + view.marks[m.author_id] }) : null),
           quoteOf(m),
@@ -722,13 +723,68 @@
     function quoteOf(m) {
       if (!m.reply_to) { return null; }
       var quoted = view.messages.filter(function (q) { return q.id === m.reply_to; })[0];
-      if (!quoted) { return el("span", { "class": "quote", text: "Ответ на более раннее сообщение" }); }
+      if (!quoted) {
+        // Not loaded: the page that starts at it (`?start_at=`), then it is shown, as on the phone.
+        return el("a", { href: "#m-" + m.reply_to, "class": "quote quote-further",
+          text: "Ответ на более раннее сообщение", onclick: function (event) {
+            event.preventDefault();
+            loadFrom(m.reply_to);
+          } });
+      }
       return el("a", { href: "#m-" + quoted.id, "class": "quote", onclick: function (event) {
         event.preventDefault();
         jumpTo(quoted.id);
       } },
         el("span", { "class": "quote-author", text: quoted.author_name }),
         el("span", { "class": "quote-text", text: quoted.deleted ? "Сообщение удалено" : excerpt(quoted.text) }));
+    }
+
+    // A quoted message further back than the pages loaded: the page that starts at it (`?start_at=`),
+    // then the older pages between it and those loaded (a few at most; «Загрузить более ранние» goes
+    // on from there), so nothing is silently missing in between; it is then scrolled to and
+    // highlighted. Keyboard focus stays where it was, as on the phone.
+    function loadFrom(id) {
+      api("GET", path("/messages?limit=30&start_at=" + encodeURIComponent(id))).then(function (page) {
+        var reached = {};
+        page.items.forEach(function (m) { reached[m.id] = true; });
+        merge(page.items);
+        return fillGap(reached, 5);
+      }).then(function () {
+        // The redraw replaces the quote that was tapped: focus goes back to its new self, not elsewhere.
+        var active = document.activeElement;
+        var from = active && active.classList.contains("quote") && log.contains(active)
+          ? active.closest(".message").id : null;
+        drawOlder();
+        drawMessages(true);
+        var again = from ? document.querySelector("#" + CSS.escape(from) + " a.quote") : null;
+        if (again) { again.focus({ preventScroll: true }); }
+        var target = document.getElementById("m-" + id);
+        if (!target) { return; }
+        target.scrollIntoView({ block: "center" });
+        // Kept through redraws (new messages, marks) for a few seconds.
+        view.highlight = id;
+        target.classList.add("highlight");
+        setTimeout(function () {
+          if (view.highlight !== id) { return; }
+          view.highlight = null;
+          var shown = document.getElementById("m-" + id);
+          if (shown) { shown.classList.remove("highlight"); }
+        }, 4000);
+      }, function (p) {
+        var box = document.getElementById("journal-send-error");
+        if (box) { showError(box, p); }
+      });
+    }
+
+    // Older pages from where the reader's pages end, until one meets a message in `reached`.
+    function fillGap(reached, pagesLeft) {
+      if (!view.before || pagesLeft === 0) { return Promise.resolve(); }
+      return api("GET", path("/messages?limit=100&cursor=" + encodeURIComponent(view.before))).then(function (page) {
+        merge(page.items);
+        view.before = page.next_cursor;
+        if (page.items.some(function (m) { return reached[m.id]; })) { return null; }
+        return fillGap(reached, pagesLeft - 1);
+      });
     }
 
     function jumpTo(id) {

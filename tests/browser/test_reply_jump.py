@@ -8,6 +8,7 @@ on the new page is focused, the send box least of all). Screenshots go to ``test
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,16 @@ from tests.local_stack import Stack
 pytestmark = [pytest.mark.browser, pytest.mark.emulator]
 
 LATER_MESSAGES = 35  # the hosted page shows 30 a page
+
+
+_LINKED: dict[str, dict[str, str]] = {}
+
+
+def _ivanova(api: str, emulator: str) -> dict[str, str]:
+    """The class teacher of 5А, linked once per stack (each test may run alone)."""
+    if api not in _LINKED:
+        _LINKED[api] = _link(api, emulator, "t-ivanova", "Мария", "Иванова")
+    return _LINKED[api]
 
 
 def _class_chat_id(api: str, auth: dict[str, str]) -> str:
@@ -43,7 +54,7 @@ def test_tapping_the_quote_of_a_message_further_back_shows_it_highlighted(
     from playwright.sync_api import expect
 
     api, emulator = stack.ready["api"], stack.ready["emulator"]
-    auth = _link(api, emulator, "t-ivanova", "Мария", "Иванова")
+    auth = _ivanova(api, emulator)
     chat_id = _class_chat_id(api, auth)
     question = _send(api, auth, chat_id, "Кто забыл дневник на парте?")
     for number in range(LATER_MESSAGES):
@@ -79,4 +90,63 @@ def test_tapping_the_quote_of_a_message_further_back_shows_it_highlighted(
     # Back to the newest messages: the reply is there again.
     page.locator("#newest").click()
     expect(page.locator(".message", has_text="Дневник у меня в кабинете")).to_have_count(1)
+    assert errors == [], errors
+
+
+def test_the_journal_loads_the_page_of_a_quoted_message_further_back_and_highlights_it(
+    browser: Any, stack: Stack, screenshots: Path
+) -> None:
+    """The demo journal at 1280 px: the quote of a message not loaded leads to it through ``?start_at=``."""
+    from playwright.sync_api import expect
+
+    api, emulator = stack.ready["api"], stack.ready["emulator"]
+    auth = _ivanova(api, emulator)
+    chat_id = _class_chat_id(api, auth)
+    question = _send(api, auth, chat_id, "Где журнал посещаемости?")
+    for number in range(LATER_MESSAGES):  # the journal loads 30 a page too
+        _send(api, auth, chat_id, f"Напоминание номер {number + 1}")
+    _send(api, auth, chat_id, "Журнал в учительской", reply_to=question)
+
+    journal = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU").new_page()
+    errors = _watch(journal)
+    start_ats: list[str] = []
+    journal.on("request", lambda r: start_ats.append(r.url) if "start_at=" in r.url else None)
+    journal.goto(f"{api}/demo")
+    journal.select_option("#user", "t-ivanova")
+    journal.click("#sign-in-button")
+    journal.click("#chats-button")
+    journal.locator("#chat-list button", has=journal.locator(".title", has_text=re.compile("^5А$"))).click()
+    expect(journal.locator("#chat-title")).to_have_text("5А")
+    reply = journal.locator("#chat-messages .message", has_text="Журнал в учительской")
+    expect(reply).to_have_count(1)
+    expect(journal.locator(f"#m-{question}")).to_have_count(0)  # not on the newest page
+    quote = reply.locator("a.quote-further")
+    expect(quote).to_have_text("Ответ на более раннее сообщение")
+    assert_accessible(journal, "journal: a reply to a message further back")
+
+    quote.focus()
+    journal.keyboard.press("Enter")
+    target = journal.locator(f"#m-{question}")
+    expect(target).to_contain_text("Где журнал посещаемости?")
+    expect(target).to_have_class(re.compile(r"\bhighlight\b"))
+    expect(target).to_be_in_viewport()
+    # Nothing silently missing between it and the pages already loaded: the next message is the one after it.
+    following = journal.locator(f"#m-{question} ~ .message").first
+    expect(following).to_contain_text("Напоминание номер 1")
+    assert any(f"start_at={question}" in url for url in start_ats), start_ats
+    outline = "getComputedStyle(document.querySelector('.message.highlight')).outlineStyle"
+    assert journal.evaluate(outline) == "solid"
+    # Keyboard focus stays on the quote that was used (redrawn, now quoting the loaded message),
+    # not on the message it led to.
+    focused = journal.evaluate(
+        "[document.activeElement.tagName, document.activeElement.className,"
+        " (document.activeElement.closest('.message') || {}).id]"
+    )
+    reply_id = reply.get_attribute("id")
+    assert focused == ["A", "quote", reply_id], focused
+    expect(reply.locator("a.quote")).to_contain_text("Где журнал посещаемости?")
+    journal.screenshot(path=str(screenshots / "42-journal-reply-quote-target-highlighted.png"))
+    assert_accessible(journal, "journal: the quoted message loaded and highlighted")
+    # The newest messages are still there, and «Загрузить более ранние» still fills what lies between.
+    expect(reply).to_have_count(1)
     assert errors == [], errors
