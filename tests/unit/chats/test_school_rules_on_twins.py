@@ -154,3 +154,27 @@ def test_quiet_hours_close_parents_chats_to_non_moderators(
     assert service(twin, store, clock, audit).send_message(me(STUDENT), CLASS, "Класс", None).created
     clock.advance(hours=18)  # 08:00 in Moscow
     assert service(twin, store, clock, audit).send_message(me(PARENT), PARENTS, "Утро", None).created
+
+
+def test_the_chat_list_says_when_posting_opens_reading_settings_once_and_only_when_needed(
+    twin: InMemoryChats, store: CountingStore, clock: MovableClock, audit: Audit
+) -> None:
+    hours = PostingHours(time(8, 0), time(10, 0))  # 14:00 in Moscow now: closed until 08:00 tomorrow
+    assert store.save(SchoolSettings(SCHOOL, posting_hours=hours, version=1), 0)
+    rules = SchoolRules(store, clock, audit)
+    chats = ChatService(twin, twin, twin, clock, fan_out=InlineFanOut(twin), rules=rules)
+    parent_items = chats.list_chats(me(PARENT), 50, None).items
+    student_items = chats.list_chats(me(STUDENT), 50, None).items
+    teacher_items = chats.list_chats(me(TEACHER), 50, None).items
+    store.reads = 0
+    # The pupil is in no parents chat and the teacher moderates it: nothing to read, nothing closed.
+    assert SchoolRules(store, clock, audit).closed_for_posting(student_items) == {}
+    assert SchoolRules(store, clock, audit).closed_for_posting(teacher_items) == {}
+    assert store.reads == 0
+    closed = SchoolRules(store, clock, audit).closed_for_posting(parent_items)
+    assert store.reads == 1
+    assert set(closed) == {PARENTS}
+    assert closed[PARENTS].opens_at == datetime(2026, 9, 2, 5, 0, tzinfo=UTC)
+    assert closed[PARENTS].text == "Чат открыт для сообщений с 8:00"
+    clock.advance(hours=18, minutes=1)  # 08:01 in Moscow
+    assert SchoolRules(store, clock, audit).closed_for_posting(parent_items) == {}
