@@ -576,7 +576,7 @@
   function chatView(chat, pane, refreshList, unreadAtOpen) {
     var view = { chat: chat, messages: [], before: null, sending: false, marks: {}, divider: null,
       members: [], replyTo: null, attached: [], uploading: 0, links: {},
-      closed: chat.posting_notice || closedText(chat.id) };
+      closed: chat.posting_notice !== undefined ? chat.posting_notice : closedText(chat.id) };
     var title = el("h2", { id: "chat-title", text: chat.title });
     var meta = el("p", { "class": "muted", id: "chat-meta" });
     var olderBox = el("div", { "class": "older" });
@@ -1069,7 +1069,17 @@
       if (fresh.posting_notice === undefined) { return; }
       view.chat.posting_notice = fresh.posting_notice;
       view.chat.posting_opens_at = fresh.posting_opens_at;
-      view.closed = fresh.posting_notice || closedText(view.chat.id);
+      view.closed = fresh.posting_notice;  // the server's word now, over an earlier refusal
+      if (!view.closed) { delete state.closed[view.chat.id]; }
+      var wait = fresh.posting_opens_at ? Date.parse(fresh.posting_opens_at) - Date.now() : 0;
+      if (wait > 0 && wait < 86400000 * 7 && view.closedTimer === undefined) {
+        // When posting opens, the chat is asked again and the notice goes.
+        view.closedTimer = setTimeout(function () {
+          view.closedTimer = undefined;
+          api("GET", path("")).then(showPostingNotice, function () {});
+        }, wait + 1000);
+        state.timers.push(view.closedTimer);
+      }
       var box = view.closedBox;
       if (!box) { return; }
       if (view.closed) { box.textContent = view.closed; box.removeAttribute("hidden"); }
