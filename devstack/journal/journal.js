@@ -682,6 +682,11 @@
     function drawMessages(keepFromBottom) {
       var fromBottom = log.scrollHeight - log.scrollTop;
       var atBottom = fromBottom - log.clientHeight < 40;
+      // A control of a message that holds keyboard focus (a quote, «Ответить») is redrawn: focus goes
+      // back to its new self rather than to the page (a new message must not take it away).
+      var active = document.activeElement;
+      var holder = active && active !== log && log.contains(active) ? active.closest(".message") : null;
+      var kept = holder && active.className ? { id: holder.id, classes: active.className.split(" ") } : null;
       while (log.firstChild) { log.removeChild(log.firstChild); }
       if (!view.messages.length) { log.appendChild(el("p", { "class": "muted", text: "Сообщений пока нет." })); }
       view.messages.forEach(function (m) {
@@ -712,6 +717,11 @@
       window.SchoolChatsWhen.label(log, ".message", "day", function (text) {
         return el("p", { text: text });
       });
+      if (kept) {
+        var again = document.getElementById(kept.id);
+        again = again && (again.querySelector("." + kept.classes.join(".")) || again.querySelector("." + kept.classes[0]));
+        if (again) { again.focus({ preventScroll: true }); }
+      }
       // Stay where the reader is: at the newest, or on the same message after older ones came in.
       if (keepFromBottom || !atBottom) { log.scrollTop = log.scrollHeight - fromBottom; }
       else { log.scrollTop = log.scrollHeight; }
@@ -750,14 +760,8 @@
         merge(page.items);
         return fillGap(reached, 5);
       }).then(function () {
-        // The redraw replaces the quote that was tapped: focus goes back to its new self, not elsewhere.
-        var active = document.activeElement;
-        var from = active && active.classList.contains("quote") && log.contains(active)
-          ? active.closest(".message").id : null;
         drawOlder();
-        drawMessages(true);
-        var again = from ? document.querySelector("#" + CSS.escape(from) + " a.quote") : null;
-        if (again) { again.focus({ preventScroll: true }); }
+        drawMessages(true);  // the quote that was tapped keeps keyboard focus through the redraw
         var target = document.getElementById("m-" + id);
         if (!target) { return; }
         target.scrollIntoView({ block: "center" });
