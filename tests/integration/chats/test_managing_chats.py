@@ -294,6 +294,8 @@ def test_members_show_no_phone_numbers(world: World) -> None:
         "last_message",
         "call",
         "awaiting_open",
+        "posting_opens_at",
+        "posting_notice",
     }
 
 
