@@ -34,6 +34,7 @@ from chalicelib.api.http import (
 from chalicelib.api.shapes import chat_json, member_json, message_json, person_json
 from chalicelib.attachments.rules import MAX_PER_MESSAGE
 from chalicelib.chats.access import ChatAccess
+from chalicelib.chats.service import ChatService
 from chalicelib.clock import isoformat_utc
 from chalicelib.config import settings
 from chalicelib.errors import ValidationFailed
@@ -158,16 +159,18 @@ class MarkReadInput(RequestBody):
     up_to: Identifier
 
 
-def _chat_with_call(ctx: RequestContext, opened: ChatAccess) -> dict[str, Any]:
+def _chat_with_call(
+    ctx: RequestContext, opened: ChatAccess, chats: ChatService | None = None
+) -> dict[str, Any]:
     """A chat with its call under way (for members; one more read, only for them) and whether it
     still waits for its class teacher to open it (teacher first)."""
     call = None
     if opened.membership is not None and not opened.chat.archived:
         summaries = ctx.services.calls(settings()).summaries([opened.chat.chat_id])
         call = call_summary_json(summaries.get(opened.chat.chat_id))
-    rules = ctx.services.school_rules
-    awaiting = rules.awaits_opening(opened)
-    closed = rules.closed_for_posting([(opened.membership, opened.chat)])
+    awaiting = ctx.services.school_rules.awaits_opening(opened)
+    # ``chats``: the service that opened the chat; its rules already hold the school's settings it read.
+    closed = (chats or ctx.services.chats).closed_for_posting([(opened.membership, opened.chat)])
     return chat_json(opened.chat, opened.my_role, call) | {"awaiting_open": awaiting} | posting_window_json(
         closed.get(opened.chat.chat_id)
     )
@@ -189,10 +192,11 @@ def posting_window_json(closed: ClosedForPosting | None) -> dict[str, Any]:
 def list_chats(ctx: RequestContext) -> dict[str, Any]:
     """The caller's chats, newest activity first."""
     limit = ctx.page_size(default=50, maximum=100)
-    chats = ctx.services.chats.list_chats(ctx.authenticated, limit, ctx.position("before", compound=True))
+    service = ctx.services.chats
+    chats = service.list_chats(ctx.authenticated, limit, ctx.position("before", compound=True))
     calls = ctx.services.calls(settings()).summaries(chat.chat_id for _, chat in chats.items)
     # Quiet hours: when each chat closed to the caller opens again (settings read once per school).
-    closed = ctx.services.school_rules.closed_for_posting(chats.items)
+    closed = service.closed_for_posting(chats.items)
     items = [
         chat_json(chat, row.chat_role.value, call_summary_json(calls.get(chat.chat_id)))
         | {"unread_count": chats.unread.get(chat.chat_id, 0)}
@@ -247,9 +251,10 @@ def chat_choices(ctx: RequestContext) -> dict[str, Any]:
 @api.route("/v1/chats/{chat_id}")
 def get_chat(ctx: RequestContext, chat_id: str) -> dict[str, Any]:
     """One chat (members; administrators and operators through the back office)."""
-    opened = ctx.services.chats.open_chat(ctx.authenticated, chat_id)
+    service = ctx.services.chats
+    opened = service.open_chat(ctx.authenticated, chat_id)
     # Teacher first: whether its class teacher (the caller) still has to press «Открыть чат».
-    return _chat_with_call(ctx, opened)
+    return _chat_with_call(ctx, opened, service)
 
 
 @api.route("/v1/chats/{chat_id}", methods=("PATCH",))

@@ -57,7 +57,7 @@ from chalicelib.planning.plan import subject_chat_members, teaches_class
 from chalicelib.roster.model import ClassKind, ClassRecord, PersonRecord, Role, SchoolRoster
 from chalicelib.safety.audit import AuditAction
 from chalicelib.safety.consent import require_consent
-from chalicelib.schools.settings import HELD_KINDS
+from chalicelib.schools.settings import HELD_KINDS, ClosedForPosting
 
 if TYPE_CHECKING:
     from chalicelib.live.feed import ChatFeed
@@ -176,6 +176,15 @@ class ChatService:
             for row, chat in visible
         }
         return ChatListPage(linked=True, items=visible, before=page.before, unread=unread)
+
+    def closed_for_posting(
+        self, items: Sequence[tuple[Membership | None, Chat]]
+    ) -> dict[str, ClosedForPosting]:
+        """The chats of ``items`` quiet hours close to their member now, by id (none without school rules).
+
+        Asked of the same rules as the visibility checks, so a request reads a school's settings once.
+        """
+        return self.rules.closed_for_posting(items) if self.rules is not None else {}
 
     def members(self, caller: Caller, chat_id: str, limit: int, after: str | None) -> MemberPage:
         """A chat's active members, for its members and through the back office (audited)."""

@@ -178,3 +178,16 @@ def test_the_chat_list_says_when_posting_opens_reading_settings_once_and_only_wh
     assert closed[PARENTS].text == "Чат открыт для сообщений с 8:00"
     clock.advance(hours=18, minutes=1)  # 08:01 in Moscow
     assert SchoolRules(store, clock, audit).closed_for_posting(parent_items) == {}
+
+
+def test_opening_a_parents_chat_and_its_posting_window_read_the_settings_once(
+    twin: InMemoryChats, store: CountingStore, clock: MovableClock, audit: Audit
+) -> None:
+    hours = PostingHours(time(8, 0), time(10, 0))
+    assert store.save(SchoolSettings(SCHOOL, posting_hours=hours, version=1), 0)
+    chats = service(twin, store, clock, audit)
+    store.reads = 0
+    opened = chats.open_chat(me(PARENT), PARENTS)  # never opened by its teacher: visibility may read them
+    closed = chats.closed_for_posting([(opened.membership, opened.chat)])
+    assert closed[PARENTS].text == "Чат открыт для сообщений с 8:00"
+    assert store.reads == 1
