@@ -143,6 +143,7 @@ class Services:
             self.audit_log,
             self.reports,
             self.seats,
+            on_left=lambda chat_id, person_id: self.feed.tell([person_id], live_events.chat_removed(chat_id)),
         )
 
     @property
