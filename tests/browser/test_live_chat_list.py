@@ -3,8 +3,9 @@
 Teacher first is on for a new school: its class chat waits for the class teacher. The pupil's phone
 is open on its (empty) chat list; the class teacher presses «Открыть чат» on their phone, and the
 pupil's list shows the chat within 2 s, without a reload and without moving the pupil's keyboard
-focus. Then the school takes the pupil out of the chat while it is open on their phone: the composer
-gives way to a Russian notice. Screenshots go to ``test-output/browser/`` (``40-…``, ``41-…``).
+focus. Then the school takes the pupil out of the chat while it is open on their phone (and a moderator
+out of a custom chat open in their demo journal): the composer gives way to a Russian notice.
+Screenshots go to ``test-output/browser/`` (``40-…`` to ``42-…``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import boto3
 import pytest
 import requests
 
+from chalicelib.identity.journal_token import issue_journal_token
 from tests.browser.test_live_updates import LIVE_MS, _frames, _wait_ready
 from tests.browser.test_school_settings_page import (
     JOURNAL_SECRET,
@@ -139,3 +141,51 @@ def test_an_opened_chat_appears_on_the_pupils_list_and_a_removal_replaces_the_co
     assert phone.evaluate("window.__notReloaded === true")
     phone.screenshot(path=str(screenshots / "41-phone-removed-from-open-chat.png"), full_page=True)
     assert errors == [] and teacher_errors == []
+
+    # The same in the demo journal: the pupil has a custom chat open; its moderator takes them out.
+    club = requests.post(
+        f"{api}/v1/chats",
+        json={"kind": "custom", "title": "Кружок", "member_ids": ["s-l3"]},
+        headers=teacher,
+        timeout=10,
+    )
+    assert club.status_code == 201, club.text
+    journal, journal_frames, journal_errors = _journal(browser, api, "s-l3", "Комаров Лев")
+    journal.locator("#chat-list button", has=journal.locator(".title", has_text="Кружок")).click()
+    expect(journal.locator("#journal-composer")).to_be_visible()
+    _wait_ready(journal, journal_frames)
+    journal.evaluate("window.__notReloaded = true")
+    taken_out = requests.delete(
+        f"{api}/v1/chats/{club.json()['id']}/members/s-l3", headers=teacher, timeout=10
+    )
+    assert taken_out.status_code == 204, taken_out.text
+    expect(journal.locator("#journal-removed")).to_have_text(
+        "Вас больше нет в этом чате: новые сообщения сюда не придут, писать в него нельзя.", timeout=LIVE_MS
+    )
+    expect(journal.locator("#journal-composer")).to_have_count(0)
+    assert journal.evaluate("window.__notReloaded === true")
+    journal.screenshot(path=str(screenshots / "42-journal-removed-from-open-chat.png"))
+    assert journal_errors == []
+
+
+def _journal(
+    browser: Any, api: str, person_id: str, name: str
+) -> tuple[Any, list[dict[str, Any]], list[str]]:
+    """The demo journal at 1280 px signed in as ``person_id`` (its token endpoint answered with a journal
+    token for them), on «Чаты»; its socket frames and errors."""
+    from playwright.sync_api import expect
+
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU").new_page()
+    frames = _frames(page)
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    token = issue_journal_token(person_id, JOURNAL_SECRET, issued_at=int(time.time()), lifetime_s=3600)
+    signed = {"person_id": person_id, "name": name, "token": token}
+    page.route("**/demo/tokens", lambda route: route.fulfill(json=signed))
+    page.goto(f"{api}/demo")
+    page.click("#sign-in-button")
+    expect(page.locator("#home")).to_contain_text(name)
+    page.click("#chats-button")
+    expect(page.locator("#chats h1")).to_have_text("Чаты")
+    return page, frames, errors
