@@ -68,6 +68,7 @@ def my_data(ctx: RequestContext) -> dict[str, Any]:
 def erase_me(ctx: RequestContext) -> Response:
     """Erase the caller's account, profile, link, sessions and sign-in links (SPEC §11)."""
     erase(ctx.services, ctx.authenticated.person_id)
+    close_person_sockets(ctx.services.connections, ctx.services.live, ctx.authenticated.person_id)
     return Response(body="", status_code=204)
 
 

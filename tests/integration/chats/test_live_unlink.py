@@ -1,4 +1,5 @@
-"""Unlinking ends the person's open sockets (SPEC §10: authenticated, re-checked when membership changes).
+"""Unlinking, or erasing one's account, ends the person's open sockets (SPEC §10: authenticated,
+re-checked when membership changes).
 
 A journal user who unlinks their profile is no longer a member of anything the
 chats API shows them; their open pages must stop getting the chats' events too.
@@ -16,11 +17,12 @@ from tests.integration.chats.world import World
 pytestmark = pytest.mark.emulator
 
 
-def test_an_unlinked_persons_open_sockets_are_closed_and_get_nothing_more(
-    world: World, live: LiveServer
+@pytest.mark.parametrize("ending", ["/v1/link", "/v1/me"])
+def test_an_unlinked_or_erased_persons_open_sockets_are_closed_and_get_nothing_more(
+    world: World, live: LiveServer, ending: str
 ) -> None:
     parent, teacher = _journal(live, "par-1"), _journal(live, "t-math")
-    assert world.call("par-1", "DELETE", "/v1/link").status == 204
+    assert world.call("par-1", "DELETE", ending).status == 204
     world.send("t-class", "custom", "После отвязки")
     event = teacher.recv(timeout=WAIT_S)  # a member still linked gets it
     assert '"message.created"' in event
