@@ -87,6 +87,7 @@ class SchoolSafety:
         reports: ReportStore,
         seats: SchoolSeats,
         on_left: Callable[[str, str], None] | None = None,
+        on_joined: Callable[[str, str], None] | None = None,
     ) -> None:
         self.directory = directory
         self.messenger = messenger
@@ -97,6 +98,8 @@ class SchoolSafety:
         self.seats = seats
         # (chat id, person id) of a membership a departure ended: their open pages drop the chat.
         self.on_left = on_left
+        # (chat id, person id) of an administrator put in a chat left without a moderator: pages list it.
+        self.on_joined = on_joined
 
     def audit(
         self,
@@ -144,6 +147,9 @@ class SchoolSafety:
         newcomers = [a for a in admins if not (a.person_id in rows and rows[a.person_id].active)]
         if newcomers:
             self.messenger.add_members(chat.as_existing(), newcomers, now)
+            if self.on_joined is not None:
+                for admin in newcomers:
+                    self.on_joined(chat.chat_id, admin.person_id)
         for admin in admins:
             row = rows.get(admin.person_id)
             if row is not None and row.active and row.chat_role is not ChatRole.MODERATOR:

@@ -103,20 +103,28 @@ def test_someone_who_left_the_school_is_told_every_chat_of_theirs_was_removed(
         "l3-t1", "/v1/chats", {"kind": "custom", "title": "Поход", "member_ids": ["l3-t2", "l3-adm"]}
     )
     assert trip.status == 201, trip.body
+    # A chat only l3-t2 moderates, without the administrator: it goes to them when l3-t2 leaves.
+    club = world.post("l3-t2", "/v1/chats", {"kind": "custom", "title": "Кружок", "member_ids": ["l3-t1"]})
+    assert club.status == 201, club.body
     worker.drain()  # its own pushes (chat.added) go out before anyone below listens
     teacher = _journal(live, "l3-t2")
-    bystanders = [_journal(live, who) for who in ("l3-s1", "l3-p1", "l3-t1", "l3-adm")]
+    admin = _journal(live, "l3-adm")
+    bystanders = [_journal(live, who) for who in ("l3-s1", "l3-p1", "l3-t1")]
     synced.classes["l3-5b"] = ClassSpec("5Б", ("l3-t3",), ("l3-s3",))  # l3-t2 leaves the school
     _sync(services, worker, synced, 2)
 
-    assert _events(teacher, 4) == {
+    assert _events(teacher, 5) == {
         ("chat.removed", _chat(ChatKind.CLASS, "l3-5b")),
         ("chat.removed", _chat(ChatKind.PARENTS, "l3-5b")),
         ("chat.removed", _chat(ChatKind.STAFF, None)),
         ("chat.removed", trip.body["id"]),  # not the roster's: the departure ends it (SPEC §4)
+        ("chat.removed", club.body["id"]),
     }
     _nothing_more(teacher)
     teacher.close()
+    assert _events(admin, 1) == {("chat.added", club.body["id"])}  # left without a moderator: theirs now
+    _nothing_more(admin)
+    admin.close()
     for socket in bystanders:
         _nothing_more(socket)
         socket.close()
