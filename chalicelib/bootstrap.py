@@ -143,6 +143,8 @@ class Services:
             self.audit_log,
             self.reports,
             self.seats,
+            on_left=lambda chat_id, person_id: self.feed.tell([person_id], live_events.chat_removed(chat_id)),
+            on_joined=lambda chat_id, person_id: self.feed.tell([person_id], live_events.chat_added(chat_id)),
         )
 
     @property

@@ -72,6 +72,20 @@ def reset_process_state() -> None:
     aws.reset_clients()
 
 
+@pytest.fixture(autouse=True)
+def settings_read_afresh() -> None:
+    """Every test starts with settings read from its own environment.
+
+    A thread an earlier test left finishing (a pool's delivery, a worker) can call ``settings()``
+    while that test's environment is being put back: the cache then keeps the old names (a
+    per-process table prefix) past the ``aws`` fixture's clean-up, and a later test that uses no
+    emulator reads them.
+    """
+    from chalicelib import config
+
+    config.settings.cache_clear()
+
+
 # This process's tables: made on first use, emptied before each test that asks for ``aws``.
 SESSION_TABLE_PREFIX = f"t{_SESSION}-"
 

@@ -18,6 +18,7 @@ from chalicelib.identity.linking import LinkService
 from chalicelib.identity.me import describe_me
 from chalicelib.identity.phone import InvalidPhone, normalise_phone
 from chalicelib.identity.profiles import validate_profile
+from chalicelib.live.revoke import close_person_sockets
 from chalicelib.privacy.me_data import erase, export_data
 
 api = ApiBlueprint(__name__)
@@ -67,6 +68,7 @@ def my_data(ctx: RequestContext) -> dict[str, Any]:
 def erase_me(ctx: RequestContext) -> Response:
     """Erase the caller's account, profile, link, sessions and sign-in links (SPEC §11)."""
     erase(ctx.services, ctx.authenticated.person_id)
+    close_person_sockets(ctx.services.connections, ctx.services.live, ctx.authenticated.person_id)
     return Response(body="", status_code=204)
 
 
@@ -74,6 +76,8 @@ def erase_me(ctx: RequestContext) -> Response:
 def unlink(ctx: RequestContext) -> Response:
     """Unlink the journal user's profile."""
     _service(ctx).unlink(ctx.authenticated.person_id)
+    # Its open pages get no more of the chats it no longer sees (SPEC §10).
+    close_person_sockets(ctx.services.connections, ctx.services.live, ctx.authenticated.person_id)
     return Response(body="", status_code=204)
 
 

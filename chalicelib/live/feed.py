@@ -82,16 +82,34 @@ class ChatFeed:
     def tell_roster_changes(self, state: SchoolState, changes: ChangeSet) -> None:
         """A sync's membership changes, to the people they concern (SPEC §10: re-checked when membership
         changes): ``chat.removed`` to each person taken out of a chat; ``chat.added`` to each person put
-        in one, except pupils and parents put in a class or parents chat, which may wait for its class
-        teacher (they learn it when it is opened, or on their next fetch)."""
+        in one, except pupils and parents put in a class or parents chat that waits for its class
+        teacher now (they learn it when it is opened: ``chat.appeared``). Call after the changes are
+        stored: whether a chat waits is read from the chat as it is then."""
         kinds = {chat.chat_id: chat.kind for chat in state.chats.values()}
         kinds.update(
             {chat.chat_id: chat.kind for chat in (*changes.chats_to_create, *changes.chats_to_restore)}
         )
+        waiting: dict[str, bool] = {}
         for member in changes.members_to_remove:
             self.tell([member.person_id], events.chat_removed(member.chat_id))
         for planned in changes.members_to_add:
             kind = kinds.get(planned.chat_id)
             if planned.person_role in WAITING_ROLES and (kind is None or kind in HELD_KINDS):
-                continue
+                if planned.chat_id not in waiting:
+                    waiting[planned.chat_id] = self._waits(planned.person_id, planned.chat_id)
+                if waiting[planned.chat_id]:
+                    continue
             self.tell([planned.person_id], events.chat_added(planned.chat_id))
+
+    def _waits(self, person_id: str, chat_id: str) -> bool:
+        """Whether a class or parents chat is hidden from its pupils and parents now (unknown: it is)."""
+        if isinstance(self.live, NoLiveDelivery):
+            return True
+        if self.held is None:
+            return False
+        try:
+            chat = self.directory.lookup(person_id, chat_id).chat
+            return chat is None or self.held(chat)
+        except Exception as error:  # a page that misses it lists the chat on its next fetch
+            log_event("live_publish_failed", chat_id=chat_id, event_type=events.CHAT_ADDED, error=repr(error))
+            return True

@@ -19,3 +19,17 @@ def close_session_sockets(connections: ConnectionStore | None, live: LiveDeliver
                 connections.forget(connection_id)
     except Exception as error:  # the session is gone already; its sockets lapse at their expiry
         log_event("live_close_failed", error=repr(error))
+
+
+def close_person_sockets(connections: ConnectionStore | None, live: LiveDelivery, person_id: str) -> None:
+    """Close and forget every socket of the person (their link ended); never fails the unlinking."""
+    if connections is None:
+        return
+    try:
+        opened = set(connections.sockets_of([person_id]).get(person_id, {}))
+        if opened:
+            live.close(sorted(opened))
+            for connection_id in opened:  # with live delivery off, still nothing may reach them
+                connections.forget(connection_id)
+    except Exception as error:  # the link is gone already; its sockets lapse at their expiry
+        log_event("live_close_failed", error=repr(error))

@@ -11,6 +11,7 @@ its ports handed in (``bootstrap.Services.school``).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
@@ -85,6 +86,8 @@ class SchoolSafety:
         audit_log: AuditLog,
         reports: ReportStore,
         seats: SchoolSeats,
+        on_left: Callable[[str, str], None] | None = None,
+        on_joined: Callable[[str, str], None] | None = None,
     ) -> None:
         self.directory = directory
         self.messenger = messenger
@@ -93,6 +96,10 @@ class SchoolSafety:
         self.audit_log = audit_log
         self.reports = reports
         self.seats = seats
+        # (chat id, person id) of a membership a departure ended: their open pages drop the chat.
+        self.on_left = on_left
+        # (chat id, person id) of an administrator put in a chat left without a moderator: pages list it.
+        self.on_joined = on_joined
 
     def audit(
         self,
@@ -140,6 +147,9 @@ class SchoolSafety:
         newcomers = [a for a in admins if not (a.person_id in rows and rows[a.person_id].active)]
         if newcomers:
             self.messenger.add_members(chat.as_existing(), newcomers, now)
+            if self.on_joined is not None:
+                for admin in newcomers:
+                    self.on_joined(chat.chat_id, admin.person_id)
         for admin in admins:
             row = rows.get(admin.person_id)
             if row is not None and row.active and row.chat_role is not ChatRole.MODERATOR:
@@ -163,7 +173,10 @@ class SchoolSafety:
         facts = {cid: ChatFacts(cid, ChatKind(c.kind), bool(c.archived)) for cid, c in chats.items()}
         plan = plan_departures(present, facts, rows)
         for chat_id, person_id in plan.leaving:
-            self.messenger.remove_member(chats[chat_id].as_existing(), person_id, exclude=False, now=now)
+            chat = chats[chat_id].as_existing()
+            ended = self.messenger.remove_member(chat, person_id, exclude=False, now=now)
+            if ended and self.on_left is not None:
+                self.on_left(chat_id, person_id)
         for person_id in sorted(plan.departed):
             self.seats.record_departure(person_id, roster.school_id, now)
             self.audit(

@@ -429,10 +429,26 @@
     var live = document.body.getAttribute("data-live");
     if (window.SchoolChatsLive) {
       state.live = window.SchoolChatsLive.start({ url: live, token: state.token,
-        onEvent: function () { refresh(); }, catchUp: refresh });
+        onEvent: function (event) {
+          // Taken out of the open chat (chat.removed): a notice instead of its send box.
+          if (event.type === "chat.removed" && event.chat_id === opened.id) { leftChat(pane); }
+          refresh();
+        }, catchUp: refresh });
     } else {
       state.timers.push(setInterval(refresh, 15000));
     }
+  }
+
+  // The reader is no longer in the open chat: its composer gives way to a notice (a focus inside the
+  // composer goes to the notice; any other focus stays put).
+  function leftChat(pane) {
+    var form = pane.querySelector("#journal-composer");
+    if (!form || pane.querySelector("#journal-removed")) { return; }
+    var notice = el("p", { "class": "read-only", id: "journal-removed", role: "status", tabindex: "-1",
+      text: "Вас больше нет в этом чате: новые сообщения сюда не придут, писать в него нельзя." });
+    var hadFocus = form.contains(document.activeElement);
+    form.parentNode.replaceChild(notice, form);
+    if (hadFocus) { notice.focus({ preventScroll: true }); }
   }
 
   // A message's text with http(s) addresses as links that open apart from the journal (as on the phone).

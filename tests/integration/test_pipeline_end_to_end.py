@@ -79,27 +79,29 @@ def test_a_duplicate_s3_event_makes_no_second_import_and_no_duplicate(worker: An
     assert len(list(ChatItem.scan())) == 7
 
 
-def test_a_crash_halfway_through_the_upload_stage_then_a_retry_converges(
-    worker: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from chalicelib.pipeline import upload as upload_stage
-
+def test_a_crash_halfway_through_the_upload_stage_then_a_retry_converges(worker: Any, services: Any) -> None:
     roster = flat_csv(3, 2, 5, 1, seed=3)
-    real_save = upload_stage.save_shard
+    real_files = services.roster_files
     saved: list[str] = []
 
-    def save_then_die(import_id: str, update: Any) -> str:
-        if len(saved) == 2:
-            raise RuntimeError("Lambda timed out")
-        saved.append(update.school_id)
-        return real_save(import_id, update)
+    class DiesAtTheThirdShard:
+        """The roster files as the stage sees them, until the Lambda times out after two shards."""
 
-    monkeypatch.setattr(upload_stage, "save_shard", save_then_die)
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real_files, name)
+
+        def save_shard(self, import_id: str, update: Any) -> str:
+            if len(saved) == 2:
+                raise RuntimeError("Lambda timed out")
+            saved.append(update.school_id)
+            return str(real_files.save_shard(import_id, update))
+
+    services.roster_files = DiesAtTheThirdShard()
     upload("rosters/three-schools.csv", roster)
     worker.drain()  # the upload message fails; nothing is queued yet
     assert reports()[0]["status"] == "running" and list(MembershipItem.scan()) == []
 
-    monkeypatch.setattr(upload_stage, "save_shard", real_save)
+    services.roster_files = real_files
     queue = client("sqs").get_queue_url(QueueName=settings().upload_queue_name)["QueueUrl"]
     # SQS redelivers the failed message once its visibility timeout (short in tests) has passed.
     while (

@@ -84,6 +84,23 @@
     }
   }
 
+  // The reader was taken out of the open chat (SPEC §10, chat.removed): a notice instead of the
+  // composer; a focus inside the composer goes to the notice, any other focus stays where it is.
+  function removed() {
+    var composer = document.getElementById("composer");
+    if (document.getElementById("removed")) { return; }
+    var notice = document.createElement("p");
+    notice.className = "read-only";
+    notice.id = "removed";
+    notice.setAttribute("role", "status");
+    notice.setAttribute("tabindex", "-1");
+    notice.textContent = "Вас больше нет в этом чате: новые сообщения сюда не придут, писать в него нельзя.";
+    var hadFocus = composer && composer.contains(document.activeElement);
+    if (composer) { composer.parentNode.replaceChild(notice, composer); }
+    else { var main = document.querySelector("main"); if (main) { main.appendChild(notice); } }
+    if (hadFocus) { notice.focus({ preventScroll: true }); }
+  }
+
   function followNewest(list, announcer) {
     var known = {};
     var chatId = decodeURIComponent(window.location.pathname.split("/").pop());
@@ -125,7 +142,10 @@
         .catch(function () { /* try again next time */ });
     }
     function poll() { refresh().then(function () { window.setTimeout(poll, POLL_MS); }); }
-    if (!followLive(function (event) { if (!event || event.chat_id === chatId) { refresh(); } })) {
+    if (!followLive(function (event) {
+      if (event && event.type === "chat.removed" && event.chat_id === chatId) { removed(); return; }
+      if (!event || event.chat_id === chatId) { refresh(); }
+    })) {
       window.setTimeout(poll, POLL_MS);
     }
   }

@@ -93,6 +93,7 @@ def test_the_phone_answers_a_message_and_shows_the_quote_as_a_link_to_it(
 
 def _long_chat(world: World, services: object, clock: MovableClock, count: int) -> tuple[str, list[str]]:
     """The class chat with a first question and ``count`` messages after it; ids oldest first."""
+    clock.advance(seconds=1)  # after the world's own messages: same-second messages order by random id
     asked = world.send("stu-1", "class", "Вопрос в самом начале")
     assert asked.status == 201
     ids = [asked.body["id"]]

@@ -151,15 +151,16 @@ def test_membership_changes_are_told_to_the_people_they_concern(twin: InMemoryCh
     ]
 
 
-def test_a_sync_tells_who_left_and_who_joined_but_not_pupils_of_a_chat_that_may_wait(
-    twin: InMemoryChats,
+@pytest.mark.parametrize("waits", [True, False])
+def test_a_sync_tells_who_left_and_who_joined_but_not_pupils_of_a_chat_that_waits(
+    twin: InMemoryChats, waits: bool
 ) -> None:
     from chalicelib.planning.diff import ChangeSet
     from chalicelib.planning.model import ChatRole, ExistingMember, PlannedMember
     from chalicelib.roster.model import Role
 
     live = Recorded()
-    feed = ChatFeed(twin, live)
+    feed = ChatFeed(twin, live, held=lambda chat: waits and chat.kind in (ChatKind.CLASS, ChatKind.PARENTS))
     state = twin.load_school_state(SCHOOL)
     parents = roster_chat_id(SCHOOL, ChatKind.PARENTS, "school-1-c0")
     subject = next(
@@ -177,8 +178,12 @@ def test_a_sync_tells_who_left_and_who_joined_but_not_pupils_of_a_chat_that_may_
         members_to_remove=(left,),
     )
     feed.tell_roster_changes(state, changes)
+    told_pupils = [] if waits else [({OTHER_STUDENT}, {"type": "chat.added", "chat_id": CLASS})]
+    told_parent = [] if waits else [({PARENT}, {"type": "chat.added", "chat_id": parents})]
     assert live.pushes == [
         ({STUDENT}, {"type": "chat.removed", "chat_id": CLASS}),
+        *told_pupils,  # teacher first off (or the chat opened): a pupil put in the class chat is told
         ({"t-new"}, {"type": "chat.added", "chat_id": CLASS}),
+        *told_parent,
         ({PARENT}, {"type": "chat.added", "chat_id": subject}),
     ]
