@@ -23,40 +23,45 @@ from infrastructure.generate import (
 )
 
 
-class SessionsByPhone(GlobalSecondaryIndex["SessionItem"]):
-    class Meta:
-        index_name = "by-phone"
-        projection = IncludeProjection(["step"])
+def session_model() -> type[Model]:
+    """A model like the ones other branches add: TTL, a GSI with an INCLUDE projection, an LSI.
 
-    phone_hash = UnicodeAttribute(hash_key=True)
-    created = NumberAttribute(range_key=True)
+    Made when called, so its table is named with the prefix the settings hold at that moment, as a
+    store module's model is named with the settings in effect when it is imported.
+    """
 
+    class SessionsByPhone(GlobalSecondaryIndex["SessionItem"]):
+        class Meta:
+            index_name = "by-phone"
+            projection = IncludeProjection(["step"])
 
-class SessionsByStep(LocalSecondaryIndex["SessionItem"]):
-    class Meta:
-        index_name = "by-step"
-        projection = KeysOnlyProjection()
+        phone_hash = UnicodeAttribute(hash_key=True)
+        created = NumberAttribute(range_key=True)
 
-    session_id = UnicodeAttribute(hash_key=True)
-    step = UnicodeAttribute(range_key=True)
+    class SessionsByStep(LocalSecondaryIndex["SessionItem"]):
+        class Meta:
+            index_name = "by-step"
+            projection = KeysOnlyProjection()
 
+        session_id = UnicodeAttribute(hash_key=True)
+        step = UnicodeAttribute(range_key=True)
 
-class SessionItem(Model):
-    """A model like the ones other branches add: TTL, a GSI with an INCLUDE projection, an LSI."""
+    class SessionItem(Model):
+        class Meta:
+            table_name = settings().table_prefix + "link-sessions"
+            region = "us-east-1"
 
-    class Meta:
-        table_name = settings().table_prefix + "link-sessions"
-        region = "us-east-1"
+        session_id = UnicodeAttribute(hash_key=True)
+        attempt = NumberAttribute(range_key=True)
+        phone_hash = UnicodeAttribute()
+        created = NumberAttribute()
+        step = UnicodeAttribute()
+        expires_at = TTLAttribute()
 
-    session_id = UnicodeAttribute(hash_key=True)
-    attempt = NumberAttribute(range_key=True)
-    phone_hash = UnicodeAttribute()
-    created = NumberAttribute()
-    step = UnicodeAttribute()
-    expires_at = TTLAttribute()
+        by_phone = SessionsByPhone()
+        by_step = SessionsByStep()
 
-    by_phone = SessionsByPhone()
-    by_step = SessionsByStep()
+    return SessionItem
 
 
 def test_the_committed_generated_template_is_current() -> None:
@@ -77,9 +82,10 @@ def test_every_model_in_all_models_has_its_table() -> None:
 
 
 def test_a_new_model_gets_keys_indexes_ttl_and_the_prod_safeguards() -> None:
-    resource = table_resource(SessionItem)
+    session_item = session_model()
+    resource = table_resource(session_item)
     properties = resource["Properties"]
-    assert table_logical_id(table_suffix(SessionItem)) == "LinkSessionsTable"
+    assert table_logical_id(table_suffix(session_item)) == "LinkSessionsTable"
     assert properties["TableName"] == {"Fn::Sub": "school-chats-${Stage}-link-sessions"}
     assert properties["BillingMode"] == "PAY_PER_REQUEST"
     assert properties["KeySchema"] == [
