@@ -33,6 +33,8 @@ from chalicelib.memory.safety import InMemoryAuditLog, InMemoryConsentStore, InM
 from chalicelib.memory.school_settings import InMemorySchoolSettings
 from chalicelib.memory.schools import InMemorySchoolStore
 from chalicelib.memory.seats import InMemoryRetention, InMemorySchoolSeats
+from chalicelib.messenger.port import NewChat, NewMember
+from chalicelib.planning.model import ChatKind, ChatRole, ExistingChat, Role
 
 
 @dataclass
@@ -80,3 +82,17 @@ def twin_services(now: datetime | None = None) -> Services:
         fan_out=InlineFanOut(chats),
         chat_lists=chats,
     )
+
+
+def custom_chat(
+    services: Services, chat_id: str, school_id: str, member: NewMember, at: datetime
+) -> ExistingChat:
+    """A custom chat moderated by teacher ``t-1`` with one more ``member``, as the use cases find it."""
+    services.messenger.create_chat(
+        NewChat(chat_id, school_id, ChatKind.CUSTOM, "Кружок", "t-1"),
+        [NewMember("t-1", "Учитель", Role.TEACHER, ChatRole.MODERATOR), member],
+        at,
+    )
+    chat = services.chat_directory.lookup("t-1", chat_id).chat
+    assert chat is not None
+    return chat.as_existing()

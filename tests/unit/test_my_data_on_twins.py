@@ -11,12 +11,12 @@ import pytest
 
 from chalicelib.bootstrap import Services
 from chalicelib.identity.stores import Link
-from chalicelib.messenger.port import NewChat, NewMember
-from chalicelib.planning.model import ChatKind, ChatRole, ExistingChat, Role
+from chalicelib.messenger.port import NewMember
+from chalicelib.planning.model import ExistingChat, Role
 from chalicelib.privacy.me_data import DELETED_USER_NAME, erase, export_data
 from chalicelib.safety.audit import AuditAction
 from chalicelib.safety.reports import ERASED_REPORTER, Report, report_id
-from tests.twins import twin_services
+from tests.twins import custom_chat, twin_services
 
 T0 = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 PHONE = "+79001234567"
@@ -29,17 +29,7 @@ def services() -> Services:
 
 
 def _chat(services: Services, chat_id: str) -> ExistingChat:
-    services.messenger.create_chat(
-        NewChat(chat_id, SCHOOL, ChatKind.CUSTOM, "Кружок", "t-1"),
-        [
-            NewMember("t-1", "Учитель", Role.TEACHER, ChatRole.MODERATOR),
-            NewMember("p-1", "Мама", Role.PARENT),
-        ],
-        T0,
-    )
-    chat = services.chat_directory.lookup("t-1", chat_id).chat
-    assert chat is not None
-    return chat.as_existing()
+    return custom_chat(services, chat_id, SCHOOL, NewMember("p-1", "Мама", Role.PARENT), T0)
 
 
 def _linked(services: Services) -> str:

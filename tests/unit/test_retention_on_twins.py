@@ -12,11 +12,11 @@ import pytest
 from chalicelib.attachments.port import Attachment, Status
 from chalicelib.bootstrap import Services
 from chalicelib.config import settings
-from chalicelib.messenger.port import NewChat, NewMember
-from chalicelib.planning.model import ChatKind, ChatRole, ExistingChat, Role
+from chalicelib.messenger.port import NewMember
+from chalicelib.planning.model import ExistingChat, Role
 from chalicelib.safety.audit import AuditAction
 from chalicelib.safety.retention import PSEUDONYM, SweepResult, sweep
-from tests.twins import twin_services
+from tests.twins import custom_chat, twin_services
 
 T0 = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 SCHOOL = "school-1"
@@ -28,17 +28,7 @@ def services() -> Services:
 
 
 def _chat(services: Services, chat_id: str) -> ExistingChat:
-    services.messenger.create_chat(
-        NewChat(chat_id, SCHOOL, ChatKind.CUSTOM, "Кружок", "t-1"),
-        [
-            NewMember("t-1", "Учитель", Role.TEACHER, ChatRole.MODERATOR),
-            NewMember("s-1", "Ученик 1", Role.STUDENT),
-        ],
-        T0,
-    )
-    chat = services.chat_directory.lookup("t-1", chat_id).chat
-    assert chat is not None
-    return chat.as_existing()
+    return custom_chat(services, chat_id, SCHOOL, NewMember("s-1", "Ученик 1", Role.STUDENT), T0)
 
 
 def _actions(services: Services) -> list[AuditAction]:
