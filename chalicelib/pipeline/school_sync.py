@@ -27,10 +27,11 @@ from chalicelib.planning.diff import ChangeSet, diff, must_hold, removal_share
 from chalicelib.planning.model import SchoolState
 from chalicelib.planning.plan import plan_school
 from chalicelib.planning.rollover import carry_over
-from chalicelib.roster.model import apply_update
+from chalicelib.roster.model import SchoolRoster, SchoolRosterUpdate, apply_update
 
 if TYPE_CHECKING:
     from chalicelib.bootstrap import Services
+    from chalicelib.pipeline.files import RosterFiles
 
 
 def _issue(source: str | None, code: str, message: str) -> dict[str, Any]:
@@ -160,6 +161,28 @@ def decide_changes(
     return Decision(Verdict.APPLY, counts, share, newly_planned=True)
 
 
+class _ShardReading:
+    """The school's new roster, read from its shard only when the decision first needs it."""
+
+    def __init__(self, files: RosterFiles, message: SchoolSyncMessage, part: SchoolPart) -> None:
+        self._files, self._message, self._part = files, message, part
+        self.update: SchoolRosterUpdate | None = None
+        self.roster: SchoolRoster | None = None
+        self.found: str | None = None
+
+    def fingerprint(self) -> str:
+        """Read the shard, apply a delta to the last roster, and fingerprint the result."""
+        part = self._part
+        if part.shard_key is None:
+            raise LookupError(f"part {self._message.import_id}/{self._message.school_id} has no shard")
+        self.update = self._files.load_shard(part.shard_key)
+        last = None if self.update.is_bulk else self._files.load_roster(self._message.school_id)
+        self.roster = apply_update(last, self.update)
+        # Stage 1 already fingerprinted a bulk school's roster; only a delta's result is new here.
+        self.found = part.fingerprint or self._files.roster_fingerprint(self.roster)
+        return self.found
+
+
 def _sync_locked(
     services: Services,
     message: SchoolSyncMessage,
@@ -169,94 +192,92 @@ def _sync_locked(
     applied_uploaded_at: str | None,
 ) -> None:
     """Carry out the decision for one school, holding its lease."""
-    store, schools, files = services.imports, services.schools, services.roster_files
-    store.mark_running(message.import_id, message.school_id)
-    source, uploaded_at = source_file.source_key, source_file.uploaded_at
+    services.imports.mark_running(message.import_id, message.school_id)
     force = message.force or bool(part.force)
-    loaded: dict[str, Any] = {}
-
-    def fingerprint() -> str:
-        if part.shard_key is None:
-            raise LookupError(f"part {message.import_id}/{message.school_id} has no shard")
-        update = files.load_shard(part.shard_key)
-        roster = apply_update(None if update.is_bulk else files.load_roster(message.school_id), update)
-        # Stage 1 already fingerprinted a bulk school's roster; only a delta's result is new here.
-        found = part.fingerprint or files.roster_fingerprint(roster)
-        loaded.update(update=update, roster=roster, fingerprint=found)
-        return found
-
+    reading = _ShardReading(services.roster_files, message, part)
     early = decide_early(
-        uploaded_at=uploaded_at,
+        uploaded_at=source_file.uploaded_at,
         applied_uploaded_at=applied_uploaded_at,
-        fingerprint=fingerprint,
+        fingerprint=reading.fingerprint,
         applied_fingerprint=applied_fingerprint,
         force=force,
     )
     if early is Verdict.SUPERSEDED:
-        warning = _issue(source, "superseded", "A newer roster of this school was already applied.")
+        warning = _issue(
+            source_file.source_key, "superseded", "A newer roster of this school was already applied."
+        )
         _finish(services, message, PartStatus.SUPERSEDED, warnings=[warning])
-        return
-    now = services.clock.now()
-    if early is Verdict.UNCHANGED:
+    elif early is Verdict.UNCHANGED:
         # Nothing to write to chats; remember the upload so an older one arriving late is refused.
-        schools.record_applied(
-            message.school_id,
-            fingerprint=loaded["fingerprint"],
-            roster_key=files.roster_key(message.school_id),
-            import_id=message.import_id,
-            uploaded_at=uploaded_at,
-            now=now,
+        _record_applied(
+            services, message, reading, source_file, services.roster_files.roster_key(message.school_id)
         )
         _finish(services, message, PartStatus.UNCHANGED)
-        return
+    else:
+        _plan_and_apply(services, message, part, source_file, reading, force)
 
-    messenger = services.messenger
-    roster = loaded["roster"]
+
+def _record_applied(
+    services: Services,
+    message: SchoolSyncMessage,
+    reading: _ShardReading,
+    source_file: ImportSource,
+    roster_key: str,
+) -> None:
+    assert reading.found is not None  # the decision read the shard before anything is recorded
+    services.schools.record_applied(
+        message.school_id,
+        fingerprint=reading.found,
+        roster_key=roster_key,
+        import_id=message.import_id,
+        uploaded_at=source_file.uploaded_at,
+        now=services.clock.now(),
+    )
+
+
+def _plan_and_apply(
+    services: Services,
+    message: SchoolSyncMessage,
+    part: SchoolPart,
+    source_file: ImportSource,
+    reading: _ShardReading,
+    force: bool,
+) -> None:
+    """Plan the school's chats from its new roster, then hold the changes or write them."""
+    assert reading.roster is not None and reading.update is not None
+    roster, messenger, source = reading.roster, services.messenger, source_file.source_key
     state = messenger.load_school_state(message.school_id)
     plan = plan_school(
-        roster,
-        state.followed_subject_classes(),
-        carry_over(roster, state, settings().rollover_overlap),
+        roster, state.followed_subject_classes(), carry_over(roster, state, settings().rollover_overlap)
     )
     changes = diff(plan, state)
     warnings = [_issue(source, w.code, w.message) for w in plan.warnings]
     threshold = settings().deletion_threshold
     decision = decide_changes(
-        state,
-        changes,
-        bulk=loaded["update"].is_bulk,
-        threshold=threshold,
-        force=force,
-        planned=part.planned,
+        state, changes, bulk=reading.update.is_bulk, threshold=threshold, force=force, planned=part.planned
     )
     counts, share = decision.counts, decision.share
     if decision.verdict is Verdict.HELD:
+        limit = f"This sync would end {share:.0%} of the school's memberships (limit {threshold:.0%}); "
         warnings.append(
             _issue(
                 source,
                 "held_deletion_threshold",
-                f"This sync would end {share:.0%} of the school's memberships (limit "
-                f"{threshold:.0%}); it was held. "
-                "An operator can re-run it with force.",
+                limit + "it was held. An operator can re-run it with force.",
             )
         )
         _finish(services, message, PartStatus.HELD, counts=counts, warnings=warnings, share=share)
         return
     if decision.newly_planned:
-        store.record_planned(message.import_id, message.school_id, counts=counts, removal_share=share)
+        services.imports.record_planned(
+            message.import_id, message.school_id, counts=counts, removal_share=share
+        )
+    now = services.clock.now()
     requests = messenger.apply_roster_changes(state, changes, now)
     services.feed.tell_roster_changes(state, changes)  # who was put in or taken out of which chat
     # People gone from the roster leave every chat of the school, custom ones too (SPEC §4).
     services.school.enforce_departures(roster, now)
-    key = files.save_roster(roster)
-    schools.record_applied(
-        message.school_id,
-        fingerprint=loaded["fingerprint"],
-        roster_key=key,
-        import_id=message.import_id,
-        uploaded_at=uploaded_at,
-        now=now,
-    )
+    _record_applied(services, message, reading, source_file, services.roster_files.save_roster(roster))
     record_metric("MembershipsChanged", counts["memberships_added"] + counts["memberships_removed"])
     log_event("school_sync_applied", school_id=message.school_id, requests=requests)
     _finish(services, message, PartStatus.SUCCEEDED, counts=counts, warnings=warnings, share=share)
