@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.clock import isoformat_utc
-from chalicelib.pipeline.imports import AppliedFile, Finalized, ImportHeader, Page, StatusRule
+from chalicelib.pipeline.imports import AppliedFile, Finalized, ImportHeader, Page, ParsedFile, StatusRule
 from chalicelib.pipeline.report import (
     FINAL_STATUSES,
     OPEN_PART_STATUSES,
@@ -154,38 +154,24 @@ class InMemoryImportStore:
         """The header row, made bare when missing (an update creates the item in DynamoDB too)."""
         return self._headers.setdefault(import_id, {"import_id": import_id, "status": None})
 
-    def record_parsed(
-        self,
-        import_id: str,
-        *,
-        format: str,
-        bulk: bool,
-        counts: Mapping[str, int],
-        errors: Sequence[Mapping[str, Any]],
-        warnings: Sequence[Mapping[str, Any]],
-        error_count: int,
-        warning_count: int,
-        schools_total: int,
-        content_key: str | None,
-        issues_key: str | None = None,
-    ) -> None:
+    def record_parsed(self, import_id: str, parsed: ParsedFile) -> None:
         """Set what reading the file found."""
         with self._lock:
             row = self._upsert(import_id)
             row.update(
-                format=format,
-                bulk=bulk,
-                counts={**zero_counts(), **counts},
-                errors=copy.deepcopy(fit_in_item(errors)),
-                warnings=copy.deepcopy(fit_in_item(warnings)),
-                error_count=error_count,
-                warning_count=warning_count,
-                schools_total=schools_total,
+                format=parsed.format,
+                bulk=parsed.bulk,
+                counts={**zero_counts(), **parsed.counts},
+                errors=copy.deepcopy(fit_in_item(parsed.errors)),
+                warnings=copy.deepcopy(fit_in_item(parsed.warnings)),
+                error_count=parsed.error_count,
+                warning_count=parsed.warning_count,
+                schools_total=parsed.schools_total,
             )
-            if content_key is not None:
-                row["content_key"] = content_key
-            if issues_key is not None:
-                row["issues_key"] = issues_key
+            if parsed.content_key is not None:
+                row["content_key"] = parsed.content_key
+            if parsed.issues_key is not None:
+                row["issues_key"] = parsed.issues_key
 
     def add_part(
         self,

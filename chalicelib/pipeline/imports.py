@@ -43,6 +43,26 @@ class ImportHeader:
 
 
 @dataclass(frozen=True)
+class ParsedFile:
+    """What reading a roster file found, as the import's header records it."""
+
+    format: str
+    bulk: bool
+    counts: Mapping[str, int]
+    errors: Sequence[Mapping[str, Any]]
+    """Report entries (``RosterIssue.to_json()``): the head of the list, as much as fits in the item."""
+    warnings: Sequence[Mapping[str, Any]]
+    error_count: int
+    warning_count: int
+    schools_total: int
+    """How many school parts the import will have: set before any is queued, so the last one knows."""
+    content_key: str | None = None
+    """The file's content fingerprint, when an unchanged re-upload may be settled by it later."""
+    issues_key: str | None = None
+    """Where the complete list of errors and warnings is (None when there are none)."""
+
+
+@dataclass(frozen=True)
 class AppliedFile:
     """The latest import that cleanly applied a file's content, and its schools' parts."""
 
@@ -85,21 +105,7 @@ class ImportStore(Protocol):
         """The header of an import, or None."""
         ...
 
-    def record_parsed(
-        self,
-        import_id: str,
-        *,
-        format: str,
-        bulk: bool,
-        counts: Mapping[str, int],
-        errors: Sequence[Mapping[str, Any]],
-        warnings: Sequence[Mapping[str, Any]],
-        error_count: int,
-        warning_count: int,
-        schools_total: int,
-        content_key: str | None,
-        issues_key: str | None = None,
-    ) -> None:
+    def record_parsed(self, import_id: str, parsed: ParsedFile) -> None:
         """What reading the file found; set before any part is queued, so totals are known first."""
         ...
 

@@ -11,13 +11,14 @@ import contextlib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from chalicelib.clock import isoformat_utc
 from chalicelib.config import settings
 from chalicelib.observability import log_event, record_metric, set_correlation_id
 from chalicelib.pipeline.empty_school import EmptySchool, empty_school_outcome, likely_cause
 from chalicelib.pipeline.files import Downloaded, ObjectMissing, ObjectTooLarge
+from chalicelib.pipeline.imports import ParsedFile
 from chalicelib.pipeline.lifecycle import issues_key
 from chalicelib.pipeline.queue_payloads import UploadedObject
 from chalicelib.pipeline.report import FINAL_STATUSES, ImportStatus, PartStatus
@@ -100,21 +101,6 @@ def import_upload(services: Services, upload: UploadedObject) -> None:
             download.path.unlink(missing_ok=True)
 
 
-@dataclass(frozen=True)
-class ReadSummary:
-    """What reading a file found, as the import header records it."""
-
-    format: str
-    bulk: bool
-    counts: dict[str, int]
-    errors: list[dict[str, Any]]
-    warnings: list[dict[str, Any]]
-    error_count: int
-    warning_count: int
-    issues_key: str | None = None
-    """Where the complete list of errors and warnings is (None when there are none)."""
-
-
 def settle_unchanged_file(services: Services, import_id: str, content: str) -> bool:
     """Settle a re-upload of a file already applied in bulk, without reading it; False if it can't be.
 
@@ -139,7 +125,7 @@ def settle_unchanged_file(services: Services, import_id: str, content: str) -> b
         ):
             return False
         decided.append(DecidedSchool(school_id, part.school_name or school_id, None, part.fingerprint))
-    summary = ReadSummary(
+    parsed_file = ParsedFile(
         format=str(previous.format),
         bulk=True,
         counts={key: value for key, value in previous.counts.items() if key in READ_COUNTS},
@@ -147,9 +133,11 @@ def settle_unchanged_file(services: Services, import_id: str, content: str) -> b
         warnings=[dict(w) for w in previous.warnings],
         error_count=previous.error_count,
         warning_count=previous.warning_count,
+        schools_total=len(decided),
+        content_key=content,
         issues_key=previous.issues_key,
     )
-    _record_and_queue(services, import_id, summary, decided, content)
+    _record_and_queue(services, import_id, parsed_file, decided)
     log_event("import_unchanged_file", import_id=import_id, same_as=previous.import_id)
     return True
 
@@ -189,7 +177,7 @@ def split_and_queue(services: Services, import_id: str, parsed: ParsedRoster, co
         # The item keeps the head of the list; the whole of it goes to the bucket (a retry rewrites it).
         complete_list = issues_key(import_id)
         files.put_issue_list(complete_list, issues.spool)
-    summary = ReadSummary(
+    parsed_file = ParsedFile(
         format=parsed.format,
         bulk=parsed.bulk,
         counts={
@@ -202,9 +190,11 @@ def split_and_queue(services: Services, import_id: str, parsed: ParsedRoster, co
         warnings=[w.to_json() for w in issues.warnings],
         error_count=issues.error_count,
         warning_count=issues.warning_count,
+        schools_total=len(decided),
+        content_key=content,
         issues_key=complete_list,
     )
-    _record_and_queue(services, import_id, summary, decided, content)
+    _record_and_queue(services, import_id, parsed_file, decided)
 
 
 READ_COUNTS = ("schools", "classes", "people", "rows_skipped")
@@ -213,9 +203,8 @@ READ_COUNTS = ("schools", "classes", "people", "rows_skipped")
 def _record_and_queue(
     services: Services,
     import_id: str,
-    summary: ReadSummary,
+    parsed: ParsedFile,
     decided: list[DecidedSchool],
-    content: str | None,
 ) -> None:
     """Record what was read, create every school's part, finish the unchanged ones, queue the rest.
 
@@ -224,19 +213,7 @@ def _record_and_queue(
     """
     store = services.imports
     now = services.clock.now()
-    store.record_parsed(
-        import_id,
-        format=summary.format,
-        bulk=summary.bulk,
-        counts=summary.counts,
-        errors=summary.errors,
-        warnings=summary.warnings,
-        error_count=summary.error_count,
-        warning_count=summary.warning_count,
-        issues_key=summary.issues_key,
-        schools_total=len(decided),
-        content_key=content,
-    )
+    store.record_parsed(import_id, parsed)
     started_at = isoformat_utc(now)
     for school in decided:
         store.add_part(
@@ -264,15 +241,15 @@ def _record_and_queue(
     queued = [school.school_id for school in decided if school.shard_key is not None and school.empty is None]
     services.lifecycle.enqueue_schools(import_id, queued)
     record_metric("ImportsStarted", 1)
-    record_metric("RosterRowsSkipped", summary.counts.get("rows_skipped", 0))
+    record_metric("RosterRowsSkipped", parsed.counts.get("rows_skipped", 0))
     record_metric("RosterSchools", len(decided))
-    record_metric("RosterPeople", summary.counts.get("people", 0))
+    record_metric("RosterPeople", parsed.counts.get("people", 0))
     log_event(
         "import_split",
         import_id=import_id,
         schools=len(decided),
         queued=len(queued),
-        rows_skipped=summary.counts.get("rows_skipped", 0),
+        rows_skipped=parsed.counts.get("rows_skipped", 0),
     )
     if not queued:
         services.lifecycle.finish_if_complete(import_id, services.clock.now())

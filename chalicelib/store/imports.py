@@ -16,7 +16,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 from pynamodb.expressions.update import Action
 
 from chalicelib.clock import isoformat_utc
-from chalicelib.pipeline.imports import AppliedFile, Finalized, ImportHeader, Page, StatusRule
+from chalicelib.pipeline.imports import AppliedFile, Finalized, ImportHeader, Page, ParsedFile, StatusRule
 from chalicelib.pipeline.report import (
     FINAL_STATUSES,
     OPEN_PART_STATUSES,
@@ -202,39 +202,25 @@ class DynamoImportStore:
         except LookupError:
             return None
 
-    def record_parsed(
-        self,
-        import_id: str,
-        *,
-        format: str,
-        bulk: bool,
-        counts: Mapping[str, int],
-        errors: Sequence[Mapping[str, Any]],
-        warnings: Sequence[Mapping[str, Any]],
-        error_count: int,
-        warning_count: int,
-        schools_total: int,
-        content_key: str | None,
-        issues_key: str | None = None,
-    ) -> None:
+    def record_parsed(self, import_id: str, parsed: ParsedFile) -> None:
         """What reading the file found; set before any part is queued, so totals are known first.
 
         ``errors`` and ``warnings`` are report entries (``RosterIssue.to_json()``).
         """
         actions: list[Action] = [
-            ImportItem.format.set(format),
-            ImportItem.bulk.set(bulk),
-            ImportItem.counts.set({**zero_counts(), **counts}),
-            ImportItem.errors.set(fit_in_item(errors)),
-            ImportItem.warnings.set(fit_in_item(warnings)),
-            ImportItem.error_count.set(error_count),
-            ImportItem.warning_count.set(warning_count),
-            ImportItem.schools_total.set(schools_total),
+            ImportItem.format.set(parsed.format),
+            ImportItem.bulk.set(parsed.bulk),
+            ImportItem.counts.set({**zero_counts(), **parsed.counts}),
+            ImportItem.errors.set(fit_in_item(parsed.errors)),
+            ImportItem.warnings.set(fit_in_item(parsed.warnings)),
+            ImportItem.error_count.set(parsed.error_count),
+            ImportItem.warning_count.set(parsed.warning_count),
+            ImportItem.schools_total.set(parsed.schools_total),
         ]
-        if content_key is not None:
-            actions.append(ImportItem.content_key.set(content_key))
-        if issues_key is not None:
-            actions.append(ImportItem.issues_key.set(issues_key))
+        if parsed.content_key is not None:
+            actions.append(ImportItem.content_key.set(parsed.content_key))
+        if parsed.issues_key is not None:
+            actions.append(ImportItem.issues_key.set(parsed.issues_key))
         ImportItem(import_id, HEADER_PART).update(actions=actions)
 
     def add_part(

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.pipeline.imports import AppliedFile, ImportHeader, ImportStore
+from chalicelib.pipeline.imports import AppliedFile, ImportHeader, ImportStore, ParsedFile
 from chalicelib.pipeline.report import ImportStatus, PartOutcome, PartStatus, SchoolPart
 from chalicelib.roster.issues import RosterIssue, Severity
 
@@ -47,15 +47,17 @@ def _parsed(
 ) -> None:
     store.record_parsed(
         import_id,
-        format="flat-csv",
-        bulk=True,
-        counts={"schools": schools, "people": 7},
-        errors=[],
-        warnings=[{"file": "x.csv", "line": 2, "column": None, "code": "w", "message": "м"}] * warnings,
-        error_count=0,
-        warning_count=warnings,
-        schools_total=schools,
-        content_key=content,
+        ParsedFile(
+            format="flat-csv",
+            bulk=True,
+            counts={"schools": schools, "people": 7},
+            errors=[],
+            warnings=[{"file": "x.csv", "line": 2, "column": None, "code": "w", "message": "м"}] * warnings,
+            error_count=0,
+            warning_count=warnings,
+            schools_total=schools,
+            content_key=content,
+        ),
     )
 
 

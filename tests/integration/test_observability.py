@@ -15,6 +15,7 @@ import pytest
 import app as application
 from chalicelib.identity.sms import SmsNotSent
 from chalicelib.observability import flush_metrics, logger, record_link_completed, record_sms_sent
+from chalicelib.pipeline.imports import ParsedFile
 from chalicelib.pipeline.lifecycle import ImportLifecycle
 from chalicelib.store.import_outbox import S3SqsImportOutbox
 from chalicelib.store.imports import DynamoImportStore
@@ -116,15 +117,17 @@ def test_a_finished_import_is_counted_once_with_its_duration(
     )
     store.record_parsed(
         import_id,
-        format="flat-csv",
-        bulk=True,
-        counts={},
-        errors=[],
-        warnings=[],
-        error_count=0,
-        warning_count=0,
-        schools_total=0,
-        content_key=None,
+        ParsedFile(
+            format="flat-csv",
+            bulk=True,
+            counts={},
+            errors=[],
+            warnings=[],
+            error_count=0,
+            warning_count=0,
+            schools_total=0,
+            content_key=None,
+        ),
     )
     flush_metrics()
     capfd.readouterr()

@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib.memory.imports import InMemoryImportStore, RecordingOutbox
 from chalicelib.observability import flush_metrics
+from chalicelib.pipeline.imports import ParsedFile
 from chalicelib.pipeline.lifecycle import ImportLifecycle
 from chalicelib.pipeline.report import PartStatus
 from chalicelib.roster.issues import RosterIssue, Severity
@@ -40,15 +41,17 @@ def _two_schools(store: InMemoryImportStore, *, warnings: int = 0) -> None:
     )
     store.record_parsed(
         "imp-1",
-        format="flat-csv",
-        bulk=True,
-        counts={"schools": 2},
-        errors=[],
-        warnings=[{"code": "w", "message": "м", "file": "a.csv", "line": 1, "column": None}] * warnings,
-        error_count=0,
-        warning_count=warnings,
-        schools_total=2,
-        content_key=None,
+        ParsedFile(
+            format="flat-csv",
+            bulk=True,
+            counts={"schools": 2},
+            errors=[],
+            warnings=[{"code": "w", "message": "м", "file": "a.csv", "line": 1, "column": None}] * warnings,
+            error_count=0,
+            warning_count=warnings,
+            schools_total=2,
+            content_key=None,
+        ),
     )
     for school_id in ("s1", "s2"):
         store.add_part(
