@@ -15,8 +15,9 @@ which stored chat serves each homeroom class of the new roster:
    chat id and class id — so the outcome never depends on input order. A chat
    or class that had more than one candidate is reported (``rollover_ambiguous``).
 2. **A class that kept its id** and matched nothing keeps its chat (a small
-   class whose students changed a lot is still that class) — unless not one of
-   the chat's children, past or present, is in the class: an entirely new
+   class whose students changed a lot is still that class) — unless the chat
+   had children and none of the class's students was ever a member of it, in
+   any role (a pupil also listed as a teacher is a teacher member): an entirely new
    group never inherits another group's history (a flat "5А" of new children).
 3. **Anything else** gets a new chat. When its class id's chat moved on to
    another class (a flat roster's "5А" is 5А every year), the new chat's id is
@@ -91,9 +92,25 @@ def _old_students(state: SchoolState, *, ever: bool = False) -> dict[str, set[st
     return students
 
 
-def _continues(old: set[str], new: set[str]) -> bool:
-    """Whether a class that kept its id is still the same group: some child in common (or no children)."""
-    return not old or not new or bool(old & new)
+def _ever_members(state: SchoolState) -> dict[str, set[str]]:
+    """Everyone who was ever a member of each chat, in any role.
+
+    Not only student members: a member's role follows the roster, so a pupil
+    the roster also lists as the class's teacher is a teacher member, and
+    counting only student members would make their own class look like a new group.
+    """
+    members: dict[str, set[str]] = defaultdict(set)
+    for chat_id, person_id in state.members:
+        members[chat_id].add(person_id)
+    return members
+
+
+def _continues(ever_students: set[str], ever_members: set[str], new_students: set[str]) -> bool:
+    """Whether a class that kept its id is still the same group.
+
+    It is unless its chat had children and none of the class's students was ever a member of it.
+    """
+    return not ever_students or not new_students or bool(ever_members & new_students)
 
 
 def carry_over(roster: SchoolRoster, state: SchoolState, overlap: float = DEFAULT_OVERLAP) -> ClassChats:
@@ -106,6 +123,7 @@ def carry_over(roster: SchoolRoster, state: SchoolState, overlap: float = DEFAUL
     new_students = _new_students(roster)
     old_students = _old_students(state)
     ever_students = _old_students(state, ever=True)
+    ever_members = _ever_members(state)
     candidates: list[tuple[float, ExistingChat, str]] = []
     for chat in class_chats:
         if chat.archived:
@@ -133,7 +151,7 @@ def carry_over(roster: SchoolRoster, state: SchoolState, overlap: float = DEFAUL
             for c in class_chats
             if c.class_id == class_id
             and c.chat_id not in taken
-            and _continues(ever_students[c.chat_id], new_students[class_id])
+            and _continues(ever_students[c.chat_id], ever_members[c.chat_id], new_students[class_id])
         ]
         if same:
             chat = min(same, key=lambda c: (c.archived, c.chat_id))

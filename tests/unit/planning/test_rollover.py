@@ -22,6 +22,7 @@ from tests.unit.planning.builders import (
     student,
     studies,
     teacher,
+    teaches,
 )
 from tests.unit.planning.strategies import PLANNING, next_school_years, rosters
 
@@ -100,6 +101,26 @@ def test_a_class_that_keeps_its_id_keeps_its_chat_even_with_much_turnover() -> N
     changed = roster_of(year("k5a", "5А", range(2, 5)))  # 1 of 3 stays: below the overlap
     after = sync(changed, before)
     assert not after.chats[CLASS_5A].archived and after.chats[CLASS_5A].class_id == "k5a"
+
+
+def test_a_pupil_also_listed_as_the_classs_teacher_keeps_the_class_in_its_chat() -> None:
+    # Found by the idempotence property below: a person the roster enrols in their class both as a
+    # student and as a teacher becomes a teacher member of its chat. When the only other pupil left,
+    # the class's chat had no student member in common with the class any more and, read as a new
+    # group, was archived for a new chat on the next sync.
+    first = school(
+        homeroom("k5a", "5А"),
+        *(student(k) for k in ("k0", "k1")),
+        studies("k0", "k5a"),
+        teaches("k0", "k5a"),
+        studies("k1", "k5a"),
+        teaches("k1", "k5a"),
+    )
+    before = sync(first, EMPTY)
+    september = school(homeroom("k5a", "5А"), student("k1"), studies("k1", "k5a"), teaches("k1", "k5a"))
+    after = sync(september, before)
+    assert diff(plan(september, after), after).is_empty
+    assert set(after.chats) == set(before.chats) and not any(c.archived for c in after.chats.values())
 
 
 def test_a_split_class_is_ambiguous_and_decided_the_same_way_whatever_the_order() -> None:
