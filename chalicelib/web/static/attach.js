@@ -102,6 +102,23 @@
     });
   }
 
+  // A paperclip drawn in SVG, as the server draws it (attachment_file.html): an emoji needs a font
+  // the device may not have.
+  function clip() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("class", "clip");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "16");
+    svg.setAttribute("height", "16");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", "M9 7v9a3 3 0 0 0 6 0V6a5 5 0 0 0-10 0v10a7 7 0 0 0 14 0V7");
+    svg.appendChild(path);
+    return svg;
+  }
+
   function show(checked) {
     var item = document.createElement("li");
     item.className = "attachment " + (checked.preview_href ? "image" : "file");
@@ -113,7 +130,8 @@
       image.width = 96;
       item.appendChild(image);
     } else {
-      item.appendChild(document.createTextNode("📎 " + checked.name));
+      item.appendChild(clip());
+      item.appendChild(document.createTextNode(" " + checked.name));
     }
     list.appendChild(item);
     ids.value = (ids.value + " " + checked.id).trim();
