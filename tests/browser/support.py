@@ -49,9 +49,15 @@ class SignedIn(NamedTuple):
 
 def watch_errors(page: Any) -> list[str]:
     """The errors the page reports from now on (console errors, a CSP violation among them, and uncaught
-    exceptions): a list that fills as they come."""
+    exceptions): a list that fills as they come. A console error ends with the address it came from in
+    brackets (for a failed request: the request's)."""
     errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+
+    def console(message: Any) -> None:
+        if message.type == "error":
+            errors.append(f"{message.text} [{message.location.get('url', '')}]")
+
+    page.on("console", console)
     page.on("pageerror", lambda error: errors.append(str(error)))
     return errors
 

@@ -104,7 +104,10 @@ def test_an_opened_chat_appears_on_the_pupils_list_and_a_removal_replaces_the_co
     expect(phone.locator("#composer")).to_have_count(0)
     assert phone.evaluate("window.__notReloaded === true")
     phone.screenshot(path=str(screenshots / "41-phone-removed-from-open-chat.png"), full_page=True)
-    assert errors == [] and teacher_errors == []
+    # An event of the chat delivered just before its chat.removed makes the page fetch the chat once more,
+    # and the chat answers a reader no longer in it 404 (which the page takes as the removal, too).
+    removed_chat = f"status of 404 (Not Found) [{api}/m/chats/{class_chat['id']}]"
+    assert [e for e in errors if not e.endswith(removed_chat)] == [] and teacher_errors == [], errors
 
     # The same in the demo journal: the pupil has a custom chat open; its moderator takes them out.
     club = requests.post(

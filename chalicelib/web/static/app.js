@@ -108,6 +108,8 @@
     function refresh() {
       return fetch(window.location.pathname, { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (response) {
+          // 404: the reader is no longer in the chat (an event of it overtook its chat.removed).
+          if (response.status === 404) { removed(); }
           if (!response.ok) { throw new Error(String(response.status)); }
           return response.text();
         })
