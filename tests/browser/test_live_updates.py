@@ -18,9 +18,11 @@ import requests
 from tests.browser.support import (
     ANDROID,
     LIVE_MS,
+    OPERATOR_SECRET,
     demo_headers,
     journal_signed_in,
     link_person,
+    operator_headers,
     phone_signed_in,
     send_message,
     socket_frames,
@@ -29,6 +31,9 @@ from tests.browser.support import (
 from tests.local_stack import Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.emulator]
+
+STACK_ENV = {"OPERATOR_JWT_SECRET": OPERATOR_SECRET}
+"""The demo school's stack, with an operator secret the last test signs a token with."""
 
 
 def test_a_message_appears_on_another_members_phone_within_two_seconds(
@@ -114,6 +119,8 @@ window.WebSocket.OPEN = 1;
 def test_without_a_socket_the_page_polls_every_15_s_and_retries_with_back_off(
     browser: Any, stack: Stack
 ) -> None:
+    from playwright.sync_api import expect
+
     api, emulator = stack.ready["api"], stack.ready["emulator"]
     reader = link_person(api, emulator, demo_headers(api, "s-orlov"), "Олег")
     chats = requests.get(f"{api}/v1/chats?limit=100", headers=reader, timeout=10).json()["items"]
@@ -156,4 +163,16 @@ def test_without_a_socket_the_page_polls_every_15_s_and_retries_with_back_off(
     for attempt, gap in enumerate(gaps):
         nominal = 1000 * 2**attempt
         assert nominal / 2 <= gap <= nominal + 1000, (attempt, gaps)
+
+    # Taken out of the chat while the socket is down: no chat.removed reaches the page, and the next
+    # poll's 404 shows the removal notice instead of a composer that can no longer post.
+    gone = requests.delete(
+        f"{api}/v1/chats/{class_chat['id']}/members/s-orlov", headers=operator_headers(), timeout=10
+    )
+    assert gone.status_code == 204, gone.text
+    page.clock.run_for(15_000)
+    expect(page.locator("#removed")).to_have_text(
+        "Вас больше нет в этом чате: новые сообщения сюда не придут, писать в него нельзя."
+    )
+    expect(page.locator("#composer")).to_have_count(0)
     page.context.close()
