@@ -35,8 +35,12 @@ MISSING_CHROMIUM = (
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Chromium (skips the module, loudly, without the Debian package)."""
+def browser(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Headless Chromium (skips the module, loudly, without the Debian package).
+
+    A module may set ``CHROMIUM_EXTRA_ARGS`` (a list of switches) to launch it with more, as the video
+    call's fake camera and microphone.
+    """
     if not CHROMIUM.exists():
         warnings.warn(MISSING_CHROMIUM, stacklevel=1)
         pytest.skip(MISSING_CHROMIUM)
@@ -44,16 +48,19 @@ def browser() -> Iterator[Any]:
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+            executable_path=str(CHROMIUM),
+            args=[*CHROMIUM_ARGS, *getattr(request.module, "CHROMIUM_EXTRA_ARGS", [])],
+            headless=True,
         )
         yield launched
         launched.close()
 
 
 @pytest.fixture(scope="module")
-def stack(browser: Any) -> Iterator[Stack]:
-    """The local stack with the demo school (`make run`), on free ports."""
-    started = start_stack({})
+def stack(browser: Any, request: pytest.FixtureRequest) -> Iterator[Stack]:
+    """The local stack on free ports: with the demo school (`make run`), or with the module's
+    ``STACK_ENV`` (``tests.browser.support.WITHOUT_DEMO``: no demo school, the tokens' secrets)."""
+    started = start_stack(dict(getattr(request.module, "STACK_ENV", {})))
     yield started
     stop_stack(started)
 

@@ -18,12 +18,17 @@ from typing import Any
 import pytest
 
 from tests.attachment_files import EXECUTABLE, PDF_BYTES, image
-from tests.browser.test_video_call import _link, _phone_signed_in_by_qr, _watch
+from tests.browser.support import (
+    assert_fits_phone,
+    demo_headers,
+    link_person,
+    open_chat_on_phone,
+    phone_signed_in,
+)
 from tests.local_stack import Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.emulator]
 
-PHONE_WIDTH = 360
 LOADED = "(img) => img.complete && img.naturalWidth > 0"
 
 
@@ -33,11 +38,11 @@ def test_a_teacher_attaches_a_photo_at_360_px_and_sees_its_preview(
     from playwright.sync_api import expect
 
     api, emulator = stack.ready["api"], stack.ready["emulator"]
-    auth = _link(api, emulator, "t-ivanova", "Мария", "Иванова")
-    page = _phone_signed_in_by_qr(browser, api, auth)
-    errors = _watch(page)
-    page.locator(".chat a").filter(has=page.locator(".title", has_text=re.compile(r"^5А$"))).click()
-    expect(page.locator("h1")).to_have_text("5А")
+    auth = link_person(
+        api, emulator, demo_headers(api, "t-ivanova"), "Мария", "Иванова", "1990-01-01", "female"
+    )
+    page, errors, _ = phone_signed_in(browser, api, auth, read_qr=True)
+    open_chat_on_phone(page, "5А")
     expect(page.locator("label[for=attach-file]")).to_have_text("Прикрепить фото или файл")
 
     # A program renamed to look like a photo is refused, in Russian, and nothing is attached.
@@ -53,7 +58,7 @@ def test_a_teacher_attaches_a_photo_at_360_px_and_sees_its_preview(
     pending = page.locator("#attached li.image img")
     expect(pending).to_have_count(1)
     page.wait_for_function(f"() => ({LOADED})(document.querySelector('#attached img'))", timeout=15_000)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
+    assert_fits_phone(page)
     page.screenshot(path=str(screenshots / "30-attach-photo-in-send-box.png"), full_page=True)
 
     page.fill("#text", "Фото с экскурсии")
@@ -68,7 +73,7 @@ def test_a_teacher_attaches_a_photo_at_360_px_and_sees_its_preview(
     )
     width = page.evaluate("[...document.querySelectorAll('.message .attachments img')].pop().naturalWidth")
     assert width == 320  # the preview the service made, not the 1600-px photo
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
+    assert_fits_phone(page)
     page.screenshot(path=str(screenshots / "31-attach-photo-sent.png"), full_page=True)
 
     # A document alone, without text: the text box stops being required once a file is attached.

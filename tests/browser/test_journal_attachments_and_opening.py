@@ -21,35 +21,34 @@ axe-core finds no serious or critical violation on each new state; screenshots g
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import boto3
 import pytest
 import requests
 
 from chalicelib.attachments.rules import DOCX
-from chalicelib.identity.journal_token import issue_journal_token
 from tests.attachment_files import EXECUTABLE, PDF_BYTES, docx, image
 from tests.browser.accessibility import assert_accessible
-from tests.browser.test_school_settings_page import (
-    JOURNAL_SECRET,
-    OPERATOR_SECRET,
-    _as,
-    _link,
-    _operator,
-    _phone,
+from tests.browser.support import (
+    WITHOUT_DEMO,
+    SignedIn,
+    assert_fits_phone,
+    journal_headers,
+    journal_signed_in,
+    link_person,
+    operator_headers,
+    phone_signed_in,
+    upload_roster,
 )
-from tests.local_stack import Stack, start_stack, stop_stack
+from tests.local_stack import Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.emulator]
 
+STACK_ENV = WITHOUT_DEMO
 SCHOOL = "sch-jx"
-DESKTOP = {"width": 1280, "height": 900}
 ROSTER = (
     "school_id,school_name,class,role,person_id,last_name,first_name,middle_name,phone,guardian_of\n"
     f"{SCHOOL},Школа 7,4В,class_teacher,t-jx,Морозова,Ольга,Викторовна,,\n"
@@ -61,16 +60,6 @@ LOADED = "(img) => img.complete && img.naturalWidth > 0"
 
 
 @pytest.fixture(scope="module")
-def stack(browser: Any) -> Iterator[Stack]:
-    """The local stack without the demo school, with the secrets the tokens are signed with."""
-    started = start_stack(
-        {"DEMO": "0", "JOURNAL_JWT_SECRET": JOURNAL_SECRET, "OPERATOR_JWT_SECRET": OPERATOR_SECRET}
-    )
-    yield started
-    stop_stack(started)
-
-
-@pytest.fixture(scope="module")
 def school(stack: Stack) -> dict[str, Any]:
     """Teacher first on, posting hours that start in two hours; the roster's chats; everyone linked."""
     api, emulator = stack.ready["api"], stack.ready["emulator"]
@@ -79,47 +68,28 @@ def school(stack: Stack) -> dict[str, Any]:
     changed = requests.patch(
         f"{api}/v1/schools/{SCHOOL}/settings",
         json={"teacher_first": True, "quiet_hours": hours, "time_zone": "Europe/Moscow"},
-        headers=_operator(),
+        headers=operator_headers(),
         timeout=10,
     )
     assert changed.status_code == 200, changed.text
-    s3 = boto3.client(
-        "s3", endpoint_url=emulator, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
-    s3.put_object(Bucket=stack.ready["bucket"], Key="rosters/school-7.csv", Body=ROSTER.encode())
-    chats: dict[str, dict[str, Any]] = {}
-    deadline = time.monotonic() + 90
-    while len(chats) < 2 and time.monotonic() < deadline:
-        listed = requests.get(f"{api}/v1/schools/{SCHOOL}/chats", headers=_operator(), timeout=10)
-        chats = {c["kind"]: c for c in listed.json().get("items", []) if c["kind"] in ("class", "parents")}
-        time.sleep(0.3)
-    assert set(chats) == {"class", "parents"}, "the roster did not become chats"
     return {
-        "chats": chats,
+        "chats": upload_roster(stack, SCHOOL, "school-7.csv", ROSTER, "class", "parents"),
         "opens": f"Чат открыт для сообщений с {start.hour}:{start.minute:02d}",
-        "teacher": _link(api, emulator, "t-jx", "Ольга", "1983-06-11"),
-        "pupil": _link(api, emulator, "s-jx", "Петя", "2010-02-03"),
-        "parent": _link(api, emulator, "p-jx", "Наталья", "1986-09-30"),
+        "teacher": link_person(
+            api, emulator, journal_headers("t-jx"), "Ольга", "Тестова", "1983-06-11", "female"
+        ),
+        "pupil": link_person(
+            api, emulator, journal_headers("s-jx"), "Петя", "Тестова", "2010-02-03", "female"
+        ),
+        "parent": link_person(
+            api, emulator, journal_headers("p-jx"), "Наталья", "Тестова", "1986-09-30", "female"
+        ),
     }
 
 
-def _journal(browser: Any, api: str, person_id: str) -> tuple[Any, list[str]]:
-    """The demo journal at 1280 px, signed in as ``person_id``, on its «Чаты» screen; its page errors."""
-    from playwright.sync_api import expect
-
-    page = browser.new_context(viewport=DESKTOP, locale="ru-RU").new_page()
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    token = issue_journal_token(person_id, JOURNAL_SECRET, issued_at=int(time.time()), lifetime_s=3600)
-    signed = {"person_id": person_id, "name": NAMES[person_id], "token": token}
-    page.route("**/demo/tokens", lambda route: route.fulfill(json=signed))
-    page.goto(f"{api}/demo")
-    page.click("#sign-in-button")
-    expect(page.locator("#home")).to_contain_text(NAMES[person_id])
-    page.click("#chats-button")
-    expect(page.locator("#chats h1")).to_have_text("Чаты")
-    return page, errors
+def _journal(browser: Any, api: str, person_id: str) -> SignedIn:
+    """The demo journal at 1280 px, signed in as the roster's ``person_id``, on its «Чаты» screen."""
+    return journal_signed_in(browser, api, person_id, NAMES[person_id])
 
 
 def _open(page: Any, title: str) -> None:
@@ -157,14 +127,14 @@ def test_the_class_teacher_opens_the_class_chat_from_the_journal_and_the_pupil_t
 
     api = stack.ready["api"]
     chat = school["chats"]["class"]
-    pupil, pupil_errors = _journal(browser, api, "s-jx")
+    pupil, pupil_errors, _ = _journal(browser, api, "s-jx")
     expect(pupil.locator("#chat-list-empty")).to_have_text("Чатов пока нет.", timeout=10_000)
     expect(pupil.locator("#chat-list .title", has_text=re.compile(f"^{chat['title']}$"))).to_have_count(0)
     expect(pupil.locator("#qr-image")).to_be_visible()
     assert_accessible(pupil, "journal: a pupil with no chat yet")
     pupil.screenshot(path=str(screenshots / "40-journal-pupil-before-opening.png"))
 
-    teacher, errors = _journal(browser, api, "t-jx")
+    teacher, errors, _ = _journal(browser, api, "t-jx")
     _open(teacher, chat["title"])
     expect(teacher.locator("#journal-open")).to_contain_text("Ученики и родители пока не видят этот чат.")
     button = teacher.get_by_role("button", name="Открыть чат")
@@ -198,7 +168,7 @@ def test_the_teacher_attaches_a_photo_and_a_pdf_in_the_journal_and_the_pupil_see
     api = stack.ready["api"]
     chat = school["chats"]["class"]
     _open_for_pupils(api, school, "class")  # opening again changes nothing
-    teacher, errors = _journal(browser, api, "t-jx")
+    teacher, errors, _ = _journal(browser, api, "t-jx")
     _open(teacher, chat["title"])
     expect(teacher.locator("label[for=journal-attach-file]")).to_have_text("Прикрепить фото или файл")
 
@@ -271,7 +241,7 @@ def test_the_teacher_attaches_a_photo_and_a_pdf_in_the_journal_and_the_pupil_see
     assert [e for e in errors if "status of 422" not in e and "status of 400" not in e] == [], errors
 
     # The other member, on the phone: the preview and the document's link.
-    phone, phone_errors = _phone(browser, api, school["pupil"])
+    phone, phone_errors, _ = phone_signed_in(browser, api, school["pupil"])
     phone.locator(".chat a", has=phone.locator(".title", has_text=re.compile(f"^{chat['title']}$"))).click()
     message = phone.locator(".message", has_text="Фото и план экскурсии")
     expect(message.locator(".attachments img")).to_have_attribute("alt", "экскурсия.jpg")
@@ -291,7 +261,7 @@ def test_a_parent_is_told_in_the_journal_when_the_parents_chat_opens_for_message
     api = stack.ready["api"]
     chat = school["chats"]["parents"]
     _open_for_pupils(api, school, "parents")
-    parent, errors = _journal(browser, api, "p-jx")
+    parent, errors, _ = _journal(browser, api, "p-jx")
     _open(parent, chat["title"])
     parent.fill("#journal-text", "Когда родительское собрание?")
     parent.get_by_role("button", name="Отправить").click()
@@ -300,7 +270,9 @@ def test_a_parent_is_told_in_the_journal_when_the_parents_chat_opens_for_message
         "Сообщение не отправлено: сейчас в этом чате пишут только модераторы."
     )
     expect(parent.locator("#journal-text")).to_have_value("Когда родительское собрание?")  # the draft stays
-    sent = requests.get(f"{api}/v1/chats/{chat['id']}/messages", headers=_as("t-jx"), timeout=10).json()
+    sent = requests.get(
+        f"{api}/v1/chats/{chat['id']}/messages", headers=journal_headers("t-jx"), timeout=10
+    ).json()
     assert [m for m in sent["items"] if "собрание" in m["text"]] == []  # nothing was posted
     assert_accessible(parent, "journal: quiet hours")
     parent.screenshot(path=str(screenshots / "46-journal-parent-quiet-hours.png"))
@@ -311,7 +283,7 @@ def test_a_parent_is_told_in_the_journal_when_the_parents_chat_opens_for_message
     assert [e for e in errors if "status of 403" not in e] == [], errors
 
     # The class teacher (a moderator) posts any time, from the journal too.
-    teacher, teacher_errors = _journal(browser, api, "t-jx")
+    teacher, teacher_errors, _ = _journal(browser, api, "t-jx")
     _open(teacher, chat["title"])
     teacher.fill("#journal-text", "Собрание в четверг в 18:00")
     teacher.get_by_role("button", name="Отправить").click()
@@ -330,7 +302,7 @@ def test_the_parent_sees_when_the_parents_chat_opens_before_trying_in_the_journa
     chat = school["chats"]["parents"]
     _open_for_pupils(api, school, "parents")
     # A fresh journal that never tried to send here: the notice is there on opening, above the composer.
-    parent, errors = _journal(browser, api, "p-jx")
+    parent, errors, _ = _journal(browser, api, "p-jx")
     sent: list[str] = []
     parent.on(
         "request", lambda r: sent.append(r.url) if r.method == "POST" and "/messages" in r.url else None
@@ -349,17 +321,17 @@ def test_the_parent_sees_when_the_parents_chat_opens_before_trying_in_the_journa
     assert errors == [], errors
 
     # The class teacher moderates the chat: quiet hours do not apply, nothing is said.
-    teacher, teacher_errors = _journal(browser, api, "t-jx")
+    teacher, teacher_errors, _ = _journal(browser, api, "t-jx")
     _open(teacher, chat["title"])
     expect(teacher.get_by_role("button", name="Отправить")).to_be_visible()
     expect(teacher.locator("#journal-quiet-hours")).to_be_hidden()
     assert teacher_errors == [], teacher_errors
 
     # The parent's phone at 360 px says it on opening too, before any send.
-    phone, phone_errors = _phone(browser, api, school["parent"])
+    phone, phone_errors, _ = phone_signed_in(browser, api, school["parent"])
     phone.locator(".chat a", has=phone.locator(".title", has_text=re.compile(f"^{chat['title']}$"))).click()
     expect(phone.locator("#quiet-hours")).to_have_text(school["opens"])
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits_phone(phone)
     assert_accessible(phone, "phone: quiet hours before a try")
     phone.screenshot(path=str(screenshots / "47a-phone-parent-quiet-hours-before-a-try.png"), full_page=True)
     assert phone_errors == [], phone_errors

@@ -15,44 +15,34 @@ from typing import Any
 import pytest
 import requests
 
-from tests.identity_support import last_code, link_over_api, unique_phone
+from tests.browser.support import (
+    ANDROID,
+    DESKTOP_VIEWPORT,
+    PASSWORD,
+    PHONE_VIEWPORT,
+    assert_fits_phone,
+    demo_headers,
+    journal_signed_in,
+    link_person,
+    open_chat_on_phone,
+    phone_signed_in,
+    send_message,
+    watch_errors,
+)
+from tests.identity_support import last_code, unique_phone
 from tests.local_stack import Stack
 from tests.qr_reading import read_png
 
 pytestmark = [pytest.mark.browser, pytest.mark.emulator]
 
-PASSWORD = "Tishina-v-klasse-2026"
 MESSAGE = "Завтра экскурсия, сбор в 8:30 <b>не опаздывайте</b>"
-PHONE_VIEWPORT = {"width": 360, "height": 740}
-ANDROID = (
-    "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/150.0.0.0 Mobile Safari/537.36"
-)
-
-
-def _watch(page: Any) -> list[str]:
-    """Errors the page reports (a CSP violation is one): the test expects none."""
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
-
-
-def _fits_the_phone(page: Any) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_VIEWPORT["width"]
 
 
 def _post_as_teacher(api: str, chat_id: str, texts: list[str]) -> None:
     """Messages from the linked teacher, through the API with a token the demo journal mints."""
-    token = requests.post(f"{api}/demo/tokens", json={"person_id": "t-ivanova"}, timeout=10).json()["token"]
+    headers = demo_headers(api, "t-ivanova")
     for text in texts:
-        sent = requests.post(
-            f"{api}/v1/chats/{chat_id}/messages",
-            json={"text": text},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=10,
-        )
-        assert sent.status_code == 201, sent.text
+        send_message(api, headers, chat_id, text)
 
 
 def _link_a_teacher(journal: Any, emulator: str, shots: Path, phone_number: str) -> None:
@@ -104,9 +94,9 @@ def test_a_teacher_links_in_the_journal_then_chats_from_the_phone_by_qr_code(
     from playwright.sync_api import expect
 
     api, emulator = stack.ready["api"], stack.ready["emulator"]
-    journal_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    journal_context = browser.new_context(viewport=DESKTOP_VIEWPORT, locale="ru-RU")
     journal = journal_context.new_page()
-    journal_errors = _watch(journal)
+    journal_errors = watch_errors(journal)
     journal.goto(f"{api}/demo")
     _link_a_teacher(journal, emulator, screenshots, unique_phone())
 
@@ -128,12 +118,12 @@ def test_a_teacher_links_in_the_journal_then_chats_from_the_phone_by_qr_code(
         viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True, user_agent=ANDROID, locale="ru-RU"
     )
     phone = phone_context.new_page()
-    phone_errors = _watch(phone)
+    phone_errors = watch_errors(phone)
     phone.goto(url)
     # The page says whose chats the link opens; only its button signs the phone in.
     expect(phone.locator("main")).to_contain_text("Откроются чаты: Иванова Мария")
     assert phone_context.cookies() == []
-    _fits_the_phone(phone)
+    assert_fits_phone(phone)
     phone.screenshot(path=str(screenshots / "06a-phone-continue.png"), full_page=True)
     continue_box = phone.get_by_role("button", name="Продолжить").bounding_box()
     assert continue_box is not None
@@ -150,15 +140,14 @@ def test_a_teacher_links_in_the_journal_then_chats_from_the_phone_by_qr_code(
         True,
         "Lax",
     )
-    _fits_the_phone(phone)
+    assert_fits_phone(phone)
     phone.screenshot(path=str(screenshots / "06-phone-chat-list.png"), full_page=True)
 
-    phone.locator(".chat a").filter(has=phone.locator(".title", has_text=re.compile(r"^5А$"))).click()
-    expect(phone.locator("h1")).to_have_text("5А")
+    open_chat_on_phone(phone, "5А")
     phone.fill("#text", MESSAGE)
     phone.get_by_role("button", name="Отправить").click()
     expect(phone.locator("#messages .message.mine .text")).to_have_text(MESSAGE)
-    _fits_the_phone(phone)
+    assert_fits_phone(phone)
     phone.screenshot(path=str(screenshots / "07-phone-chat-sent.png"), full_page=True)
 
     # The same code scanned again, by another phone: used, and it says so.
@@ -215,29 +204,14 @@ def test_a_teacher_links_in_the_journal_then_chats_from_the_phone_by_qr_code(
     phone.screenshot(path=str(screenshots / "11-phone-logged-out.png"))
 
 
-def _token(api: str, person_id: str) -> str:
-    return str(requests.post(f"{api}/demo/tokens", json={"person_id": person_id}, timeout=10).json()["token"])
-
-
-def _link_by_api(api: str, emulator: str, person_id: str, first_name: str) -> dict[str, str]:
-    """Link a demo user through the API, as the journal's screens would; returns their auth headers."""
-    headers = {"Authorization": f"Bearer {_token(api, person_id)}"}
-    if requests.get(f"{api}/v1/me", headers=headers, timeout=10).json().get("link"):
-        return headers  # linked already (by the journal test above)
-    # Born 2010: 14 or older, so a pupil needs no guardian's consent (SPEC §11).
-    profile = {"last_name": "Тестов", "first_name": first_name, "birth_date": "2010-05-01", "gender": "male"}
-    link_over_api(api, emulator, headers, profile, PASSWORD)
-    return headers
-
-
 def test_the_phone_shows_unread_badges_and_where_new_messages_start(
     browser: Any, stack: Stack, screenshots: Path
 ) -> None:
     from playwright.sync_api import expect
 
     api, emulator = stack.ready["api"], stack.ready["emulator"]
-    reader = _link_by_api(api, emulator, "s-orlov", "Олег")
-    writer = _link_by_api(api, emulator, "t-ivanova", "Мария")
+    reader = link_person(api, emulator, demo_headers(api, "s-orlov"), "Олег")
+    writer = link_person(api, emulator, demo_headers(api, "t-ivanova"), "Мария")
     chats = requests.get(f"{api}/v1/chats?limit=100", headers=reader, timeout=10).json()["items"]
     [class_chat] = [chat for chat in chats if chat["kind"] == "class"]
     if class_chat["last_message"]:  # what the test above wrote: read already
@@ -249,18 +223,9 @@ def test_the_phone_shows_unread_badges_and_where_new_messages_start(
         )
         assert read.status_code == 204, read.text
     for text in ("Кто решил задачу 5?", "Ответ пришлите до пятницы"):
-        sent = requests.post(
-            f"{api}/v1/chats/{class_chat['id']}/messages", json={"text": text}, headers=writer, timeout=10
-        )
-        assert sent.status_code == 201, sent.text
+        send_message(api, writer, class_chat["id"], text)
 
-    link = requests.post(f"{api}/v1/qr-links", json={}, headers=reader, timeout=10).json()
-    phone = browser.new_context(
-        viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True, user_agent=ANDROID, locale="ru-RU"
-    ).new_page()
-    errors = _watch(phone)
-    phone.goto(link["url"])
-    phone.get_by_role("button", name="Продолжить").click()  # only the button's POST redeems (SPEC §7)
+    phone, errors, _ = phone_signed_in(browser, api, reader, user_agent=ANDROID)
     item = phone.locator(".chat").filter(has=phone.locator(".title", has_text=class_chat["title"]))
     expect(item.locator(".badge.unread")).to_have_text("2")
     phone.screenshot(path=str(screenshots / "12-phone-unread-badge.png"), full_page=True)
@@ -268,7 +233,7 @@ def test_the_phone_shows_unread_badges_and_where_new_messages_start(
     item.locator("a").click()
     expect(phone.locator("#new-messages")).to_have_text("Новые сообщения")
     expect(phone.locator("#new-messages + li.message .text")).to_have_text("Кто решил задачу 5?")
-    _fits_the_phone(phone)
+    assert_fits_phone(phone)
     phone.screenshot(path=str(screenshots / "13-phone-new-messages-divider.png"), full_page=True)
 
     phone.get_by_role("link", name="← Все чаты").click()
@@ -276,22 +241,11 @@ def test_the_phone_shows_unread_badges_and_where_new_messages_start(
     assert errors == []
 
     # The student's journal: a new message from the teacher is read out (aria-live), focus stays put.
-    journal = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU").new_page()
-    journal_errors = _watch(journal)
-    journal.goto(f"{api}/demo")
-    journal.select_option("#user", "s-orlov")
-    journal.click("#sign-in-button")
-    journal.click("#chats-button")
+    journal, journal_errors, _ = journal_signed_in(browser, api, "s-orlov")
     expect(journal.locator("#chat-list")).to_contain_text(class_chat["title"])
     journal.locator("#chat-list button").first.focus()
     focused_id = journal.locator("#chat-list button").first.get_attribute("data-chat-id")
-    sent = requests.post(
-        f"{api}/v1/chats/{class_chat['id']}/messages",
-        json={"text": "Урок перенесён"},
-        headers=writer,
-        timeout=10,
-    )
-    assert sent.status_code == 201, sent.text
+    send_message(api, writer, class_chat["id"], "Урок перенесён")
     expect(journal.locator("#announcer[aria-live=polite]")).to_contain_text("Урок перенесён", timeout=15_000)
     expect(journal.locator("#chat-list .badge.unread")).to_have_text("1")
     assert journal.evaluate("document.activeElement.getAttribute('data-chat-id')") == focused_id
@@ -302,13 +256,7 @@ def test_the_phone_shows_unread_badges_and_where_new_messages_start(
     item.locator("a").click()
     phone.fill("#text", "Я почти дописал")
     phone.focus("#text")
-    sent = requests.post(
-        f"{api}/v1/chats/{class_chat['id']}/messages",
-        json={"text": "Контрольная в среду"},
-        headers=writer,
-        timeout=10,
-    )
-    assert sent.status_code == 201, sent.text
+    send_message(api, writer, class_chat["id"], "Контрольная в среду")
     expect(phone.locator("#messages .message .text").last).to_have_text("Контрольная в среду", timeout=40_000)
     expect(phone.locator("#announcer[aria-live=polite]")).to_contain_text("Контрольная в среду")
     assert phone.evaluate("document.activeElement.id") == "text"

@@ -8,7 +8,6 @@ socket carried it. Screenshots go to ``test-output/browser/``.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -16,45 +15,20 @@ from typing import Any
 import pytest
 import requests
 
-from tests.browser.test_journal_to_phone import ANDROID, PHONE_VIEWPORT, _link_by_api, _watch
+from tests.browser.support import (
+    ANDROID,
+    LIVE_MS,
+    demo_headers,
+    journal_signed_in,
+    link_person,
+    phone_signed_in,
+    send_message,
+    socket_frames,
+    wait_socket_ready,
+)
 from tests.local_stack import Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.emulator]
-
-LIVE_MS = 2_000
-
-
-def _frames(page: Any) -> list[dict[str, Any]]:
-    """Every frame the page's sockets receive, decoded."""
-    received: list[dict[str, Any]] = []
-
-    def watch(socket: Any) -> None:
-        socket.on("framereceived", lambda payload: received.append(json.loads(payload)))
-
-    page.on("websocket", watch)
-    return received
-
-
-def _phone(browser: Any, api: str, headers: dict[str, str]) -> Any:
-    """A phone signed in with a fresh QR link of the person the headers are for, on its chat list."""
-    from playwright.sync_api import expect
-
-    link = requests.post(f"{api}/v1/qr-links", json={}, headers=headers, timeout=10).json()
-    page = browser.new_context(
-        viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True, user_agent=ANDROID, locale="ru-RU"
-    ).new_page()
-    page.goto(link["url"])
-    page.get_by_role("button", name="Продолжить").click()
-    expect(page.locator("#chats")).to_be_visible()
-    return page
-
-
-def _wait_ready(page: Any, frames: list[dict[str, Any]]) -> None:
-    page.wait_for_function("() => true")  # let pending events run
-    deadline = time.monotonic() + 10
-    while {"type": "ready"} not in frames:
-        assert time.monotonic() < deadline, f"the page's socket never became ready: {frames}"
-        page.wait_for_timeout(50)
 
 
 def test_a_message_appears_on_another_members_phone_within_two_seconds(
@@ -64,54 +38,43 @@ def test_a_message_appears_on_another_members_phone_within_two_seconds(
 
     api, emulator = stack.ready["api"], stack.ready["emulator"]
     assert stack.ready["live"].startswith("ws://127.0.0.1:")
-    reader = _link_by_api(api, emulator, "s-orlov", "Олег")
-    writer = _link_by_api(api, emulator, "t-ivanova", "Мария")
-    outsider = _link_by_api(api, emulator, "p-orlova", "Ольга")  # a parent: not in the class chat
+    reader = link_person(api, emulator, demo_headers(api, "s-orlov"), "Олег")
+    writer = link_person(api, emulator, demo_headers(api, "t-ivanova"), "Мария")
+    outsider = link_person(
+        api, emulator, demo_headers(api, "p-orlova"), "Ольга"
+    )  # a parent: not in the class chat
     chats = requests.get(f"{api}/v1/chats?limit=100", headers=reader, timeout=10).json()["items"]
     [class_chat] = [chat for chat in chats if chat["kind"] == "class"]
 
     # The student's phone, open on the class chat, a draft half typed.
-    phone = _phone(browser, api, reader)
-    phone_errors = _watch(phone)
-    phone_frames = _frames(phone)
+    phone, phone_errors, _ = phone_signed_in(browser, api, reader, user_agent=ANDROID)
+    phone_frames = socket_frames(phone)  # from the chat on: the chat list's socket said «ready» already
     phone_sockets: list[str] = []
     phone.on("websocket", lambda socket: phone_sockets.append(socket.url))
     phone.locator(".chat").filter(has=phone.locator(".title", has_text=class_chat["title"])).locator(
         "a"
     ).click()
     phone.wait_for_url(f"**/m/chats/{class_chat['id']}")
-    _wait_ready(phone, phone_frames)
+    wait_socket_ready(phone, phone_frames)
     # Signed in by a one-use ticket fetched first, as on AWS (where the cookie never reaches the socket).
     assert phone_sockets and all("?ticket=" in url for url in phone_sockets), phone_sockets
     phone.fill("#text", "Я почти дописал")
     phone.focus("#text")
 
     # The parent's phone, on her chat list: her socket must carry nothing about the class chat.
-    other = _phone(browser, api, outsider)
-    other_frames = _frames(other)
+    other = phone_signed_in(browser, api, outsider, user_agent=ANDROID).page
+    other_frames = socket_frames(other)
     other.reload()
-    _wait_ready(other, other_frames)
+    wait_socket_ready(other, other_frames)
 
     # The teacher's journal, keyboard focus on one of the chats in the list.
-    journal = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU").new_page()
-    journal_errors = _watch(journal)
-    journal_frames = _frames(journal)
-    journal.goto(f"{api}/demo")
-    journal.select_option("#user", "t-ivanova")
-    journal.click("#sign-in-button")
-    journal.click("#chats-button")
+    journal, journal_errors, journal_frames = journal_signed_in(browser, api, "t-ivanova")
     expect(journal.locator("#chat-list")).to_contain_text(class_chat["title"])
-    _wait_ready(journal, journal_frames)
+    wait_socket_ready(journal, journal_frames)
     journal.locator("#chat-list button").last.focus()
     focused_id = journal.locator("#chat-list button").last.get_attribute("data-chat-id")
 
-    sent = requests.post(
-        f"{api}/v1/chats/{class_chat['id']}/messages",
-        json={"text": "Контрольная в среду"},
-        headers=writer,
-        timeout=10,
-    )
-    assert sent.status_code == 201, sent.text
+    sent = send_message(api, writer, class_chat["id"], "Контрольная в среду")
     expect(phone.locator("#messages .message .text").last).to_have_text(
         "Контрольная в среду", timeout=LIVE_MS
     )
@@ -127,7 +90,7 @@ def test_a_message_appears_on_another_members_phone_within_two_seconds(
     journal.screenshot(path=str(screenshots / "21-journal-live-focus-kept.png"))
 
     events = [f for f in phone_frames if f.get("type") == "message.created"]
-    assert [e["message_id"] for e in events] == [sent.json()["id"]]
+    assert [e["message_id"] for e in events] == [sent]
     assert not [f for f in other_frames if f.get("chat_id") == class_chat["id"]], other_frames
     assert phone_errors == [] and journal_errors == []
 
@@ -152,16 +115,10 @@ def test_without_a_socket_the_page_polls_every_15_s_and_retries_with_back_off(
     browser: Any, stack: Stack
 ) -> None:
     api, emulator = stack.ready["api"], stack.ready["emulator"]
-    reader = _link_by_api(api, emulator, "s-orlov", "Олег")
+    reader = link_person(api, emulator, demo_headers(api, "s-orlov"), "Олег")
     chats = requests.get(f"{api}/v1/chats?limit=100", headers=reader, timeout=10).json()["items"]
     [class_chat] = [chat for chat in chats if chat["kind"] == "class"]
-    link = requests.post(f"{api}/v1/qr-links", json={}, headers=reader, timeout=10).json()
-    context = browser.new_context(viewport=PHONE_VIEWPORT, is_mobile=True, user_agent=ANDROID, locale="ru-RU")
-    context.add_init_script(BROKEN_SOCKET)
-    page = context.new_page()
-    page.goto(link["url"])
-    page.get_by_role("button", name="Продолжить").click()
-    page.wait_for_url(f"{api}/m/chats")
+    page = phone_signed_in(browser, api, reader, user_agent=ANDROID, init_script=BROKEN_SOCKET).page
     page.clock.install()
     polls: list[str] = []
     chat_path = f"/m/chats/{class_chat['id']}"
@@ -194,4 +151,4 @@ def test_without_a_socket_the_page_polls_every_15_s_and_retries_with_back_off(
         "window.__socketAttempts.slice(1).map(function (t, i) { return t - window.__socketAttempts[i]; })"
     )
     assert gaps == sorted(gaps), gaps  # each pause at least as long as the one before
-    context.close()
+    page.context.close()

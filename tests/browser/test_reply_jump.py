@@ -16,7 +16,15 @@ import pytest
 import requests
 
 from tests.browser.accessibility import assert_accessible
-from tests.browser.test_video_call import _link, _open_class_chat, _phone_signed_in_by_qr, _watch
+from tests.browser.support import (
+    assert_fits_phone,
+    demo_headers,
+    journal_signed_in,
+    link_person,
+    open_chat_on_phone,
+    phone_signed_in,
+    send_message,
+)
 from tests.local_stack import Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.emulator]
@@ -24,28 +32,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.emulator]
 LATER_MESSAGES = 35  # the hosted page shows 30 a page
 
 
-_LINKED: dict[str, dict[str, str]] = {}
-
-
 def _ivanova(api: str, emulator: str) -> dict[str, str]:
-    """The class teacher of 5А, linked once per stack (each test may run alone)."""
-    if api not in _LINKED:
-        _LINKED[api] = _link(api, emulator, "t-ivanova", "Мария", "Иванова")
-    return _LINKED[api]
+    """The class teacher of 5А, linked (by the first test to ask: each test may run alone)."""
+    return link_person(
+        api, emulator, demo_headers(api, "t-ivanova"), "Мария", "Иванова", "1990-01-01", "female"
+    )
 
 
 def _class_chat_id(api: str, auth: dict[str, str]) -> str:
     chats = requests.get(f"{api}/v1/chats", headers=auth, timeout=20).json()["items"]
     return next(chat["id"] for chat in chats if chat["title"] == "5А")
-
-
-def _send(api: str, auth: dict[str, str], chat_id: str, text: str, reply_to: str | None = None) -> str:
-    body: dict[str, Any] = {"text": text}
-    if reply_to:
-        body["reply_to"] = reply_to
-    sent = requests.post(f"{api}/v1/chats/{chat_id}/messages", json=body, headers=auth, timeout=20)
-    assert sent.status_code == 201, sent.text
-    return str(sent.json()["id"])
 
 
 def test_tapping_the_quote_of_a_message_further_back_shows_it_highlighted(
@@ -56,14 +52,13 @@ def test_tapping_the_quote_of_a_message_further_back_shows_it_highlighted(
     api, emulator = stack.ready["api"], stack.ready["emulator"]
     auth = _ivanova(api, emulator)
     chat_id = _class_chat_id(api, auth)
-    question = _send(api, auth, chat_id, "Кто забыл дневник на парте?")
+    question = send_message(api, auth, chat_id, "Кто забыл дневник на парте?")
     for number in range(LATER_MESSAGES):
-        _send(api, auth, chat_id, f"Объявление номер {number + 1}")
-    _send(api, auth, chat_id, "Дневник у меня в кабинете", reply_to=question)
+        send_message(api, auth, chat_id, f"Объявление номер {number + 1}")
+    send_message(api, auth, chat_id, "Дневник у меня в кабинете", reply_to=question)
 
-    page = _phone_signed_in_by_qr(browser, api, auth)
-    errors = _watch(page)
-    _open_class_chat(page)
+    page, errors, _ = phone_signed_in(browser, api, auth, read_qr=True)
+    open_chat_on_phone(page, "5А")
     expect(page.locator(f"#m-{question}")).to_have_count(0)  # not on the newest page
     quote = page.locator(".message", has_text="Дневник у меня в кабинете").locator("a.quote-further")
     expect(quote).to_have_text("Ответ на более раннее сообщение")
@@ -83,7 +78,7 @@ def test_tapping_the_quote_of_a_message_further_back_shows_it_highlighted(
     # Keyboard focus is not moved anywhere: nothing on the new page holds it.
     assert page.evaluate("document.activeElement === document.body")
     expect(page.locator("#newest")).to_have_text("К последним сообщениям")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_fits_phone(page)
     page.screenshot(path=str(screenshots / "41-reply-quote-target-highlighted.png"), full_page=False)
     assert_accessible(page, "reply jump: the page starting at the quoted message")
 
@@ -102,19 +97,14 @@ def test_the_journal_loads_the_page_of_a_quoted_message_further_back_and_highlig
     api, emulator = stack.ready["api"], stack.ready["emulator"]
     auth = _ivanova(api, emulator)
     chat_id = _class_chat_id(api, auth)
-    question = _send(api, auth, chat_id, "Где журнал посещаемости?")
+    question = send_message(api, auth, chat_id, "Где журнал посещаемости?")
     for number in range(LATER_MESSAGES):  # the journal loads 30 a page too
-        _send(api, auth, chat_id, f"Напоминание номер {number + 1}")
-    _send(api, auth, chat_id, "Журнал в учительской", reply_to=question)
+        send_message(api, auth, chat_id, f"Напоминание номер {number + 1}")
+    send_message(api, auth, chat_id, "Журнал в учительской", reply_to=question)
 
-    journal = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU").new_page()
-    errors = _watch(journal)
+    journal, errors, _ = journal_signed_in(browser, api, "t-ivanova")
     start_ats: list[str] = []
     journal.on("request", lambda r: start_ats.append(r.url) if "start_at=" in r.url else None)
-    journal.goto(f"{api}/demo")
-    journal.select_option("#user", "t-ivanova")
-    journal.click("#sign-in-button")
-    journal.click("#chats-button")
     journal.locator("#chat-list button", has=journal.locator(".title", has_text=re.compile("^5А$"))).click()
     expect(journal.locator("#chat-title")).to_have_text("5А")
     reply = journal.locator("#chat-messages .message", has_text="Журнал в учительской")

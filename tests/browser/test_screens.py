@@ -18,36 +18,23 @@ import pytest
 import requests
 
 from tests.browser.accessibility import assert_accessible, small_targets, violations
+from tests.browser.support import (
+    DESKTOP_VIEWPORT,
+    PASSWORD,
+    assert_fits_phone,
+    demo_headers,
+    phone_signed_in,
+    watch_errors,
+)
 from tests.identity_support import last_code, unique_phone
 from tests.local_stack import Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.emulator]
 
-PASSWORD = "Tishina-v-klasse-2026"
-PHONE_VIEWPORT = {"width": 360, "height": 740}
-JOURNAL_VIEWPORT = {"width": 1280, "height": 900}
-
-
-def _watch(page: Any) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
-
-
-def _token(api: str, person_id: str) -> str:
-    answer = requests.post(f"{api}/demo/tokens", json={"person_id": person_id}, timeout=10)
-    token: str = answer.json()["token"]
-    return token
-
 
 def _api(api: str, person_id: str, method: str, path: str, body: Any = None) -> requests.Response:
     return requests.request(
-        method,
-        f"{api}{path}",
-        json=body,
-        headers={"Authorization": f"Bearer {_token(api, person_id)}"},
-        timeout=10,
+        method, f"{api}{path}", json=body, headers=demo_headers(api, person_id), timeout=10
     )
 
 
@@ -63,7 +50,7 @@ class Screens:
         assert_accessible(page, name)
         if phone:
             assert small_targets(page) == [], name
-            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_VIEWPORT["width"], name
+            assert_fits_phone(page, name)
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +63,9 @@ def journal(browser: Any, stack: Stack, screenshots: Path) -> Iterator[tuple[Any
 
     api, emulator = stack.ready["api"], stack.ready["emulator"]
     screens = Screens(screenshots)
-    context = browser.new_context(viewport=JOURNAL_VIEWPORT, locale="ru-RU")
+    context = browser.new_context(viewport=DESKTOP_VIEWPORT, locale="ru-RU")
     page = context.new_page()
-    errors = _watch(page)
+    errors = watch_errors(page)
     page.goto(f"{api}/demo")
     screens.check(page, "journal-01-sign-in")
     page.select_option("#user", "t-ivanova")
@@ -124,18 +111,6 @@ def journal(browser: Any, stack: Stack, screenshots: Path) -> Iterator[tuple[Any
     context.close()
 
 
-def _phone(browser: Any, api: str, person_id: str = "t-ivanova") -> tuple[Any, list[str]]:
-    """A 360-px phone signed in to the hosted page through a QR link the journal would show."""
-    link = _api(api, person_id, "POST", "/v1/qr-links", {})
-    assert link.status_code == 201, link.text
-    context = browser.new_context(viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True, locale="ru-RU")
-    page = context.new_page()
-    errors = _watch(page)
-    page.goto(link.json()["url"])
-    page.get_by_role("button", name="Продолжить").click()  # only the button's POST redeems (SPEC §7)
-    return page, errors
-
-
 def _chat_id(api: str, title: str, person_id: str = "t-ivanova") -> str:
     chats = _api(api, person_id, "GET", "/v1/chats?limit=100").json()["items"]
     return next(chat["id"] for chat in chats if chat["title"] == title)
@@ -169,7 +144,7 @@ def test_every_phone_screen_is_accessible_and_big_enough_to_tap(
 
     api = stack.ready["api"]
     screens = Screens(screenshots)
-    phone, errors = _phone(browser, api)
+    phone, errors, _ = phone_signed_in(browser, api, demo_headers(api, "t-ivanova"))
     expect(phone.locator("#chats")).to_contain_text("Учительская")
     screens.check(phone, "phone-01-chat-list", phone=True)
 
@@ -309,7 +284,7 @@ def test_a_teacher_runs_the_chat_from_the_phone(
 
     api = stack.ready["api"]
     screens = Screens(screenshots)
-    phone, errors = _phone(browser, api)
+    phone, errors, _ = phone_signed_in(browser, api, demo_headers(api, "t-ivanova"))
     parents = _chat_id(api, "5А — родители")
     sent = _api(api, "t-ivanova", "POST", f"/v1/chats/{parents}/messages", {"text": "Ошибочное сообщение"})
     assert sent.status_code == 201, sent.text
@@ -419,7 +394,7 @@ def test_a_teacher_makes_a_subject_chat_and_a_chat_of_picked_people_on_the_phone
 
     api = stack.ready["api"]
     screens = Screens(screenshots)
-    phone, errors = _phone(browser, api)
+    phone, errors, _ = phone_signed_in(browser, api, demo_headers(api, "t-ivanova"))
     phone.get_by_role("link", name="+ Новый чат").click()
     expect(phone.locator("h1")).to_have_text("Новый чат")
     screens.check(phone, "phone-10-new-chat", phone=True)
@@ -529,8 +504,8 @@ def test_the_first_time_path_asks_about_an_account_and_offers_a_reset(
 
     api, emulator = stack.ready["api"], stack.ready["emulator"]
     screens = Screens(screenshots)
-    page = browser.new_context(viewport=JOURNAL_VIEWPORT, locale="ru-RU").new_page()
-    errors = _watch(page)
+    page = browser.new_context(viewport=DESKTOP_VIEWPORT, locale="ru-RU").new_page()
+    errors = watch_errors(page)
     page.goto(f"{api}/demo")
     page.select_option("#user", "t-volkov")
     page.click("#sign-in-button")

@@ -12,24 +12,29 @@ pupil's page says so. Screenshots go to ``test-output/browser/``.
 
 from __future__ import annotations
 
-import base64
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, MISSING_CHROMIUM
-from tests.identity_support import link_over_api
-from tests.local_stack import Stack, start_stack, stop_stack
-from tests.qr_reading import read_png
+from tests.browser.support import (
+    PHONE_VIEWPORT,
+    assert_fits_phone,
+    demo_headers,
+    journal_signed_in,
+    link_person,
+    open_chat_on_phone,
+    phone_signed_in,
+    watch_errors,
+)
+from tests.local_stack import Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.emulator]
 
-MEDIA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
-PHONE_VIEWPORT = {"width": 360, "height": 740}
+# The browser (conftest) gets a fake camera and microphone, allowed without asking.
+CHROMIUM_EXTRA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 TEACHER, PUPIL = "t-ivanova", "s-orlov"
 # Every RTCPeerConnection the page makes, kept where the test can ask it for its state and stats.
 RECORD_CONNECTIONS = """
@@ -58,79 +63,6 @@ async () => {
 """
 
 
-@pytest.fixture(scope="module")
-def media_browser() -> Iterator[Any]:
-    """Headless Chromium with a fake camera and microphone, allowed without asking."""
-    if not CHROMIUM.exists():
-        pytest.skip(MISSING_CHROMIUM)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *MEDIA_ARGS], headless=True
-        )
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module")
-def call_stack(media_browser: Any) -> Iterator[Stack]:
-    """The local stack with the demo school, the built-in call provider (its default)."""
-    started = start_stack({})
-    yield started
-    stop_stack(started)
-
-
-def _journal_token(api: str, person_id: str) -> dict[str, str]:
-    token = requests.post(f"{api}/demo/tokens", json={"person_id": person_id}, timeout=10).json()["token"]
-    return {"Authorization": f"Bearer {token}"}
-
-
-def _link(api: str, emulator: str, person_id: str, first: str, last: str) -> dict[str, str]:
-    """SPEC §3 through the API: a new account for a fresh phone, its SMS code, a profile, confirm."""
-    auth = _journal_token(api, person_id)
-    profile = {"first_name": first, "last_name": last, "birth_date": "1990-01-01", "gender": "female"}
-    link_over_api(api, emulator, auth, profile)
-    return auth
-
-
-def _phone_signed_in_by_qr(browser: Any, api: str, auth: dict[str, str]) -> Any:
-    """A fresh phone context, signed in by reading the person's QR sign-in link."""
-    issued = requests.post(f"{api}/v1/qr-links", json={}, headers=auth, timeout=10)
-    assert issued.status_code == 201, issued.text
-    # The link as a phone's camera reads it; OpenCV now and then misses a code, then the API's own URL.
-    url = read_png(base64.b64decode(issued.json()["png"])) or issued.json()["url"]
-    assert url == issued.json()["url"]
-    assert re.fullmatch(re.escape(api) + r"/m/[A-Za-z0-9_-]{22}", url), url
-    context = browser.new_context(viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True, locale="ru-RU")
-    context.add_init_script(RECORD_CONNECTIONS)
-    page = context.new_page()
-    page.goto(url)
-    page.get_by_role(
-        "button", name=re.compile("Продолжить")
-    ).click() if page.url != f"{api}/m/chats" else None
-    page.wait_for_url(f"{api}/m/chats")
-    return page
-
-
-def _watch(page: Any) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
-
-
-def _open_class_chat(page: Any) -> None:
-    from playwright.sync_api import expect
-
-    page.locator(".chat a").filter(has=page.locator(".title", has_text=re.compile(r"^5А$"))).click()
-    expect(page.locator("h1")).to_have_text("5А")
-
-
-def _fits(page: Any) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_VIEWPORT["width"]
-
-
 def _wait_decoding(page: Any, timeout_s: float = 30) -> int:
     """Poll until the page's one connection is connected and has decoded video frames."""
     frames = -1
@@ -144,23 +76,28 @@ def _wait_decoding(page: Any, timeout_s: float = 30) -> int:
 
 
 def test_a_class_teacher_and_a_pupil_see_each_other_and_the_teacher_ends_the_call(
-    media_browser: Any, call_stack: Stack, screenshots: Path
+    browser: Any, stack: Stack, screenshots: Path
 ) -> None:
     from playwright.sync_api import expect
 
-    api, emulator = call_stack.ready["api"], call_stack.ready["emulator"]
-    teacher_auth = _link(api, emulator, TEACHER, "Мария", "Иванова")
-    pupil_auth = _link(api, emulator, PUPIL, "Пётр", "Орлов")
+    api, emulator = stack.ready["api"], stack.ready["emulator"]
+    teacher_auth = link_person(
+        api, emulator, demo_headers(api, TEACHER), "Мария", "Иванова", "1990-01-01", "female"
+    )
+    pupil_auth = link_person(api, emulator, demo_headers(api, PUPIL), "Пётр", "Орлов", "1990-01-01", "female")
 
-    teacher = _phone_signed_in_by_qr(media_browser, api, teacher_auth)
-    pupil = _phone_signed_in_by_qr(media_browser, api, pupil_auth)
-    teacher_errors, pupil_errors = _watch(teacher), _watch(pupil)
+    teacher, teacher_errors, _ = phone_signed_in(
+        browser, api, teacher_auth, init_script=RECORD_CONNECTIONS, read_qr=True
+    )
+    pupil, pupil_errors, _ = phone_signed_in(
+        browser, api, pupil_auth, init_script=RECORD_CONNECTIONS, read_qr=True
+    )
 
     # The pupil may not start a call in the class chat: no button.
-    _open_class_chat(pupil)
+    open_chat_on_phone(pupil, "5А")
     expect(pupil.locator("#call-button")).to_have_count(0)
 
-    _open_class_chat(teacher)
+    open_chat_on_phone(teacher, "5А")
     expect(teacher.locator("#call-button")).to_have_text("Позвонить")
     teacher.screenshot(path=str(screenshots / "20-call-teacher-chat.png"))
     teacher.click("#call-button")
@@ -172,7 +109,7 @@ def test_a_class_teacher_and_a_pupil_see_each_other_and_the_teacher_ends_the_cal
     pupil.goto(f"{api}/m/chats")
     marked = pupil.locator(".chat a").filter(has=pupil.locator(".title", has_text=re.compile(r"^5А$")))
     expect(marked.locator(".call-badge")).to_have_text("идёт звонок")
-    _fits(pupil)
+    assert_fits_phone(pupil)
     pupil.screenshot(path=str(screenshots / "21-call-pupil-chat-list.png"), full_page=True)
     marked.click()
     expect(pupil.locator("#call-button")).to_have_text("Присоединиться к звонку")
@@ -185,7 +122,7 @@ def test_a_class_teacher_and_a_pupil_see_each_other_and_the_teacher_ends_the_cal
     expect(pupil.locator('.tile[data-person="t-ivanova"] figcaption')).to_have_text("Иванова Мария Петровна")
     expect(teacher.locator("#call-status")).to_have_text("В звонке: 2")
     for page in (teacher, pupil):
-        _fits(page)
+        assert_fits_phone(page)
     teacher.screenshot(path=str(screenshots / "22-call-teacher-sees-pupil.png"), full_page=True)
     pupil.screenshot(path=str(screenshots / "23-call-pupil-sees-teacher.png"), full_page=True)
 
@@ -212,11 +149,7 @@ def test_a_class_teacher_and_a_pupil_see_each_other_and_the_teacher_ends_the_cal
     pupil_errors.clear()
 
     # The demo journal marks the chat with the call under way.
-    journal = media_browser.new_context(viewport={"width": 1280, "height": 900}, locale="ru-RU").new_page()
-    journal.goto(f"{api}/demo")
-    journal.select_option("#user", TEACHER)
-    journal.click("#sign-in-button")
-    journal.click("#chats-button")
+    journal = journal_signed_in(browser, api, TEACHER).page
     marked_in_journal = journal.locator("#chat-list button").filter(has=journal.locator(".call-badge"))
     expect(marked_in_journal).to_have_count(1, timeout=15_000)
     expect(marked_in_journal.locator(".title")).to_have_text("5А")
@@ -238,16 +171,16 @@ def test_a_class_teacher_and_a_pupil_see_each_other_and_the_teacher_ends_the_cal
 
 
 def test_the_chime_sdk_bundle_loads_under_the_pages_policy_and_builds_a_meeting_session(
-    media_browser: Any, call_stack: Stack
+    browser: Any, stack: Stack
 ) -> None:
     """``CALL_PROVIDER=chime`` needs AWS to connect; offline, the bundle and the page's adapter are checked:
     both load from this origin under the page's CSP, and a join answer becomes a Chime meeting session."""
     from tests.chime_support import attendee, meeting
 
-    api = call_stack.ready["api"]
-    page = media_browser.new_context(viewport=PHONE_VIEWPORT, locale="ru-RU").new_page()
+    api = stack.ready["api"]
+    page = browser.new_context(viewport=PHONE_VIEWPORT, locale="ru-RU").new_page()
     page.goto(f"{api}/m/chats")  # signed out (401): a page of the site, with its CSP
-    errors = _watch(page)
+    errors = watch_errors(page)
     for script in ("call-screen.js", "amazon-chime-sdk.js", "chime-call.js"):
         page.add_script_tag(url=f"{api}/m/static/{script}")
     join = {"provider": "chime", "meeting": meeting("call_x"), "attendee": attendee("t-ivanova")}
