@@ -152,6 +152,34 @@ def aws(emulator: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 @pytest.fixture
+def no_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Settings for a test on the in-memory twins, with AWS (and the emulator) out of reach.
+
+    Asks for neither ``aws`` nor ``emulator``, so no moto server starts for it.
+    ``AWS_ENDPOINT_URL`` points at a :class:`~tests.tripwire.Tripwire` and the test
+    fails if boto3 or PynamoDB connected to it; the table prefix is the test's own, so
+    PynamoDB makes new connections (one cached by an earlier test of the process would
+    still point at that test's emulator). Yields the tripwire.
+    """
+    from tests.tripwire import Tripwire
+
+    tripwire = Tripwire()
+    unique = uuid.uuid4().hex[:10]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", tripwire.url)
+    monkeypatch.setenv("STAGE", "test")
+    monkeypatch.setenv("TABLE_PREFIX", f"no-aws-{unique}-")
+    monkeypatch.setenv("ROSTER_BUCKET", f"no-aws-{unique}")
+    monkeypatch.setenv("JOURNAL_JWT_SECRET", TEST_JWT_SECRET)
+    monkeypatch.setenv("OPERATOR_JWT_SECRET", TEST_OPERATOR_SECRET)
+    reset_process_state()
+    yield tripwire
+    monkeypatch.undo()
+    reset_process_state()
+    touched = tripwire.stop()
+    assert touched == 0, f"{touched} connection(s) to AWS_ENDPOINT_URL in a test on the twins"
+
+
+@pytest.fixture
 def services(aws: Any) -> Any:
     """This test's services: the production adapters on the emulator (a test may swap one before use)."""
     from chalicelib.bootstrap import build_services

@@ -64,18 +64,18 @@ def install_roster(services: Any, roster: Any, now: Any = None) -> None:
     """
     from chalicelib.planning.diff import diff
     from chalicelib.planning.plan import plan_school
-    from chalicelib.store.rosters import roster_fingerprint, save_roster
 
     messenger = services.messenger
     state = messenger.load_school_state(roster.school_id)
     plan = plan_school(roster, state.followed_subject_classes())
     messenger.apply_roster_changes(state, diff(plan, state), now or services.clock.now())
     services.school.enforce_departures(roster, now or services.clock.now())
-    key = save_roster(roster)
+    # Through the ports only, so a world is arranged alike on DynamoDB/S3 and on the twins.
+    key = services.roster_files.save_roster(roster)
     # As a sync does: the fingerprint recorded is what readers key their kept roster by.
     services.schools.record_applied(
         roster.school_id,
-        fingerprint=roster_fingerprint(roster),
+        fingerprint=services.roster_files.roster_fingerprint(roster),
         roster_key=key,
         import_id="installed-by-test",
         uploaded_at=None,
@@ -98,6 +98,18 @@ def link_person(person_id: str, consent: str | None = None) -> None:
         linked_at=datetime.now(UTC),
         consent=consent,
     ).save()
+
+
+def link_through(services: Any, person_id: str, consent: str | None = None) -> None:
+    """:func:`link_person` through the services' link port (``identity.stores.LinkStore``), as the link
+    flow's last step writes it: on DynamoDB and on the twins alike (the twin tells the chats twin).
+    """
+    from datetime import UTC, datetime
+
+    from chalicelib.identity.stores import Link
+
+    link = Link(person_id, f"account-{person_id}", f"profile-{person_id}", datetime.now(UTC), consent)
+    assert services.links.create(link), f"{person_id} is linked already"
 
 
 def deliver_fan_out(application: Any) -> None:

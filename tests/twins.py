@@ -3,7 +3,9 @@
 What ``bootstrap.build_services`` builds from DynamoDB, S3, SQS and SNS, built
 here from ``chalicelib/memory`` (each twin held to its adapter by
 ``tests/contract``). The twins that share rows share them here too: the
-links mirror into the chats twin, the seats, retention and person-records twins read its rows.
+links mirror into the chats twin, the seats, retention and person-records twins read its rows,
+and the chats read each school's roster from the roster files twin the sync (and a test's
+``install_roster``) saves it to, as ``S3Rosters`` and ``S3RosterFiles`` share the bucket.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import datetime
 
 from chalicelib.bootstrap import Services
 from chalicelib.calls.builtin import BuiltinCallProvider
+from chalicelib.chats.roster_cache import CachedRosters
 from chalicelib.clock import MovableClock
 from chalicelib.identity.provider import BuiltinIdentityProvider
 from chalicelib.memory.attachments import InMemoryAttachmentRecords, InMemoryBlobs
@@ -53,17 +56,19 @@ def twin_services(now: datetime | None = None) -> Services:
     seats = InMemorySchoolSeats(chats)
     accounts, counters = InMemoryAccountStore(), InMemoryCounterStore()
     signin, link_sessions = InMemorySignInStore(), InMemoryLinkSessionStore()
+    roster_files, schools = InMemoryRosterFiles(), InMemorySchoolStore()
     return Services(
         clock=MovableClock(now),
         messenger=chats,
         sms_sender=SentSms(),
         identity_provider=BuiltinIdentityProvider(accounts),
         chat_directory=chats,
-        rosters=chats,
+        # As bootstrap wires it: kept while the school's recorded fingerprint is unchanged.
+        rosters=CachedRosters(roster_files, lambda school_id: schools.state(school_id).roster_fingerprint),
         imports=InMemoryImportStore(),
         import_outbox=RecordingOutbox(),
-        roster_files=InMemoryRosterFiles(),
-        schools=InMemorySchoolStore(),
+        roster_files=roster_files,
+        schools=schools,
         call_store=MemoryCallStore(),
         call_provider=BuiltinCallProvider(max_participants=10),
         audit_log=InMemoryAuditLog(),

@@ -10,6 +10,7 @@ import pytest
 from chalicelib.clock import MovableClock
 from tests.integration.chats.phone import ANSWERS, assert_answers_documented
 from tests.integration.chats.world import World, build_world
+from tests.twins import twin_services
 from tests.world_snapshot import restore_or_build
 
 
@@ -30,6 +31,22 @@ def world(api: Any, services: Any, clock: MovableClock) -> World:
     (``tests.world_snapshot``): building it cost seconds a test.
     """
     return restore_or_build(api, lambda: build_world(api, services), clock.now().isoformat())
+
+
+@pytest.fixture
+def twin_world(no_aws: Any) -> Iterator[tuple[World, Any]]:
+    """The same world and its services, on the in-memory twins (``tests/twins.py``): no emulator.
+
+    The app is the real one (``app.create_app``) driven by Chalice's test client, as
+    ``api`` is; only the services differ. Sends fan out at once (``InlineFanOut``).
+    """
+    from chalice.test import Client
+
+    from app import create_app
+
+    services = twin_services()  # its clock stands where the ``clock`` fixture's does
+    with Client(create_app(services), stage_name="test") as client:
+        yield build_world(client, services, queued_fan_out=False), services
 
 
 @pytest.fixture

@@ -33,6 +33,12 @@ with a call under way in every chat, started by its moderator in
 ``CALL_STARTERS`` and with only them in it. So a signal (always addressed to
 that starter) is 422 from the starter (not to oneself) and 403 from members
 who are not in the call.
+
+Every cell is checked twice, through the app's real routes and Chalice's test
+client both times: on the in-memory twins (``twins``: no emulator, nothing may
+reach AWS) and on DynamoDB/S3/SQS in moto server (``dynamodb``, the end-to-end
+check of the adapters). A cell that differs between them is a twin bug, to be
+caught by ``tests/contract``, never a second table.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.memory.attachments import MEMORY_URL
 from chalicelib.schools.settings import SchoolSettings
 from tests.integration.chats.world import (
     AWAITING_CONSENT,
@@ -400,8 +407,12 @@ WITH_ATTACHMENTS = {"GET attachment", "POST attachment check"}
 ATTACHMENT_TARGETS: dict[str, str] = {}
 
 
-def send_attachments(world: World) -> None:
-    """A PDF from each chat's moderator, uploaded, checked and sent (SPEC §10)."""
+def send_attachments(world: World, services: Any) -> None:
+    """A PDF from each chat's moderator, uploaded, checked and sent (SPEC §10).
+
+    The browser's POST of the upload form goes to the form's URL: S3 in the emulator, or the
+    twin's bucket (``InMemoryBlobs.receive``).
+    """
     import requests
 
     pdf = b"%PDF-1.4\n%%EOF\n"
@@ -414,7 +425,10 @@ def send_attachments(world: World) -> None:
         )
         assert ticket.status == 201, ticket.body
         upload = ticket.body["upload"]
-        requests.post(upload["url"], data=upload["fields"], files={"file": ("a.pdf", pdf)}, timeout=20)
+        if upload["url"] == MEMORY_URL:
+            services.blobs.receive(upload["fields"], pdf)
+        else:
+            requests.post(upload["url"], data=upload["fields"], files={"file": ("a.pdf", pdf)}, timeout=20)
         attachment_id = ticket.body["attachment"]["id"]
         assert world.post(moderator, f"{base}/attachments/{attachment_id}/check", None).status == 200
         sent = world.post(moderator, f"{base}/messages", {"text": "файл", "attachments": [attachment_id]})
@@ -437,12 +451,21 @@ MODERATORS = {
 }
 
 
-@pytest.mark.emulator
+@pytest.fixture(params=["twins", pytest.param("dynamodb", marks=pytest.mark.emulator)])
+def backend(request: pytest.FixtureRequest) -> tuple[World, Any]:
+    """The world and its services: on the in-memory twins, then on the emulator's DynamoDB."""
+    if request.param == "twins":
+        twin: tuple[World, Any] = request.getfixturevalue("twin_world")
+        return twin
+    return request.getfixturevalue("world"), request.getfixturevalue("services")
+
+
 @pytest.mark.parametrize("route", list(EXPECTATIONS))
-def test_authorization_matrix(world: World, services: Any, route: str) -> None:
+def test_authorization_matrix(backend: tuple[World, Any], route: str) -> None:
     """Every cell of one route's rows, against one fresh world; all mismatches reported at once."""
+    world, services = backend
     add_departed_teacher(world, services)
-    await_consent()
+    await_consent(services)
     mismatches = []
     if route in WITH_CALLS:
         for kind, starter in CALL_STARTERS.items():
@@ -454,7 +477,7 @@ def test_authorization_matrix(world: World, services: Any, route: str) -> None:
         quiet = {"quiet_hours": {"start": "08:00", "end": "10:00"}}
         assert world.call("adm", "PATCH", f"/v1/schools/{SCHOOL}/settings", quiet).status == 200
     if route in WITH_ATTACHMENTS:
-        send_attachments(world)
+        send_attachments(world, services)
     if route in ANNOUNCED:
         for kind, moderator in MODERATORS.items():
             switched = world.call(moderator, "PATCH", f"/v1/chats/{world.chats[kind]}", {"read_only": True})

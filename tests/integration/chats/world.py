@@ -9,6 +9,10 @@ School ``sch-1``:
   ``par-4`` (of stu-4).
 
 School ``sch-2``: teacher ``t-far``, student ``stu-far`` (7А).
+
+The world is arranged through the services' ports only (rosters, links, school
+settings) and the API, so the same builder serves DynamoDB/S3 on the emulator
+and the in-memory twins (``tests/twins.py``).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from chalicelib.roster.model import (
     Role,
     SchoolRoster,
 )
-from tests.support import auth_headers, deliver_fan_out, install_roster, link_person
+from tests.support import auth_headers, deliver_fan_out, install_roster, link_through
 
 SCHOOL = "sch-1"
 OTHER_SCHOOL = "sch-2"
@@ -146,6 +150,8 @@ class World:
     api: Any
     chats: dict[str, str] = field(default_factory=dict)
     targets: dict[str, str] = field(default_factory=dict)
+    # Whether a send's fan-out waits on the queue for :meth:`fan_out` (SQS) or ran at once (the twins).
+    queued_fan_out: bool = True
 
     def call(self, who: str, method: str, path: str, body: Any = None, raw: bytes | None = None) -> Reply:
         """Call the API as ``who`` (``op-1`` carries the operator scope)."""
@@ -184,7 +190,8 @@ class World:
 
     def fan_out(self) -> None:
         """Deliver what sends left on the fan-out queue (members' lists), as the worker would."""
-        deliver_fan_out(self.api._app)
+        if self.queued_fan_out:
+            deliver_fan_out(self.api._app)
 
     def add_members(self, who: str, kind_or_id: str, *person_ids: str) -> Reply:
         """``POST /v1/chats/{id}/members`` as ``who``."""
@@ -211,14 +218,17 @@ class World:
         return {m["person_id"] for m in reply.body["items"]}
 
 
-def build_world(api: Any, services: Any) -> World:
-    """Both schools synced, everyone but ``stu-3`` linked, a subject and a custom chat, one message each."""
+def build_world(api: Any, services: Any, *, queued_fan_out: bool = True) -> World:
+    """Both schools synced, everyone but ``stu-3`` linked, a subject and a custom chat, one message each.
+
+    ``queued_fan_out``: False when the services deliver a send's fan-out at once (the twins).
+    """
     install_roster(services, ROSTER)
     install_roster(services, OTHER_ROSTER)
     for person_id in [*ROSTER.people, *OTHER_ROSTER.people]:
         if person_id not in UNLINKED:
-            link_person(person_id)
-    world = World(api)
+            link_through(services, person_id)
+    world = World(api, queued_fan_out=queued_fan_out)
     world.chats = {
         "staff": roster_chat_id(SCHOOL, ChatKind.STAFF, None),
         "class": roster_chat_id(SCHOOL, ChatKind.CLASS, "5a"),
@@ -251,14 +261,14 @@ def add_departed_teacher(world: World, services: Any) -> None:
     """``t-gone``: a linked teacher put in the custom chat, who then left the school's roster."""
     gone = person(DEPARTED, Role.TEACHER, "Ушедший", "Яков")
     install_roster(services, replace(ROSTER, people={**ROSTER.people, DEPARTED: gone}))
-    link_person(DEPARTED)
+    link_through(services, DEPARTED)
     added = world.add_members("t-class", "custom", DEPARTED)
     assert added.status == 200, added.body
     install_roster(services, ROSTER)
 
 
-def await_consent(person_id: str = AWAITING_CONSENT) -> None:
+def await_consent(services: Any, person_id: str = AWAITING_CONSENT) -> None:
     """A linked pupil whose link waits for a guardian (as linking a profile under 14 leaves it)."""
-    from chalicelib.store.tables import LinkItem
-
-    LinkItem(person_id).update(actions=[LinkItem.consent.set("pending")])
+    link = services.links.find(person_id)
+    assert link is not None, person_id
+    assert services.links.set_consent(person_id, link.profile_id, "pending")

@@ -1,9 +1,10 @@
 """The chats use cases and their authorization rules, on the in-memory twin: no emulator, no HTTP.
 
-``tests/integration/chats/`` keeps the end-to-end matrix over HTTP on
-DynamoDB; this file checks the same rules (SPEC §6) where they live — the
-pure ``chats.access`` and ``chats.service.ChatService`` — in milliseconds.
-``tests/contract/`` is what makes the twin a fair stand-in.
+The whole rule book — ``tests/integration/chats/test_authorization_matrix.py``,
+every caller × route × chat kind through the app's routes — runs on the twins
+(no emulator) and on DynamoDB from one table; this file checks rules (SPEC §6)
+where they live — the pure ``chats.access`` and ``chats.service.ChatService``,
+without HTTP — in milliseconds. ``tests/contract/`` is what makes the twin a fair stand-in.
 """
 
 from __future__ import annotations
