@@ -151,31 +151,40 @@ def aws(emulator: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     reset_process_state()
 
 
-@pytest.fixture
-def no_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Settings for a test on the in-memory twins, with AWS (and the emulator) out of reach.
-
-    Asks for neither ``aws`` nor ``emulator``, so no moto server starts for it.
-    ``AWS_ENDPOINT_URL`` points at a :class:`~tests.tripwire.Tripwire` and the test
-    fails if boto3 or PynamoDB connected to it; the table prefix is the test's own, so
-    PynamoDB makes new connections (one cached by an earlier test of the process would
-    still point at that test's emulator). Yields the tripwire.
-    """
+@pytest.fixture(scope="session")
+def process_tripwire() -> Iterator[Any]:
+    """The test process's :class:`~tests.tripwire.Tripwire` (one listener, not a thread per test)."""
     from tests.tripwire import Tripwire
 
     tripwire = Tripwire()
+    yield tripwire
+    tripwire.stop()
+
+
+@pytest.fixture
+def no_aws(process_tripwire: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Settings for a test on the in-memory twins, with AWS (and the emulator) out of reach.
+
+    Asks for neither ``aws`` nor ``emulator``, so no moto server starts for it.
+    ``AWS_ENDPOINT_URL`` points at the process's :class:`~tests.tripwire.Tripwire` and
+    the test fails if boto3 or PynamoDB connected to it while it ran; the table prefix
+    is the test's own, so PynamoDB makes new connections (one cached by an earlier test
+    of the process would still point at that test's emulator). Every test in
+    ``tests/unit`` runs with it. Yields the tripwire.
+    """
+    before = process_tripwire.connections
     unique = uuid.uuid4().hex[:10]
-    monkeypatch.setenv("AWS_ENDPOINT_URL", tripwire.url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", process_tripwire.url)
     monkeypatch.setenv("STAGE", "test")
     monkeypatch.setenv("TABLE_PREFIX", f"no-aws-{unique}-")
     monkeypatch.setenv("ROSTER_BUCKET", f"no-aws-{unique}")
     monkeypatch.setenv("JOURNAL_JWT_SECRET", TEST_JWT_SECRET)
     monkeypatch.setenv("OPERATOR_JWT_SECRET", TEST_OPERATOR_SECRET)
     reset_process_state()
-    yield tripwire
+    yield process_tripwire
     monkeypatch.undo()
     reset_process_state()
-    touched = tripwire.stop()
+    touched = process_tripwire.connections - before
     assert touched == 0, f"{touched} connection(s) to AWS_ENDPOINT_URL in a test on the twins"
 
 
