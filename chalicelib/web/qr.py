@@ -10,20 +10,25 @@ when the page around it is dark.
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-import qrcode
-import qrcode.constants
-import qrcode.image.pure
-import qrcode.image.svg
+if TYPE_CHECKING:
+    import qrcode
 
-ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_M
 QUIET_ZONE_MODULES = 4
 PNG_PIXELS_PER_MODULE = 10
 
 
 def _code(data: str) -> qrcode.QRCode:  # type: ignore[type-arg]  # generic over its image type
+    # Imported here, not with the module: ``qrcode`` loads Pillow when it is installed (for
+    # attachments' previews it is), and only the QR routes need it, not every cold start.
+    import qrcode
+    import qrcode.constants
+
     code = qrcode.QRCode(
-        error_correction=ERROR_CORRECTION, border=QUIET_ZONE_MODULES, box_size=PNG_PIXELS_PER_MODULE
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        border=QUIET_ZONE_MODULES,
+        box_size=PNG_PIXELS_PER_MODULE,
     )
     code.add_data(data)
     code.make(fit=True)
@@ -32,6 +37,8 @@ def _code(data: str) -> qrcode.QRCode:  # type: ignore[type-arg]  # generic over
 
 def qr_png(data: str) -> bytes:
     """The QR code of ``data`` as a black-on-white PNG, 10 pixels a module."""
+    import qrcode.image.pure
+
     image = _code(data).make_image(image_factory=qrcode.image.pure.PyPNGImage)
     out = io.BytesIO()
     image.save(out)
@@ -40,5 +47,7 @@ def qr_png(data: str) -> bytes:
 
 def qr_svg(data: str) -> str:
     """The QR code of ``data`` as an SVG document (one path on a white square; scales to any size)."""
+    import qrcode.image.svg
+
     image = _code(data).make_image(image_factory=qrcode.image.svg.SvgPathFillImage)
     return str(image.to_string(encoding="unicode"))
