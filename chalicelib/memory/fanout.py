@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.fanout.deliver import deliver
+from chalicelib.fanout.payload import message_sent, to_body
 from chalicelib.fanout.port import ChatLists, MessageSent
 from chalicelib.live.port import LiveDelivery, NoLiveDelivery
 
@@ -15,8 +16,8 @@ class InlineFanOut:
         self.live = live or NoLiveDelivery()
 
     def enqueue(self, sent: MessageSent) -> None:
-        """Run the fan-out now."""
-        deliver(self.lists, self.live, sent)
+        """Run the fan-out now (on the message as the queue would carry it: one it could not is refused)."""
+        deliver(self.lists, self.live, _as_queued(sent))
 
 
 class HeldFanOut:
@@ -26,5 +27,10 @@ class HeldFanOut:
         self.queued: list[MessageSent] = []
 
     def enqueue(self, sent: MessageSent) -> None:
-        """Hold the message."""
-        self.queued.append(sent)
+        """Hold the message (as the queue would carry it: one it could not is refused)."""
+        self.queued.append(_as_queued(sent))
+
+
+def _as_queued(sent: MessageSent) -> MessageSent:
+    """The message through the queue's encoding, as ``SqsFanOutQueue`` sends it and the consumer reads it."""
+    return message_sent(to_body(sent))
