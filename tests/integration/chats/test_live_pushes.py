@@ -8,41 +8,17 @@ opens it, and then tells them it appeared; a call's end is pushed like its start
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-from websockets.sync.client import ClientConnection, connect
 
 from chalicelib.clock import MovableClock
 from devstack.live import LiveServer
+from tests.integration.chats.sockets import frame, journal_socket, nothing_more
 from tests.integration.chats.test_school_settings import CLASS_CHAT, PARENTS_CHAT, _add_class_5v, _patch
 from tests.integration.chats.world import World
-from tests.support import token_for
 
 pytestmark = pytest.mark.emulator
-
-WAIT_S = 10.0
-
-
-def _frame(socket: ClientConnection) -> dict[str, Any]:
-    decoded: dict[str, Any] = json.loads(socket.recv(timeout=WAIT_S))
-    return decoded
-
-
-def _ask(socket: ClientConnection, frame: dict[str, Any]) -> dict[str, Any]:
-    socket.send(json.dumps(frame))
-    return _frame(socket)
-
-
-def _journal(server: LiveServer, person_id: str) -> ClientConnection:
-    socket = connect(server.url, origin="http://journal.example")
-    assert _ask(socket, {"action": "auth", "token": token_for(person_id)}) == {"type": "ready"}
-    return socket
-
-
-def _nothing_more(socket: ClientConnection) -> None:
-    assert _ask(socket, {"action": "ping"}) == {"type": "pong"}
 
 
 @pytest.fixture
@@ -55,32 +31,32 @@ def held(world: World, services: Any, clock: MovableClock) -> World:
 
 
 def test_a_waiting_chat_pushes_nothing_to_its_pupils_and_parents(held: World, live: LiveServer) -> None:
-    pupil, parent, teacher = (_journal(live, who) for who in ("stu-new", "par-new", "t-spare"))
+    pupil, parent, teacher = (journal_socket(live, who) for who in ("stu-new", "par-new", "t-spare"))
     for chat_id in (CLASS_CHAT, PARENTS_CHAT):
         sent = held.post("t-spare", f"/v1/chats/{chat_id}/messages", {"text": "Скоро откроем"})
         assert sent.status == 201
         held.fan_out()
-        event = _frame(teacher)
+        event = frame(teacher)
         assert (event["type"], event["chat_id"]) == ("message.created", chat_id)
     assert held.call("t-spare", "PATCH", f"/v1/chats/{CLASS_CHAT}", {"title": "5В"}).status == 200
-    assert _frame(teacher)["type"] == "chat.changed"
-    _nothing_more(pupil)  # not a message id, not a title: the chat is not theirs to see yet
-    _nothing_more(parent)
+    assert frame(teacher)["type"] == "chat.changed"
+    nothing_more(pupil)  # not a message id, not a title: the chat is not theirs to see yet
+    nothing_more(parent)
     for socket in (pupil, parent, teacher):
         socket.close()
 
 
 def test_when_the_teacher_opens_it_the_chat_appears_and_then_pushes(held: World, live: LiveServer) -> None:
-    pupil = _journal(live, "stu-new")
+    pupil = journal_socket(live, "stu-new")
     assert held.post("t-spare", f"/v1/chats/{CLASS_CHAT}/open", None).status == 200
-    appeared = _frame(pupil)
+    appeared = frame(pupil)
     assert (appeared["type"], appeared["chat_id"]) == ("chat.appeared", CLASS_CHAT)
     assert held.post("t-spare", f"/v1/chats/{CLASS_CHAT}/open", None).status == 200  # again: no event
-    _nothing_more(pupil)
+    nothing_more(pupil)
     welcome = held.post("t-spare", f"/v1/chats/{CLASS_CHAT}/messages", {"text": "Добро пожаловать"})
     assert welcome.status == 201
     held.fan_out()
-    event = _frame(pupil)
+    event = frame(pupil)
     assert (event["type"], event["chat_id"], event["message_id"]) == (
         "message.created",
         CLASS_CHAT,
@@ -90,27 +66,27 @@ def test_when_the_teacher_opens_it_the_chat_appears_and_then_pushes(held: World,
 
 
 def test_a_call_ending_is_pushed(world: World, live: LiveServer) -> None:
-    member = _journal(live, "t-math")
+    member = journal_socket(live, "t-math")
     custom = world.chats["custom"]
     assert world.call("t-class", "POST", f"/v1/chats/{custom}/call", {}).status in (200, 201)
-    started = _frame(member)
+    started = frame(member)
     assert started["type"] == "call.started"
     assert world.call("t-class", "DELETE", f"/v1/chats/{custom}/call").status == 204
-    ended = _frame(member)
+    ended = frame(member)
     assert ended == {"type": "call.ended", "chat_id": custom, "call_id": started["call_id"]}
     member.close()
 
 
 def test_a_member_taken_out_is_told_and_then_gets_nothing_of_the_chat(world: World, live: LiveServer) -> None:
-    parent = _journal(live, "par-1")
+    parent = journal_socket(live, "par-1")
     custom = world.chats["custom"]
     assert world.call("t-class", "DELETE", f"/v1/chats/{custom}/members/par-1").status == 204
-    assert _frame(parent) == {"type": "chat.removed", "chat_id": custom}
+    assert frame(parent) == {"type": "chat.removed", "chat_id": custom}
     world.send("t-class", "custom", "Без родителей")
-    _nothing_more(parent)
+    nothing_more(parent)
     assert world.add_members("t-class", "custom", "par-1").status in (200, 201)
-    assert _frame(parent) == {"type": "chat.added", "chat_id": custom}
+    assert frame(parent) == {"type": "chat.added", "chat_id": custom}
     world.send("t-class", "custom", "С возвращением")
-    event = _frame(parent)
+    event = frame(parent)
     assert (event["type"], event["chat_id"]) == ("message.created", custom)
     parent.close()

@@ -17,7 +17,7 @@ from websockets.sync.client import ClientConnection
 from chalicelib.planning.model import ChatKind, roster_chat_id
 from devstack.live import LiveServer
 from tests.builders import ClassSpec, RosterSpec, build_roster, bulk_update, stage_import
-from tests.integration.chats.test_live_pushes import _frame, _journal, _nothing_more
+from tests.integration.chats.sockets import frame, journal_socket, nothing_more
 from tests.integration.chats.world import World
 from tests.support import link_person
 
@@ -61,7 +61,7 @@ def _sync(services: Any, worker: Any, spec: RosterSpec, day: int) -> None:
 
 
 def _events(socket: ClientConnection, count: int) -> set[tuple[str, str]]:
-    return {(event["type"], event["chat_id"]) for event in (_frame(socket) for _ in range(count))}
+    return {(event["type"], event["chat_id"]) for event in (frame(socket) for _ in range(count))}
 
 
 @pytest.fixture
@@ -77,8 +77,8 @@ def synced(services: Any, worker: Any, live: LiveServer) -> RosterSpec:
 def test_a_pupil_moved_by_a_sync_is_told_of_the_chats_they_left_and_joined(
     services: Any, worker: Any, live: LiveServer, synced: RosterSpec
 ) -> None:
-    moved, parent = _journal(live, "l3-s1"), _journal(live, "l3-p1")
-    bystanders = [_journal(live, who) for who in ("l3-s2", "l3-p2", "l3-t1", "l3-t2", "l3-adm")]
+    moved, parent = journal_socket(live, "l3-s1"), journal_socket(live, "l3-p1")
+    bystanders = [journal_socket(live, who) for who in ("l3-s2", "l3-p2", "l3-t1", "l3-t2", "l3-adm")]
     synced.classes["l3-5a"] = ClassSpec("5А", ("l3-t1",), ("l3-s2",))
     synced.classes["l3-5b"] = ClassSpec("5Б", ("l3-t2",), ("l3-s1", "l3-s3"))
     _sync(services, worker, synced, 2)
@@ -92,7 +92,7 @@ def test_a_pupil_moved_by_a_sync_is_told_of_the_chats_they_left_and_joined(
         ("chat.added", _chat(ChatKind.PARENTS, "l3-5b")),
     }
     for socket in (moved, parent, *bystanders):
-        _nothing_more(socket)  # no duplicate for the movers; nothing at all for anyone else
+        nothing_more(socket)  # no duplicate for the movers; nothing at all for anyone else
         socket.close()
 
 
@@ -107,9 +107,9 @@ def test_someone_who_left_the_school_is_told_every_chat_of_theirs_was_removed(
     club = world.post("l3-t2", "/v1/chats", {"kind": "custom", "title": "Кружок", "member_ids": ["l3-t1"]})
     assert club.status == 201, club.body
     worker.drain()  # its own pushes (chat.added) go out before anyone below listens
-    teacher = _journal(live, "l3-t2")
-    admin = _journal(live, "l3-adm")
-    bystanders = [_journal(live, who) for who in ("l3-s1", "l3-p1", "l3-t1")]
+    teacher = journal_socket(live, "l3-t2")
+    admin = journal_socket(live, "l3-adm")
+    bystanders = [journal_socket(live, who) for who in ("l3-s1", "l3-p1", "l3-t1")]
     synced.classes["l3-5b"] = ClassSpec("5Б", ("l3-t3",), ("l3-s3",))  # l3-t2 leaves the school
     _sync(services, worker, synced, 2)
 
@@ -120,11 +120,11 @@ def test_someone_who_left_the_school_is_told_every_chat_of_theirs_was_removed(
         ("chat.removed", trip.body["id"]),  # not the roster's: the departure ends it (SPEC §4)
         ("chat.removed", club.body["id"]),
     }
-    _nothing_more(teacher)
+    nothing_more(teacher)
     teacher.close()
     assert _events(admin, 1) == {("chat.added", club.body["id"])}  # left without a moderator: theirs now
-    _nothing_more(admin)
+    nothing_more(admin)
     admin.close()
     for socket in bystanders:
-        _nothing_more(socket)
+        nothing_more(socket)
         socket.close()

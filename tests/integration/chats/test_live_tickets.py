@@ -21,23 +21,13 @@ from websockets.sync.client import ClientConnection, connect
 from chalicelib.clock import MovableClock
 from devstack.live import LiveServer
 from tests.integration.chats.phone import ORIGIN, Phone
+from tests.integration.chats.sockets import WAIT_S, ask, frame
 from tests.integration.chats.world import OPERATOR, World
 from tests.support import auth_headers
 
 pytestmark = pytest.mark.emulator
 
-WAIT_S = 10.0
 PEOPLE = ["par-1", "par-2", "t-class", "stu-1", "stu-3"]
-
-
-def _frame(socket: ClientConnection, timeout: float = WAIT_S) -> dict[str, Any]:
-    decoded: dict[str, Any] = json.loads(socket.recv(timeout=timeout))
-    return decoded
-
-
-def _ask(socket: ClientConnection, frame: dict[str, Any]) -> dict[str, Any]:
-    socket.send(json.dumps(frame))
-    return _frame(socket)
 
 
 def _signed_in_phone(api: Any, person_id: str) -> Phone:
@@ -69,16 +59,12 @@ def _nothing_stored(services: Any) -> None:
     assert services.connections.connections_of(PEOPLE, services.clock.now()) == {}
 
 
-def _nothing_more(socket: ClientConnection) -> None:
-    assert _ask(socket, {"action": "ping"}) == {"type": "pong"}
-
-
 def test_the_hosted_page_signs_its_socket_in_with_a_ticket(api: Any, world: World, live: LiveServer) -> None:
     phone = _signed_in_phone(api, "par-1")
     socket = _socket_with(live, _ticket(phone))
-    assert _ask(socket, {"action": "auth"}) == {"type": "ready"}
+    assert ask(socket, {"action": "auth"}) == {"type": "ready"}
     world.send("t-class", "parents", "Собрание в четверг")
-    event = _frame(socket)
+    event = frame(socket)
     assert (event["type"], event["chat_id"]) == ("message.created", world.chats["parents"])
     socket.close()
 
@@ -87,9 +73,9 @@ def test_a_journal_gets_a_ticket_with_its_token(world: World, live: LiveServer) 
     answer = world.call("t-class", "POST", "/v1/live/ticket")
     assert answer.status == 201
     socket = _socket_with(live, answer.body["ticket"])
-    assert _ask(socket, {"action": "auth"}) == {"type": "ready"}
+    assert ask(socket, {"action": "auth"}) == {"type": "ready"}
     world.send("stu-1", "class", "Вопрос по задаче")
-    assert _frame(socket)["type"] == "message.created"
+    assert frame(socket)["type"] == "message.created"
     socket.close()
 
 
@@ -197,7 +183,7 @@ def test_after_logout_the_old_socket_gets_nothing_and_is_closed(
 ) -> None:
     phone = _signed_in_phone(api, "par-1")
     socket = _socket_with(live, _ticket(phone))
-    assert _ask(socket, {"action": "auth"}) == {"type": "ready"}
+    assert ask(socket, {"action": "auth"}) == {"type": "ready"}
     assert phone.post_form("/m/logout", {"csrf": phone.open("/m/chats").field("csrf")}).status == 303
     world.send("t-class", "parents", "Только для вошедших")
     assert _closed(socket)  # closed by the logout: the message never came
@@ -210,7 +196,7 @@ def test_a_cookie_socket_is_closed_at_logout_too(
     phone = _signed_in_phone(api, "par-1")
     cookie = "; ".join(f"{k}={v}" for k, v in phone.cookies.items())
     socket = connect(live.url, origin=ORIGIN, additional_headers={"Cookie": cookie})
-    assert _ask(socket, {"action": "auth"}) == {"type": "ready"}
+    assert ask(socket, {"action": "auth"}) == {"type": "ready"}
     assert phone.post_form("/m/logout", {"csrf": phone.open("/m/chats").field("csrf")}).status == 303
     world.send("t-class", "parents", "Только для вошедших")
     assert _closed(socket)
@@ -222,7 +208,7 @@ def test_a_socket_does_not_outlive_its_session(
 ) -> None:
     phone = _signed_in_phone(api, "par-1")
     socket = _socket_with(live, _ticket(phone))
-    assert _ask(socket, {"action": "auth"}) == {"type": "ready"}
+    assert ask(socket, {"action": "auth"}) == {"type": "ready"}
     clock.advance(hours=12, seconds=1)  # past the session's end (WEB_SESSION_TTL_S) before the socket's 2 h
     world.send("t-class", "parents", "Поздно")
     assert _closed(socket)  # the push closed it instead of sending

@@ -11,7 +11,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from devstack.live import LiveServer
-from tests.integration.chats.test_live_pushes import WAIT_S, _journal
+from tests.integration.chats.sockets import WAIT_S, journal_socket
 from tests.integration.chats.world import World
 
 pytestmark = pytest.mark.emulator
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.emulator
 def test_an_unlinked_or_erased_persons_open_sockets_are_closed_and_get_nothing_more(
     world: World, live: LiveServer, ending: str
 ) -> None:
-    parent, teacher = _journal(live, "par-1"), _journal(live, "t-math")
+    parent, teacher = journal_socket(live, "par-1"), journal_socket(live, "t-math")
     assert world.call("par-1", "DELETE", ending).status == 204
     world.send("t-class", "custom", "После отвязки")
     event = teacher.recv(timeout=WAIT_S)  # a member still linked gets it
