@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from chalicelib.clock import MovableClock
+from tests.integration.chats.class_5v import add_class_5v, patch_settings
 from tests.integration.chats.phone import ANSWERS, assert_answers_documented
 from tests.integration.chats.world import World, build_world
 from tests.twins import twin_services
@@ -68,3 +69,12 @@ def live(application: Any, services: Any, world: World, configure: Any) -> Itera
     services.live = WebSocketLiveDelivery(services.connections, server.management_url, services.clock)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def held(world: World, services: Any, clock: MovableClock) -> World:
+    """Teacher first on, then class 5В synced: its class and parents chats wait for t-spare."""
+    assert patch_settings(world, "adm", {"teacher_first": True}).status == 200
+    clock.advance(minutes=1)
+    add_class_5v(services)
+    return world

@@ -8,26 +8,14 @@ opens it, and then tells them it appeared; a call's end is pushed like its start
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from chalicelib.clock import MovableClock
 from devstack.live import LiveServer
+from tests.integration.chats.class_5v import CLASS_CHAT, PARENTS_CHAT
 from tests.integration.chats.sockets import frame, journal_socket, nothing_more
-from tests.integration.chats.test_school_settings import CLASS_CHAT, PARENTS_CHAT, _add_class_5v, _patch
 from tests.integration.chats.world import World
 
 pytestmark = pytest.mark.emulator
-
-
-@pytest.fixture
-def held(world: World, services: Any, clock: MovableClock) -> World:
-    """Teacher first on, then class 5В synced: its class and parents chats wait for t-spare."""
-    assert _patch(world, "adm", {"teacher_first": True}).status == 200
-    clock.advance(minutes=1)
-    _add_class_5v(services)
-    return world
 
 
 def test_a_waiting_chat_pushes_nothing_to_its_pupils_and_parents(held: World, live: LiveServer) -> None:

@@ -8,22 +8,24 @@ The world's clock stands at 2026-09-01 08:00 UTC: 11:00 in Moscow.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from chalicelib.clock import MovableClock
-from chalicelib.planning.model import ChatKind, roster_chat_id
-from chalicelib.roster.model import ClassKind, ClassRecord, EnrollmentRole, Role
+from tests.integration.chats.class_5v import (
+    CLASS_CHAT,
+    NEW_CLASS,
+    PARENTS_CHAT,
+    SETTINGS,
+    patch_settings,
+)
 from tests.integration.chats.phone import Phone
-from tests.integration.chats.world import OPERATOR, ROSTER, SCHOOL, World, enrolled, person
+from tests.integration.chats.world import OPERATOR, SCHOOL, World
 from tests.openapi import assert_documented
-from tests.support import install_roster, link_person
 
 pytestmark = [pytest.mark.emulator]
 
-SETTINGS = f"/v1/schools/{SCHOOL}/settings"
 DEFAULTS = {
     "school_id": SCHOOL,
     "teacher_first": False,
@@ -31,18 +33,6 @@ DEFAULTS = {
     "time_zone": "Europe/Moscow",
     "updated_at": None,
 }
-
-
-def _patch(world: World, who: str, body: Any, raw: bytes | None = None) -> Any:
-    reply = world.call(who, "PATCH", SETTINGS, body, raw=raw)
-    assert_documented(
-        "PATCH",
-        "/v1/schools/{school_id}/settings",
-        reply.status,
-        reply.body,
-        reply.headers.get("Content-Type"),
-    )
-    return reply
 
 
 def _audit(world: World, action: str) -> list[dict[str, Any]]:
@@ -74,7 +64,7 @@ def test_a_change_is_kept_returned_and_audited_once(world: World, clock: Movable
         "quiet_hours": {"start": "08:00", "end": "19:00"},
         "time_zone": "Asia/Yekaterinburg",
     }
-    reply = _patch(world, "adm", wanted)
+    reply = patch_settings(world, "adm", wanted)
     assert reply.status == 200, reply.body
     assert reply.body == DEFAULTS | wanted | {"updated_at": "2026-09-01T08:00:00.000Z"}
     assert world.get(OPERATOR, SETTINGS).body == reply.body
@@ -84,10 +74,10 @@ def test_a_change_is_kept_returned_and_audited_once(world: World, clock: Movable
     ]
 
     clock.advance(minutes=1)
-    assert _patch(world, "adm", {"teacher_first": True}).status == 200  # nothing changes: no record
+    assert patch_settings(world, "adm", {"teacher_first": True}).status == 200  # nothing changes: no record
     assert len(_audit(world, "settings_changed")) == 1
 
-    reply = _patch(world, OPERATOR, {"quiet_hours": None})
+    reply = patch_settings(world, OPERATOR, {"quiet_hours": None})
     assert reply.status == 200 and reply.body["quiet_hours"] is None and reply.body["teacher_first"] is True
     assert reply.body["time_zone"] == "Asia/Yekaterinburg"  # untouched
     changes = _audit(world, "settings_changed")
@@ -123,7 +113,7 @@ HOSTILE_BODIES: list[tuple[Any, int, str | None]] = [
 def test_bad_settings_are_refused_by_name_and_change_nothing(world: World) -> None:
     wrong = []
     for body, status, field in HOSTILE_BODIES:
-        reply = _patch(world, "adm", body)
+        reply = patch_settings(world, "adm", body)
         named = field is None or field in {error["field"] for error in reply.body.get("errors", [])}
         if (
             reply.status != status
@@ -137,60 +127,21 @@ def test_bad_settings_are_refused_by_name_and_change_nothing(world: World) -> No
 
 
 def test_malformed_bodies_and_outsiders_change_nothing(world: World) -> None:
-    assert _patch(world, "adm", None, raw=b"{not json").status == 400
-    assert _patch(world, "adm", None, raw=b"[" * 5000 + b"]" * 5000).status == 400
+    assert patch_settings(world, "adm", None, raw=b"{not json").status == 400
+    assert patch_settings(world, "adm", None, raw=b"[" * 5000 + b"]" * 5000).status == 400
     big = json.dumps({"time_zone": "Europe/Moscow", "pad": "x" * 70_000}).encode()
-    assert _patch(world, "adm", None, raw=big).status == 413
+    assert patch_settings(world, "adm", None, raw=big).status == 413
     reply = world.api.http.patch(
         SETTINGS, headers={"Authorization": "Bearer nonsense", "Content-Type": "application/json"}, body="{}"
     )
     assert reply.status_code == 401
     for who in ("t-class", "par-1", "stu-1", "t-far"):
-        assert _patch(world, who, {"teacher_first": True}).status == 404
+        assert patch_settings(world, who, {"teacher_first": True}).status == 404
     assert world.get("adm", SETTINGS).body == DEFAULTS
     assert _audit(world, "settings_changed") == []
 
 
 # --- teacher first ---------------------------------------------------------------------------
-
-NEW_CLASS = ClassRecord("5v", "5В", ClassKind.HOMEROOM)
-NEWCOMERS = [
-    person("stu-new", Role.STUDENT, "Новенький", "Саша", "par-new"),
-    person("par-new", Role.PARENT, "Новенькая", "Ольга"),
-]
-CLASS_CHAT = roster_chat_id(SCHOOL, ChatKind.CLASS, "5v")
-PARENTS_CHAT = roster_chat_id(SCHOOL, ChatKind.PARENTS, "5v")
-
-
-def _add_class_5v(services: Any) -> None:
-    """A new homeroom class with class teacher t-spare, synced after teacher first was switched on."""
-    roster = replace(
-        ROSTER,
-        people={**ROSTER.people, **{p.person_id: p for p in NEWCOMERS}},
-        classes={**ROSTER.classes, NEW_CLASS.class_id: NEW_CLASS},
-        enrollments={
-            **ROSTER.enrollments,
-            **{
-                e.enrollment_id: e
-                for e in (
-                    enrolled("5v", "t-spare", EnrollmentRole.TEACHER, primary=True),
-                    enrolled("5v", "stu-new", EnrollmentRole.STUDENT),
-                )
-            },
-        },
-    )
-    install_roster(services, roster)
-    for person_id in ("stu-new", "par-new"):
-        link_person(person_id)
-
-
-@pytest.fixture
-def held(world: World, services: Any, clock: MovableClock) -> World:
-    """Teacher first on, then class 5В synced: its class and parents chats wait for t-spare."""
-    assert _patch(world, "adm", {"teacher_first": True}).status == 200
-    clock.advance(minutes=1)
-    _add_class_5v(services)
-    return world
 
 
 def test_pupils_and_parents_do_not_see_a_new_chat_before_its_class_teacher_opens_it(held: World) -> None:
@@ -253,7 +204,7 @@ def test_only_class_and_parents_chats_are_opened(world: World) -> None:
 
 
 def test_switching_teacher_first_off_shows_waiting_chats(held: World) -> None:
-    assert _patch(held, "adm", {"teacher_first": False}).status == 200
+    assert patch_settings(held, "adm", {"teacher_first": False}).status == 200
     assert CLASS_CHAT in held.chat_ids_of("stu-new")
     assert held.get("t-spare", f"/v1/chats/{CLASS_CHAT}").body["awaiting_open"] is False
 
@@ -265,7 +216,7 @@ def test_outside_the_posting_hours_only_moderators_post_in_parents_chats(
     world: World, clock: MovableClock
 ) -> None:
     assert (
-        _patch(world, "adm", {"quiet_hours": {"start": "08:00", "end": "10:00"}}).status == 200
+        patch_settings(world, "adm", {"quiet_hours": {"start": "08:00", "end": "10:00"}}).status == 200
     )  # 11:00 now
     refused = world.send("par-1", "parents", "Можно вопрос?")
     assert refused.status == 403 and refused.problem_type == "quiet-hours", refused.body
@@ -287,13 +238,13 @@ def test_outside_the_posting_hours_only_moderators_post_in_parents_chats(
 
 
 def test_a_window_across_midnight_and_the_school_time_zone(world: World, clock: MovableClock) -> None:
-    assert _patch(world, "adm", {"quiet_hours": {"start": "22:00", "end": "06:00"}}).status == 200
+    assert patch_settings(world, "adm", {"quiet_hours": {"start": "22:00", "end": "06:00"}}).status == 200
     closed = world.send("par-1", "parents", "днём")  # 11:00 in Moscow
     assert closed.status == 403 and closed.body["detail"] == "Чат открыт для сообщений с 22:00"
     clock.advance(hours=12)  # 23:00 in Moscow
     assert world.send("par-1", "parents", "ночью").status == 201
     # 20:00 UTC is 08:00 in Vladivostok: outside 22:00–06:00 there.
-    assert _patch(world, "adm", {"time_zone": "Asia/Vladivostok"}).status == 200
+    assert patch_settings(world, "adm", {"time_zone": "Asia/Vladivostok"}).status == 200
     assert world.send("par-1", "parents", "во Владивостоке утро").status == 403
 
 
@@ -314,7 +265,7 @@ def _opens_at(world: World, who: str, kind: str) -> Any:
 
 def test_the_chat_says_when_posting_opens_before_anyone_tries(world: World, clock: MovableClock) -> None:
     assert _opens_at(world, "par-1", "parents") is None  # no quiet hours: open
-    assert _patch(world, "adm", {"quiet_hours": {"start": "08:00", "end": "10:00"}}).status == 200
+    assert patch_settings(world, "adm", {"quiet_hours": {"start": "08:00", "end": "10:00"}}).status == 200
     # 11:00 in Moscow: closed to the parent until 08:00 tomorrow, as the refusal would say.
     assert _opens_at(world, "par-1", "parents") == "2026-09-02T05:00:00.000Z"
     notice = world.get("par-1", f"/v1/chats/{world.chats['parents']}").body["posting_notice"]
@@ -333,14 +284,14 @@ def test_the_chat_says_when_posting_opens_before_anyone_tries(world: World, cloc
 
 
 def test_the_posting_window_is_in_the_schools_time_zone(world: World) -> None:
-    assert _patch(world, "adm", {"quiet_hours": {"start": "22:00", "end": "06:00"}}).status == 200
+    assert patch_settings(world, "adm", {"quiet_hours": {"start": "22:00", "end": "06:00"}}).status == 200
     assert _opens_at(world, "par-1", "parents") == "2026-09-01T19:00:00.000Z"  # 22:00 in Moscow
     notice = world.get("par-1", f"/v1/chats/{world.chats['parents']}").body["posting_notice"]
     assert notice == "Чат открыт для сообщений с 22:00"
     # 08:00 UTC is 18:00 in Vladivostok: posting opens at 22:00 there, 12:00 UTC.
-    assert _patch(world, "adm", {"time_zone": "Asia/Vladivostok"}).status == 200
+    assert patch_settings(world, "adm", {"time_zone": "Asia/Vladivostok"}).status == 200
     assert _opens_at(world, "par-1", "parents") == "2026-09-01T12:00:00.000Z"
-    assert _patch(world, "adm", {"quiet_hours": None}).status == 200
+    assert patch_settings(world, "adm", {"quiet_hours": None}).status == 200
     assert _opens_at(world, "par-1", "parents") is None
 
 
@@ -358,7 +309,7 @@ def test_the_hosted_page_says_when_posting_opens_and_keeps_the_draft(
     assert page.status == 200 and 'id="quiet-hours"' not in page.html
     csrf, client_msg_id = page.field("csrf"), page.field("client_msg_id")
 
-    assert _patch(world, "adm", {"quiet_hours": {"start": "08:00", "end": "10:00"}}).status == 200
+    assert patch_settings(world, "adm", {"quiet_hours": {"start": "08:00", "end": "10:00"}}).status == 200
     closed = phone.open(chat_path)
     assert "Чат открыт для сообщений с 8:00" in closed.html
     assert 'type="submit">Отправить' not in closed.html  # no send button while closed
