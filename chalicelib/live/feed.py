@@ -89,9 +89,13 @@ class ChatFeed:
         kinds.update(
             {chat.chat_id: chat.kind for chat in (*changes.chats_to_create, *changes.chats_to_restore)}
         )
-        waiting: dict[str, bool] = {}
+        # One push per chat and event, not per membership: each push reads the sockets of its people,
+        # and a school's first sync changes thousands of memberships in a few dozen chats.
+        removed: dict[str, list[str]] = {}
         for member in changes.members_to_remove:
-            self.tell([member.person_id], events.chat_removed(member.chat_id))
+            removed.setdefault(member.chat_id, []).append(member.person_id)
+        added: dict[str, list[str]] = {}
+        waiting: dict[str, bool] = {}
         for planned in changes.members_to_add:
             kind = kinds.get(planned.chat_id)
             if planned.person_role in WAITING_ROLES and (kind is None or kind in HELD_KINDS):
@@ -99,7 +103,11 @@ class ChatFeed:
                     waiting[planned.chat_id] = self._waits(planned.person_id, planned.chat_id)
                 if waiting[planned.chat_id]:
                     continue
-            self.tell([planned.person_id], events.chat_added(planned.chat_id))
+            added.setdefault(planned.chat_id, []).append(planned.person_id)
+        for chat_id, people in removed.items():
+            self.tell(people, events.chat_removed(chat_id))
+        for chat_id, people in added.items():
+            self.tell(people, events.chat_added(chat_id))
 
     def _waits(self, person_id: str, chat_id: str) -> bool:
         """Whether a class or parents chat is hidden from its pupils and parents now (unknown: it is)."""
