@@ -172,6 +172,13 @@ class Settings(BaseModel):
                 raise ValueError(f"not a web origin (scheme://host[:port], no path, no wildcard): {origin!r}")
         return tuple(dict.fromkeys(value))
 
+    @field_validator("call_max_participants")
+    @classmethod
+    def _a_call_of_two_or_more(cls, value: int) -> int:
+        if value == 1:
+            raise ValueError("a call needs at least 2 participants (0: the provider's default)")
+        return value
+
     @field_validator("homeroom_title_pattern")
     @classmethod
     def _a_regular_expression(cls, value: str) -> str:

@@ -61,6 +61,9 @@ def test_values_are_read_and_typed() -> None:
         ("ALLOWED_ORIGINS", "https://journal.example.ru/path"),
         ("ALLOWED_ORIGINS", "javascript:alert(1)"),
         ("ALLOWED_ORIGINS", "https://journal.example.ru\r\nX-Evil: 1"),
+        ("CALL_PROVIDER", "zoom"),
+        ("CALL_MAX_PARTICIPANTS", "1"),
+        ("CALL_MAX_PARTICIPANTS", "-2"),
     ],
 )
 def test_a_value_out_of_bounds_stops_the_start_naming_its_variable(name: str, value: str) -> None:
